@@ -1,0 +1,1 @@
+"""The bot process: Matrix transport, configuration, logging and app wiring."""

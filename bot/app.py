@@ -1,0 +1,145 @@
+"""App wiring: settings → database → handlers → Matrix transport, and a clean shutdown.
+
+On SIGTERM/SIGINT the bot stops syncing, lets in-flight events finish (bounded), saves
+its position and closes the database; it does not log out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+from bot.config import Settings
+from bot.logs import configure_pseudonyms, correlation_id
+from bot.matrix.transport import MatrixTransport, TransportSettings
+from handlers.messages import Incoming, Invite, InviteDecision, Notice, Outgoing
+from handlers.router import Router
+from handlers.texts import Wording
+from scheduler.clock import Clock, SystemClock
+from storage.db import Database
+from storage.repositories import SyncPositionRepository
+
+log = logging.getLogger(__name__)
+
+SHUTDOWN_GRACE_SECONDS = 20.0
+
+
+class DatabasePositions:
+    """The transport's sync position, kept in the bot's database."""
+
+    def __init__(self, db: Database, account: str, clock: Clock) -> None:
+        self.db = db
+        self.account = account
+        self.clock = clock
+
+    async def load(self) -> str | None:
+        async with self.db.session() as session:
+            return await SyncPositionRepository(session).load(self.account)
+
+    async def save(self, next_batch: str) -> None:
+        async with self.db.session() as session, session.begin():
+            await SyncPositionRepository(session).save(self.account, next_batch, self.clock.now())
+
+
+class _CorrelatedHandler:
+    """Gives every handled event its own correlation id in the logs."""
+
+    def __init__(self, router: Router) -> None:
+        self.router = router
+
+    async def on_invite(self, invite: Invite) -> InviteDecision:
+        correlation_id.set(uuid.uuid4().hex[:12])
+        return await self.router.on_invite(invite)
+
+    async def on_joined(
+        self, room_id: str, inviter: str, joined_members: int, encryption_enabled_now: bool
+    ) -> Sequence[Outgoing]:
+        return await self.router.on_joined(room_id, inviter, joined_members, encryption_enabled_now)
+
+    async def on_message(self, incoming: Incoming) -> Sequence[Outgoing]:
+        correlation_id.set(uuid.uuid4().hex[:12])
+        return await self.router.on_message(incoming)
+
+    def unencrypted_room_notice(self) -> Notice:
+        return self.router.unencrypted_room_notice()
+
+    def undecryptable_notice(self, room_id: str, sender: str) -> Sequence[Outgoing]:
+        return self.router.undecryptable_notice(room_id, sender)
+
+
+class Application:
+    def __init__(self, settings: Settings, clock: Clock | None = None) -> None:
+        self.settings = settings
+        self.clock: Clock = clock or SystemClock(settings.house.zone)
+        self.db = Database(settings.database.url)
+        pickle_key = settings.matrix.resolve_pickle_key()
+        configure_pseudonyms(pickle_key)
+        wording = Wording(
+            house_name=settings.house.name,
+            procesregisseur=settings.house.terminology.procesregisseur,
+        )
+        self.router = Router(self.db, self.clock, wording)
+        matrix = settings.matrix
+        self.transport = MatrixTransport(
+            TransportSettings(
+                homeserver_url=matrix.homeserver_url,
+                user_id=matrix.user_id,
+                password=matrix.password.get_secret_value() if matrix.password else None,
+                access_token=matrix.access_token.get_secret_value()
+                if matrix.access_token
+                else None,
+                device_name=matrix.device_name,
+                store_path=matrix.store_path,
+                pickle_key=pickle_key,
+                sync_timeout_ms=matrix.sync_timeout_seconds * 1000,
+            ),
+            _CorrelatedHandler(self.router),
+            DatabasePositions(self.db, matrix.user_id, self.clock),
+        )
+        self.started_at: datetime | None = None
+        self._sync_task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        await self.db.migrate()
+        await self.transport.start()
+        self.started_at = self.clock.now()
+        self._sync_task = asyncio.create_task(self.transport.run(), name="matrix-sync")
+
+    async def wait(self) -> None:
+        """Until the sync loop ends (it only ends by stop() or a fatal error)."""
+        assert self._sync_task is not None
+        await self._sync_task
+
+    async def stop(self) -> None:
+        self.transport.stop()
+        if self._sync_task is not None:
+            self._sync_task.cancel()
+            await asyncio.gather(self._sync_task, return_exceptions=True)
+        await self.transport.drain(SHUTDOWN_GRACE_SECONDS)
+        await self.transport.close()
+        await self.db.close()
+        log.info("stopped")
+
+
+async def run_until_signalled(app: Application) -> None:
+    """Run the bot until SIGTERM or SIGINT, then shut down cleanly."""
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await app.start()
+    log.info("casusbot is running")
+    waiter = asyncio.create_task(stop.wait())
+    assert app._sync_task is not None
+    done, _ = await asyncio.wait({waiter, app._sync_task}, return_when=asyncio.FIRST_COMPLETED)
+    waiter.cancel()
+    try:
+        if app._sync_task in done:
+            app._sync_task.result()  # re-raise a fatal transport error
+    finally:
+        log.info("shutting down")
+        await app.stop()

@@ -1,0 +1,190 @@
+"""The ``casusbot`` command: run the bot, the demo, and the beheerder's member management."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from bot.config import ConfigError, load_database_settings, load_settings
+from bot.logs import setup_logging
+from handlers.beheer import describe_change
+from handlers.errors import UserError
+from handlers.membership import MembershipService
+from scheduler.clock import SystemClock
+from storage.db import Database
+
+DEFAULT_CONFIG = Path(os.environ.get("CASUSBOT_CONFIG", "config.toml"))
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="casusbot", description="Casusbot voor een Zorg- en Veiligheidshuis."
+    )
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=DEFAULT_CONFIG,
+        help="pad naar het configuratiebestand (standaard: config.toml of $CASUSBOT_CONFIG)",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMANDO")
+
+    commands.add_parser("run", help="de bot starten met een bestaande homeserver")
+
+    demo = commands.add_parser(
+        "demo", help="lokale homeserver + bot + demogebruikers starten (alles in één keer)"
+    )
+    demo.add_argument("--state-dir", type=Path, default=Path("var/demo"))
+    demo.add_argument("--port", type=int, default=8008)
+    demo.add_argument(
+        "--once",
+        action="store_true",
+        help="alleen het gescripte gesprek spelen en daarna stoppen",
+    )
+
+    db = commands.add_parser("db", help="database")
+    db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTIE")
+    db_commands.add_parser("upgrade", help="het databaseschema bijwerken")
+
+    org = commands.add_parser("org", help="organisaties beheren")
+    org_commands = org.add_subparsers(dest="org_command", required=True, metavar="ACTIE")
+    org_add = org_commands.add_parser("add", help="een organisatie toevoegen")
+    org_add.add_argument("key", help="korte code, bv. politie-mn")
+    org_add.add_argument("--name", required=True, help="volledige naam")
+    org_commands.add_parser("list", help="alle organisaties")
+
+    member = commands.add_parser("member", help="leden beheren")
+    member_commands = member.add_subparsers(dest="member_command", required=True, metavar="ACTIE")
+    member_add = member_commands.add_parser("add", help="een lid toevoegen of wijzigen")
+    member_add.add_argument("matrix_id", help="@gebruiker:server")
+    member_add.add_argument("--org", required=True, help="organisatiecode")
+    member_add.add_argument("--role", required=True, help="partner, procesregisseur, ...")
+    member_remove = member_commands.add_parser("remove", help="een lid verwijderen")
+    member_remove.add_argument("matrix_id")
+    member_list = member_commands.add_parser("list", help="alle leden")
+    member_list.add_argument("--org", help="alleen deze organisatie")
+    return parser
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows, strict=False)]
+    lines = [
+        "  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=False)).rstrip()
+        for row in [header, *rows]
+    ]
+    return "\n".join(lines)
+
+
+async def _with_service(config: Path, action: Callable[[MembershipService], Awaitable[str]]) -> str:
+    db = Database(load_database_settings(config).url)
+    try:
+        await db.migrate()
+        async with db.session() as session, session.begin():
+            return await action(MembershipService(session))
+    finally:
+        await db.close()
+
+
+def _management(args: argparse.Namespace) -> str:
+    clock = SystemClock(ZoneInfo("Europe/Amsterdam"))
+
+    async def org_add(service: MembershipService) -> str:
+        view = await service.add_organisation(args.key, args.name, clock.now())
+        return f"Organisatie {view.key} ({view.name}) is toegevoegd."
+
+    async def org_list(service: MembershipService) -> str:
+        views = await service.list_organisations()
+        if not views:
+            return "Er zijn nog geen organisaties."
+        return _table(
+            ("code", "naam", "leden"), [(v.key, v.name, str(v.member_count)) for v in views]
+        )
+
+    async def member_add(service: MembershipService) -> str:
+        change = await service.add_member(args.matrix_id, args.org, args.role, clock.now())
+        return describe_change(change)
+
+    async def member_remove(service: MembershipService) -> str:
+        view = await service.remove_member(args.matrix_id)
+        return f"{view.matrix_id} ({view.organisation_key}) heeft geen toegang meer."
+
+    async def member_list(service: MembershipService) -> str:
+        views = await service.list_members(args.org)
+        if not views:
+            return "Geen leden gevonden."
+        return _table(
+            ("gebruiker", "organisatie", "rol", "chat met bot"),
+            [
+                (v.matrix_id, v.organisation_key, v.role.value, "ja" if v.has_dm else "nee")
+                for v in views
+            ],
+        )
+
+    actions: dict[tuple[str, str], Callable[[MembershipService], Awaitable[str]]] = {
+        ("org", "add"): org_add,
+        ("org", "list"): org_list,
+        ("member", "add"): member_add,
+        ("member", "remove"): member_remove,
+        ("member", "list"): member_list,
+    }
+    sub = args.org_command if args.command == "org" else args.member_command
+    return asyncio.run(_with_service(args.config, actions[(args.command, sub)]))
+
+
+def _run(config: Path) -> None:
+    from bot.app import Application, run_until_signalled
+
+    settings = load_settings(config)
+    setup_logging(settings.logging.level, settings.logging.format)
+    asyncio.run(run_until_signalled(Application(settings)))
+
+
+def _db_upgrade(config: Path) -> str:
+    async def upgrade() -> str:
+        db = Database(load_database_settings(config).url)
+        try:
+            await db.migrate()
+            return f"Databaseschema is bijgewerkt (versie {await db.current_revision()})."
+        finally:
+            await db.close()
+
+    return asyncio.run(upgrade())
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "run":
+            _run(args.config)
+        elif args.command == "demo":
+            from bot.demo import run_demo
+
+            setup_logging("WARNING", "text")
+            return run_demo(args.state_dir, args.port, once=args.once)
+        elif args.command == "db":
+            print(_db_upgrade(args.config))
+        else:
+            print(_management(args))
+    except ConfigError as error:
+        print(f"casusbot: configuratiefout: {error}", file=sys.stderr)
+        return 2
+    except UserError as error:
+        print(f"casusbot: {error.message}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except Exception as error:
+        # Exceptions from the transport carry no personal data; still, print type and text only.
+        logging.getLogger("casusbot").debug("fatal", exc_info=True)
+        print(f"casusbot: gestopt: {type(error).__name__}: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,273 @@
+"""Settings of one casusbot installation: loaded from TOML, secrets from the environment.
+
+Owns validation of every setting at start-up. A bad setting becomes one
+:class:`ConfigError` whose message names the setting; the CLI prints that line and
+exits. Secrets (password, access token, pickle key) may come from environment
+variables instead of the file, so the file can be world-readable.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from datetime import time
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+MATRIX_ID_RE = re.compile(r"^@[a-z0-9._=\-/+]+:[A-Za-z0-9.\-]+(:[0-9]{1,5})?$")
+
+# Environment variables that override (or supply) secrets and paths.
+ENV_OVERRIDES: dict[str, tuple[str, str]] = {
+    "CASUSBOT_MATRIX_PASSWORD": ("matrix", "password"),
+    "CASUSBOT_MATRIX_ACCESS_TOKEN": ("matrix", "access_token"),
+    "CASUSBOT_PICKLE_KEY": ("matrix", "pickle_key"),
+    "CASUSBOT_DATABASE_URL": ("database", "url"),
+}
+
+WEEKDAYS = ("ma", "di", "wo", "do", "vr", "za", "zo")
+
+
+class ConfigError(Exception):
+    """A setting is missing or wrong; the message is one line naming it."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class MatrixSettings(_Section):
+    homeserver_url: str = "http://127.0.0.1:8008"
+    user_id: str
+    password: SecretStr | None = None
+    access_token: SecretStr | None = None
+    device_name: str = "casusbot"
+    store_path: Path = Path("var/crypto")
+    # The crypto store is encrypted with this key instead of nio's public default.
+    pickle_key: SecretStr | None = None
+    pickle_key_file: Path | None = None
+    sync_timeout_seconds: Annotated[int, Field(ge=1, le=300)] = 30
+
+    @field_validator("homeserver_url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        if not re.match(r"^https?://[^\s/]+", value):
+            raise ValueError("moet beginnen met http:// of https://")
+        return value.rstrip("/")
+
+    @field_validator("user_id")
+    @classmethod
+    def _user_id(cls, value: str) -> str:
+        if not MATRIX_ID_RE.match(value):
+            raise ValueError("is geen Matrix-gebruikers-ID zoals @casusbot:voorbeeld.nl")
+        return value
+
+    @model_validator(mode="after")
+    def _credentials(self) -> MatrixSettings:
+        if self.password is None and self.access_token is None:
+            raise ValueError(
+                "password of access_token ontbreekt (in het bestand of via "
+                "CASUSBOT_MATRIX_PASSWORD / CASUSBOT_MATRIX_ACCESS_TOKEN)"
+            )
+        if self.pickle_key is None and self.pickle_key_file is None:
+            raise ValueError("pickle_key ontbreekt: zet CASUSBOT_PICKLE_KEY of pickle_key_file")
+        return self
+
+    def resolve_pickle_key(self) -> str:
+        """Return the crypto-store key, reading the key file when one is configured."""
+        if self.pickle_key is not None:
+            key = self.pickle_key.get_secret_value()
+        else:
+            assert self.pickle_key_file is not None
+            try:
+                key = self.pickle_key_file.read_text(encoding="utf-8").strip()
+            except OSError as exc:
+                raise ConfigError(
+                    f"matrix.pickle_key_file: kan {self.pickle_key_file} niet lezen "
+                    f"({exc.strerror})"
+                ) from None
+        if len(key) < 16:
+            raise ConfigError("matrix.pickle_key: te kort (minstens 16 tekens)")
+        return key
+
+
+class DatabaseSettings(_Section):
+    url: str = "sqlite+aiosqlite:///var/casusbot.db"
+
+    @field_validator("url")
+    @classmethod
+    def _async_driver(cls, value: str) -> str:
+        if not re.match(r"^(sqlite\+aiosqlite|postgresql\+asyncpg)://", value):
+            raise ValueError(
+                "moet een async URL zijn: sqlite+aiosqlite:///pad.db of postgresql+asyncpg://..."
+            )
+        return value
+
+
+class Terminology(_Section):
+    """The words a house uses for the national terms (DOMAIN.md, 'Terminology')."""
+
+    casusoverleg: str = "casusoverleg"
+    procesregisseur: str = "procesregisseur"
+    casusregisseur: str = "casusregisseur"
+    triage: str = "triage"
+
+
+class HouseSettings(_Section):
+    name: str = "Zorg- en Veiligheidshuis"
+    timezone: str = "Europe/Amsterdam"
+    reference_prefix: Annotated[str, Field(pattern=r"^[A-Z]{2,6}$")] = "ZVH"
+    terminology: Terminology = Terminology()
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("onbekende tijdzone (bijvoorbeeld Europe/Amsterdam)") from None
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class RetentionSettings(_Section):
+    """Retention periods (DOMAIN.md phase 5; Kennemerland privacy protocol art. 11)."""
+
+    draft_days: Annotated[int, Field(ge=1, le=90)] = 7
+    afschaling_clean_months: Annotated[int, Field(ge=1, le=60)] = 6
+    afschaling_delete_months: Annotated[int, Field(ge=1, le=120)] = 12
+    audit_years: Annotated[int, Field(ge=1, le=20)] = 5
+
+    @model_validator(mode="after")
+    def _order(self) -> RetentionSettings:
+        if self.afschaling_delete_months < self.afschaling_clean_months:
+            raise ValueError("afschaling_delete_months moet minstens afschaling_clean_months zijn")
+        return self
+
+
+class WorkingHours(_Section):
+    start: time = time(8, 30)
+    end: time = time(17, 0)
+    days: tuple[Literal["ma", "di", "wo", "do", "vr", "za", "zo"], ...] = (
+        "ma",
+        "di",
+        "wo",
+        "do",
+        "vr",
+    )
+
+    @model_validator(mode="after")
+    def _span(self) -> WorkingHours:
+        if self.start >= self.end:
+            raise ValueError("start moet vóór end liggen")
+        if not self.days:
+            raise ValueError("days mag niet leeg zijn")
+        return self
+
+    @property
+    def weekday_numbers(self) -> frozenset[int]:
+        return frozenset(WEEKDAYS.index(day) for day in self.days)
+
+
+class LoggingSettings(_Section):
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    format: Literal["text", "json"] = "text"
+
+
+class Settings(_Section):
+    matrix: MatrixSettings
+    database: DatabaseSettings = DatabaseSettings()
+    house: HouseSettings = HouseSettings()
+    retention: RetentionSettings = RetentionSettings()
+    working_hours: WorkingHours = WorkingHours()
+    logging: LoggingSettings = LoggingSettings()
+
+
+def _format_error(error: ValidationError) -> str:
+    """One Dutch line naming the first wrong setting, never echoing secret values."""
+    first = error.errors()[0]
+    location = ".".join(str(part) for part in first["loc"]) or "config"
+    kind = first["type"]
+    if kind == "missing":
+        reason = "ontbreekt"
+    elif kind == "extra_forbidden":
+        reason = "is geen bekende instelling"
+    else:
+        reason = first["msg"].removeprefix("Value error, ")
+    more = len(error.errors()) - 1
+    suffix = f" (en nog {more} andere fout{'en' if more > 1 else ''})" if more else ""
+    return f"{location}: {reason}{suffix}"
+
+
+def settings_from_mapping(
+    data: Mapping[str, Any], environ: Mapping[str, str] | None = None
+) -> Settings:
+    """Validate a parsed config mapping, overlaying secrets from ``environ``."""
+    merged: dict[str, Any] = {
+        key: dict(value) if isinstance(value, Mapping) else value for key, value in data.items()
+    }
+    env = os.environ if environ is None else environ
+    for variable, (section, key) in ENV_OVERRIDES.items():
+        value = env.get(variable)
+        if value:
+            section_data = merged.setdefault(section, {})
+            if not isinstance(section_data, dict):
+                raise ConfigError(f"{section}: moet een sectie [{section}] zijn")
+            section_data[key] = value
+    try:
+        return Settings.model_validate(merged)
+    except ValidationError as exc:
+        raise ConfigError(_format_error(exc)) from None
+
+
+def load_settings(path: Path, environ: Mapping[str, str] | None = None) -> Settings:
+    """Read and validate the TOML file at ``path``."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"config: kan {path} niet lezen ({exc.strerror})") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"config: {path} is geen geldige TOML ({exc})") from None
+    return settings_from_mapping(data, environ)
+
+
+def load_database_settings(
+    path: Path, environ: Mapping[str, str] | None = None
+) -> DatabaseSettings:
+    """Only the ``[database]`` section: enough for the management commands.
+
+    The beheerder's command line needs no Matrix password or pickle key.
+    """
+    env = os.environ if environ is None else environ
+    data: dict[str, Any] = {}
+    if path.exists() or not env.get("CASUSBOT_DATABASE_URL"):
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8")).get("database", {})
+        except OSError as exc:
+            raise ConfigError(f"config: kan {path} niet lezen ({exc.strerror})") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"config: {path} is geen geldige TOML ({exc})") from None
+    if env.get("CASUSBOT_DATABASE_URL"):
+        data = {**data, "url": env["CASUSBOT_DATABASE_URL"]}
+    try:
+        return DatabaseSettings.model_validate(data)
+    except ValidationError as exc:
+        message = _format_error(exc)
+        raise ConfigError(f"database.{message}") from None

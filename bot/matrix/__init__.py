@@ -1,0 +1,1 @@
+"""Matrix transport (matrix-nio with E2EE). Knows nothing of casework."""

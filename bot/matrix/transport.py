@@ -1,0 +1,500 @@
+"""The bot's Matrix connection: login, E2EE, the sync loop, invites and sending.
+
+Owns everything nio-specific. It turns sync responses into ``Incoming`` values for a
+:class:`MessageHandler`, handles each room's events in order (rooms run concurrently),
+and saves the sync position only once the events before it were handled. It knows
+nothing of casework: what to answer is the handler's business.
+
+It never logs message bodies, and never logs out (that would destroy the device keys).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from nio import (
+    AsyncClient,
+    AsyncClientConfig,
+    InviteMemberEvent,
+    JoinedMembersResponse,
+    JoinResponse,
+    KeysQueryResponse,
+    KeysUploadResponse,
+    LoginResponse,
+    MegolmEvent,
+    RoomGetStateEventResponse,
+    RoomMemberEvent,
+    RoomMessageText,
+    RoomPutStateResponse,
+    RoomSendResponse,
+    SyncResponse,
+    WhoamiResponse,
+)
+from nio.api import Api
+
+from bot.logs import pseudonym
+from bot.matrix.batches import BatchTracker
+from bot.matrix.session import StoredSession, ensure_private_dir, load_session, save_session
+from handlers.messages import Incoming, Invite, InviteDecision, Notice, Outgoing
+
+log = logging.getLogger(__name__)
+
+MEGOLM = "m.megolm.v1.aes-sha2"
+MAX_SEND_ATTEMPTS = 5
+ROOM_APPEAR_TIMEOUT = 30.0
+
+
+class FatalTransportError(Exception):
+    """The bot cannot work with this homeserver account; the message says why (no secrets)."""
+
+
+class MessageHandler(Protocol):
+    """What the transport asks of the rest of the bot."""
+
+    async def on_invite(self, invite: Invite) -> InviteDecision: ...
+
+    async def on_joined(
+        self, room_id: str, inviter: str, joined_members: int, encryption_enabled_now: bool
+    ) -> Sequence[Outgoing]: ...
+
+    async def on_message(self, incoming: Incoming) -> Sequence[Outgoing]: ...
+
+    def unencrypted_room_notice(self) -> Notice: ...
+
+    def undecryptable_notice(self, room_id: str, sender: str) -> Sequence[Outgoing]: ...
+
+
+class PositionStore(Protocol):
+    async def load(self) -> str | None: ...
+
+    async def save(self, next_batch: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class TransportSettings:
+    homeserver_url: str
+    user_id: str
+    password: str | None
+    access_token: str | None
+    device_name: str
+    store_path: Path
+    pickle_key: str
+    sync_timeout_ms: int = 30_000
+
+
+WorkItem = Callable[[], Awaitable[None]]
+
+
+class _RoomWorker:
+    """Runs one room's work items one after the other, in arrival order."""
+
+    def __init__(self, on_done: Callable[[int], Awaitable[None]]) -> None:
+        self.queue: asyncio.Queue[tuple[int, WorkItem]] = asyncio.Queue()
+        self.on_done = on_done
+        self.task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self.task = asyncio.create_task(self._run())
+
+    async def _run(self) -> None:
+        while True:
+            seq, item = await self.queue.get()
+            try:
+                await item()
+            except Exception:
+                # Errors users cannot cause: logged without content, never swallowed silently.
+                log.exception("handling an event failed")
+            finally:
+                self.queue.task_done()
+                await self.on_done(seq)
+
+
+class MatrixTransport:
+    def __init__(
+        self,
+        settings: TransportSettings,
+        handler: MessageHandler,
+        positions: PositionStore,
+    ) -> None:
+        self.settings = settings
+        self.handler = handler
+        self.positions = positions
+        ensure_private_dir(settings.store_path)
+        config = AsyncClientConfig(
+            encryption_enabled=True,
+            store_sync_tokens=False,  # the position is saved by us, after handling
+            pickle_key=settings.pickle_key,
+            max_timeout_retry_wait_time=30,
+            request_timeout=max(60, settings.sync_timeout_ms / 1000 + 30),
+        )
+        self.client = AsyncClient(
+            settings.homeserver_url,
+            settings.user_id,
+            store_path=str(settings.store_path),
+            config=config,
+        )
+        self._batches = BatchTracker()
+        self._workers: dict[str, _RoomWorker] = {}
+        self._save_lock = asyncio.Lock()
+        self._synced = asyncio.Event()
+        self._stopping = asyncio.Event()
+        self._next_batch: str | None = None
+        self.last_sync_at: datetime | None = None
+
+    @property
+    def user_id(self) -> str:
+        return str(self.client.user_id)
+
+    @property
+    def device_id(self) -> str:
+        return str(self.client.device_id)
+
+    # --- start-up -------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Log in (reusing the stored device), open the crypto store, upload keys."""
+        stored = load_session(self.settings.store_path)
+        if stored is not None:
+            if stored.user_id != self.settings.user_id:
+                raise FatalTransportError(
+                    f"the crypto store at {self.settings.store_path} belongs to another user"
+                )
+            self.client.restore_login(stored.user_id, stored.device_id, stored.access_token)
+            self.client.load_store()
+            whoami = await self.client.whoami()
+            if not isinstance(whoami, WhoamiResponse):
+                log.warning(
+                    "stored access token refused (%s); logging in again", whoami.status_code
+                )
+                await self._login(device_id=stored.device_id)
+        else:
+            await self._login(device_id=None)
+        log.info("logged in as %s, device %s", self.settings.user_id, self.client.device_id)
+        # Keys must be on the server before any member encrypts to us (MATRIX-NOTES).
+        if self.client.should_upload_keys:
+            response = await self.client.keys_upload()
+            if not isinstance(response, KeysUploadResponse):
+                raise FatalTransportError(f"uploading device keys failed: {response.status_code}")
+        self._next_batch = await self.positions.load()
+
+    async def _login(self, device_id: str | None) -> None:
+        if self.settings.access_token:
+            self.client.access_token = self.settings.access_token
+            whoami = await self.client.whoami()
+            if not isinstance(whoami, WhoamiResponse) or not whoami.device_id:
+                raise FatalTransportError("matrix.access_token is refused by the homeserver")
+            if device_id is not None and whoami.device_id != device_id:
+                raise FatalTransportError(
+                    "matrix.access_token belongs to another device than the crypto store"
+                )
+            self.client.restore_login(
+                self.settings.user_id, whoami.device_id, self.settings.access_token
+            )
+        elif self.settings.password:
+            if device_id is not None:
+                self.client.device_id = device_id
+            response = await self.client.login(
+                password=self.settings.password, device_name=self.settings.device_name
+            )
+            if not isinstance(response, LoginResponse):
+                raise FatalTransportError(
+                    f"login refused by the homeserver: {response.status_code}"
+                )
+        else:
+            raise FatalTransportError("no password or access token to log in with")
+        self.client.load_store()
+        save_session(
+            self.settings.store_path,
+            StoredSession(
+                self.settings.user_id, str(self.client.device_id), str(self.client.access_token)
+            ),
+        )
+
+    # --- the sync loop --------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Sync until :meth:`stop`; survives homeserver restarts and network loss."""
+        first = self._next_batch is None
+        failures = 0
+        while not self._stopping.is_set():
+            try:
+                response = await self.client.sync(
+                    timeout=0 if first else self.settings.sync_timeout_ms,
+                    since=self._next_batch,
+                    full_state=first,
+                )
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # network trouble that nio did not retry
+                failures += 1
+                delay = min(30.0, 0.5 * 2 ** min(failures, 6))
+                log.warning("sync failed (%s); retrying in %.1fs", type(exc).__name__, delay)
+                await self._sleep_unless_stopping(delay)
+                continue
+            if not isinstance(response, SyncResponse):
+                failures += 1
+                if response.status_code == "M_UNKNOWN_TOKEN":
+                    raise FatalTransportError("the homeserver no longer accepts the access token")
+                delay = min(30.0, 0.5 * 2 ** min(failures, 6))
+                log.warning("sync error %s; retrying in %.1fs", response.status_code, delay)
+                await self._sleep_unless_stopping(delay)
+                continue
+            failures = 0
+            self.last_sync_at = datetime.now(UTC)
+            await self._dispatch(response, initial=first)
+            first = False
+            self._next_batch = response.next_batch
+            self._synced.set()
+            self._synced = asyncio.Event()
+
+    async def _sleep_unless_stopping(self, delay: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), timeout=delay)
+
+    async def _dispatch(self, response: SyncResponse, initial: bool) -> None:
+        seq = self._batches.open(response.next_batch)
+        for room_id, info in response.rooms.invite.items():
+            inviter = self._inviter(info.invite_state)
+            if inviter is not None:
+                self._enqueue(room_id, seq, self._invite_item(room_id, inviter))
+        for room_id, info in response.rooms.join.items():
+            if initial:
+                continue  # on the very first sync everything is history
+            # A room we just joined shows what happened before our join first: skip that.
+            events = info.timeline.events
+            start = next(
+                (
+                    index + 1
+                    for index, event in enumerate(events)
+                    if isinstance(event, RoomMemberEvent)
+                    and event.state_key == self.user_id
+                    and event.membership == "join"
+                    and event.prev_membership != "join"
+                ),
+                0,
+            )
+            for event in events[start:]:
+                if getattr(event, "sender", None) == self.user_id:
+                    continue
+                if isinstance(event, RoomMessageText):
+                    self._enqueue(room_id, seq, self._message_item(room_id, event))
+                elif isinstance(event, MegolmEvent):
+                    self._enqueue(room_id, seq, self._undecryptable_item(room_id, event))
+        token = self._batches.close(seq)
+        if token is not None:
+            await self._save_position(token)
+
+    @staticmethod
+    def _inviter(invite_state: list[Any]) -> str | None:
+        for event in invite_state:
+            if isinstance(event, InviteMemberEvent) and event.membership == "invite":
+                return str(event.sender)
+        return None
+
+    def _enqueue(self, room_id: str, seq: int, item: WorkItem) -> None:
+        worker = self._workers.get(room_id)
+        if worker is None:
+            worker = _RoomWorker(self._item_done)
+            worker.start()
+            self._workers[room_id] = worker
+        self._batches.add(seq)
+        worker.queue.put_nowait((seq, item))
+
+    async def _item_done(self, seq: int) -> None:
+        token = self._batches.done(seq)
+        if token is not None:
+            await self._save_position(token)
+
+    async def _save_position(self, token: str) -> None:
+        async with self._save_lock:
+            await self.positions.save(token)
+
+    # --- work items -----------------------------------------------------------------
+
+    def _message_item(self, room_id: str, event: RoomMessageText) -> WorkItem:
+        relates = event.source.get("content", {}).get("m.relates_to", {})
+        incoming = Incoming(
+            room_id=room_id,
+            sender=event.sender,
+            body=event.body,
+            event_id=event.event_id,
+            timestamp=datetime.fromtimestamp(event.server_timestamp / 1000, UTC),
+            encrypted=bool(event.decrypted),
+            joined_members=self._joined_count(room_id),
+            edit_of=relates.get("event_id") if relates.get("rel_type") == "m.replace" else None,
+        )
+
+        async def handle() -> None:
+            outgoing = await self.handler.on_message(incoming)
+            await self.send_all(outgoing)
+
+        return handle
+
+    def _undecryptable_item(self, room_id: str, event: MegolmEvent) -> WorkItem:
+        async def handle() -> None:
+            log.warning(
+                "undecryptable event from %s; requesting the room key", pseudonym(event.sender)
+            )
+            try:
+                await self.client.request_room_key(event)
+            except Exception as exc:  # the request is best effort; the member is asked to resend
+                log.info("room key request not sent (%s)", type(exc).__name__)
+            await self.send_all(self.handler.undecryptable_notice(room_id, event.sender))
+
+        return handle
+
+    def _invite_item(self, room_id: str, inviter: str) -> WorkItem:
+        async def handle() -> None:
+            await self._handle_invite(room_id, inviter)
+
+        return handle
+
+    def _joined_count(self, room_id: str) -> int:
+        room = self.client.rooms.get(room_id)
+        return int(room.joined_count) if room is not None else 0
+
+    async def _handle_invite(self, room_id: str, inviter: str) -> None:
+        decision = await self.handler.on_invite(Invite(room_id=room_id, inviter=inviter))
+        if not decision.accept:
+            log.info("declined an invite from non-member %s", pseudonym(inviter))
+            await self._leave(room_id, decision.reason)
+            return
+        joined = await self.client.join(room_id)
+        if not isinstance(joined, JoinResponse):
+            log.warning("joining a room failed: %s", joined.status_code)
+            return
+        enabled_now = False
+        if not await self._room_has_encryption(room_id):
+            enabled_now = await self._enable_encryption(room_id)
+            if not enabled_now:
+                await self._refuse_unencrypted_room(room_id)
+                return
+        await self.wait_for_room(room_id, encrypted=True)
+        members = await self.client.joined_members(room_id)
+        count = len(members.members) if isinstance(members, JoinedMembersResponse) else 0
+        await self.send_all(await self.handler.on_joined(room_id, inviter, count, enabled_now))
+
+    async def _room_has_encryption(self, room_id: str) -> bool:
+        response = await self.client.room_get_state_event(room_id, "m.room.encryption")
+        return (
+            isinstance(response, RoomGetStateEventResponse)
+            and response.content.get("algorithm") == MEGOLM
+        )
+
+    async def _enable_encryption(self, room_id: str) -> bool:
+        response = await self.client.room_put_state(
+            room_id, "m.room.encryption", {"algorithm": MEGOLM}
+        )
+        return isinstance(response, RoomPutStateResponse)
+
+    async def _refuse_unencrypted_room(self, room_id: str) -> None:
+        log.info("refused an unencrypted room")
+        await self.wait_for_room(room_id, encrypted=False)
+        await self._send(room_id, self.handler.unencrypted_room_notice(), allow_plaintext=True)
+        await self._leave(room_id, None)
+
+    async def _leave(self, room_id: str, reason: str | None) -> None:
+        method, path = Api.room_leave(self.client.access_token, room_id)
+        body = json.dumps({"reason": reason} if reason else {})
+        try:
+            response = await self.client.send(
+                method, path, body, headers={"Content-Type": "application/json"}
+            )
+            if response.status >= 400:
+                log.warning("leaving a room failed with HTTP %s", response.status)
+            response.release()
+        except Exception as exc:
+            log.warning("leaving a room failed (%s)", type(exc).__name__)
+
+    async def wait_for_room(self, room_id: str, encrypted: bool) -> bool:
+        """Wait until sync has shown the room (and, if asked, its encryption) to nio."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + ROOM_APPEAR_TIMEOUT
+        while True:
+            room = self.client.rooms.get(room_id)
+            if room is not None and (room.encrypted or not encrypted):
+                return True
+            remaining = deadline - loop.time()
+            if remaining <= 0 or self._stopping.is_set():
+                return False
+            try:
+                await asyncio.wait_for(self._synced.wait(), timeout=remaining)
+            except TimeoutError:
+                return False
+
+    # --- sending --------------------------------------------------------------------
+
+    async def send_all(self, outgoing: Sequence[Outgoing]) -> None:
+        for item in outgoing:
+            await self._send(item.room_id, item.notice)
+
+    async def _send(self, room_id: str, notice: Notice, allow_plaintext: bool = False) -> bool:
+        room = self.client.rooms.get(room_id)
+        if room is None:
+            await self.wait_for_room(room_id, encrypted=not allow_plaintext)
+            room = self.client.rooms.get(room_id)
+        if room is None:
+            log.error("cannot send: room not known to the bot")
+            return False
+        if not room.encrypted and not allow_plaintext:
+            # Personal data only in E2EE rooms: never fall back to plaintext.
+            log.error("refused to send into an unencrypted room")
+            return False
+        content = {
+            "msgtype": "m.notice",
+            "body": notice.plain,
+            "format": "org.matrix.custom.html",
+            "formatted_body": notice.html,
+        }
+        tx_id = str(uuid.uuid4())
+        for attempt in range(1, MAX_SEND_ATTEMPTS + 1):
+            if self.client.should_query_keys:
+                query = await self.client.keys_query()
+                if not isinstance(query, KeysQueryResponse):
+                    log.warning("keys query failed: %s", query.status_code)
+            response = await self.client.room_send(
+                room_id, "m.room.message", content, tx_id=tx_id, ignore_unverified_devices=True
+            )
+            if isinstance(response, RoomSendResponse):
+                return True
+            log.warning(
+                "send failed (attempt %d/%d): %s", attempt, MAX_SEND_ATTEMPTS, response.status_code
+            )
+            if response.status_code in ("M_FORBIDDEN", "M_NOT_FOUND"):
+                return False
+            await self._sleep_unless_stopping(min(10.0, 0.5 * 2**attempt))
+        return False
+
+    # --- shutdown -------------------------------------------------------------------
+
+    async def drain(self, timeout: float) -> None:
+        """Let queued work finish (bounded), so no handler stops half-way."""
+        pending = [worker.queue.join() for worker in self._workers.values()]
+        if pending:
+            try:
+                await asyncio.wait_for(asyncio.gather(*pending), timeout=timeout)
+            except TimeoutError:
+                log.warning("shutdown: %d events still in flight", self._batches.in_flight)
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+    async def close(self) -> None:
+        for worker in self._workers.values():
+            if worker.task is not None:
+                worker.task.cancel()
+        await asyncio.gather(
+            *(w.task for w in self._workers.values() if w.task is not None),
+            return_exceptions=True,
+        )
+        # Close the HTTP session only: logging out would delete the device and its keys.
+        await self.client.close()

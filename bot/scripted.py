@@ -1,0 +1,203 @@
+"""A scripted Matrix user with real E2EE, playing a member in the demo, tests and benchmark.
+
+It is an ordinary matrix-nio client with its own device and crypto store: what it
+receives from the bot is exactly what a member's Element would receive.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from nio import (
+    AsyncClient,
+    AsyncClientConfig,
+    LoginResponse,
+    MegolmEvent,
+    RoomCreateResponse,
+    RoomMemberEvent,
+    RoomMessageNotice,
+    RoomMessageText,
+    RoomPreset,
+    RoomSendResponse,
+    RoomVisibility,
+)
+
+MEGOLM = "m.megolm.v1.aes-sha2"
+
+
+@dataclass(frozen=True)
+class Received:
+    room_id: str
+    sender: str
+    body: str
+    formatted_body: str | None
+    msgtype: str
+    encrypted: bool
+    event_id: str
+
+
+@dataclass
+class _Inbox:
+    messages: list[Received] = field(default_factory=list)
+    memberships: list[tuple[str, str, str, str | None]] = field(default_factory=list)
+    undecryptable: int = 0
+    changed: asyncio.Condition = field(default_factory=asyncio.Condition)
+
+
+class ScriptedMember:
+    def __init__(self, homeserver_url: str, user_id: str, password: str, store_dir: Path) -> None:
+        store_dir.mkdir(parents=True, exist_ok=True)
+        self.user_id = user_id
+        self.password = password
+        self.client = AsyncClient(
+            homeserver_url,
+            user_id,
+            store_path=str(store_dir),
+            config=AsyncClientConfig(
+                encryption_enabled=True,
+                store_sync_tokens=True,
+                pickle_key="scripted-member-test-key",
+            ),
+        )
+        self.inbox = _Inbox()
+        self._task: asyncio.Task[None] | None = None
+        self.client.add_event_callback(self._on_message, (RoomMessageText, RoomMessageNotice))
+        self.client.add_event_callback(self._on_member, RoomMemberEvent)
+        self.client.add_event_callback(self._on_undecryptable, MegolmEvent)
+
+    async def start(self) -> None:
+        response = await self.client.login(self.password, device_name="scripted")
+        if not isinstance(response, LoginResponse):
+            raise RuntimeError(f"login failed for {self.user_id}: {response}")
+        if self.client.should_upload_keys:
+            await self.client.keys_upload()
+        await self.client.sync(timeout=0, full_state=True)
+        self._task = asyncio.create_task(self.client.sync_forever(timeout=1000, full_state=True))
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._task
+        await self.client.close()
+
+    # --- callbacks ------------------------------------------------------------------
+
+    async def _on_message(self, room: Any, event: RoomMessageText | RoomMessageNotice) -> None:
+        content = event.source.get("content", {})
+        async with self.inbox.changed:
+            self.inbox.messages.append(
+                Received(
+                    room_id=room.room_id,
+                    sender=event.sender,
+                    body=event.body,
+                    formatted_body=content.get("formatted_body"),
+                    msgtype=content.get("msgtype", ""),
+                    encrypted=bool(event.decrypted),
+                    event_id=event.event_id,
+                )
+            )
+            self.inbox.changed.notify_all()
+
+    async def _on_member(self, room: Any, event: RoomMemberEvent) -> None:
+        async with self.inbox.changed:
+            self.inbox.memberships.append(
+                (room.room_id, event.state_key, event.membership, event.content.get("reason"))
+            )
+            self.inbox.changed.notify_all()
+
+    async def _on_undecryptable(self, room: Any, event: MegolmEvent) -> None:
+        async with self.inbox.changed:
+            self.inbox.undecryptable += 1
+            self.inbox.changed.notify_all()
+
+    # --- actions --------------------------------------------------------------------
+
+    async def create_room(
+        self, invite: list[str], encrypted: bool = True, direct: bool = True
+    ) -> str:
+        initial_state = (
+            [{"type": "m.room.encryption", "state_key": "", "content": {"algorithm": MEGOLM}}]
+            if encrypted
+            else []
+        )
+        response = await self.client.room_create(
+            visibility=RoomVisibility.private,
+            is_direct=direct,
+            # Element creates DMs with this preset: the invitee gets the same power level.
+            preset=RoomPreset.trusted_private_chat if direct else RoomPreset.private_chat,
+            invite=invite,
+            initial_state=initial_state,
+        )
+        if not isinstance(response, RoomCreateResponse):
+            raise RuntimeError(f"room_create failed: {response}")
+        return str(response.room_id)
+
+    async def send(self, room_id: str, text: str) -> str:
+        await self.wait_until(lambda: room_id in self.client.rooms, timeout=20)
+        if self.client.should_query_keys:
+            await self.client.keys_query()
+        response = await self.client.room_send(
+            room_id,
+            "m.room.message",
+            {"msgtype": "m.text", "body": text},
+            ignore_unverified_devices=True,
+        )
+        if not isinstance(response, RoomSendResponse):
+            raise RuntimeError(f"send failed: {response}")
+        return str(response.event_id)
+
+    async def wait_until(self, predicate: Callable[[], bool], timeout: float = 30) -> None:
+        async def check() -> None:
+            async with self.inbox.changed:
+                while not predicate():
+                    await self.inbox.changed.wait()
+
+        async def poke() -> None:
+            # Room state changes arrive without a callback; re-check periodically.
+            while True:
+                await asyncio.sleep(0.2)
+                async with self.inbox.changed:
+                    self.inbox.changed.notify_all()
+
+        poker = asyncio.create_task(poke())
+        try:
+            await asyncio.wait_for(check(), timeout)
+        finally:
+            poker.cancel()
+
+    def messages_from(self, sender: str, room_id: str | None = None) -> list[Received]:
+        return [
+            m
+            for m in self.inbox.messages
+            if m.sender == sender and (room_id is None or m.room_id == room_id)
+        ]
+
+    async def next_message(
+        self, sender: str, room_id: str, after: int, timeout: float = 30
+    ) -> Received:
+        """Wait for message number ``after`` (0-based) from ``sender`` in ``room_id``."""
+        await self.wait_until(lambda: len(self.messages_from(sender, room_id)) > after, timeout)
+        return self.messages_from(sender, room_id)[after]
+
+    async def wait_for_text(
+        self, sender: str, room_id: str, contains: str, timeout: float = 30
+    ) -> Received:
+        """Wait for a message from ``sender`` in ``room_id`` whose body contains ``contains``."""
+
+        def matching() -> list[Received]:
+            return [m for m in self.messages_from(sender, room_id) if contains in m.body]
+
+        await self.wait_until(lambda: bool(matching()), timeout)
+        return matching()[0]
+
+    async def ask(self, room_id: str, bot_id: str, text: str, timeout: float = 30) -> Received:
+        """Send ``text`` and wait for the bot's next message in that room."""
+        seen = len(self.messages_from(bot_id, room_id))
+        await self.send(room_id, text)
+        return await self.next_message(bot_id, room_id, seen, timeout)

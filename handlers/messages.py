@@ -1,0 +1,168 @@
+"""Values that cross the border between the Matrix transport and the handlers.
+
+Nothing here knows nio. ``Incoming`` is what the transport hands over; ``Notice`` is what
+handlers ask to be sent. Notices are built from blocks so that every piece of user text is
+escaped on the way into HTML and cannot inject markup, links or room-wide mentions.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+WORD_JOINER = "\u2060"
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """A text message a user sent to the bot, already decrypted."""
+
+    room_id: str
+    sender: str
+    body: str
+    event_id: str
+    timestamp: datetime
+    # False when the event arrived unencrypted (plaintext room, or a client that sent
+    # before it knew the room was encrypted): its content must not be processed.
+    encrypted: bool
+    joined_members: int
+    # The event this one edits (m.replace), if it is an edit.
+    edit_of: str | None = None
+
+
+@dataclass(frozen=True)
+class Invite:
+    room_id: str
+    inviter: str
+
+
+@dataclass(frozen=True)
+class InviteDecision:
+    accept: bool
+    # Shown as the reason of the declined invite: no personal data.
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Notice:
+    """An ``m.notice`` with a plain body and an HTML ``formatted_body``."""
+
+    plain: str
+    html: str
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    room_id: str
+    notice: Notice
+
+
+# --- building notices -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Bold:
+    text: str
+
+
+@dataclass(frozen=True)
+class Code:
+    text: str
+
+
+Segment = str | Bold | Code
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    segments: tuple[Segment, ...]
+
+    def __init__(self, *segments: Segment) -> None:
+        object.__setattr__(self, "segments", segments)
+
+
+@dataclass(frozen=True)
+class BulletList:
+    items: tuple[tuple[Segment, ...], ...]
+
+
+@dataclass(frozen=True)
+class Table:
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...] = field(default_factory=tuple)
+
+
+Block = Paragraph | BulletList | Table
+
+
+def defuse(text: str) -> str:
+    """Neutralise room-wide mentions in user-supplied text (``@room`` pings everyone)."""
+    return text.replace("@room", f"@{WORD_JOINER}room")
+
+
+def _plain_segment(segment: Segment) -> str:
+    if isinstance(segment, Bold):
+        return defuse(segment.text)
+    if isinstance(segment, Code):
+        return defuse(segment.text)
+    return defuse(segment)
+
+
+def _html_segment(segment: Segment) -> str:
+    if isinstance(segment, Bold):
+        return f"<b>{html.escape(defuse(segment.text))}</b>"
+    if isinstance(segment, Code):
+        return f"<code>{html.escape(defuse(segment.text))}</code>"
+    return html.escape(defuse(segment)).replace("\n", "<br>")
+
+
+def render(blocks: Sequence[Block]) -> Notice:
+    """Render blocks into a notice; all text is escaped, nothing passes through raw."""
+    plain_parts: list[str] = []
+    html_parts: list[str] = []
+    for block in blocks:
+        if isinstance(block, Paragraph):
+            plain_parts.append("".join(_plain_segment(s) for s in block.segments))
+            html_parts.append("<p>" + "".join(_html_segment(s) for s in block.segments) + "</p>")
+        elif isinstance(block, BulletList):
+            plain_parts.append(
+                "\n".join("• " + "".join(_plain_segment(s) for s in item) for item in block.items)
+            )
+            html_parts.append(
+                "<ul>"
+                + "".join(
+                    "<li>" + "".join(_html_segment(s) for s in item) + "</li>"
+                    for item in block.items
+                )
+                + "</ul>"
+            )
+        else:
+            plain_parts.append(_plain_table(block))
+            html_parts.append(_html_table(block))
+    return Notice(plain="\n\n".join(plain_parts), html="".join(html_parts))
+
+
+def _plain_table(table: Table) -> str:
+    lines = [" | ".join(defuse(cell) for cell in table.header)]
+    lines += [" | ".join(defuse(cell) for cell in row) for row in table.rows]
+    return "\n".join(lines)
+
+
+def _html_table(table: Table) -> str:
+    head = "".join(f"<th>{html.escape(defuse(cell))}</th>" for cell in table.header)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(defuse(cell))}</td>" for cell in row) + "</tr>"
+        for row in table.rows
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def notice(*blocks: Block) -> Notice:
+    return render(blocks)
+
+
+def text_notice(text: str) -> Notice:
+    """A one-paragraph notice."""
+    return render([Paragraph(text)])

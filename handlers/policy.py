@@ -1,0 +1,32 @@
+"""The one place that answers "may this member do this?" (DOMAIN.md, 'Rules the product enforces').
+
+Commands name an :class:`Action`; nothing else in the code compares roles.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from storage.models import Role
+
+ALL_ROLES = frozenset(Role)
+
+
+class Action(StrEnum):
+    HELP = "help"
+    WHOAMI = "whoami"
+    VIEW_MEMBERS = "view_members"
+    MANAGE_MEMBERS = "manage_members"
+
+
+PERMISSIONS: dict[Action, frozenset[Role]] = {
+    Action.HELP: ALL_ROLES,
+    Action.WHOAMI: ALL_ROLES,
+    # Kennemerland Bijlage 4: the manager reviews authorisations, the beheerder grants them.
+    Action.VIEW_MEMBERS: frozenset({Role.BEHEERDER, Role.MANAGER}),
+    Action.MANAGE_MEMBERS: frozenset({Role.BEHEERDER}),
+}
+
+
+def may(role: Role, action: Action) -> bool:
+    return role in PERMISSIONS[action]

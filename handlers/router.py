@@ -1,0 +1,156 @@
+"""Entry point of the handlers: invites, joins and messages in, notices to send out.
+
+Owns the gatekeeping every message passes: members only, encrypted only, each event once,
+policy before action. It returns what to send; it never sends itself.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from handlers import beheer, general
+from handlers.commands import Caller, CommandContext, CommandRegistry
+from handlers.errors import UserError
+from handlers.membership import MembershipService
+from handlers.messages import (
+    BulletList,
+    Incoming,
+    Invite,
+    InviteDecision,
+    Notice,
+    Outgoing,
+    Paragraph,
+    notice,
+    text_notice,
+)
+from handlers.policy import may
+from handlers.texts import (
+    EDIT_IGNORED,
+    ENCRYPTION_ENABLED,
+    NOT_ALLOWED,
+    UNDECRYPTABLE,
+    UNENCRYPTED_MESSAGE,
+    UNENCRYPTED_ROOM,
+    UNKNOWN_COMMAND,
+    Wording,
+    invite_declined,
+    stranger_refusal,
+    welcome,
+)
+from scheduler.clock import Clock
+from storage.db import Database
+from storage.repositories import HandledEventRepository
+
+log = logging.getLogger(__name__)
+
+# Longest message a command may be; longer text is refused before parsing.
+MAX_COMMAND_LENGTH = 4000
+
+
+def build_registry() -> CommandRegistry:
+    registry = CommandRegistry()
+    general.register(registry)
+    beheer.register(registry)
+    return registry
+
+
+class Router:
+    def __init__(self, db: Database, clock: Clock, wording: Wording) -> None:
+        self.db = db
+        self.clock = clock
+        self.wording = wording
+        self.registry = build_registry()
+        # (room, sender) pairs a non-member was already refused in; kept in memory only,
+        # because nothing of a non-member may be stored.
+        self._refused: set[tuple[str, str]] = set()
+
+    async def on_invite(self, invite: Invite) -> InviteDecision:
+        async with self.db.session() as session:
+            member = await MembershipService(session).find(invite.inviter)
+        if member is None:
+            return InviteDecision(accept=False, reason=invite_declined(self.wording))
+        return InviteDecision(accept=True)
+
+    async def on_joined(
+        self, room_id: str, inviter: str, joined_members: int, encryption_enabled_now: bool
+    ) -> Sequence[Outgoing]:
+        """The bot joined an encrypted room a member invited it to."""
+        if joined_members == 2:
+            async with self.db.session() as session, session.begin():
+                await MembershipService(session).record_direct_room(inviter, room_id)
+        texts = [ENCRYPTION_ENABLED] if encryption_enabled_now else []
+        texts.append(welcome(self.wording))
+        return [Outgoing(room_id, text_notice(text)) for text in texts]
+
+    def unencrypted_room_notice(self) -> Notice:
+        return text_notice(UNENCRYPTED_ROOM)
+
+    def undecryptable_notice(self, room_id: str, sender: str) -> Sequence[Outgoing]:
+        return [Outgoing(room_id, text_notice(UNDECRYPTABLE))]
+
+    async def on_message(self, incoming: Incoming) -> Sequence[Outgoing]:
+        is_direct = incoming.joined_members <= 2
+        addressed = is_direct or incoming.body.lstrip().startswith("!")
+        if not addressed:
+            return []
+        async with self.db.session() as session, session.begin():
+            member = await MembershipService(session).find(incoming.sender)
+            if member is None:
+                return self._refuse_stranger(incoming)
+            if not await HandledEventRepository(session).claim(incoming.event_id, self.clock.now()):
+                log.info("event already handled; skipped")
+                return []
+            if not incoming.encrypted:
+                return [Outgoing(incoming.room_id, text_notice(UNENCRYPTED_MESSAGE))]
+            if incoming.edit_of is not None:
+                return [Outgoing(incoming.room_id, text_notice(EDIT_IGNORED))]
+            caller = Caller(
+                matrix_id=member.matrix_id,
+                role=member.role,
+                organisation_key=member.organisation_key,
+                organisation_name=member.organisation_name,
+            )
+            ctx = CommandContext(
+                caller=caller,
+                incoming=incoming,
+                session=session,
+                clock=self.clock,
+                wording=self.wording,
+                registry=self.registry,
+            )
+            try:
+                await self._dispatch(ctx)
+            except UserError as error:
+                # Roll back what the command wrote, but keep the event marked handled.
+                return [Outgoing(incoming.room_id, text_notice(error.message))]
+            return ctx.outgoing
+
+    async def _dispatch(self, ctx: CommandContext) -> None:
+        body = ctx.incoming.body
+        if len(body) > MAX_COMMAND_LENGTH:
+            raise UserError(
+                f"Dit bericht is te lang (maximaal {MAX_COMMAND_LENGTH} tekens). "
+                "Kort het in en stuur het opnieuw."
+            )
+        parsed = self.registry.parse(body)
+        if parsed is None:
+            ctx.reply(notice(*_unknown(ctx)))
+            return
+        if not may(ctx.caller.role, parsed.command.action):
+            log.info("denied action=%s role=%s", parsed.command.action, ctx.caller.role)
+            raise UserError(NOT_ALLOWED)
+        log.info("command action=%s", parsed.command.action)
+        async with ctx.session.begin_nested():
+            await parsed.command.handler(ctx, parsed.args)
+
+    def _refuse_stranger(self, incoming: Incoming) -> Sequence[Outgoing]:
+        key = (incoming.room_id, incoming.sender)
+        if key in self._refused:
+            return []
+        self._refused.add(key)
+        return [Outgoing(incoming.room_id, text_notice(stranger_refusal(self.wording)))]
+
+
+def _unknown(ctx: CommandContext) -> list[Paragraph | BulletList]:
+    return [Paragraph(UNKNOWN_COMMAND), *general.help_notice(ctx)]

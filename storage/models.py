@@ -1,0 +1,94 @@
+"""ORM models. Portable SQL only (SQLite and PostgreSQL); schema changes go through migrations."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import DateTime, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """An aware datetime stored as UTC; SQLite would otherwise hand back naive values."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime refused: pass an aware datetime")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Role(StrEnum):
+    """Global roles (DOMAIN.md, 'Roles'). The casusregisseur is appointed per casus, not here."""
+
+    PARTNER = "partner"
+    PROCESREGISSEUR = "procesregisseur"
+    PROCESONDERSTEUNER = "procesondersteuner"
+    MANAGER = "manager"
+    BEHEERDER = "beheerder"
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Organisation(Base):
+    __tablename__ = "organisations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    members: Mapped[list[Member]] = relationship(back_populates="organisation")
+
+
+class Member(Base):
+    """A Matrix user who may use the bot, in one organisation with one role."""
+
+    __tablename__ = "members"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    matrix_id: Mapped[str] = mapped_column(String(255), unique=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    role: Mapped[str] = mapped_column(String(32))
+    # The encrypted direct chat the member opened with the bot; where the bot reaches them.
+    dm_room_id: Mapped[str | None] = mapped_column(String(255), default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    organisation: Mapped[Organisation] = relationship(back_populates="members")
+
+
+class HandledEvent(Base):
+    """Matrix events already handled, so a re-delivered event is never handled twice."""
+
+    __tablename__ = "handled_events"
+
+    event_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    handled_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class SyncPosition(Base):
+    """Where the bot's Matrix sync stands; advanced only after events were handed over."""
+
+    __tablename__ = "sync_position"
+    __table_args__ = (UniqueConstraint("account"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account: Mapped[str] = mapped_column(String(255))
+    next_batch: Mapped[str] = mapped_column(String(255))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

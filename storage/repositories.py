@@ -1,0 +1,135 @@
+"""Repositories: the only code that builds queries. Each takes an open AsyncSession."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from storage.models import HandledEvent, Member, Organisation, Role, SyncPosition
+
+
+class OrganisationRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, key: str) -> Organisation | None:
+        result = await self.session.execute(select(Organisation).where(Organisation.key == key))
+        return result.scalar_one_or_none()
+
+    async def add(self, key: str, name: str, now: datetime) -> Organisation:
+        organisation = Organisation(key=key, name=name, created_at=now)
+        self.session.add(organisation)
+        await self.session.flush()
+        return organisation
+
+    async def rename(self, organisation: Organisation, name: str) -> None:
+        organisation.name = name
+        await self.session.flush()
+
+    async def list_with_member_counts(self) -> Sequence[tuple[Organisation, int]]:
+        counts = (
+            select(Member.organisation_id, func.count(Member.id).label("n"))
+            .group_by(Member.organisation_id)
+            .subquery()
+        )
+        result = await self.session.execute(
+            select(Organisation, func.coalesce(counts.c.n, 0))
+            .outerjoin(counts, counts.c.organisation_id == Organisation.id)
+            .order_by(Organisation.key)
+        )
+        return [(organisation, int(count)) for organisation, count in result.all()]
+
+
+class MemberRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, matrix_id: str) -> Member | None:
+        result = await self.session.execute(
+            select(Member)
+            .options(selectinload(Member.organisation))
+            .where(Member.matrix_id == matrix_id)
+        )
+        return result.scalar_one_or_none()
+
+    async def add(
+        self, matrix_id: str, organisation: Organisation, role: Role, now: datetime
+    ) -> Member:
+        member = Member(
+            matrix_id=matrix_id,
+            organisation=organisation,
+            role=role.value,
+            created_at=now,
+        )
+        self.session.add(member)
+        await self.session.flush()
+        return member
+
+    async def remove(self, member: Member) -> None:
+        await self.session.delete(member)
+        await self.session.flush()
+
+    async def list(self, organisation: Organisation | None = None) -> Sequence[Member]:
+        query = select(Member).options(selectinload(Member.organisation))
+        if organisation is not None:
+            query = query.where(Member.organisation_id == organisation.id)
+        result = await self.session.execute(
+            query.join(Member.organisation).order_by(Organisation.key, Member.matrix_id)
+        )
+        return result.scalars().all()
+
+    async def set_dm_room(self, member: Member, room_id: str) -> None:
+        member.dm_room_id = room_id
+        await self.session.flush()
+
+
+class HandledEventRepository:
+    """Remembers handled Matrix event ids; ``claim`` is the exactly-once gate."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def claim(self, event_id: str, now: datetime) -> bool:
+        """Mark ``event_id`` handled; False when it already was."""
+        if await self.session.get(HandledEvent, event_id) is not None:
+            return False
+        try:
+            async with self.session.begin_nested():
+                self.session.add(HandledEvent(event_id=event_id, handled_at=now))
+        except IntegrityError:
+            return False
+        return True
+
+    async def forget_before(self, cutoff: datetime) -> int:
+        result = await self.session.execute(
+            delete(HandledEvent).where(HandledEvent.handled_at < cutoff)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+
+class SyncPositionRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def load(self, account: str) -> str | None:
+        result = await self.session.execute(
+            select(SyncPosition.next_batch).where(SyncPosition.account == account)
+        )
+        return result.scalar_one_or_none()
+
+    async def save(self, account: str, next_batch: str, now: datetime) -> None:
+        result = await self.session.execute(
+            select(SyncPosition).where(SyncPosition.account == account)
+        )
+        position = result.scalar_one_or_none()
+        if position is None:
+            self.session.add(SyncPosition(account=account, next_batch=next_batch, updated_at=now))
+        else:
+            position.next_batch = next_batch
+            position.updated_at = now
+        await self.session.flush()

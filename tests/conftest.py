@@ -1,0 +1,131 @@
+"""Fixtures: one real Synapse per test session, bots and E2EE members per test."""
+
+from __future__ import annotations
+
+import itertools
+import secrets
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.app import Application
+from bot.config import Settings, settings_from_mapping
+from bot.devserver import LocalSynapse
+from bot.scripted import ScriptedMember
+from handlers.membership import MembershipService
+from scheduler.clock import SystemClock
+from storage.db import Database
+
+PASSWORD = "test-password-123"
+_counter = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def synapse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalSynapse]:
+    server = LocalSynapse(tmp_path_factory.mktemp("synapse"))
+    server.start()
+    yield server
+    server.stop()
+
+
+def unique_localpart(prefix: str) -> str:
+    return f"{prefix}{next(_counter)}-{secrets.token_hex(3)}"
+
+
+@dataclass
+class BotHarness:
+    """A bot with its own account, database and crypto store, startable more than once."""
+
+    synapse: LocalSynapse
+    directory: Path
+    user_id: str
+    extra_config: dict[str, Any] = field(default_factory=dict)
+    running: Application | None = None
+
+    def config(self) -> dict[str, Any]:
+        config: dict[str, Any] = {
+            "matrix": {
+                "homeserver_url": self.synapse.url,
+                "user_id": self.user_id,
+                "password": PASSWORD,
+                "store_path": str(self.directory / "crypto"),
+                "pickle_key": "test-pickle-key-0123456789",
+                "sync_timeout_seconds": 5,
+            },
+            "database": {"url": f"sqlite+aiosqlite:///{self.directory / 'casusbot.db'}"},
+            "house": {"name": "Zorg- en Veiligheidshuis Testregio"},
+        }
+        for section, values in self.extra_config.items():
+            config.setdefault(section, {}).update(values)
+        return config
+
+    @property
+    def settings(self) -> Settings:
+        return settings_from_mapping(self.config(), environ={})
+
+    @property
+    def db_path(self) -> Path:
+        return self.directory / "casusbot.db"
+
+    async def start(self) -> Application:
+        assert self.running is None, "bot already running"
+        app = Application(self.settings)
+        await app.start()
+        self.running = app
+        return app
+
+    async def stop(self) -> None:
+        if self.running is not None:
+            app, self.running = self.running, None
+            await app.stop()
+
+    async def seed(self, members: dict[str, tuple[str, str]]) -> None:
+        """Add members: {matrix_id: (organisation key, role)}; organisations are created."""
+        db = Database(self.settings.database.url)
+        clock = SystemClock(self.settings.house.zone)
+        try:
+            await db.migrate()
+            async with db.session() as session, session.begin():
+                service = MembershipService(session)
+                known = {org.key for org in await service.list_organisations()}
+                for matrix_id, (org, role) in members.items():
+                    if org not in known:
+                        await service.add_organisation(org, f"Organisatie {org}", clock.now())
+                        known.add(org)
+                    await service.add_member(matrix_id, org, role, clock.now())
+        finally:
+            await db.close()
+
+
+@pytest.fixture
+async def bot(synapse: LocalSynapse, tmp_path: Path) -> AsyncIterator[BotHarness]:
+    localpart = unique_localpart("casusbot")
+    user_id = synapse.register(localpart, PASSWORD)
+    harness = BotHarness(synapse=synapse, directory=tmp_path / "bot", user_id=user_id)
+    yield harness
+    await harness.stop()
+
+
+MemberFactory = Callable[[str], Awaitable[ScriptedMember]]
+
+
+@pytest.fixture
+async def member_factory(
+    synapse: LocalSynapse, tmp_path: Path
+) -> AsyncIterator[MemberFactory]:
+    started: list[ScriptedMember] = []
+
+    async def make(prefix: str) -> ScriptedMember:
+        localpart = unique_localpart(prefix)
+        user_id = synapse.register(localpart, PASSWORD)
+        member = ScriptedMember(synapse.url, user_id, PASSWORD, tmp_path / "members" / localpart)
+        await member.start()
+        started.append(member)
+        return member
+
+    yield make
+    for member in started:
+        await member.close()
