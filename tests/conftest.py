@@ -113,9 +113,7 @@ MemberFactory = Callable[[str], Awaitable[ScriptedMember]]
 
 
 @pytest.fixture
-async def member_factory(
-    synapse: LocalSynapse, tmp_path: Path
-) -> AsyncIterator[MemberFactory]:
+async def member_factory(synapse: LocalSynapse, tmp_path: Path) -> AsyncIterator[MemberFactory]:
     started: list[ScriptedMember] = []
 
     async def make(prefix: str) -> ScriptedMember:

@@ -36,7 +36,8 @@ async def test_member_gets_help_for_their_role_in_an_encrypted_dm(
 
     assert reply.encrypted, "the bot must answer end-to-end encrypted"
     assert reply.msgtype == "m.notice"
-    assert reply.formatted_body is not None and "<ul>" in reply.formatted_body
+    assert reply.formatted_body is not None
+    assert "<ul>" in reply.formatted_body
     assert "medewerker ketenpartner" in reply.body
     assert "wie ben ik" in reply.body
     assert "lid toevoegen" not in reply.body, "a partner must not be offered beheer commands"
@@ -66,10 +67,9 @@ async def test_stranger_is_declined_politely_and_leaves_no_trace(
             for m in stranger.inbox.memberships
         )
     )
-    reasons = [
-        m[3] for m in stranger.inbox.memberships if m[1] == bot.user_id and m[2] == "leave"
-    ]
-    assert reasons and "Alleen leden" in (reasons[0] or "")
+    reasons = [m[3] for m in stranger.inbox.memberships if m[1] == bot.user_id and m[2] == "leave"]
+    assert reasons
+    assert "Alleen leden" in (reasons[0] or "")
 
     # In a group room a member invited the bot to, a stranger's command gets one refusal.
     group = await member.create_room([bot.user_id, stranger.user_id], direct=False)
@@ -84,10 +84,7 @@ async def test_stranger_is_declined_politely_and_leaves_no_trace(
     assert len(refusals) == 1, "a stranger is refused once, not on every message"
 
     await bot.stop()
-    raw = b"".join(
-        path.read_bytes()
-        for path in bot.db_path.parent.glob("casusbot.db*")
-    )
+    raw = b"".join(path.read_bytes() for path in bot.db_path.parent.glob("casusbot.db*"))
     assert stranger.user_id.encode() not in raw
     assert member.user_id.encode() in raw  # the check itself can see user ids
 
@@ -110,9 +107,7 @@ async def test_restart_keeps_device_and_decrypts_what_arrived_while_down(
     app = await bot.start()
     assert app.transport.device_id == device, "the bot must reuse its device (and its keys)"
     before = len(partner.messages_from(bot.user_id, room_id))
-    await partner.wait_until(
-        lambda: len(partner.messages_from(bot.user_id, room_id)) >= before + 3
-    )
+    await partner.wait_until(lambda: len(partner.messages_from(bot.user_id, room_id)) >= before + 3)
     replies = partner.messages_from(bot.user_id, room_id)[before:]
     assert [("Je bent" in r.body and "Dit kun je" not in r.body) for r in replies] == [
         True,
@@ -141,7 +136,8 @@ async def test_unencrypted_invite_gets_encryption_switched_on(
     assert first.encrypted
     await partner.wait_for_text(bot.user_id, room_id, "Typ hulp")
     reply = await partner.ask(room_id, bot.user_id, "wie ben ik")
-    assert reply.encrypted and "ggz" in reply.body
+    assert reply.encrypted
+    assert "ggz" in reply.body
 
 
 async def test_unencrypted_room_where_bot_cannot_enable_encryption_is_left(
