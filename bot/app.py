@@ -109,15 +109,10 @@ class Application:
         self.started_at = self.clock.now()
         self._sync_task = asyncio.create_task(self.transport.run(), name="matrix-sync")
 
-    async def wait(self) -> None:
-        """Until the sync loop ends (it only ends by stop() or a fatal error)."""
-        assert self._sync_task is not None
-        await self._sync_task
-
     async def stop(self) -> None:
+        # The sync loop finishes the batch it is dispatching, then ends by itself.
         self.transport.stop()
         if self._sync_task is not None:
-            self._sync_task.cancel()
             await asyncio.gather(self._sync_task, return_exceptions=True)
         await self.transport.drain(SHUTDOWN_GRACE_SECONDS)
         await self.transport.close()

@@ -67,3 +67,5 @@ def setup_logging(level: str, fmt: str) -> None:
     root.setLevel(level)
     for name in _QUIET:
         logging.getLogger(name).setLevel(max(logging.WARNING, logging.getLevelName(level)))
+    # nio warns "Missing session for device" on every new device it encrypts to: routine.
+    logging.getLogger("nio.crypto").setLevel(logging.ERROR)

@@ -114,8 +114,9 @@ class _RoomWorker:
                 # Errors users cannot cause: logged without content, never swallowed silently.
                 log.exception("handling an event failed")
             finally:
-                self.queue.task_done()
+                # Save the position before reporting the item done, so drain() waits for it.
                 await self.on_done(seq)
+                self.queue.task_done()
 
 
 class MatrixTransport:
@@ -227,13 +228,9 @@ class MatrixTransport:
         failures = 0
         while not self._stopping.is_set():
             try:
-                response = await self.client.sync(
-                    timeout=0 if first else self.settings.sync_timeout_ms,
-                    since=self._next_batch,
-                    full_state=first,
-                )
-            except asyncio.CancelledError:
-                raise
+                response = await self._sync_unless_stopping(first)
+                if response is None:
+                    break
             except Exception as exc:  # network trouble that nio did not retry
                 failures += 1
                 delay = min(30.0, 0.5 * 2 ** min(failures, 6))
@@ -255,6 +252,26 @@ class MatrixTransport:
             self._next_batch = response.next_batch
             self._synced.set()
             self._synced = asyncio.Event()
+
+    async def _sync_unless_stopping(self, first: bool) -> Any:
+        """One sync request; abandoned (not interrupted mid-handling) when stop() is called."""
+        request = asyncio.create_task(
+            self.client.sync(
+                timeout=0 if first else self.settings.sync_timeout_ms,
+                since=self._next_batch,
+                full_state=first,
+            )
+        )
+        stopping = asyncio.create_task(self._stopping.wait())
+        try:
+            await asyncio.wait({request, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stopping.cancel()
+        if not request.done():
+            request.cancel()
+            await asyncio.gather(request, return_exceptions=True)
+            return None
+        return request.result()
 
     async def _sleep_unless_stopping(self, delay: float) -> None:
         with contextlib.suppress(TimeoutError):

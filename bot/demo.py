@@ -1,0 +1,269 @@
+"""``casusbot demo``: a local homeserver, the bot and scripted demo members, in one command.
+
+Everything lives in ``--state-dir`` (default ``var/demo``), so running it again reuses the
+same homeserver, accounts and bot device. The scripted members play a short conversation
+over real E2EE and the transcript shows what each of them received; then the bot keeps
+running for anyone who wants to log in with Element (unless ``--once``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import secrets
+import signal
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.app import Application
+from bot.config import Settings, load_settings
+from bot.devserver import LocalSynapse
+from bot.scripted import Received, ScriptedMember
+from handlers.errors import UserError
+from handlers.membership import MembershipService
+from scheduler.clock import SystemClock
+from storage.db import Database
+
+DEMO_PASSWORD = "casusbot-demo"  # noqa: S105 (local demo accounts, printed on purpose)
+BOT_LOCALPART = "casusbot"
+HOUSE_NAME = "Zorg- en Veiligheidshuis Demoregio"
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    localpart: str
+    organisation: str
+    organisation_name: str
+    role: str | None  # None: not a member (yet)
+    label: str
+
+
+USERS = (
+    DemoUser("demo-beheer", "zvh", HOUSE_NAME, "beheerder", "functioneel beheerder"),
+    DemoUser("demo-regisseur", "zvh", HOUSE_NAME, "procesregisseur", "procesregisseur"),
+    DemoUser("demo-politie", "politie", "Politie (demo)", "partner", "partner, politie"),
+    DemoUser("demo-gemeente", "gemeente", "Gemeente Demostad", "partner", "partner, gemeente"),
+    DemoUser("demo-zorg", "ggz", "GGZ Demo", None, "partner, GGZ (wordt in de demo toegevoegd)"),
+    DemoUser("demo-onbekend", "", "", None, "geen lid: wordt geweigerd"),
+)
+
+
+class Transcript:
+    def __init__(self) -> None:
+        self.checks: list[tuple[bool, str]] = []
+
+    def said(self, who: str, room: str, text: str) -> None:
+        print(f"\n[{room}] {who}:")
+        print(textwrap.indent(text, "    "))
+
+    def received(self, who: str, room: str, message: Received) -> None:
+        lock = "versleuteld" if message.encrypted else "ONVERSLEUTELD"
+        print(f"\n[{room}] casusbot → {who} ({lock}):")
+        print(textwrap.indent(message.body, "    "))
+
+    def check(self, ok: bool, text: str) -> None:
+        self.checks.append((ok, text))
+
+    def summary(self) -> bool:
+        print("\nGecontroleerd:")
+        for ok, text in self.checks:
+            print(f"  [{'x' if ok else ' '}] {text}")
+        return all(ok for ok, _ in self.checks)
+
+
+def _secrets(state_dir: Path) -> dict[str, str]:
+    file = state_dir / "secrets.json"
+    if file.exists():
+        loaded: dict[str, str] = json.loads(file.read_text(encoding="utf-8"))
+        return loaded
+    values = {"bot_password": secrets.token_urlsafe(24), "pickle_key": secrets.token_urlsafe(32)}
+    file.write_text(json.dumps(values), encoding="utf-8")
+    os.chmod(file, 0o600)
+    return values
+
+
+def _write_config(state_dir: Path, synapse: LocalSynapse, bot_user: str) -> Path:
+    """A config file for the demo bot, so it can also be run with ``casusbot run``."""
+    config = state_dir / "config.toml"
+    config.write_text(
+        f"""# Written by `casusbot demo`. Secrets come from secrets.json via the environment:
+#   CASUSBOT_MATRIX_PASSWORD and CASUSBOT_PICKLE_KEY
+[matrix]
+homeserver_url = "{synapse.url}"
+user_id = "{bot_user}"
+device_name = "casusbot demo"
+store_path = "{state_dir / "crypto"}"
+
+[database]
+url = "sqlite+aiosqlite:///{state_dir / "casusbot.db"}"
+
+[house]
+name = "{HOUSE_NAME}"
+""",
+        encoding="utf-8",
+    )
+    return config
+
+
+async def _seed(settings: Settings) -> None:
+    db = Database(settings.database.url)
+    clock = SystemClock(settings.house.zone)
+    try:
+        await db.migrate()
+        async with db.session() as session, session.begin():
+            service = MembershipService(session)
+            known = {org.key for org in await service.list_organisations()}
+            for user in USERS:
+                if user.organisation and user.organisation not in known:
+                    await service.add_organisation(
+                        user.organisation, user.organisation_name, clock.now()
+                    )
+                    known.add(user.organisation)
+                if user.role is not None and await service.find(_mxid(user.localpart)) is None:
+                    await service.add_member(
+                        _mxid(user.localpart), user.organisation, user.role, clock.now()
+                    )
+    except UserError as error:
+        raise RuntimeError(error.message) from None
+    finally:
+        await db.close()
+
+
+def _mxid(localpart: str) -> str:
+    return f"@{localpart}:localhost"
+
+
+async def _play(
+    state_dir: Path, synapse: LocalSynapse, bot_user: str, transcript: Transcript
+) -> None:
+    members: dict[str, ScriptedMember] = {}
+
+    async def member(localpart: str) -> ScriptedMember:
+        scripted = ScriptedMember(
+            synapse.url, _mxid(localpart), DEMO_PASSWORD, state_dir / "members" / localpart
+        )
+        await scripted.start()
+        members[localpart] = scripted
+        return scripted
+
+    async def open_dm(who: ScriptedMember, name: str) -> str:
+        room = await who.create_room([bot_user])
+        welcome = await who.wait_for_text(bot_user, room, "Typ hulp")
+        transcript.said(name, "DM", f"(nodigt {bot_user} uit in een versleutelde chat)")
+        transcript.received(name, "DM", welcome)
+        return room
+
+    async def ask(who: ScriptedMember, name: str, room: str, text: str) -> Received:
+        transcript.said(name, "DM", text)
+        reply = await who.ask(room, bot_user, text)
+        transcript.received(name, "DM", reply)
+        return reply
+
+    try:
+        politie = await member("demo-politie")
+        room = await open_dm(politie, "demo-politie")
+        reply = await ask(politie, "demo-politie", room, "hulp")
+        transcript.check(reply.encrypted, "antwoorden van de bot zijn end-to-end versleuteld")
+        transcript.check(
+            "lid toevoegen" not in reply.body,
+            "een partner krijgt alleen de commando's van zijn rol te zien",
+        )
+
+        beheer = await member("demo-beheer")
+        beheer_room = await open_dm(beheer, "demo-beheer")
+        added = await ask(
+            beheer, "demo-beheer", beheer_room, "lid toevoegen @demo-zorg:localhost ggz partner"
+        )
+        transcript.check(
+            "toegevoegd" in added.body or "is al partner" in added.body,
+            "de beheerder geeft via de chat toegang aan een nieuw lid",
+        )
+
+        zorg = await member("demo-zorg")
+        zorg_room = await open_dm(zorg, "demo-zorg")
+        whoami = await ask(zorg, "demo-zorg", zorg_room, "wie ben ik")
+        transcript.check("GGZ Demo" in whoami.body, "het nieuwe lid kan direct met de bot werken")
+
+        onbekend = await member("demo-onbekend")
+        stranger_room = await onbekend.create_room([bot_user])
+        transcript.said("demo-onbekend", "DM", f"(nodigt {bot_user} uit)")
+        await onbekend.wait_until(
+            lambda: any(
+                m[0] == stranger_room and m[1] == bot_user and m[2] == "leave"
+                for m in onbekend.inbox.memberships
+            )
+        )
+        reason = next(
+            (
+                m[3]
+                for m in onbekend.inbox.memberships
+                if m[0] == stranger_room and m[1] == bot_user and m[2] == "leave"
+            ),
+            None,
+        )
+        print(f"\n[DM] casusbot weigert de uitnodiging van demo-onbekend: {reason}")
+        transcript.check(reason is not None, "een niet-lid wordt beleefd geweigerd")
+    finally:
+        for scripted in members.values():
+            await scripted.close()
+
+
+async def _demo(state_dir: Path, port: int, once: bool) -> int:
+    synapse = LocalSynapse(state_dir / "synapse", port=port)
+    print(f"Lokale homeserver starten op {synapse.url} …")
+    await asyncio.to_thread(synapse.start)
+    app: Application | None = None
+    try:
+        values = _secrets(state_dir)
+        bot_user = await asyncio.to_thread(
+            synapse.register, BOT_LOCALPART, values["bot_password"], True
+        )
+        for user in USERS:
+            await asyncio.to_thread(synapse.register, user.localpart, DEMO_PASSWORD)
+        config = _write_config(state_dir, synapse, bot_user)
+        environ = {
+            "CASUSBOT_MATRIX_PASSWORD": values["bot_password"],
+            "CASUSBOT_PICKLE_KEY": values["pickle_key"],
+        }
+        settings = load_settings(config, environ)
+        await _seed(settings)
+        app = Application(settings)
+        await app.start()
+        print(f"Casusbot draait als {bot_user}.")
+
+        transcript = Transcript()
+        await _play(state_dir, synapse, bot_user, transcript)
+        ok = transcript.summary()
+        if once:
+            return 0 if ok else 1
+        _print_instructions(synapse, bot_user)
+        await _wait_for_signal()
+        return 0 if ok else 1
+    finally:
+        if app is not None:
+            await app.stop()
+        await asyncio.to_thread(synapse.stop)
+
+
+def _print_instructions(synapse: LocalSynapse, bot_user: str) -> None:
+    print(f"\nProbeer het zelf, bijvoorbeeld met Element Desktop (homeserver {synapse.url}):")
+    for user in USERS:
+        print(f"  {user.localpart:<15} wachtwoord {DEMO_PASSWORD}  ({user.label})")
+    print(f"Start een chat met {bot_user} en typ 'hulp'. Stoppen: Ctrl-C.")
+
+
+async def _wait_for_signal() -> None:
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    print("\nStoppen …")
+
+
+def run_demo(state_dir: Path, port: int, once: bool) -> int:
+    state_dir = state_dir.resolve()
+    state_dir.mkdir(parents=True, exist_ok=True)
+    return asyncio.run(_demo(state_dir, port, once))

@@ -1,0 +1,70 @@
+"""The beheerder's command line: casusbot org / member."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text(f'[database]\nurl = "sqlite+aiosqlite:///{tmp_path / "cli.db"}"\n')
+    return path
+
+
+def run(config: Path, *args: str) -> int:
+    return main(["--config", str(config), *args])
+
+
+def test_organisations_and_members_from_the_command_line(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(config, "org", "add", "politie", "--name", "Politie Midden-Nederland") == 0
+    assert (
+        run(
+            config, "member", "add", "@j.jansen:politie.nl", "--org", "politie", "--role", "partner"
+        )
+        == 0
+    )
+    assert run(config, "org", "list") == 0
+    assert run(config, "member", "list") == 0
+    out = capsys.readouterr().out
+    assert "Organisatie politie (Politie Midden-Nederland) is toegevoegd." in out
+    assert "@j.jansen:politie.nl is toegevoegd als partner bij politie." in out
+    assert "politie  Politie Midden-Nederland  1" in out
+    assert "@j.jansen:politie.nl  politie      partner  nee" in out
+
+    assert run(config, "member", "remove", "@j.jansen:politie.nl") == 0
+    assert run(config, "member", "list") == 0
+    assert "Geen leden gevonden." in capsys.readouterr().out
+
+
+def test_mistakes_exit_non_zero_with_a_dutch_message(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(config, "member", "add", "@x:y.nl", "--org", "onbekend", "--role", "partner") == 1
+    assert "De organisatie onbekend bestaat niet" in capsys.readouterr().err
+    assert run(config, "member", "add", "x", "--org", "onbekend", "--role", "partner") == 1
+    assert "geen Matrix-gebruikers-ID" in capsys.readouterr().err
+
+
+def test_management_needs_no_matrix_secrets_but_a_valid_database_url(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text('[database]\nurl = "mysql://nope"\n')
+    assert run(path, "org", "list") == 2
+    assert "database.url: moet een async URL zijn" in capsys.readouterr().err
+
+
+def test_database_url_from_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("CASUSBOT_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'env.db'}")
+    assert main(["--config", str(tmp_path / "absent.toml"), "org", "list"]) == 0
+    assert "Er zijn nog geen organisaties." in capsys.readouterr().out
+    assert (tmp_path / "env.db").exists()

@@ -1,0 +1,109 @@
+"""The beheerder's organisation and member management (shared by CLI and chat)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from handlers.errors import UserError
+from handlers.membership import MembershipService
+from storage.db import Database
+from storage.models import Role
+
+NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'test.db'}")
+    await database.migrate()
+    yield database
+    await database.close()
+
+
+async def test_add_and_list_organisations_and_members(db: Database) -> None:
+    async with db.session() as session, session.begin():
+        service = MembershipService(session)
+        await service.add_organisation("Politie-MN", "Politie  Midden-Nederland", NOW)
+        await service.add_organisation("om", "Openbaar Ministerie", NOW)
+        change = await service.add_member("@j.jansen:politie.nl", "politie-mn", "Partner", NOW)
+        assert change.created
+    async with db.session() as session:
+        service = MembershipService(session)
+        orgs = await service.list_organisations()
+        assert [(o.key, o.name, o.member_count) for o in orgs] == [
+            ("om", "Openbaar Ministerie", 0),
+            ("politie-mn", "Politie Midden-Nederland", 1),
+        ]
+        members = await service.list_members()
+        assert [(m.matrix_id, m.organisation_key, m.role) for m in members] == [
+            ("@j.jansen:politie.nl", "politie-mn", Role.PARTNER)
+        ]
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (("add_organisation", "p", "Naam"), "geen geldige organisatiecode"),
+        (("add_organisation", "politie", "   "), "Geef de organisatie een naam"),
+        (("add_organisation", "politie", "x" * 201), "te lang"),
+        (("add_member", "jansen", "politie", "partner"), "geen Matrix-gebruikers-ID"),
+        (("add_member", "@j:politie.nl", "politie", "baas"), "geen rol. Kies uit: partner"),
+        (("add_member", "@j:politie.nl", "brandweer", "partner"), "bestaat niet"),
+        (("remove_member", "@niemand:politie.nl"), "staat niet op de ledenlijst"),
+    ],
+)
+async def test_mistakes_get_a_dutch_explanation(
+    db: Database, call: tuple[str, ...], message: str
+) -> None:
+    async with db.session() as session, session.begin():
+        service = MembershipService(session)
+        await service.add_organisation("politie", "Politie", NOW)
+    async with db.session() as session, session.begin():
+        service = MembershipService(session)
+        name, *args = call
+        method = getattr(service, name)
+        with pytest.raises(UserError, match=message):
+            await (method(*args, NOW) if name != "remove_member" else method(*args))
+
+
+async def test_duplicate_organisation_is_refused(db: Database) -> None:
+    async with db.session() as session, session.begin():
+        service = MembershipService(session)
+        await service.add_organisation("om", "Openbaar Ministerie", NOW)
+        with pytest.raises(UserError, match="bestaat al"):
+            await service.add_organisation("OM", "Ander", NOW)
+
+
+async def test_existing_member_is_moved_and_the_change_reported(db: Database) -> None:
+    async with db.session() as session, session.begin():
+        service = MembershipService(session)
+        await service.add_organisation("zvh", "ZVH", NOW)
+        await service.add_organisation("gemeente", "Gemeente", NOW)
+        await service.add_member("@a:zvh.nl", "zvh", "beheerder", NOW)
+        await service.add_member("@b:zvh.nl", "zvh", "partner", NOW)
+        change = await service.add_member("@b:zvh.nl", "gemeente", "procesregisseur", NOW)
+        assert not change.created
+        assert change.previous_organisation_key == "zvh"
+        assert change.previous_role == Role.PARTNER
+        assert change.member.role == Role.PROCESREGISSEUR
+        with pytest.raises(UserError, match="is al procesregisseur"):
+            await service.add_member("@b:zvh.nl", "gemeente", "procesregisseur", NOW)
+
+
+async def test_the_last_beheerder_cannot_be_removed_or_demoted(db: Database) -> None:
+    async with db.session() as session, session.begin():
+        service = MembershipService(session)
+        await service.add_organisation("zvh", "ZVH", NOW)
+        await service.add_member("@a:zvh.nl", "zvh", "beheerder", NOW)
+        with pytest.raises(UserError, match="laatste functioneel beheerder"):
+            await service.remove_member("@a:zvh.nl")
+        with pytest.raises(UserError, match="laatste functioneel beheerder"):
+            await service.add_member("@a:zvh.nl", "zvh", "partner", NOW)
+        await service.add_member("@b:zvh.nl", "zvh", "beheerder", NOW)
+        removed = await service.remove_member("@a:zvh.nl")
+        assert removed.matrix_id == "@a:zvh.nl"
+        assert await service.find("@a:zvh.nl") is None
