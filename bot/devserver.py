@@ -179,6 +179,9 @@ presence:
             cwd=self.directory,
             stdout=output,
             stderr=subprocess.STDOUT,
+            # Own session: a Ctrl-C in the terminal reaches the demo, which stops the bot
+            # first and Synapse last, instead of both at once.
+            start_new_session=True,
         )
         output.close()
         deadline = time.monotonic() + timeout
