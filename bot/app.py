@@ -10,13 +10,13 @@ import asyncio
 import logging
 import signal
 import uuid
-from collections.abc import Sequence
 from datetime import datetime
 
 from bot.config import Settings
 from bot.logs import configure_pseudonyms, correlation_id
 from bot.matrix.transport import MatrixTransport, TransportSettings
-from handlers.messages import Incoming, Invite, InviteDecision, Notice, Outgoing
+from bot.outbox import OutboxSender
+from handlers.messages import Incoming, Invite, InviteDecision, Notice
 from handlers.router import Router
 from handlers.texts import Wording
 from scheduler.clock import Clock, SystemClock
@@ -56,19 +56,20 @@ class _CorrelatedHandler:
         return await self.router.on_invite(invite)
 
     async def on_joined(
-        self, room_id: str, inviter: str, joined_members: int, encryption_enabled_now: bool
-    ) -> Sequence[Outgoing]:
-        return await self.router.on_joined(room_id, inviter, joined_members, encryption_enabled_now)
+        self, room_id: str, inviter: str, joined_members: int, notes: list[str]
+    ) -> None:
+        await self.router.on_joined(room_id, inviter, joined_members, notes)
 
-    async def on_message(self, incoming: Incoming) -> Sequence[Outgoing]:
+    async def on_message(self, incoming: Incoming) -> None:
         correlation_id.set(uuid.uuid4().hex[:12])
-        return await self.router.on_message(incoming)
+        await self.router.on_message(incoming)
+
+    async def on_undecryptable(self, room_id: str, sender: str, event_id: str) -> None:
+        correlation_id.set(uuid.uuid4().hex[:12])
+        await self.router.on_undecryptable(room_id, sender, event_id)
 
     def unencrypted_room_notice(self) -> Notice:
         return self.router.unencrypted_room_notice()
-
-    def undecryptable_notice(self, room_id: str, sender: str) -> Sequence[Outgoing]:
-        return self.router.undecryptable_notice(room_id, sender)
 
 
 class Application:
@@ -96,25 +97,43 @@ class Application:
                 store_path=matrix.store_path,
                 pickle_key=pickle_key,
                 sync_timeout_ms=matrix.sync_timeout_seconds * 1000,
+                key_grace_seconds=matrix.key_grace_seconds,
             ),
             _CorrelatedHandler(self.router),
             DatabasePositions(self.db, matrix.user_id, self.clock),
         )
+        self.outbox = OutboxSender(
+            self.db, self.transport, self.clock, self.router.on_delivery_failure
+        )
+        self.router.on_queued = self.outbox.wake
         self.started_at: datetime | None = None
         self._sync_task: asyncio.Task[None] | None = None
+        self._outbox_task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         await self.db.migrate()
         await self.transport.start()
         self.started_at = self.clock.now()
         self._sync_task = asyncio.create_task(self.transport.run(), name="matrix-sync")
+        self._outbox_task = asyncio.create_task(self.outbox.run(), name="outbox")
+
+    @property
+    def sync_task(self) -> asyncio.Task[None]:
+        assert self._sync_task is not None, "start() first"
+        return self._sync_task
 
     async def stop(self) -> None:
-        # The sync loop finishes the batch it is dispatching, then ends by itself.
+        # The sync loop finishes the batch it is dispatching, then ends by itself; the
+        # events in hand are handled; deliveries under way finish. What is still in the
+        # outbox stays there and is sent after the next start.
         self.transport.stop()
         if self._sync_task is not None:
             await asyncio.gather(self._sync_task, return_exceptions=True)
         await self.transport.drain(SHUTDOWN_GRACE_SECONDS)
+        self.outbox.stop()
+        await self.outbox.drain(SHUTDOWN_GRACE_SECONDS)
+        if self._outbox_task is not None:
+            await asyncio.gather(self._outbox_task, return_exceptions=True)
         await self.transport.close()
         await self.db.close()
         log.info("stopped")
@@ -129,12 +148,11 @@ async def run_until_signalled(app: Application) -> None:
     await app.start()
     log.info("casusbot is running")
     waiter = asyncio.create_task(stop.wait())
-    assert app._sync_task is not None
-    done, _ = await asyncio.wait({waiter, app._sync_task}, return_when=asyncio.FIRST_COMPLETED)
+    done, _ = await asyncio.wait({waiter, app.sync_task}, return_when=asyncio.FIRST_COMPLETED)
     waiter.cancel()
     try:
-        if app._sync_task in done:
-            app._sync_task.result()  # re-raise a fatal transport error
+        if app.sync_task in done:
+            app.sync_task.result()  # re-raise a fatal transport error
     finally:
         log.info("shutting down")
         await app.stop()

@@ -59,6 +59,7 @@ class MatrixSettings(_Section):
     pickle_key: SecretStr | None = None
     pickle_key_file: Path | None = None
     sync_timeout_seconds: Annotated[int, Field(ge=1, le=300)] = 30
+    key_grace_seconds: Annotated[float, Field(ge=1, le=600)] = 60
 
     @field_validator("homeserver_url")
     @classmethod

@@ -29,7 +29,11 @@ class MemberView:
     organisation_key: str
     organisation_name: str
     role: Role
-    has_dm: bool
+    dm_room_id: str | None
+
+    @property
+    def has_dm(self) -> bool:
+        return self.dm_room_id is not None
 
 
 @dataclass(frozen=True)
@@ -53,7 +57,7 @@ def _view(member: Member) -> MemberView:
         organisation_key=member.organisation.key,
         organisation_name=member.organisation.name,
         role=Role(member.role),
-        has_dm=member.dm_room_id is not None,
+        dm_room_id=member.dm_room_id,
     )
 
 
@@ -176,6 +180,9 @@ class MembershipService:
     async def list_members(self, org_key_text: str | None = None) -> Sequence[MemberView]:
         organisation = None if org_key_text is None else await self._organisation(org_key_text)
         return [_view(member) for member in await self.members.list(organisation)]
+
+    async def with_role(self, role: Role) -> Sequence[MemberView]:
+        return [_view(member) for member in await self.members.list() if member.role == role.value]
 
     async def find(self, matrix_id: str) -> MemberView | None:
         member = await self.members.get(matrix_id)

@@ -57,6 +57,10 @@ class Notice:
 class Outgoing:
     room_id: str
     notice: Notice
+    # Carries personal data: only sent where the room policy holds (encrypted, no readable
+    # history for newcomers, no guests) and, if given, only the audience is in the room.
+    sensitive: bool = False
+    audience: frozenset[str] | None = None
 
 
 # --- building notices -------------------------------------------------------------

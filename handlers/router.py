@@ -7,7 +7,9 @@ policy before action. It returns what to send; it never sends itself.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers import beheer, general
 from handlers.commands import Caller, CommandContext, CommandRegistry
@@ -27,20 +29,23 @@ from handlers.messages import (
 from handlers.policy import may
 from handlers.texts import (
     EDIT_IGNORED,
-    ENCRYPTION_ENABLED,
     NOT_ALLOWED,
     UNDECRYPTABLE,
     UNENCRYPTED_MESSAGE,
     UNENCRYPTED_ROOM,
     UNKNOWN_COMMAND,
     Wording,
+    delivery_failure_report,
     invite_declined,
+    room_notes,
+    room_policy_refusal,
     stranger_refusal,
     welcome,
 )
 from scheduler.clock import Clock
 from storage.db import Database
-from storage.repositories import HandledEventRepository
+from storage.models import Role
+from storage.repositories import HandledEventRepository, OutboxRepository
 
 log = logging.getLogger(__name__)
 
@@ -56,10 +61,19 @@ def build_registry() -> CommandRegistry:
 
 
 class Router:
-    def __init__(self, db: Database, clock: Clock, wording: Wording) -> None:
+    """Decides what to answer; writes answers to the outbox in the same transaction."""
+
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        wording: Wording,
+        on_queued: Callable[[], None] = lambda: None,
+    ) -> None:
         self.db = db
         self.clock = clock
         self.wording = wording
+        self.on_queued = on_queued
         self.registry = build_registry()
         # (room, sender) pairs a non-member was already refused in; kept in memory only,
         # because nothing of a non-member may be stored.
@@ -73,58 +87,101 @@ class Router:
         return InviteDecision(accept=True)
 
     async def on_joined(
-        self, room_id: str, inviter: str, joined_members: int, encryption_enabled_now: bool
-    ) -> Sequence[Outgoing]:
+        self, room_id: str, inviter: str, joined_members: int, notes: list[str]
+    ) -> None:
         """The bot joined an encrypted room a member invited it to."""
-        if joined_members == 2:
-            async with self.db.session() as session, session.begin():
+        async with self.db.session() as session, session.begin():
+            if joined_members == 2:
                 await MembershipService(session).record_direct_room(inviter, room_id)
-        texts = [ENCRYPTION_ENABLED] if encryption_enabled_now else []
-        texts.append(welcome(self.wording))
-        return [Outgoing(room_id, text_notice(text)) for text in texts]
+            texts = [*room_notes(notes), welcome(self.wording)]
+            await self._queue(session, [Outgoing(room_id, text_notice(t)) for t in texts])
+        self.on_queued()
 
     def unencrypted_room_notice(self) -> Notice:
         return text_notice(UNENCRYPTED_ROOM)
 
-    def undecryptable_notice(self, room_id: str, sender: str) -> Sequence[Outgoing]:
-        return [Outgoing(room_id, text_notice(UNDECRYPTABLE))]
+    async def on_undecryptable(self, room_id: str, sender: str, event_id: str) -> None:
+        async with self.db.session() as session, session.begin():
+            if await MembershipService(session).find(sender) is None:
+                return
+            if not await HandledEventRepository(session).claim(event_id, self.clock.now()):
+                return
+            await self._queue(session, [Outgoing(room_id, text_notice(UNDECRYPTABLE))])
+        self.on_queued()
 
-    async def on_message(self, incoming: Incoming) -> Sequence[Outgoing]:
+    async def on_message(self, incoming: Incoming) -> None:
+        async with self.db.session() as session, session.begin():
+            outgoing = await self._answer(session, incoming)
+            await self._queue(session, outgoing)
+        if outgoing:
+            self.on_queued()
+
+    async def on_delivery_failure(self, room_id: str, error: str) -> None:
+        """Tell the beheerders a message could not be delivered (no content, only the room)."""
+        async with self.db.session() as session, session.begin():
+            outgoing = []
+            if error.startswith("room_policy:"):
+                # The room itself hears why (a plain notice with no personal data).
+                code = error.removeprefix("room_policy:")
+                outgoing.append(Outgoing(room_id, text_notice(room_policy_refusal(code))))
+            report = text_notice(delivery_failure_report(room_id, error))
+            for beheerder in await MembershipService(session).with_role(Role.BEHEERDER):
+                if beheerder.dm_room_id and beheerder.dm_room_id != room_id:
+                    outgoing.append(Outgoing(beheerder.dm_room_id, report))
+            await self._queue(session, outgoing, is_report=True)
+        self.on_queued()
+
+    async def _queue(
+        self, session: AsyncSession, outgoing: Sequence[Outgoing], is_report: bool = False
+    ) -> None:
+        """Write notices to the outbox; the caller wakes the sender after committing."""
+        outbox = OutboxRepository(session)
+        for item in outgoing:
+            await outbox.add(
+                item.room_id,
+                item.notice.plain,
+                item.notice.html,
+                self.clock.now(),
+                sensitive=item.sensitive,
+                audience=item.audience,
+                is_report=is_report,
+            )
+
+    async def _answer(self, session: AsyncSession, incoming: Incoming) -> Sequence[Outgoing]:
         is_direct = incoming.joined_members <= 2
         addressed = is_direct or incoming.body.lstrip().startswith("!")
         if not addressed:
             return []
-        async with self.db.session() as session, session.begin():
-            member = await MembershipService(session).find(incoming.sender)
-            if member is None:
-                return self._refuse_stranger(incoming)
-            if not await HandledEventRepository(session).claim(incoming.event_id, self.clock.now()):
-                log.info("event already handled; skipped")
-                return []
-            if not incoming.encrypted:
-                return [Outgoing(incoming.room_id, text_notice(UNENCRYPTED_MESSAGE))]
-            if incoming.edit_of is not None:
-                return [Outgoing(incoming.room_id, text_notice(EDIT_IGNORED))]
-            caller = Caller(
-                matrix_id=member.matrix_id,
-                role=member.role,
-                organisation_key=member.organisation_key,
-                organisation_name=member.organisation_name,
-            )
-            ctx = CommandContext(
-                caller=caller,
-                incoming=incoming,
-                session=session,
-                clock=self.clock,
-                wording=self.wording,
-                registry=self.registry,
-            )
-            try:
-                await self._dispatch(ctx)
-            except UserError as error:
-                # Roll back what the command wrote, but keep the event marked handled.
-                return [Outgoing(incoming.room_id, text_notice(error.message))]
-            return ctx.outgoing
+        member = await MembershipService(session).find(incoming.sender)
+        if member is None:
+            return self._refuse_stranger(incoming)
+        if not await HandledEventRepository(session).claim(incoming.event_id, self.clock.now()):
+            log.info("event already handled; skipped")
+            return []
+        if not incoming.encrypted:
+            return [Outgoing(incoming.room_id, text_notice(UNENCRYPTED_MESSAGE))]
+        if incoming.edit_of is not None:
+            return [Outgoing(incoming.room_id, text_notice(EDIT_IGNORED))]
+        caller = Caller(
+            matrix_id=member.matrix_id,
+            role=member.role,
+            organisation_key=member.organisation_key,
+            organisation_name=member.organisation_name,
+        )
+        ctx = CommandContext(
+            caller=caller,
+            incoming=incoming,
+            session=session,
+            clock=self.clock,
+            wording=self.wording,
+            registry=self.registry,
+        )
+        try:
+            await self._dispatch(ctx)
+        except UserError as error:
+            # What the command wrote is rolled back; the event stays marked handled.
+            return [Outgoing(incoming.room_id, text_notice(error.message))]
+        return ctx.outgoing
 
     async def _dispatch(self, ctx: CommandContext) -> None:
         body = ctx.incoming.body

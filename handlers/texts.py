@@ -69,3 +69,38 @@ NOT_ALLOWED = "Dat kan ik voor jouw rol niet doen."
 UNKNOWN_COMMAND = "Dat commando ken ik niet."
 
 EDIT_IGNORED = "Bewerkte berichten verwerk ik niet. Stuur je bericht gewoon opnieuw."
+
+# Why the bot will not send case data into a room (codes from the transport's room policy).
+ROOM_POLICY_REASONS = {
+    "not_encrypted": "de chat is niet versleuteld",
+    "history_visible": "nieuwe deelnemers kunnen eerdere berichten lezen",
+    "guests_allowed": "gasten hebben toegang",
+    "public_room": "iedereen kan de chat binnenkomen",
+    "unexpected_members": "er zijn deelnemers die deze gegevens niet mogen zien",
+}
+
+
+def room_policy_refusal(code: str) -> str:
+    reason = ROOM_POLICY_REASONS.get(code, "de chat voldoet niet aan de veiligheidseisen")
+    return f"Ik stuur hier geen casusgegevens: {reason}. Los dit op, of vraag de beheerder."
+
+
+def room_notes(notes: list[str]) -> list[str]:
+    """What the bot tells a member about the room it just joined."""
+    texts = []
+    if "encryption_enabled" in notes:
+        texts.append(ENCRYPTION_ENABLED)
+    unsafe = [ROOM_POLICY_REASONS[n] for n in notes if n in ROOM_POLICY_REASONS]
+    if unsafe:
+        texts.append(
+            "Let op: in deze chat " + " en ".join(unsafe) + ". Ik kan dat niet aanpassen, "
+            "dus ik deel hier geen casusgegevens. Start liever een nieuwe chat met mij."
+        )
+    return texts
+
+
+def delivery_failure_report(room_id: str, error: str) -> str:
+    return (
+        f"Een bericht van de bot kon niet worden afgeleverd in kamer {room_id} "
+        f"(reden: {error}). Controleer of de bot nog in die kamer zit."
+    )

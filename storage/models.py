@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -92,3 +92,31 @@ class SyncPosition(Base):
     account: Mapped[str] = mapped_column(String(255))
     next_batch: Mapped[str] = mapped_column(String(255))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class OutboxMessage(Base):
+    """A notice waiting to be sent. Written in the same transaction as the work that caused it.
+
+    ``tx_id`` is fixed when the row is written, so a resend after a crash is recognised by
+    the homeserver as the same message. Rows are deleted once sent; a row that can never be
+    sent is kept as ``failed`` with its text removed.
+    """
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    room_id: Mapped[str] = mapped_column(String(255), index=True)
+    tx_id: Mapped[str] = mapped_column(String(64), unique=True)
+    plain: Mapped[str] = mapped_column(Text)
+    html: Mapped[str] = mapped_column(Text)
+    # Carries personal data: sent only where the room policy holds.
+    sensitive: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Who may be in the room when a sensitive message goes out (newline-separated user ids).
+    audience: Mapped[str | None] = mapped_column(Text, default=None)
+    # A report about a failed delivery: never itself reported when it fails.
+    is_report: Mapped[bool] = mapped_column(Boolean, default=False)
+    state: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(String(64), default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, func, select
@@ -10,7 +12,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from storage.models import HandledEvent, Member, Organisation, Role, SyncPosition
+from storage.models import (
+    HandledEvent,
+    Member,
+    Organisation,
+    OutboxMessage,
+    Role,
+    SyncPosition,
+)
 
 
 class OrganisationRepository:
@@ -133,3 +142,111 @@ class SyncPositionRepository:
             position.next_batch = next_batch
             position.updated_at = now
         await self.session.flush()
+
+
+@dataclass(frozen=True)
+class QueuedMessage:
+    id: int
+    room_id: str
+    tx_id: str
+    plain: str
+    html: str
+    sensitive: bool
+    audience: frozenset[str] | None
+    is_report: bool
+    attempts: int
+
+
+class OutboxRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(
+        self,
+        room_id: str,
+        plain: str,
+        html: str,
+        now: datetime,
+        *,
+        sensitive: bool = False,
+        audience: Iterable[str] | None = None,
+        is_report: bool = False,
+    ) -> None:
+        self.session.add(
+            OutboxMessage(
+                room_id=room_id,
+                tx_id=uuid.uuid4().hex,
+                plain=plain,
+                html=html,
+                sensitive=sensitive,
+                audience=None if audience is None else "\n".join(sorted(audience)),
+                is_report=is_report,
+                state="pending",
+                attempts=0,
+                created_at=now,
+                next_attempt_at=now,
+            )
+        )
+        await self.session.flush()
+
+    async def due_heads(self, now: datetime, exclude_rooms: Iterable[str]) -> list[QueuedMessage]:
+        """The oldest pending message of each room, if it is due: rooms keep their order."""
+        heads = (
+            select(func.min(OutboxMessage.id))
+            .where(OutboxMessage.state == "pending")
+            .group_by(OutboxMessage.room_id)
+        )
+        query = select(OutboxMessage).where(
+            OutboxMessage.id.in_(heads), OutboxMessage.next_attempt_at <= now
+        )
+        excluded = list(exclude_rooms)
+        if excluded:
+            query = query.where(OutboxMessage.room_id.not_in(excluded))
+        result = await self.session.execute(query.order_by(OutboxMessage.id))
+        return [
+            QueuedMessage(
+                id=row.id,
+                room_id=row.room_id,
+                tx_id=row.tx_id,
+                plain=row.plain,
+                html=row.html,
+                sensitive=row.sensitive,
+                audience=None if row.audience is None else frozenset(row.audience.split("\n")),
+                is_report=row.is_report,
+                attempts=row.attempts,
+            )
+            for row in result.scalars()
+        ]
+
+    async def next_due_at(self) -> datetime | None:
+        result = await self.session.execute(
+            select(func.min(OutboxMessage.next_attempt_at)).where(OutboxMessage.state == "pending")
+        )
+        value: datetime | None = result.scalar_one_or_none()  # min() keeps the column type
+        return value
+
+    async def mark_sent(self, message_id: int) -> None:
+        await self.session.execute(delete(OutboxMessage).where(OutboxMessage.id == message_id))
+
+    async def retry_later(self, message_id: int, at: datetime, error: str) -> None:
+        row = await self.session.get(OutboxMessage, message_id)
+        if row is not None:
+            row.attempts += 1
+            row.next_attempt_at = at
+            row.error = error[:64]
+
+    async def mark_failed(self, message_id: int, error: str) -> None:
+        """Give up on a message; its text is removed, the failure is kept."""
+        row = await self.session.get(OutboxMessage, message_id)
+        if row is not None:
+            row.state = "failed"
+            row.attempts += 1
+            row.error = error[:64]
+            row.plain = ""
+            row.html = ""
+
+    async def count(self, state: str = "pending") -> int:
+        result = await self.session.execute(
+            select(func.count(OutboxMessage.id)).where(OutboxMessage.state == state)
+        )
+        return int(result.scalar_one())

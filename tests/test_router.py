@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import delete, select
 
 from handlers.membership import MembershipService
 from handlers.messages import Incoming, Invite
@@ -15,6 +16,7 @@ from handlers.router import Router
 from handlers.texts import Wording
 from scheduler.clock import FrozenClock
 from storage.db import Database
+from storage.models import OutboxMessage
 
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 BEHEERDER = "@beheer:zvh.nl"
@@ -60,7 +62,13 @@ def message(
 
 
 async def answer(router: Router, incoming: Incoming) -> list[str]:
-    return [out.notice.plain for out in await router.on_message(incoming)]
+    """Handle ``incoming`` and take what the router queued in the outbox."""
+    await router.on_message(incoming)
+    async with router.db.session() as session, session.begin():
+        rows = (await session.execute(select(OutboxMessage).order_by(OutboxMessage.id))).scalars()
+        texts = [row.plain for row in rows]
+        await session.execute(delete(OutboxMessage))
+    return texts
 
 
 async def test_invites_only_from_members(router: Router) -> None:

@@ -1,9 +1,10 @@
-"""The bot's Matrix connection: login, E2EE, the sync loop, invites and sending.
+"""The bot's Matrix connection: login, E2EE, trust, the sync loop, invites and sending.
 
 Owns everything nio-specific. It turns sync responses into ``Incoming`` values for a
 :class:`MessageHandler`, handles each room's events in order (rooms run concurrently),
-and saves the sync position only once the events before it were handled. It knows
-nothing of casework: what to answer is the handler's business.
+and saves the sync position only once the events before it were handled. Sending goes
+through :meth:`send_notice`, which reports an outcome instead of raising, for the outbox.
+It knows nothing of casework: what to answer is the handler's business.
 
 It never logs message bodies, and never logs out (that would destroy the device keys).
 """
@@ -12,10 +13,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,12 +24,14 @@ from typing import Any, Protocol
 from nio import (
     AsyncClient,
     AsyncClientConfig,
+    EncryptionError,
     InviteMemberEvent,
     JoinedMembersResponse,
     JoinResponse,
     KeysQueryResponse,
     KeysUploadResponse,
     LoginResponse,
+    MatrixRoom,
     MegolmEvent,
     RoomGetStateEventResponse,
     RoomMemberEvent,
@@ -39,18 +41,22 @@ from nio import (
     SyncResponse,
     WhoamiResponse,
 )
-from nio.api import Api
 
 from bot.logs import pseudonym
+from bot.matrix import raw
 from bot.matrix.batches import BatchTracker
+from bot.matrix.cross_signing import ensure_cross_signing
 from bot.matrix.session import StoredSession, ensure_private_dir, load_session, save_session
-from handlers.messages import Incoming, Invite, InviteDecision, Notice, Outgoing
+from bot.outbox import Delivery, SendOutcome
+from handlers.messages import Incoming, Invite, InviteDecision, Notice
 
 log = logging.getLogger(__name__)
 
 MEGOLM = "m.megolm.v1.aes-sha2"
-MAX_SEND_ATTEMPTS = 5
 ROOM_APPEAR_TIMEOUT = 30.0
+# History visibilities under which a newcomer cannot read what was said before they came.
+SAFE_HISTORY = ("joined", "invited")
+PERMANENT_ERRORS = ("M_FORBIDDEN", "M_NOT_FOUND", "M_UNKNOWN")
 
 
 class FatalTransportError(Exception):
@@ -63,14 +69,14 @@ class MessageHandler(Protocol):
     async def on_invite(self, invite: Invite) -> InviteDecision: ...
 
     async def on_joined(
-        self, room_id: str, inviter: str, joined_members: int, encryption_enabled_now: bool
-    ) -> Sequence[Outgoing]: ...
+        self, room_id: str, inviter: str, joined_members: int, notes: list[str]
+    ) -> None: ...
 
-    async def on_message(self, incoming: Incoming) -> Sequence[Outgoing]: ...
+    async def on_message(self, incoming: Incoming) -> None: ...
+
+    async def on_undecryptable(self, room_id: str, sender: str, event_id: str) -> None: ...
 
     def unencrypted_room_notice(self) -> Notice: ...
-
-    def undecryptable_notice(self, room_id: str, sender: str) -> Sequence[Outgoing]: ...
 
 
 class PositionStore(Protocol):
@@ -89,6 +95,9 @@ class TransportSettings:
     store_path: Path
     pickle_key: str
     sync_timeout_ms: int = 30_000
+    # How long an undecryptable message waits for its room key before the sender is asked
+    # to send it again (keys regularly arrive a moment after the message).
+    key_grace_seconds: float = 60.0
 
 
 WorkItem = Callable[[], Awaitable[None]]
@@ -117,6 +126,25 @@ class _RoomWorker:
                 # Save the position before reporting the item done, so drain() waits for it.
                 await self.on_done(seq)
                 self.queue.task_done()
+
+
+def room_policy_violation(
+    room: MatrixRoom, bot_user: str, audience: frozenset[str] | None
+) -> str | None:
+    """Why personal data may not be sent into ``room`` now; None when it may."""
+    if not room.encrypted:
+        return "not_encrypted"
+    if room.history_visibility not in SAFE_HISTORY:
+        return "history_visible"
+    if room.guest_access != "forbidden":
+        return "guests_allowed"
+    if room.join_rule == "public":
+        return "public_room"
+    if audience is not None:
+        present = set(room.users) - {bot_user}
+        if not present <= audience:
+            return "unexpected_members"
+    return None
 
 
 class MatrixTransport:
@@ -150,6 +178,7 @@ class MatrixTransport:
         self._stopping = asyncio.Event()
         self._next_batch: str | None = None
         self.last_sync_at: datetime | None = None
+        self.undecryptable_events = 0
 
     @property
     def user_id(self) -> str:
@@ -162,7 +191,7 @@ class MatrixTransport:
     # --- start-up -------------------------------------------------------------------
 
     async def start(self) -> None:
-        """Log in (reusing the stored device), open the crypto store, upload keys."""
+        """Log in (reusing the stored device), open the crypto store, upload keys, cross-sign."""
         stored = load_session(self.settings.store_path)
         if stored is not None:
             if stored.user_id != self.settings.user_id:
@@ -185,6 +214,23 @@ class MatrixTransport:
             response = await self.client.keys_upload()
             if not isinstance(response, KeysUploadResponse):
                 raise FatalTransportError(f"uploading device keys failed: {response.status_code}")
+        try:
+            status = await ensure_cross_signing(
+                self.client,
+                self.user_id,
+                self.device_id,
+                self.settings.password,
+                self.settings.store_path,
+                self.settings.pickle_key,
+            )
+        except (raw.RawApiError, RuntimeError) as error:
+            raise FatalTransportError(f"cross-signing the bot's device failed: {error}") from None
+        if status.uploaded_keys or status.signed_device:
+            log.info(
+                "cross-signing repaired (keys uploaded: %s, device signed: %s)",
+                status.uploaded_keys,
+                status.signed_device,
+            )
         self._next_batch = await self.positions.load()
 
     async def _login(self, device_id: str | None) -> None:
@@ -224,7 +270,11 @@ class MatrixTransport:
 
     async def run(self) -> None:
         """Sync until :meth:`stop`; survives homeserver restarts and network loss."""
-        first = self._next_batch is None
+        # Never synced before: the first response is history only, nothing to handle.
+        initial = self._next_batch is None
+        # The first sync of every run asks for the full room state: nio keeps no room list
+        # across restarts, and an incremental sync only mentions rooms with new activity.
+        first = True
         failures = 0
         while not self._stopping.is_set():
             try:
@@ -245,10 +295,12 @@ class MatrixTransport:
                 log.warning("sync error %s; retrying in %.1fs", response.status_code, delay)
                 await self._sleep_unless_stopping(delay)
                 continue
+            if failures:
+                log.info("sync recovered after %d failed attempts", failures)
             failures = 0
             self.last_sync_at = datetime.now(UTC)
-            await self._dispatch(response, initial=first)
-            first = False
+            await self._dispatch(response, initial=initial)
+            first = initial = False
             self._next_batch = response.next_batch
             self._synced.set()
             self._synced = asyncio.Event()
@@ -259,7 +311,7 @@ class MatrixTransport:
             self.client.sync(
                 timeout=0 if first else self.settings.sync_timeout_ms,
                 since=self._next_batch,
-                full_state=first,
+                full_state=first or None,
             )
         )
         stopping = asyncio.create_task(self._stopping.wait())
@@ -305,6 +357,7 @@ class MatrixTransport:
                 if isinstance(event, RoomMessageText):
                     self._enqueue(room_id, seq, self._message_item(room_id, event))
                 elif isinstance(event, MegolmEvent):
+                    event.room_id = room_id
                     self._enqueue(room_id, seq, self._undecryptable_item(room_id, event))
         token = self._batches.close(seq)
         if token is not None:
@@ -337,9 +390,9 @@ class MatrixTransport:
 
     # --- work items -----------------------------------------------------------------
 
-    def _message_item(self, room_id: str, event: RoomMessageText) -> WorkItem:
+    def _incoming(self, room_id: str, event: RoomMessageText) -> Incoming:
         relates = event.source.get("content", {}).get("m.relates_to", {})
-        incoming = Incoming(
+        return Incoming(
             room_id=room_id,
             sender=event.sender,
             body=event.body,
@@ -350,22 +403,42 @@ class MatrixTransport:
             edit_of=relates.get("event_id") if relates.get("rel_type") == "m.replace" else None,
         )
 
+    def _message_item(self, room_id: str, event: RoomMessageText) -> WorkItem:
         async def handle() -> None:
-            outgoing = await self.handler.on_message(incoming)
-            await self.send_all(outgoing)
+            await self.handler.on_message(self._incoming(room_id, event))
 
         return handle
 
     def _undecryptable_item(self, room_id: str, event: MegolmEvent) -> WorkItem:
+        """Wait (in the room's order) for the room key; ask for a resend only after the grace."""
+
         async def handle() -> None:
-            log.warning(
-                "undecryptable event from %s; requesting the room key", pseudonym(event.sender)
-            )
+            self.undecryptable_events += 1
+            log.info("undecryptable event from %s; waiting for its key", pseudonym(event.sender))
             try:
                 await self.client.request_room_key(event)
-            except Exception as exc:  # the request is best effort; the member is asked to resend
+            except Exception as exc:  # best effort: Element does not answer key requests
                 log.info("room key request not sent (%s)", type(exc).__name__)
-            await self.send_all(self.handler.undecryptable_notice(room_id, event.sender))
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + self.settings.key_grace_seconds
+            while True:
+                try:
+                    decrypted = self.client.decrypt_event(event)
+                except EncryptionError:
+                    decrypted = None
+                if isinstance(decrypted, RoomMessageText):
+                    log.info("late room key arrived; event decrypted")
+                    await self.handler.on_message(self._incoming(room_id, decrypted))
+                    return
+                if decrypted is not None:
+                    return  # decrypted into something that is not a text message
+                remaining = deadline - loop.time()
+                if remaining <= 0 or self._stopping.is_set():
+                    break
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._synced.wait(), timeout=min(remaining, 5.0))
+            if not self._stopping.is_set():
+                await self.handler.on_undecryptable(room_id, event.sender, event.event_id)
 
         return handle
 
@@ -389,16 +462,37 @@ class MatrixTransport:
         if not isinstance(joined, JoinResponse):
             log.warning("joining a room failed: %s", joined.status_code)
             return
-        enabled_now = False
+        notes: list[str] = []
         if not await self._room_has_encryption(room_id):
-            enabled_now = await self._enable_encryption(room_id)
-            if not enabled_now:
+            if not await self._put_state(room_id, "m.room.encryption", {"algorithm": MEGOLM}):
                 await self._refuse_unencrypted_room(room_id)
                 return
+            notes.append("encryption_enabled")
         await self.wait_for_room(room_id, encrypted=True)
+        notes += await self._tighten_room(room_id)
         members = await self.client.joined_members(room_id)
         count = len(members.members) if isinstance(members, JoinedMembersResponse) else 0
-        await self.send_all(await self.handler.on_joined(room_id, inviter, count, enabled_now))
+        await self.handler.on_joined(room_id, inviter, count, notes)
+
+    async def _tighten_room(self, room_id: str) -> list[str]:
+        """Make history unreadable for newcomers and keep guests out, where the bot may."""
+        room = self.client.rooms.get(room_id)
+        notes: list[str] = []
+        if room is None:
+            return notes
+        if room.history_visibility not in SAFE_HISTORY:
+            if await self._put_state(
+                room_id, "m.room.history_visibility", {"history_visibility": "invited"}
+            ):
+                room.history_visibility = "invited"
+            else:
+                notes.append("history_visible")
+        if room.guest_access != "forbidden":
+            if await self._put_state(room_id, "m.room.guest_access", {"guest_access": "forbidden"}):
+                room.guest_access = "forbidden"
+            else:
+                notes.append("guests_allowed")
+        return notes
 
     async def _room_has_encryption(self, room_id: str) -> bool:
         response = await self.client.room_get_state_event(room_id, "m.room.encryption")
@@ -407,28 +501,24 @@ class MatrixTransport:
             and response.content.get("algorithm") == MEGOLM
         )
 
-    async def _enable_encryption(self, room_id: str) -> bool:
-        response = await self.client.room_put_state(
-            room_id, "m.room.encryption", {"algorithm": MEGOLM}
-        )
+    async def _put_state(self, room_id: str, event_type: str, content: dict[str, Any]) -> bool:
+        response = await self.client.room_put_state(room_id, event_type, content)
         return isinstance(response, RoomPutStateResponse)
 
     async def _refuse_unencrypted_room(self, room_id: str) -> None:
         log.info("refused an unencrypted room")
         await self.wait_for_room(room_id, encrypted=False)
-        await self._send(room_id, self.handler.unencrypted_room_notice(), allow_plaintext=True)
+        await self._room_send(room_id, self.handler.unencrypted_room_notice(), uuid.uuid4().hex)
         await self._leave(room_id, None)
 
     async def _leave(self, room_id: str, reason: str | None) -> None:
-        method, path = Api.room_leave(self.client.access_token, room_id)
-        body = json.dumps({"reason": reason} if reason else {})
         try:
-            response = await self.client.send(
-                method, path, body, headers={"Content-Type": "application/json"}
+            await raw.request(
+                self.client,
+                "POST",
+                raw.room_path(room_id, "leave"),
+                {"reason": reason} if reason else {},
             )
-            if response.status >= 400:
-                log.warning("leaving a room failed with HTTP %s", response.status)
-            response.release()
         except Exception as exc:
             log.warning("leaving a room failed (%s)", type(exc).__name__)
 
@@ -443,53 +533,63 @@ class MatrixTransport:
             remaining = deadline - loop.time()
             if remaining <= 0 or self._stopping.is_set():
                 return False
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._synced.wait(), timeout=remaining)
-            except TimeoutError:
-                return False
 
     # --- sending --------------------------------------------------------------------
 
-    async def send_all(self, outgoing: Sequence[Outgoing]) -> None:
-        for item in outgoing:
-            await self._send(item.room_id, item.notice)
-
-    async def _send(self, room_id: str, notice: Notice, allow_plaintext: bool = False) -> bool:
+    async def send_notice(
+        self,
+        room_id: str,
+        notice: Notice,
+        tx_id: str,
+        sensitive: bool,
+        audience: frozenset[str] | None = None,
+    ) -> SendOutcome:
+        """Send one ``m.notice``, encrypted; report the outcome instead of raising."""
         room = self.client.rooms.get(room_id)
         if room is None:
-            await self.wait_for_room(room_id, encrypted=not allow_plaintext)
-            room = self.client.rooms.get(room_id)
-        if room is None:
-            log.error("cannot send: room not known to the bot")
-            return False
-        if not room.encrypted and not allow_plaintext:
+            # Just joined: the room appears with the next sync.
+            if not await self.wait_for_room(room_id, encrypted=False):
+                return SendOutcome(Delivery.RETRY, "room_unknown", retry_after=5.0)
+            room = self.client.rooms[room_id]
+        if self.user_id not in room.users and room.users:
+            return SendOutcome(Delivery.FAILED, "not_in_room")
+        if not room.encrypted:
             # Personal data only in E2EE rooms: never fall back to plaintext.
-            log.error("refused to send into an unencrypted room")
-            return False
+            return SendOutcome(Delivery.FAILED, "not_encrypted")
+        if sensitive:
+            violation = room_policy_violation(room, self.user_id, audience)
+            if violation is not None:
+                return SendOutcome(Delivery.FAILED, f"room_policy:{violation}")
+        return await self._room_send(room_id, notice, tx_id)
+
+    async def _room_send(self, room_id: str, notice: Notice, tx_id: str) -> SendOutcome:
         content = {
             "msgtype": "m.notice",
             "body": notice.plain,
             "format": "org.matrix.custom.html",
             "formatted_body": notice.html,
         }
-        tx_id = str(uuid.uuid4())
-        for attempt in range(1, MAX_SEND_ATTEMPTS + 1):
-            if self.client.should_query_keys:
-                query = await self.client.keys_query()
-                if not isinstance(query, KeysQueryResponse):
-                    log.warning("keys query failed: %s", query.status_code)
-            response = await self.client.room_send(
-                room_id, "m.room.message", content, tx_id=tx_id, ignore_unverified_devices=True
-            )
-            if isinstance(response, RoomSendResponse):
-                return True
-            log.warning(
-                "send failed (attempt %d/%d): %s", attempt, MAX_SEND_ATTEMPTS, response.status_code
-            )
-            if response.status_code in ("M_FORBIDDEN", "M_NOT_FOUND"):
-                return False
-            await self._sleep_unless_stopping(min(10.0, 0.5 * 2**attempt))
-        return False
+        if self.client.should_query_keys:
+            query = await self.client.keys_query()
+            if not isinstance(query, KeysQueryResponse):
+                return SendOutcome(Delivery.RETRY, f"keys_query:{query.status_code}")
+        # 429s are waited out inside nio (it honours retry_after_ms); connection errors are
+        # retried there too. What comes back here is success or an error response.
+        response = await self.client.room_send(
+            room_id, "m.room.message", content, tx_id=tx_id, ignore_unverified_devices=True
+        )
+        if isinstance(response, RoomSendResponse):
+            return SendOutcome(Delivery.SENT)
+        code = str(response.status_code or "unknown")
+        if code in PERMANENT_ERRORS:
+            return SendOutcome(Delivery.FAILED, code)
+        return SendOutcome(
+            Delivery.RETRY,
+            code,
+            retry_after=(response.retry_after_ms / 1000) if response.retry_after_ms else None,
+        )
 
     # --- shutdown -------------------------------------------------------------------
 

@@ -1,0 +1,157 @@
+"""Drains the persisted outbox into Matrix: each message once, each room in order.
+
+Handlers write notices to the outbox in the same transaction as the work that caused
+them; this sender delivers them. A message keeps the transaction id it got when it was
+written, so a resend after a crash (sent, but not yet marked) is deduplicated by the
+homeserver. Transient failures back off; a permanent failure is recorded and reported to
+the beheerders, never swallowed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import Enum
+from typing import Protocol
+
+from handlers.messages import Notice
+from scheduler.clock import Clock
+from storage.db import Database
+from storage.repositories import OutboxRepository, QueuedMessage
+
+log = logging.getLogger(__name__)
+
+IDLE_POLL_SECONDS = 5.0
+MAX_BACKOFF_SECONDS = 300.0
+
+
+class Delivery(Enum):
+    SENT = "sent"
+    RETRY = "retry"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class SendOutcome:
+    delivery: Delivery
+    # Error code only (e.g. M_FORBIDDEN, http_502, room_policy): never message content.
+    error: str = ""
+    retry_after: float | None = None
+
+
+class NoticeSender(Protocol):
+    async def send_notice(
+        self,
+        room_id: str,
+        notice: Notice,
+        tx_id: str,
+        sensitive: bool,
+        audience: frozenset[str] | None = None,
+    ) -> SendOutcome: ...
+
+
+FailureReporter = Callable[[str, str], Awaitable[None]]
+
+
+class OutboxSender:
+    def __init__(
+        self,
+        db: Database,
+        sender: NoticeSender,
+        clock: Clock,
+        report_failure: FailureReporter,
+    ) -> None:
+        self.db = db
+        self.sender = sender
+        self.clock = clock
+        self.report_failure = report_failure
+        self._wake = asyncio.Event()
+        self._stopping = asyncio.Event()
+        self._in_flight: dict[str, asyncio.Task[None]] = {}
+        self.sent = 0
+        self.retries = 0
+        self.failures = 0
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(self) -> None:
+        while not self._stopping.is_set():
+            self._wake.clear()
+            try:
+                await self._start_due()
+                timeout = await self._seconds_until_next()
+            except Exception:
+                log.exception("outbox pass failed; retrying")
+                timeout = IDLE_POLL_SECONDS
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=timeout)
+
+    async def _start_due(self) -> None:
+        async with self.db.session() as session:
+            due = await OutboxRepository(session).due_heads(
+                self.clock.now(), exclude_rooms=self._in_flight.keys()
+            )
+        for message in due:
+            task = asyncio.create_task(self._deliver(message))
+            self._in_flight[message.room_id] = task
+            task.add_done_callback(functools.partial(self._finished, message.room_id))
+
+    def _finished(self, room_id: str, _task: asyncio.Task[None]) -> None:
+        self._in_flight.pop(room_id, None)
+        self._wake.set()  # the room's next message may be due now
+
+    async def _seconds_until_next(self) -> float:
+        async with self.db.session() as session:
+            next_at = await OutboxRepository(session).next_due_at()
+        if next_at is None:
+            return IDLE_POLL_SECONDS
+        return max(0.05, min(IDLE_POLL_SECONDS, (next_at - self.clock.now()).total_seconds()))
+
+    async def _deliver(self, message: QueuedMessage) -> None:
+        try:
+            outcome = await self.sender.send_notice(
+                message.room_id,
+                Notice(message.plain, message.html),
+                message.tx_id,
+                message.sensitive,
+                message.audience,
+            )
+        except Exception as exc:  # a bug or an unexpected library error: retry, visibly
+            log.exception("sending failed unexpectedly")
+            outcome = SendOutcome(Delivery.RETRY, error=type(exc).__name__)
+        async with self.db.session() as session, session.begin():
+            outbox = OutboxRepository(session)
+            if outcome.delivery is Delivery.SENT:
+                await outbox.mark_sent(message.id)
+                self.sent += 1
+            elif outcome.delivery is Delivery.RETRY:
+                delay = outcome.retry_after or min(
+                    MAX_BACKOFF_SECONDS, 0.5 * 2 ** min(message.attempts + 1, 10)
+                )
+                await outbox.retry_later(
+                    message.id, self.clock.now() + timedelta(seconds=delay), outcome.error
+                )
+                self.retries += 1
+                log.warning("send will be retried in %.1fs (%s)", delay, outcome.error)
+            else:
+                await outbox.mark_failed(message.id, outcome.error)
+                self.failures += 1
+                log.error("message could not be delivered (%s)", outcome.error)
+        if outcome.delivery is Delivery.FAILED and not message.is_report:
+            await self.report_failure(message.room_id, outcome.error)
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._wake.set()
+
+    async def drain(self, timeout: float) -> None:
+        """Let deliveries in progress finish, so none is cut off half-way."""
+        tasks = list(self._in_flight.values())
+        if tasks:
+            await asyncio.wait(tasks, timeout=timeout)
