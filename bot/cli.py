@@ -15,7 +15,9 @@ from bot.config import ConfigError, load_database_settings, load_settings
 from bot.logs import setup_logging
 from handlers.beheer import describe_change
 from handlers.errors import UserError
+from handlers.identity import IdentityService
 from handlers.membership import MembershipService
+from handlers.outbox import queue
 from scheduler.clock import SystemClock
 from storage.db import Database
 
@@ -66,6 +68,10 @@ def _parser() -> argparse.ArgumentParser:
     member_add.add_argument("--role", required=True, help="partner, procesregisseur, ...")
     member_remove = member_commands.add_parser("remove", help="een lid verwijderen")
     member_remove.add_argument("matrix_id")
+    member_confirm = member_commands.add_parser(
+        "confirm-identity", help="de nieuwe beveiligingssleutel van een lid bevestigen"
+    )
+    member_confirm.add_argument("matrix_id")
     member_list = member_commands.add_parser("list", help="alle leden")
     member_list.add_argument("--org", help="alleen deze organisatie")
     return parser
@@ -113,6 +119,15 @@ def _management(args: argparse.Namespace) -> str:
         view = await service.remove_member(args.matrix_id)
         return f"{view.matrix_id} ({view.organisation_key}) heeft geen toegang meer."
 
+    async def member_confirm(service: MembershipService) -> str:
+        session = service.members.session
+        notices = await IdentityService(session).confirm(args.matrix_id, None, clock.now())
+        await queue(session, notices, clock.now())
+        return (
+            f"De nieuwe sleutel van {args.matrix_id} is bevestigd; "
+            "de bot laat het lid weten dat het weer verder kan."
+        )
+
     async def member_list(service: MembershipService) -> str:
         views = await service.list_members(args.org)
         if not views:
@@ -130,6 +145,7 @@ def _management(args: argparse.Namespace) -> str:
         ("org", "list"): org_list,
         ("member", "add"): member_add,
         ("member", "remove"): member_remove,
+        ("member", "confirm-identity"): member_confirm,
         ("member", "list"): member_list,
     }
     sub = args.org_command if args.command == "org" else args.member_command

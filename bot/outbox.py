@@ -22,11 +22,13 @@ from typing import Protocol
 from handlers.messages import Notice
 from scheduler.clock import Clock
 from storage.db import Database
-from storage.repositories import OutboxRepository, QueuedMessage
+from storage.repositories import IdentityRepository, OutboxRepository, QueuedMessage
 
 log = logging.getLogger(__name__)
 
 IDLE_POLL_SECONDS = 5.0
+# Sent texts are deleted rows; the database's log is scrubbed at most this often.
+SCRUB_INTERVAL_SECONDS = 30.0
 MAX_BACKOFF_SECONDS = 300.0
 
 
@@ -76,6 +78,8 @@ class OutboxSender:
         self.sent = 0
         self.retries = 0
         self.failures = 0
+        self._dirty = False
+        self._last_scrub = 0.0
 
     def wake(self) -> None:
         self._wake.set()
@@ -85,6 +89,7 @@ class OutboxSender:
             self._wake.clear()
             try:
                 await self._start_due()
+                await self._scrub_when_idle()
                 timeout = await self._seconds_until_next()
             except Exception:
                 log.exception("outbox pass failed; retrying")
@@ -102,6 +107,17 @@ class OutboxSender:
             self._in_flight[message.room_id] = task
             task.add_done_callback(functools.partial(self._finished, message.room_id))
 
+    async def _scrub_when_idle(self) -> None:
+        loop = asyncio.get_running_loop()
+        if (
+            self._dirty
+            and not self._in_flight
+            and (loop.time() - self._last_scrub >= SCRUB_INTERVAL_SECONDS)
+        ):
+            self._dirty = False
+            self._last_scrub = loop.time()
+            await self.db.scrub()
+
     def _finished(self, room_id: str, _task: asyncio.Task[None]) -> None:
         self._in_flight.pop(room_id, None)
         self._wake.set()  # the room's next message may be due now
@@ -114,6 +130,14 @@ class OutboxSender:
         return max(0.05, min(IDLE_POLL_SECONDS, (next_at - self.clock.now()).total_seconds()))
 
     async def _deliver(self, message: QueuedMessage) -> None:
+        if message.sensitive and message.audience:
+            async with self.db.session() as session, session.begin():
+                paused = await IdentityRepository(session).paused(message.audience)
+                if paused:
+                    # Released when a beheerder confirms the new identity.
+                    await OutboxRepository(session).hold(message.id, "identity_paused")
+                    log.warning("message held: a recipient's identity change is unconfirmed")
+                    return
         try:
             outcome = await self.sender.send_notice(
                 message.room_id,
@@ -130,6 +154,7 @@ class OutboxSender:
             if outcome.delivery is Delivery.SENT:
                 await outbox.mark_sent(message.id)
                 self.sent += 1
+                self._dirty = True
             elif outcome.delivery is Delivery.RETRY:
                 delay = outcome.retry_after or min(
                     MAX_BACKOFF_SECONDS, 0.5 * 2 ** min(message.attempts + 1, 10)
@@ -143,8 +168,10 @@ class OutboxSender:
                 await outbox.mark_failed(message.id, outcome.error)
                 self.failures += 1
                 log.error("message could not be delivered (%s)", outcome.error)
-        if outcome.delivery is Delivery.FAILED and not message.is_report:
-            await self.report_failure(message.room_id, outcome.error)
+        if outcome.delivery is Delivery.FAILED:
+            await self.db.scrub()  # the text that was removed from the row must not linger
+            if not message.is_report:
+                await self.report_failure(message.room_id, outcome.error)
 
     def stop(self) -> None:
         self._stopping.set()

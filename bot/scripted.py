@@ -27,6 +27,8 @@ from nio import (
     RoomVisibility,
 )
 
+from bot.matrix.cross_signing import KEY_FILE, ensure_cross_signing, only_key, query_own_keys
+
 MEGOLM = "m.megolm.v1.aes-sha2"
 
 
@@ -52,6 +54,7 @@ class _Inbox:
 class ScriptedMember:
     def __init__(self, homeserver_url: str, user_id: str, password: str, store_dir: Path) -> None:
         store_dir.mkdir(parents=True, exist_ok=True)
+        self.store_dir = store_dir
         self.user_id = user_id
         self.password = password
         self.client = AsyncClient(
@@ -86,6 +89,27 @@ class ScriptedMember:
                 await self._task
         await self.client.close()
 
+    async def set_up_cross_signing(self, fresh: bool = False) -> str:
+        """Give this account cross-signing keys (new ones when ``fresh``); returns the master key.
+
+        ``fresh`` is what a person does who resets their encryption, or an attacker who
+        took over the account.
+        """
+        if fresh:
+            (self.store_dir / KEY_FILE).unlink(missing_ok=True)
+        await ensure_cross_signing(
+            self.client,
+            self.user_id,
+            str(self.client.device_id),
+            self.password,
+            self.store_dir,
+            "scripted-member-cross-signing",
+        )
+        keys = await query_own_keys(self.client, self.user_id)
+        master = only_key(keys.get("master_keys", {}).get(self.user_id))
+        assert master is not None
+        return master
+
     # --- callbacks ------------------------------------------------------------------
 
     async def _on_message(self, room: Any, event: RoomMessageText | RoomMessageNotice) -> None:
@@ -119,8 +143,15 @@ class ScriptedMember:
     # --- actions --------------------------------------------------------------------
 
     async def create_room(
-        self, invite: list[str], encrypted: bool = True, direct: bool = True
+        self,
+        invite: list[str],
+        encrypted: bool = True,
+        direct: bool = True,
+        invitees_are_admins: bool | None = None,
     ) -> str:
+        """Create a room as Element does: DMs give invitees full power, groups do not."""
+        if invitees_are_admins is None:
+            invitees_are_admins = direct
         initial_state = (
             [{"type": "m.room.encryption", "state_key": "", "content": {"algorithm": MEGOLM}}]
             if encrypted
@@ -130,7 +161,9 @@ class ScriptedMember:
             visibility=RoomVisibility.private,
             is_direct=direct,
             # Element creates DMs with this preset: the invitee gets the same power level.
-            preset=RoomPreset.trusted_private_chat if direct else RoomPreset.private_chat,
+            preset=(
+                RoomPreset.trusted_private_chat if invitees_are_admins else RoomPreset.private_chat
+            ),
             invite=invite,
             initial_state=initial_state,
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from handlers.commands import CommandContext, CommandRegistry
 from handlers.errors import UserError
+from handlers.identity import IdentityService
 from handlers.membership import MemberChange, MembershipService
 from handlers.messages import Bold, Paragraph, Table, notice, text_notice
 from handlers.policy import Action
@@ -11,6 +12,7 @@ from handlers.policy import Action
 ORG_ADD = "organisatie toevoegen CODE Naam van de organisatie"
 MEMBER_ADD = "lid toevoegen @gebruiker:server ORGANISATIECODE ROL"
 MEMBER_REMOVE = "lid verwijderen @gebruiker:server"
+IDENTITY_CONFIRM = "identiteit bevestigen @gebruiker:server"
 
 
 def describe_change(change: MemberChange) -> str:
@@ -88,6 +90,20 @@ def register(registry: CommandRegistry) -> None:
         ctx.reply(
             text_notice(f"{view.matrix_id} ({view.organisation_key}) heeft geen toegang meer.")
         )
+
+    @registry.command(
+        "identiteit bevestigen",
+        action=Action.MANAGE_MEMBERS,
+        usage=IDENTITY_CONFIRM,
+        summary="de nieuwe beveiligingssleutel van een lid bevestigen (na navraag)",
+    )
+    async def confirm_identity(ctx: CommandContext, args: list[str]) -> None:
+        _expect(args, 1, IDENTITY_CONFIRM)
+        notices = await IdentityService(ctx.session).confirm(
+            args[0], ctx.caller.matrix_id, ctx.clock.now()
+        )
+        ctx.outgoing.extend(notices)
+        ctx.reply(text_notice(f"De nieuwe sleutel van {args[0]} is bevestigd."))
 
     @registry.command(
         "leden",

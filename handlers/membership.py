@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.errors import UserError
 from storage.models import Member, Organisation, Role
-from storage.repositories import MemberRepository, OrganisationRepository
+from storage.repositories import IdentityRepository, MemberRepository, OrganisationRepository
 
 ORG_KEY_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,31}$")
 # Matrix user ids (spec: user identifiers), with an optional port on the server name.
@@ -164,6 +164,7 @@ class MembershipService:
             await self._keep_one_beheerder(matrix_id)
         view = _view(member)
         await self.members.remove(member)
+        await IdentityRepository(self.members.session).forget(matrix_id)
         return view
 
     async def _keep_one_beheerder(self, leaving: str) -> None:

@@ -30,6 +30,8 @@ class Incoming:
     joined_members: int
     # The event this one edits (m.replace), if it is an edit.
     edit_of: str | None = None
+    # The sender's cross-signing master key as the homeserver shows it now (None: none).
+    sender_identity: str | None = None
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,10 @@ class Outgoing:
     # history for newcomers, no guests) and, if given, only the audience is in the room.
     sensitive: bool = False
     audience: frozenset[str] | None = None
+
+    def __post_init__(self) -> None:
+        if self.sensitive and self.audience is None:
+            raise ValueError("a sensitive message needs the audience allowed to read it")
 
 
 # --- building notices -------------------------------------------------------------

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers import beheer, general
 from handlers.commands import Caller, CommandContext, CommandRegistry
 from handlers.errors import UserError
+from handlers.identity import IdentityService
 from handlers.membership import MembershipService
 from handlers.messages import (
     BulletList,
@@ -26,6 +27,7 @@ from handlers.messages import (
     notice,
     text_notice,
 )
+from handlers.outbox import queue
 from handlers.policy import may
 from handlers.texts import (
     EDIT_IGNORED,
@@ -45,7 +47,7 @@ from handlers.texts import (
 from scheduler.clock import Clock
 from storage.db import Database
 from storage.models import Role
-from storage.repositories import HandledEventRepository, OutboxRepository
+from storage.repositories import HandledEventRepository
 
 log = logging.getLogger(__name__)
 
@@ -135,17 +137,7 @@ class Router:
         self, session: AsyncSession, outgoing: Sequence[Outgoing], is_report: bool = False
     ) -> None:
         """Write notices to the outbox; the caller wakes the sender after committing."""
-        outbox = OutboxRepository(session)
-        for item in outgoing:
-            await outbox.add(
-                item.room_id,
-                item.notice.plain,
-                item.notice.html,
-                self.clock.now(),
-                sensitive=item.sensitive,
-                audience=item.audience,
-                is_report=is_report,
-            )
+        await queue(session, outgoing, self.clock.now(), is_report=is_report)
 
     async def _answer(self, session: AsyncSession, incoming: Incoming) -> Sequence[Outgoing]:
         is_direct = incoming.joined_members <= 2
@@ -160,6 +152,12 @@ class Router:
             return []
         if not incoming.encrypted:
             return [Outgoing(incoming.room_id, text_notice(UNENCRYPTED_MESSAGE))]
+        identity = await IdentityService(session).check(
+            member.matrix_id, incoming.room_id, incoming.sender_identity, self.clock.now()
+        )
+        if identity.blocked:
+            log.warning("message not handled: the sender's identity change is unconfirmed")
+            return identity.outgoing
         if incoming.edit_of is not None:
             return [Outgoing(incoming.room_id, text_notice(EDIT_IGNORED))]
         caller = Caller(

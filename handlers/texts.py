@@ -93,8 +93,10 @@ def room_notes(notes: list[str]) -> list[str]:
     unsafe = [ROOM_POLICY_REASONS[n] for n in notes if n in ROOM_POLICY_REASONS]
     if unsafe:
         texts.append(
-            "Let op: in deze chat " + " en ".join(unsafe) + ". Ik kan dat niet aanpassen, "
-            "dus ik deel hier geen casusgegevens. Start liever een nieuwe chat met mij."
+            "Let op: deze chat is niet veilig genoeg voor casusgegevens ("
+            + "; ".join(unsafe)
+            + "). Ik mag dat hier niet aanpassen, dus ik deel hier geen casusgegevens. "
+            "Start liever een nieuwe chat met mij."
         )
     return texts
 
@@ -104,3 +106,30 @@ def delivery_failure_report(room_id: str, error: str) -> str:
         f"Een bericht van de bot kon niet worden afgeleverd in kamer {room_id} "
         f"(reden: {error}). Controleer of de bot nog in die kamer zit."
     )
+
+
+def identity_changed_member() -> str:
+    return (
+        "De beveiligingssleutel van je account is gewijzigd (bijvoorbeeld doordat je je "
+        "versleuteling opnieuw hebt ingesteld). Voor de veiligheid pauzeer ik onze chat tot "
+        "een functioneel beheerder de nieuwe sleutel heeft bevestigd. Neem contact met hem op."
+    )
+
+
+def identity_changed_report(matrix_id: str) -> str:
+    return (
+        f"Let op: de beveiligingssleutel van {matrix_id} is gewijzigd. Dat kan onschuldig zijn "
+        "(versleuteling opnieuw ingesteld) of wijzen op een overgenomen account. Ik stuur deze "
+        "persoon niets meer tot je het hebt nagevraagd (buiten de chat) en bevestigd met: "
+        f"identiteit bevestigen {matrix_id}"
+    )
+
+
+IDENTITY_PAUSED = (
+    "Onze chat is gepauzeerd tot een functioneel beheerder je nieuwe beveiligingssleutel "
+    "heeft bevestigd."
+)
+
+IDENTITY_CONFIRMED_MEMBER = (
+    "Een functioneel beheerder heeft je nieuwe beveiligingssleutel bevestigd. Je kunt weer verder."
+)

@@ -41,6 +41,18 @@ class Database:
         async with self.engine.connect() as connection:
             return await connection.run_sync(_current_revision)
 
+    async def scrub(self) -> None:
+        """Push deleted content out of SQLite's write-ahead log and empty it.
+
+        With secure_delete the database pages are zeroed, but the WAL still holds older
+        copies of changed pages until a checkpoint truncates it. Call after deleting
+        personal data. A no-op on other databases.
+        """
+        if not self.is_sqlite:
+            return
+        async with self.engine.connect() as connection:
+            await connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
     async def ping(self) -> bool:
         try:
             async with self.engine.connect() as connection:
@@ -56,6 +68,9 @@ class Database:
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
+    # Overwrite deleted content with zeros: deleted personal data must not linger in free
+    # pages or the write-ahead log of the database file.
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()

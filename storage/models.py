@@ -120,3 +120,19 @@ class OutboxMessage(Base):
     error: Mapped[str | None] = mapped_column(String(64), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class MemberIdentity(Base):
+    """The cross-signing master key a member was first seen with (trust on first use).
+
+    When a different key shows up the member is paused until a beheerder confirms the new
+    key: a stolen account is a real threat (issue: E2EE transport).
+    """
+
+    __tablename__ = "member_identities"
+
+    matrix_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    master_key: Mapped[str] = mapped_column(String(64))
+    pending_master_key: Mapped[str | None] = mapped_column(String(64), default=None)
+    first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
@@ -15,6 +15,7 @@ from sqlalchemy.orm import selectinload
 from storage.models import (
     HandledEvent,
     Member,
+    MemberIdentity,
     Organisation,
     OutboxMessage,
     Role,
@@ -235,6 +236,21 @@ class OutboxRepository:
             row.next_attempt_at = at
             row.error = error[:64]
 
+    async def hold(self, message_id: int, reason: str) -> None:
+        """Park a message until :meth:`release_held`; a held message does not block its room."""
+        row = await self.session.get(OutboxMessage, message_id)
+        if row is not None:
+            row.state = "held"
+            row.error = reason[:64]
+
+    async def release_held(self, now: datetime) -> int:
+        result = await self.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.state == "held")
+            .values(state="pending", next_attempt_at=now)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
     async def mark_failed(self, message_id: int, error: str) -> None:
         """Give up on a message; its text is removed, the failure is kept."""
         row = await self.session.get(OutboxMessage, message_id)
@@ -250,3 +266,44 @@ class OutboxRepository:
             select(func.count(OutboxMessage.id)).where(OutboxMessage.state == state)
         )
         return int(result.scalar_one())
+
+
+class IdentityRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, matrix_id: str) -> MemberIdentity | None:
+        return await self.session.get(MemberIdentity, matrix_id)
+
+    async def remember(self, matrix_id: str, master_key: str, now: datetime) -> None:
+        self.session.add(
+            MemberIdentity(matrix_id=matrix_id, master_key=master_key, first_seen_at=now)
+        )
+        await self.session.flush()
+
+    async def mark_changed(self, identity: MemberIdentity, new_key: str, now: datetime) -> None:
+        identity.pending_master_key = new_key
+        identity.changed_at = now
+        await self.session.flush()
+
+    async def confirm(self, identity: MemberIdentity) -> None:
+        assert identity.pending_master_key is not None
+        identity.master_key = identity.pending_master_key
+        identity.pending_master_key = None
+        await self.session.flush()
+
+    async def paused(self, matrix_ids: Iterable[str]) -> set[str]:
+        ids = list(matrix_ids)
+        if not ids:
+            return set()
+        result = await self.session.execute(
+            select(MemberIdentity.matrix_id).where(
+                MemberIdentity.matrix_id.in_(ids), MemberIdentity.pending_master_key.is_not(None)
+            )
+        )
+        return set(result.scalars())
+
+    async def forget(self, matrix_id: str) -> None:
+        await self.session.execute(
+            delete(MemberIdentity).where(MemberIdentity.matrix_id == matrix_id)
+        )

@@ -45,7 +45,7 @@ from nio import (
 from bot.logs import pseudonym
 from bot.matrix import raw
 from bot.matrix.batches import BatchTracker
-from bot.matrix.cross_signing import ensure_cross_signing
+from bot.matrix.cross_signing import ensure_cross_signing, only_key
 from bot.matrix.session import StoredSession, ensure_private_dir, load_session, save_session
 from bot.outbox import Delivery, SendOutcome
 from handlers.messages import Incoming, Invite, InviteDecision, Notice
@@ -179,6 +179,7 @@ class MatrixTransport:
         self._next_batch: str | None = None
         self.last_sync_at: datetime | None = None
         self.undecryptable_events = 0
+        self._master_keys: dict[str, str | None] = {}
 
     @property
     def user_id(self) -> str:
@@ -330,6 +331,8 @@ class MatrixTransport:
             await asyncio.wait_for(self._stopping.wait(), timeout=delay)
 
     async def _dispatch(self, response: SyncResponse, initial: bool) -> None:
+        for user_id in response.device_list.changed:
+            self._master_keys.pop(user_id, None)
         seq = self._batches.open(response.next_batch)
         for room_id, info in response.rooms.invite.items():
             inviter = self._inviter(info.invite_state)
@@ -390,7 +393,21 @@ class MatrixTransport:
 
     # --- work items -----------------------------------------------------------------
 
-    def _incoming(self, room_id: str, event: RoomMessageText) -> Incoming:
+    async def master_key_of(self, user_id: str) -> str | None:
+        """A user's cross-signing master key as the homeserver shows it (cached until the
+        sync reports a change in that user's devices)."""
+        if user_id not in self._master_keys:
+            try:
+                keys = await raw.request(
+                    self.client, "POST", "/keys/query", {"device_keys": {user_id: []}}
+                )
+            except Exception as exc:
+                log.warning("identity lookup failed (%s)", type(exc).__name__)
+                return None
+            self._master_keys[user_id] = only_key(keys.get("master_keys", {}).get(user_id))
+        return self._master_keys[user_id]
+
+    async def _incoming(self, room_id: str, event: RoomMessageText) -> Incoming:
         relates = event.source.get("content", {}).get("m.relates_to", {})
         return Incoming(
             room_id=room_id,
@@ -401,11 +418,12 @@ class MatrixTransport:
             encrypted=bool(event.decrypted),
             joined_members=self._joined_count(room_id),
             edit_of=relates.get("event_id") if relates.get("rel_type") == "m.replace" else None,
+            sender_identity=await self.master_key_of(event.sender),
         )
 
     def _message_item(self, room_id: str, event: RoomMessageText) -> WorkItem:
         async def handle() -> None:
-            await self.handler.on_message(self._incoming(room_id, event))
+            await self.handler.on_message(await self._incoming(room_id, event))
 
         return handle
 
@@ -428,7 +446,7 @@ class MatrixTransport:
                     decrypted = None
                 if isinstance(decrypted, RoomMessageText):
                     log.info("late room key arrived; event decrypted")
-                    await self.handler.on_message(self._incoming(room_id, decrypted))
+                    await self.handler.on_message(await self._incoming(room_id, decrypted))
                     return
                 if decrypted is not None:
                     return  # decrypted into something that is not a text message

@@ -1,0 +1,90 @@
+"""Members' cryptographic identities: trust on first use, pause on change, beheerder confirms.
+
+A member's cross-signing master key is remembered the first time it is seen. If another
+key shows up, the account may have been taken over: the member is paused (no commands
+handled, no case data sent) until a beheerder who is not that member confirms the new key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers.errors import UserError
+from handlers.membership import MembershipService, parse_matrix_id
+from handlers.messages import Outgoing, text_notice
+from handlers.texts import (
+    IDENTITY_CONFIRMED_MEMBER,
+    IDENTITY_PAUSED,
+    identity_changed_member,
+    identity_changed_report,
+)
+from storage.models import Role
+from storage.repositories import IdentityRepository, OutboxRepository
+
+
+@dataclass(frozen=True)
+class IdentityCheck:
+    """What to answer instead of handling the message; empty when the member may go on."""
+
+    outgoing: Sequence[Outgoing]
+
+    @property
+    def blocked(self) -> bool:
+        return bool(self.outgoing)
+
+
+class IdentityService:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.identities = IdentityRepository(session)
+
+    async def check(
+        self, matrix_id: str, room_id: str, seen_key: str | None, now: datetime
+    ) -> IdentityCheck:
+        if seen_key is None:
+            # No cross-signing on this account (yet): nothing to compare; the first key
+            # that does appear is remembered.
+            known = await self.identities.get(matrix_id)
+            if known is not None and known.pending_master_key is not None:
+                return IdentityCheck([Outgoing(room_id, text_notice(IDENTITY_PAUSED))])
+            return IdentityCheck(())
+        known = await self.identities.get(matrix_id)
+        if known is None:
+            await self.identities.remember(matrix_id, seen_key, now)
+            return IdentityCheck(())
+        if known.pending_master_key is not None:
+            if known.pending_master_key != seen_key:
+                await self.identities.mark_changed(known, seen_key, now)
+            return IdentityCheck([Outgoing(room_id, text_notice(IDENTITY_PAUSED))])
+        if known.master_key == seen_key:
+            return IdentityCheck(())
+        await self.identities.mark_changed(known, seen_key, now)
+        outgoing = [Outgoing(room_id, text_notice(identity_changed_member()))]
+        report = text_notice(identity_changed_report(matrix_id))
+        for beheerder in await MembershipService(self.session).with_role(Role.BEHEERDER):
+            if beheerder.dm_room_id and beheerder.matrix_id != matrix_id:
+                outgoing.append(Outgoing(beheerder.dm_room_id, report))
+        return IdentityCheck(outgoing)
+
+    async def confirm(
+        self, matrix_id_text: str, confirmed_by: str | None, now: datetime
+    ) -> Sequence[Outgoing]:
+        """Accept a member's new key; held messages go out again. Returns notices to send."""
+        matrix_id = parse_matrix_id(matrix_id_text)
+        if confirmed_by == matrix_id:
+            raise UserError(
+                "Je kunt je eigen identiteit niet bevestigen; vraag een andere beheerder."
+            )
+        known = await self.identities.get(matrix_id)
+        if known is None or known.pending_master_key is None:
+            raise UserError(f"Er is geen gewijzigde identiteit van {matrix_id} te bevestigen.")
+        await self.identities.confirm(known)
+        await OutboxRepository(self.session).release_held(now)
+        member = await MembershipService(self.session).find(matrix_id)
+        if member is None or member.dm_room_id is None:
+            return []
+        return [Outgoing(member.dm_room_id, text_notice(IDENTITY_CONFIRMED_MEMBER))]

@@ -1,0 +1,164 @@
+"""The outbox sender's rules, with a scripted fake in place of Matrix."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.outbox import Delivery, OutboxSender, SendOutcome
+from handlers.messages import Notice
+from scheduler.clock import FrozenClock
+from storage.db import Database
+from storage.repositories import IdentityRepository, OutboxRepository
+
+NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
+
+
+class FakeMatrix:
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str, str]] = []
+        self.script: dict[str, list[SendOutcome]] = {}
+
+    async def send_notice(
+        self,
+        room_id: str,
+        notice: Notice,
+        tx_id: str,
+        sensitive: bool,
+        audience: frozenset[str] | None = None,
+    ) -> SendOutcome:
+        planned = self.script.get(notice.plain)
+        outcome = planned.pop(0) if planned else SendOutcome(Delivery.SENT)
+        if outcome.delivery is Delivery.SENT:
+            self.sent.append((room_id, notice.plain, tx_id))
+        return outcome
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'outbox.db'}")
+    await database.migrate()
+    yield database
+    await database.close()
+
+
+async def add(db: Database, room: str, text: str, **kwargs: object) -> None:
+    async with db.session() as session, session.begin():
+        await OutboxRepository(session).add(room, text, text, NOW, **kwargs)  # type: ignore[arg-type]
+
+
+async def run_until(
+    sender: OutboxSender, condition: Callable[[], bool], clock: FrozenClock
+) -> None:
+    """Run the sender, moving the clock a second at a time, until ``condition`` holds."""
+    task = asyncio.create_task(sender.run())
+    try:
+        for _ in range(200):
+            if condition():
+                return
+            clock.advance(timedelta(seconds=1))
+            sender.wake()
+            await asyncio.sleep(0.01)
+        pytest.fail("condition not reached")
+    finally:
+        sender.stop()
+        await task
+
+
+async def test_each_room_keeps_its_order_and_retries_in_place(db: Database) -> None:
+    matrix = FakeMatrix()
+    matrix.script["a1"] = [SendOutcome(Delivery.RETRY, "http_502")]
+    clock = FrozenClock(NOW)
+    reports: list[tuple[str, str]] = []
+
+    async def report(room: str, error: str) -> None:
+        reports.append((room, error))
+
+    sender = OutboxSender(db, matrix, clock, report)
+    for text in ("a1", "a2", "a3"):
+        await add(db, "!a", text)
+    await add(db, "!b", "b1")
+    await run_until(sender, lambda: len(matrix.sent) == 4, clock)
+    assert [text for room, text, _ in matrix.sent if room == "!a"] == ["a1", "a2", "a3"]
+    assert sender.retries == 1
+    assert reports == []
+    async with db.session() as session:
+        assert await OutboxRepository(session).count() == 0
+
+
+async def test_a_retry_reuses_the_transaction_id(db: Database) -> None:
+    matrix = FakeMatrix()
+    matrix.script["x"] = [SendOutcome(Delivery.RETRY, "M_UNKNOWN_ERR")]
+    tx_ids: list[str] = []
+    original = matrix.send_notice
+
+    async def spy(
+        room_id: str,
+        notice: Notice,
+        tx_id: str,
+        sensitive: bool,
+        audience: frozenset[str] | None = None,
+    ) -> SendOutcome:
+        tx_ids.append(tx_id)
+        return await original(room_id, notice, tx_id, sensitive, audience)
+
+    matrix.send_notice = spy  # type: ignore[method-assign]
+    clock = FrozenClock(NOW)
+
+    async def report(room: str, error: str) -> None:
+        raise AssertionError("no failure expected")
+
+    sender = OutboxSender(db, matrix, clock, report)
+    await add(db, "!a", "x")
+    await run_until(sender, lambda: len(matrix.sent) == 1, clock)
+    assert len(tx_ids) == 2
+    assert tx_ids[0] == tx_ids[1]
+
+
+async def test_permanent_failure_is_kept_without_text_and_reported(db: Database) -> None:
+    matrix = FakeMatrix()
+    matrix.script["geheim"] = [SendOutcome(Delivery.FAILED, "M_FORBIDDEN")]
+    clock = FrozenClock(NOW)
+    reports: list[tuple[str, str]] = []
+
+    async def report(room: str, error: str) -> None:
+        reports.append((room, error))
+
+    sender = OutboxSender(db, matrix, clock, report)
+    await add(db, "!a", "geheim")
+    await add(db, "!a", "daarna")
+    await run_until(sender, lambda: len(matrix.sent) == 1, clock)
+    assert reports == [("!a", "M_FORBIDDEN")]
+    assert [text for _, text, _ in matrix.sent] == ["daarna"]
+    async with db.session() as session:
+        assert await OutboxRepository(session).count("failed") == 1
+    # The text is gone from the file itself, including free pages and the write-ahead log.
+    database = Path(db.url.removeprefix("sqlite+aiosqlite:///"))
+    raw = b"".join(p.read_bytes() for p in database.parent.glob(database.name + "*"))
+    assert b"geheim" not in raw
+
+
+async def test_held_message_does_not_block_its_room(db: Database) -> None:
+    matrix = FakeMatrix()
+    clock = FrozenClock(NOW)
+
+    async def report(room: str, error: str) -> None:
+        raise AssertionError("no failure expected")
+
+    async with db.session() as session, session.begin():
+        identities = IdentityRepository(session)
+        await identities.remember("@p:x.nl", "KEY1", NOW)
+        known = await identities.get("@p:x.nl")
+        assert known is not None
+        await identities.mark_changed(known, "KEY2", NOW)
+    sender = OutboxSender(db, matrix, clock, report)
+    await add(db, "!dm", "casusgegevens", sensitive=True, audience={"@p:x.nl"})
+    await add(db, "!dm", "je bent gepauzeerd")
+    await run_until(sender, lambda: len(matrix.sent) == 1, clock)
+    assert [text for _, text, _ in matrix.sent] == ["je bent gepauzeerd"]
+    async with db.session() as session:
+        assert await OutboxRepository(session).count("held") == 1
