@@ -63,9 +63,16 @@ class RateLimits:
 class LocalSynapse:
     """One Synapse in ``directory`` on 127.0.0.1."""
 
-    def __init__(self, directory: Path, port: int | None = None, limits: RateLimits | None = None):
+    def __init__(
+        self,
+        directory: Path,
+        port: int | None = None,
+        limits: RateLimits | None = None,
+        extra_yaml: str = "",
+    ):
         self.directory = directory.resolve()
         self.limits = limits or RateLimits()
+        self.extra_yaml = extra_yaml
         self._process: subprocess.Popen[bytes] | None = None
         self.directory.mkdir(parents=True, exist_ok=True)
         state = self._load_state()
@@ -144,6 +151,7 @@ enable_metrics: false
 presence:
   enabled: false
 {self.limits.yaml()}
+{self.extra_yaml}
 """,
             encoding="utf-8",
         )

@@ -25,9 +25,17 @@ from nio import (
     RoomPreset,
     RoomSendResponse,
     RoomVisibility,
+    SyncError,
 )
 
-from bot.matrix.cross_signing import KEY_FILE, ensure_cross_signing, only_key, query_own_keys
+from bot.matrix import raw
+from bot.matrix.cross_signing import (
+    KEY_FILE,
+    ensure_cross_signing,
+    only_key,
+    query_own_keys,
+    verify,
+)
 
 MEGOLM = "m.megolm.v1.aes-sha2"
 
@@ -80,7 +88,25 @@ class ScriptedMember:
         if self.client.should_upload_keys:
             await self.client.keys_upload()
         await self.client.sync(timeout=0, full_state=True)
-        self._task = asyncio.create_task(self.client.sync_forever(timeout=1000, full_state=True))
+        self._task = asyncio.create_task(self._sync_forever())
+
+    async def _sync_forever(self) -> None:
+        """nio's sync_forever, plus logging in again (same device) when the token expires."""
+        while True:
+            response = await self.client.sync(timeout=1000)
+            if isinstance(response, SyncError):
+                if response.status_code == "M_UNKNOWN_TOKEN":
+                    await self.client.login(self.password, device_name="scripted")
+                else:
+                    await asyncio.sleep(0.5)
+                continue
+            await self.client.send_to_device_messages()
+            if self.client.should_upload_keys:
+                await self.client.keys_upload()
+            if self.client.should_query_keys:
+                await self.client.keys_query()
+            if self.client.should_claim_keys:
+                await self.client.keys_claim(self.client.get_users_for_key_claiming())
 
     async def close(self) -> None:
         if self._task is not None:
@@ -170,6 +196,30 @@ class ScriptedMember:
         if not isinstance(response, RoomCreateResponse):
             raise RuntimeError(f"room_create failed: {response}")
         return str(response.room_id)
+
+    async def exclude_insecure_devices(self, room_id: str) -> set[str]:
+        """Behave like Element's "exclude insecure devices" mode (MSC4153): withhold room keys
+        from every device its owner has not cross-signed. Returns the excluded device ids."""
+        room = self.client.rooms[room_id]
+        others = [user for user in room.users if user != self.user_id]
+        keys = await raw.request(
+            self.client, "POST", "/keys/query", {"device_keys": {u: [] for u in others}}
+        )
+        excluded: set[str] = set()
+        for user in others:
+            master = only_key(keys.get("master_keys", {}).get(user))
+            self_signing = keys.get("self_signing_keys", {}).get(user)
+            ssk = only_key(self_signing)
+            chain_ok = bool(master and ssk and self_signing and verify(self_signing, user, master))
+            for device_id, device_keys in keys.get("device_keys", {}).get(user, {}).items():
+                signed = chain_ok and ssk is not None and verify(device_keys, user, ssk)
+                device = self.client.device_store[user].get(device_id)
+                if device is not None and not signed:
+                    self.client.blacklist_device(device)
+                    excluded.add(device_id)
+        # Start a new session so only the devices still trusted get its key.
+        self.client.olm.create_outbound_group_session(room_id)
+        return excluded
 
     async def send(self, room_id: str, text: str) -> str:
         await self.wait_until(lambda: room_id in self.client.rooms, timeout=20)

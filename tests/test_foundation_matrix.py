@@ -167,3 +167,20 @@ async def test_unencrypted_room_where_bot_cannot_enable_encryption_is_left(
     # Whatever the member types there afterwards, the bot has gone and answers nothing.
     await partner.send(room_id, "hulp")
     assert len(partner.messages_from(bot.user_id, room_id)) == 1
+
+
+async def test_messages_from_before_the_bot_joined_are_not_handled(
+    bot: BotHarness, member_factory: MemberFactory
+) -> None:
+    partner = await member_factory("leerplicht")
+    await bot.seed({partner.user_id: ("gemeente", "partner")})
+    # The member talks in the room before the bot is even running.
+    room_id = await partner.create_room([bot.user_id])
+    await partner.send(room_id, "hulp")
+    await bot.start()
+    await partner.wait_for_text(bot.user_id, room_id, "Typ hulp")
+    reply = await partner.ask(room_id, bot.user_id, "wie ben ik")
+    assert "gemeente" in reply.body
+    bodies = [m.body for m in partner.messages_from(bot.user_id, room_id)]
+    assert not [b for b in bodies if "Dit kun je" in b], "the earlier 'hulp' is history"
+    assert len(bodies) == 2

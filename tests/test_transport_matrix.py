@@ -293,3 +293,48 @@ async def test_conversation_survives_a_homeserver_crash(
     finally:
         await member.close()
         await bot.stop()
+
+
+async def test_partner_that_excludes_insecure_devices_can_still_talk_to_the_bot(
+    bot: BotHarness, member_factory: MemberFactory
+) -> None:
+    strict = await member_factory("strikt")
+    unsigned = await member_factory("ongetekend")  # a plain nio client: no cross-signing
+    await bot.seed({strict.user_id: ("politie", "partner")})
+    await bot.start()
+    group = await strict.create_room(
+        [bot.user_id, unsigned.user_id], direct=False, invitees_are_admins=True
+    )
+    await strict.wait_for_text(bot.user_id, group, "Typ hulp")
+    await unsigned.client.join(group)
+    await strict.wait_until(lambda: unsigned.user_id in strict.client.rooms[group].users)
+    if strict.client.should_query_keys:
+        await strict.client.keys_query()
+
+    excluded = await strict.exclude_insecure_devices(group)
+    assert excluded == {unsigned.client.device_id}, "the control: unsigned devices are excluded"
+    reply = await strict.ask(group, bot.user_id, "!wie ben ik")
+    assert "politie" in reply.body, "the bot's cross-signed device still gets the room key"
+    await asyncio.sleep(1)
+    assert unsigned.inbox.undecryptable >= 1, "the excluded device really got no key"
+
+
+async def test_expired_access_token_is_renewed_on_the_same_device(tmp_path: Path) -> None:
+    server = LocalSynapse(tmp_path / "short-sessions", extra_yaml="session_lifetime: 8s")
+    await asyncio.to_thread(server.start)
+    try:
+        bot, member = await make_pair(server, tmp_path)
+        try:
+            app = bot.running
+            assert app is not None
+            device = app.transport.device_id
+            room_id = await open_dm(member, bot)
+            await asyncio.sleep(10)  # the bot's first token has expired, and been renewed
+            reply = await member.ask(room_id, bot.user_id, "wie ben ik", timeout=60)
+            assert "politie" in reply.body
+            assert app.transport.device_id == device
+        finally:
+            await member.close()
+            await bot.stop()
+    finally:
+        await asyncio.to_thread(server.stop)

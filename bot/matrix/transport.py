@@ -291,7 +291,15 @@ class MatrixTransport:
             if not isinstance(response, SyncResponse):
                 failures += 1
                 if response.status_code == "M_UNKNOWN_TOKEN":
-                    raise FatalTransportError("the homeserver no longer accepts the access token")
+                    # Expired or revoked token (e.g. the homeserver's session_lifetime). With
+                    # a password the bot logs in again on the same device, keeping its keys.
+                    if not self.settings.password or self.settings.access_token:
+                        raise FatalTransportError(
+                            "the homeserver no longer accepts the access token"
+                        )
+                    log.warning("access token no longer accepted; logging in again")
+                    await self._login(device_id=self.device_id)
+                    continue
                 delay = min(30.0, 0.5 * 2 ** min(failures, 6))
                 log.warning("sync error %s; retrying in %.1fs", response.status_code, delay)
                 await self._sleep_unless_stopping(delay)
