@@ -12,10 +12,12 @@ import signal
 import uuid
 from datetime import datetime
 
-from bot.config import Settings
+from bot.config import ConfigError, Settings
 from bot.logs import configure_pseudonyms, correlation_id
 from bot.matrix.transport import MatrixTransport, TransportSettings
 from bot.outbox import OutboxSender
+from handlers.aanmelding import form_spec as aanmelding_form_spec
+from handlers.conversation.service import FormSpec
 from handlers.messages import Incoming, Invite, InviteDecision, Notice
 from handlers.router import Router
 from handlers.texts import Wording
@@ -72,6 +74,23 @@ class _CorrelatedHandler:
         return self.router.unencrypted_room_notice()
 
 
+def build_forms(settings: Settings) -> dict[str, FormSpec]:
+    """The conversation forms with the house's wording; a prompt for an unknown question is a
+    configuration error."""
+    prompts = settings.forms.get("aanmelding")
+    try:
+        spec = aanmelding_form_spec(
+            prompts.prompts if prompts else {},
+            settings.house.reference_prefix,
+            settings.house.procesregie_room,
+        )
+    except KeyError as error:
+        raise ConfigError(
+            f"forms.aanmelding.prompts: {error.args[0]} is geen vraag van het formulier"
+        ) from None
+    return {spec.form.name: spec}
+
+
 class Application:
     def __init__(self, settings: Settings, clock: Clock | None = None) -> None:
         self.settings = settings
@@ -83,7 +102,7 @@ class Application:
             house_name=settings.house.name,
             procesregisseur=settings.house.terminology.procesregisseur,
         )
-        self.router = Router(self.db, self.clock, wording)
+        self.router = Router(self.db, self.clock, wording, forms=build_forms(settings))
         matrix = settings.matrix
         self.transport = MatrixTransport(
             TransportSettings(

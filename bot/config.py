@@ -130,7 +130,17 @@ class HouseSettings(_Section):
     name: str = "Zorg- en Veiligheidshuis"
     timezone: str = "Europe/Amsterdam"
     reference_prefix: Annotated[str, Field(pattern=r"^[A-Z]{2,6}$")] = "ZVH"
+    # E2EE room of the procesregisseurs and procesondersteuners (the bot must be in it).
+    # Without it, new aanmeldingen are announced in their direct chats with the bot.
+    procesregie_room: str | None = None
     terminology: Terminology = Terminology()
+
+    @field_validator("procesregie_room")
+    @classmethod
+    def _room_id(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^![^:\s]+:[A-Za-z0-9.\-]+(:[0-9]{1,5})?$", value):
+            raise ValueError("is geen kamer-ID zoals !abcdef:zvh.example")
+        return value
 
     @field_validator("timezone")
     @classmethod
@@ -185,6 +195,12 @@ class WorkingHours(_Section):
         return frozenset(WEEKDAYS.index(day) for day in self.days)
 
 
+class FormSettings(_Section):
+    """A house's own wording for the questions of a form: {step key: prompt}."""
+
+    prompts: dict[str, Annotated[str, Field(min_length=1, max_length=500)]] = {}
+
+
 class LoggingSettings(_Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     format: Literal["text", "json"] = "text"
@@ -196,6 +212,7 @@ class Settings(_Section):
     house: HouseSettings = HouseSettings()
     retention: RetentionSettings = RetentionSettings()
     working_hours: WorkingHours = WorkingHours()
+    forms: dict[Literal["aanmelding"], FormSettings] = {}
     logging: LoggingSettings = LoggingSettings()
 
 

@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import re
 import shlex
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.errors import UserError
+
+if TYPE_CHECKING:
+    from handlers.conversation.service import FormSpec
 from handlers.messages import Incoming, Notice, Outgoing
 from handlers.policy import Action
 from handlers.texts import Wording
@@ -39,6 +43,7 @@ class CommandContext:
     clock: Clock
     wording: Wording
     registry: CommandRegistry
+    forms: Mapping[str, FormSpec] = field(default_factory=dict)
     outgoing: list[Outgoing] = field(default_factory=list)
 
     def reply(self, notice: Notice) -> None:

@@ -17,6 +17,7 @@ class Action(StrEnum):
     WHOAMI = "whoami"
     VIEW_MEMBERS = "view_members"
     MANAGE_MEMBERS = "manage_members"
+    AANMELDEN = "aanmelden"
 
 
 PERMISSIONS: dict[Action, frozenset[Role]] = {
@@ -25,6 +26,9 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     # Kennemerland Bijlage 4: the manager reviews authorisations, the beheerder grants them.
     Action.VIEW_MEMBERS: frozenset({Role.BEHEERDER, Role.MANAGER}),
     Action.MANAGE_MEMBERS: frozenset({Role.BEHEERDER}),
+    # Any covenant party may put a case forward (DOMAIN.md phase 1); the procesregie may
+    # register one on a partner's behalf.
+    Action.AANMELDEN: frozenset({Role.PARTNER, Role.PROCESREGISSEUR, Role.PROCESONDERSTEUNER}),
 }
 
 

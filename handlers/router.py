@@ -7,12 +7,13 @@ policy before action. It returns what to send; it never sends itself.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers import beheer, general
+from handlers import aanmelding, beheer, general
 from handlers.commands import Caller, CommandContext, CommandRegistry
+from handlers.conversation.service import ConversationService, FormSpec
 from handlers.errors import UserError
 from handlers.identity import IdentityService
 from handlers.membership import MembershipService
@@ -51,13 +52,14 @@ from storage.repositories import HandledEventRepository
 
 log = logging.getLogger(__name__)
 
-# Longest message a command may be; longer text is refused before parsing.
-MAX_COMMAND_LENGTH = 4000
+# Longest message the bot reads at all; answers have their own, smaller limits.
+MAX_MESSAGE_LENGTH = 8000
 
 
 def build_registry() -> CommandRegistry:
     registry = CommandRegistry()
     general.register(registry)
+    aanmelding.register(registry)
     beheer.register(registry)
     return registry
 
@@ -70,8 +72,10 @@ class Router:
         db: Database,
         clock: Clock,
         wording: Wording,
+        forms: Mapping[str, FormSpec] | None = None,
         on_queued: Callable[[], None] = lambda: None,
     ) -> None:
+        self.forms = forms if forms is not None else {}
         self.db = db
         self.clock = clock
         self.wording = wording
@@ -158,14 +162,29 @@ class Router:
         if identity.blocked:
             log.warning("message not handled: the sender's identity change is unconfirmed")
             return identity.outgoing
-        if incoming.edit_of is not None:
-            return [Outgoing(incoming.room_id, text_notice(EDIT_IGNORED))]
+        if len(incoming.body) > MAX_MESSAGE_LENGTH:
+            return [
+                Outgoing(
+                    incoming.room_id,
+                    text_notice(
+                        f"Dit bericht is te lang (maximaal {MAX_MESSAGE_LENGTH} tekens). "
+                        "Kort het in en stuur het opnieuw."
+                    ),
+                )
+            ]
         caller = Caller(
             matrix_id=member.matrix_id,
             role=member.role,
             organisation_key=member.organisation_key,
             organisation_name=member.organisation_name,
         )
+        conversations = ConversationService(session, self.clock, self.forms)
+        conversation = await conversations.active(member.matrix_id, incoming.room_id)
+        if conversation is not None and not incoming.body.lstrip().startswith("!"):
+            # Inside a conversation everything is an answer (a leading ! runs a command).
+            return await conversations.handle(conversation, caller, incoming)
+        if incoming.edit_of is not None:
+            return [Outgoing(incoming.room_id, text_notice(EDIT_IGNORED))]
         ctx = CommandContext(
             caller=caller,
             incoming=incoming,
@@ -173,6 +192,7 @@ class Router:
             clock=self.clock,
             wording=self.wording,
             registry=self.registry,
+            forms=self.forms,
         )
         try:
             await self._dispatch(ctx)
@@ -182,13 +202,7 @@ class Router:
         return ctx.outgoing
 
     async def _dispatch(self, ctx: CommandContext) -> None:
-        body = ctx.incoming.body
-        if len(body) > MAX_COMMAND_LENGTH:
-            raise UserError(
-                f"Dit bericht is te lang (maximaal {MAX_COMMAND_LENGTH} tekens). "
-                "Kort het in en stuur het opnieuw."
-            )
-        parsed = self.registry.parse(body)
+        parsed = self.registry.parse(ctx.incoming.body)
         if parsed is None:
             ctx.reply(notice(*_unknown(ctx)))
             return

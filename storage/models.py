@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -136,3 +136,63 @@ class MemberIdentity(Base):
     pending_master_key: Mapped[str | None] = mapped_column(String(64), default=None)
     first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
     changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+
+class Conversation(Base):
+    """A member's conversation in progress (e.g. an aanmelding draft), one per member and room.
+
+    ``state`` is the engine's pydantic state as JSON; it holds the draft's answers.
+    """
+
+    __tablename__ = "conversations"
+    __table_args__ = (UniqueConstraint("matrix_id", "room_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    matrix_id: Mapped[str] = mapped_column(String(255))
+    room_id: Mapped[str] = mapped_column(String(255))
+    form: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+
+class ReferenceCounter(Base):
+    """The last case number handed out per prefix and year (ZVH-2026-0042)."""
+
+    __tablename__ = "reference_counters"
+
+    prefix: Mapped[str] = mapped_column(String(8), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last: Mapped[int] = mapped_column(Integer)
+
+
+class Aanmelding(Base):
+    """A submitted aanmelding (DOMAIN.md phase 1). Personal data lives in these columns only."""
+
+    __tablename__ = "aanmeldingen"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reference: Mapped[str] = mapped_column(String(32), unique=True)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(32))
+    aanmelder_matrix_id: Mapped[str] = mapped_column(String(255))
+    aanmelder_organisation: Mapped[str] = mapped_column(String(32))
+    # Personalia of the betrokkene.
+    voornaam: Mapped[str] = mapped_column(String(100))
+    achternaam: Mapped[str] = mapped_column(String(100))
+    aliassen: Mapped[str | None] = mapped_column(String(300), default=None)
+    geboortedatum: Mapped[date] = mapped_column(Date)
+    minderjarig: Mapped[bool] = mapped_column(Boolean)
+    adres: Mapped[str | None] = mapped_column(String(200), default=None)
+    postcode: Mapped[str | None] = mapped_column(String(7), default=None)
+    woonplaats: Mapped[str] = mapped_column(String(100))
+    # The case.
+    gemeente: Mapped[str] = mapped_column(String(100))
+    probleemstelling: Mapped[str] = mapped_column(Text)
+    doel: Mapped[str] = mapped_column(Text)
+    criteria: Mapped[str] = mapped_column(Text)  # JSON list of criterion keys
+    betrokken_partners: Mapped[str] = mapped_column(Text)  # JSON list of organisation keys
+    urgentie: Mapped[str] = mapped_column(String(16))
+    spoed_reden: Mapped[str | None] = mapped_column(Text, default=None)
+    contactpersoon: Mapped[str] = mapped_column(String(300))

@@ -13,11 +13,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from storage.models import (
+    Aanmelding,
+    Conversation,
     HandledEvent,
     Member,
     MemberIdentity,
     Organisation,
     OutboxMessage,
+    ReferenceCounter,
     Role,
     SyncPosition,
 )
@@ -307,3 +310,83 @@ class IdentityRepository:
         await self.session.execute(
             delete(MemberIdentity).where(MemberIdentity.matrix_id == matrix_id)
         )
+
+
+class ConversationRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, matrix_id: str, room_id: str) -> Conversation | None:
+        result = await self.session.execute(
+            select(Conversation).where(
+                Conversation.matrix_id == matrix_id, Conversation.room_id == room_id
+            )
+        )
+        return result.scalar_one_or_none()
+
+    async def save(
+        self, matrix_id: str, room_id: str, form: str, state: str, now: datetime
+    ) -> None:
+        existing = await self.get(matrix_id, room_id)
+        if existing is None:
+            self.session.add(
+                Conversation(
+                    matrix_id=matrix_id,
+                    room_id=room_id,
+                    form=form,
+                    state=state,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+        else:
+            existing.form = form
+            existing.state = state
+            existing.updated_at = now
+            existing.reminded_at = None  # activity: a new reminder may be due later
+        await self.session.flush()
+
+    async def delete(self, conversation: Conversation) -> None:
+        await self.session.delete(conversation)
+        await self.session.flush()
+
+    async def idle_since(self, cutoff: datetime) -> Sequence[Conversation]:
+        result = await self.session.execute(
+            select(Conversation).where(Conversation.updated_at <= cutoff).order_by(Conversation.id)
+        )
+        return result.scalars().all()
+
+    async def mark_reminded(self, conversation: Conversation, now: datetime) -> None:
+        conversation.reminded_at = now
+        await self.session.flush()
+
+
+class ReferenceRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def next(self, prefix: str, year: int) -> str:
+        """The next case reference, e.g. ZVH-2026-0042; numbers restart every year."""
+        counter = await self.session.get(ReferenceCounter, (prefix, year), with_for_update=True)
+        if counter is None:
+            counter = ReferenceCounter(prefix=prefix, year=year, last=0)
+            self.session.add(counter)
+        counter.last += 1
+        await self.session.flush()
+        return f"{prefix}-{year}-{counter.last:04d}"
+
+
+class AanmeldingRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, aanmelding: Aanmelding) -> Aanmelding:
+        self.session.add(aanmelding)
+        await self.session.flush()
+        return aanmelding
+
+    async def by_reference(self, reference: str) -> Aanmelding | None:
+        result = await self.session.execute(
+            select(Aanmelding).where(Aanmelding.reference == reference)
+        )
+        return result.scalar_one_or_none()

@@ -146,7 +146,7 @@ def test_the_documented_example_config_is_valid() -> None:
 
     # Every setting the code knows is documented in the example.
     def check(prefix: str, section: dict[str, Any]) -> None:
-        assert f"[{prefix}]" in documented, prefix
+        assert f"[{prefix}" in documented, prefix
         for key, value in section.items():
             if isinstance(value, dict):
                 check(f"{prefix}.{key}", value)
@@ -155,3 +155,25 @@ def test_the_documented_example_config_is_valid() -> None:
 
     for name, section in settings.model_dump().items():
         check(name, section)
+
+
+def test_procesregie_room_must_be_a_room_id() -> None:
+    assert error_of(with_("house", procesregie_room="#procesregie:zvh.nl")).startswith(
+        "house.procesregie_room: is geen kamer-ID"
+    )
+    settings = settings_from_mapping(with_("house", procesregie_room="!abc:zvh.nl"), {})
+    assert settings.house.procesregie_room == "!abc:zvh.nl"
+
+
+def test_house_wording_for_unknown_questions_is_refused() -> None:
+    from bot.app import build_forms
+
+    settings = settings_from_mapping(
+        with_("forms", aanmelding={"prompts": {"doel": "Wat wil je bereiken?"}}), {}
+    )
+    assert build_forms(settings)["aanmelding"].form.step("doel").prompt == "Wat wil je bereiken?"
+    wrong = settings_from_mapping(
+        with_("forms", aanmelding={"prompts": {"schoenmaat": "Welke maat?"}}), {}
+    )
+    with pytest.raises(ConfigError, match="schoenmaat is geen vraag"):
+        build_forms(wrong)

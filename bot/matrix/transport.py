@@ -147,6 +147,30 @@ def room_policy_violation(
     return None
 
 
+def message_text(content: dict[str, Any], body: str) -> tuple[str, str | None]:
+    """What the member actually wrote, and the event it edits (if it is an edit).
+
+    An edit carries its new text in ``m.new_content`` (its ``body`` is "* text"); a reply
+    starts with a quote of the message it answers ("> <@user> ...", then a blank line).
+    """
+    relates = content.get("m.relates_to")
+    if not isinstance(relates, dict):
+        return body, None
+    if relates.get("rel_type") == "m.replace" and isinstance(relates.get("event_id"), str):
+        new = content.get("m.new_content")
+        if isinstance(new, dict) and isinstance(new.get("body"), str):
+            return new["body"], relates["event_id"]
+        return body.removeprefix("* "), relates["event_id"]
+    if "m.in_reply_to" in relates:
+        lines = body.split("\n")
+        while lines and lines[0].startswith(">"):
+            lines.pop(0)
+        if lines and not lines[0].strip():
+            lines.pop(0)
+        return "\n".join(lines), None
+    return body, None
+
+
 class MatrixTransport:
     def __init__(
         self,
@@ -416,16 +440,16 @@ class MatrixTransport:
         return self._master_keys[user_id]
 
     async def _incoming(self, room_id: str, event: RoomMessageText) -> Incoming:
-        relates = event.source.get("content", {}).get("m.relates_to", {})
+        body, edit_of = message_text(event.source.get("content", {}), event.body)
         return Incoming(
             room_id=room_id,
             sender=event.sender,
-            body=event.body,
+            body=body,
             event_id=event.event_id,
             timestamp=datetime.fromtimestamp(event.server_timestamp / 1000, UTC),
             encrypted=bool(event.decrypted),
             joined_members=self._joined_count(room_id),
-            edit_of=relates.get("event_id") if relates.get("rel_type") == "m.replace" else None,
+            edit_of=edit_of,
             sender_identity=await self.master_key_of(event.sender),
         )
 

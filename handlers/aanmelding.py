@@ -1,0 +1,322 @@
+"""The aanmelding: a partner puts a case forward (DOMAIN.md phase 1, "Aanmelding en intake").
+
+The questions are data (:data:`AANMELDING_FORM`); a house may reword prompts in its config.
+Minimum content per Gelderland-Midden: personalia, probleemstelling and doel; the useful
+additions (gemeente, partners involved, urgency, minor, criteria of Bijlage 2) are asked too.
+No BSN is ever accepted. On ``bevestig`` the answers are validated once more as a whole
+(:class:`AanmeldingInput`), stored with a case reference, and the procesregie is told the
+reference only.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers.commands import Caller, CommandContext, CommandRegistry
+from handlers.conversation.engine import Form, FormContext, Parser, Shower, Step
+from handlers.conversation.parsing import (
+    Option,
+    age_on,
+    format_date,
+    parse_birth_date,
+    parse_choice,
+    parse_choices,
+    parse_text,
+    refuse_bsn,
+)
+from handlers.conversation.service import ConversationService, FormSpec
+from handlers.errors import UserError
+from handlers.membership import MembershipService
+from handlers.messages import Bold, Outgoing, Paragraph, notice
+from handlers.policy import Action
+from storage.models import Aanmelding, Role
+from storage.repositories import AanmeldingRepository, ReferenceRepository
+
+FORM_NAME = "aanmelding"
+MAX_FREE_TEXT = 4000
+
+# Bijlage 2 of the covenants: criteria of complexe casuïstiek.
+CRITERIA = (
+    Option("veiligheid", "ernstige lokale of gebiedsgebonden veiligheidsproblematiek die een "
+                         "ketenoverstijgende aanpak vraagt"),
+    Option("systeem", "impact op het (gezins)systeem of de directe sociale leefomgeving"),
+    Option("ketens", "samenwerking tussen meerdere ketens nodig (minimaal dwang en drang)"),
+    Option("multiproblem", "meerdere problemen op meer dan één leefgebied"),
+)  # fmt: skip
+URGENTIE = (Option("regulier", "regulier"), Option("spoed", "spoed"))
+POSTCODE = re.compile(r"^(\d{4})\s?([A-Za-z]{2})$")
+SELF_WORDS = {"ik", "mij", "mijzelf", "ikzelf", "zelf"}
+
+
+def _text(limit: int, what: str = "antwoord") -> Parser:
+    def parse(text: str, ctx: FormContext, answers: Mapping[str, Any]) -> str:
+        return parse_text(text, limit, what)
+
+    return parse
+
+
+def _birth_date(text: str, ctx: FormContext, answers: Mapping[str, Any]) -> str:
+    return parse_birth_date(text, ctx.today).isoformat()
+
+
+def _show_birth_date(value: Any, ctx: FormContext) -> str:
+    birth = date.fromisoformat(value)
+    minor = " (minderjarig)" if age_on(birth, ctx.today) < 18 else ""
+    return format_date(birth) + minor
+
+
+def _postcode(text: str, ctx: FormContext, answers: Mapping[str, Any]) -> str:
+    match = POSTCODE.match(text.strip())
+    if not match:
+        raise UserError("Een postcode ziet eruit als 1234 AB.")
+    return f"{match.group(1)} {match.group(2).upper()}"
+
+
+def _choices(list_name: str) -> Parser:
+    def parse(text: str, ctx: FormContext, answers: Mapping[str, Any]) -> list[str]:
+        return parse_choices(text, ctx.option_lists[list_name])
+
+    return parse
+
+
+def _show_choices(list_name: str) -> Shower:
+    def show(value: Any, ctx: FormContext) -> str:
+        labels = {o.key: o.label for o in ctx.option_lists.get(list_name, ())}
+        return "; ".join(labels.get(k, k) for k in value) if value else "geen"
+
+    return show
+
+
+def _urgentie(text: str, ctx: FormContext, answers: Mapping[str, Any]) -> str:
+    return parse_choice(text, URGENTIE)
+
+
+def _contact(text: str, ctx: FormContext, answers: Mapping[str, Any]) -> str:
+    if text.strip().lower() in SELF_WORDS:
+        return "ik"
+    return parse_text(text, 300, "antwoord")
+
+
+def _show_contact(value: Any, ctx: FormContext) -> str:
+    return "jijzelf" if value == "ik" else str(value)
+
+
+AANMELDING_FORM = Form(
+    name=FORM_NAME,
+    title="aanmelding",
+    intro=(
+        "Je gaat een casus aanmelden. Wat je invult gebruikt het ZVH alleen om te beoordelen "
+        "of het een casus voor het ZVH is (triage); alleen de procesregie ziet de hele "
+        "aanmelding, partners krijgen hoogstens naam, geboortedatum en woonplaats. "
+        "Een BSN hoort er niet in. Je kunt altijd terug, overslaan (waar dat mag), status of "
+        "stop typen."
+    ),
+    steps=(
+        Step("voornaam", "voornaam", "Wat is de voornaam van de betrokkene?",
+             _text(100, "antwoord")),
+        Step("achternaam", "achternaam", "Wat is de achternaam (met tussenvoegsel)?",
+             _text(100, "antwoord")),
+        Step("aliassen", "aliassen", "Is de betrokkene ook bekend onder andere namen? Scheid ze "
+             "met komma's.", _text(300, "antwoord"), optional=True, aliases=("alias",)),
+        Step("geboortedatum", "geboortedatum", "Wat is de geboortedatum? Bijvoorbeeld 3-4-1990 "
+             "of 3 april 1990.", _birth_date, show=_show_birth_date),
+        Step("adres", "adres", "Wat is het adres (straat en huisnummer)?",
+             _text(200, "adres"), optional=True),
+        Step("postcode", "postcode", "En de postcode?", _postcode, optional=True),
+        Step("woonplaats", "woonplaats", "In welke woonplaats woont de betrokkene?",
+             _text(100, "antwoord")),
+        Step("gemeente", "gemeente", "Om welke gemeente gaat het (de gemeente die bij de casus "
+             "hoort)?", _text(100, "antwoord")),
+        Step("probleemstelling", "probleemstelling", "Beschrijf de problematiek: wat speelt er, "
+             "op welke leefgebieden, en wat is er al geprobeerd?",
+             _text(MAX_FREE_TEXT, "bericht"), aliases=("probleem",)),
+        Step("doel", "doel", "Wat is het doel van je aanmelding: wat moet het ZVH bereiken?",
+             _text(MAX_FREE_TEXT, "bericht")),
+        Step("criteria", "criteria", "Welke criteria voor complexe casuïstiek zijn van "
+             "toepassing? Geef de nummers (bijvoorbeeld 1, 4), of typ geen.",
+             _choices("criteria"), show=_show_choices("criteria"), options="criteria"),
+        Step("partners", "betrokken partners", "Welke partners zijn al betrokken? Geef de "
+             "nummers, of typ geen.", _choices("organisaties"),
+             show=_show_choices("organisaties"), options="organisaties",
+             aliases=("partners",)),
+        Step("urgentie", "urgentie", "Is het regulier of spoed?", _urgentie, options="urgentie"),
+        Step("spoed_reden", "reden spoed", "Waarom is het spoed?", _text(1000, "antwoord"),
+             when=lambda a: a.get("urgentie") == "spoed", aliases=("spoed", "reden")),
+        Step("contactpersoon", "contactpersoon", "Wie is bij jouw organisatie het aanspreekpunt? "
+             "Typ ik als jij dat bent, of een naam met telefoonnummer of e-mailadres.",
+             _contact, show=_show_contact, aliases=("contact",)),
+    ),
+    done_prompt="Klopt alles? Typ bevestig om de aanmelding in te dienen.",
+)  # fmt: skip
+
+
+async def option_lists(session: AsyncSession) -> dict[str, Sequence[Option]]:
+    organisations = await MembershipService(session).list_organisations()
+    return {
+        "criteria": CRITERIA,
+        "urgentie": URGENTIE,
+        "organisaties": [Option(o.key, o.name) for o in organisations],
+    }
+
+
+class AanmeldingInput(BaseModel):
+    """The whole aanmelding, validated once more before it is stored."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    voornaam: str
+    achternaam: str
+    aliassen: str | None
+    geboortedatum: date
+    adres: str | None
+    postcode: str | None
+    woonplaats: str
+    gemeente: str
+    probleemstelling: str
+    doel: str
+    criteria: list[Literal["veiligheid", "systeem", "ketens", "multiproblem"]]
+    partners: list[str]
+    urgentie: Literal["regulier", "spoed"]
+    spoed_reden: str | None = None
+    contactpersoon: str
+
+    @field_validator(
+        "voornaam", "achternaam", "aliassen", "adres", "woonplaats", "gemeente",
+        "probleemstelling", "doel", "spoed_reden", "contactpersoon",
+    )  # fmt: skip
+    @classmethod
+    def _no_bsn(cls, value: str | None) -> str | None:
+        if value is not None:
+            refuse_bsn(value)
+        return value
+
+
+async def submit(
+    session: AsyncSession,
+    caller: Caller,
+    room_id: str,
+    answers: Mapping[str, Any],
+    now: datetime,
+    today: date,
+    reference_prefix: str,
+    procesregie_room: str | None,
+) -> list[Outgoing]:
+    """Store the aanmelding under a new reference; tell the aanmelder and the procesregie."""
+    try:
+        data = AanmeldingInput.model_validate(dict(answers))
+    except (ValidationError, UserError):
+        raise UserError(
+            "Er klopt iets niet in je antwoorden; kijk het overzicht na en pas het aan met "
+            "wijzig <veld>."
+        ) from None
+    if data.urgentie == "spoed" and not data.spoed_reden:
+        raise UserError("Bij spoed hoort een reden: typ wijzig reden spoed.")
+    known = {o.key for o in (await option_lists(session))["organisaties"]}
+    partners = [key for key in data.partners if key in known]
+    reference = await ReferenceRepository(session).next(reference_prefix, today.year)
+    contact = caller.matrix_id if data.contactpersoon == "ik" else data.contactpersoon
+    await AanmeldingRepository(session).add(
+        Aanmelding(
+            reference=reference,
+            submitted_at=now,
+            status="aangemeld",
+            aanmelder_matrix_id=caller.matrix_id,
+            aanmelder_organisation=caller.organisation_key,
+            voornaam=data.voornaam,
+            achternaam=data.achternaam,
+            aliassen=data.aliassen,
+            geboortedatum=data.geboortedatum,
+            minderjarig=age_on(data.geboortedatum, today) < 18,
+            adres=data.adres,
+            postcode=data.postcode,
+            woonplaats=data.woonplaats,
+            gemeente=data.gemeente,
+            probleemstelling=data.probleemstelling,
+            doel=data.doel,
+            criteria=json.dumps(data.criteria),
+            betrokken_partners=json.dumps(partners),
+            urgentie=data.urgentie,
+            spoed_reden=data.spoed_reden,
+            contactpersoon=contact,
+        )
+    )
+    spoed = " (spoed)" if data.urgentie == "spoed" else ""
+    outgoing = [
+        Outgoing(
+            room_id,
+            notice(
+                Paragraph(
+                    "Dank je! Je aanmelding is ingediend onder kenmerk ", Bold(reference), "."
+                ),
+                Paragraph(
+                    "Wat er nu gebeurt: de procesregie beoordeelt de aanmelding (triage), "
+                    "samen met "
+                    "de gemeente en zo nodig met partners die de betrokkene kennen. Je hoort de "
+                    "uitkomst via deze chat. Noem het kenmerk als je contact opneemt, en zet nooit "
+                    "namen in het onderwerp van een e-mail."
+                ),
+            ),
+        )
+    ]
+    # The procesregie hears of it by reference only (the full aanmelding comes with triage).
+    text = notice(
+        Paragraph("Nieuwe aanmelding ", Bold(reference), spoed, f" van {caller.organisation_name}.")
+    )
+    if procesregie_room:
+        outgoing.append(Outgoing(procesregie_room, text))
+    else:
+        service = MembershipService(session)
+        for role in (Role.PROCESREGISSEUR, Role.PROCESONDERSTEUNER):
+            for member in await service.with_role(role):
+                if member.dm_room_id:
+                    outgoing.append(Outgoing(member.dm_room_id, text))
+    return outgoing
+
+
+def form_spec(
+    prompts: Mapping[str, str], reference_prefix: str, procesregie_room: str | None
+) -> FormSpec:
+    """The aanmelding form with the house's wording and where new aanmeldingen are announced.
+
+    Raises KeyError naming prompt keys that are not questions of the form.
+    """
+
+    async def submit_aanmelding(
+        session: AsyncSession,
+        caller: Caller,
+        room_id: str,
+        answers: Mapping[str, Any],
+        now: datetime,
+        today: date,
+    ) -> list[Outgoing]:
+        return await submit(
+            session, caller, room_id, answers, now, today, reference_prefix, procesregie_room
+        )
+
+    return FormSpec(AANMELDING_FORM.with_prompts(prompts), option_lists, submit_aanmelding)
+
+
+def register(registry: CommandRegistry) -> None:
+    @registry.command(
+        "aanmelden",
+        "nieuwe aanmelding",
+        "aanmelding",
+        action=Action.AANMELDEN,
+        usage="aanmelden",
+        summary="een casus aanmelden bij het ZVH",
+    )
+    async def aanmelden(ctx: CommandContext, args: list[str]) -> None:
+        if ctx.incoming.joined_members > 2:
+            raise UserError(
+                "Aanmelden kan alleen in je eigen chat met mij, niet in een groep: "
+                "daar lezen anderen mee."
+            )
+        service = ConversationService(ctx.session, ctx.clock, ctx.forms)
+        ctx.outgoing.extend(await service.start(FORM_NAME, ctx.caller, ctx.incoming.room_id))

@@ -1,0 +1,180 @@
+"""Reading what people type: Dutch dates, choices by number or name, free text, BSN guard.
+
+Pure functions: text in, a value or a :class:`UserError` with a short Dutch explanation out.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from handlers.errors import UserError
+
+MONTHS = {
+    "januari": 1, "jan": 1, "februari": 2, "feb": 2, "maart": 3, "mrt": 3, "mar": 3,
+    "april": 4, "apr": 4, "mei": 5, "juni": 6, "jun": 6, "juli": 7, "jul": 7,
+    "augustus": 8, "aug": 8, "september": 9, "sep": 9, "sept": 9, "oktober": 10, "okt": 10,
+    "november": 11, "nov": 11, "december": 12, "dec": 12,
+}  # fmt: skip
+MONTH_NAMES = (
+    "", "januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
+    "september", "oktober", "november", "december",
+)  # fmt: skip
+
+NUMERIC_DATE = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{2,4})$")
+ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+WORD_DATE = re.compile(r"^(\d{1,2})\s+([a-z]+)\.?\s+(\d{2,4})$")
+DATE_EXAMPLE = "Schrijf de datum als 3-4-1990 of 3 april 1990."
+
+# Nine digits, optionally grouped with spaces, dots or dashes (123.456.782, 1234 56 782).
+BSN_CANDIDATE = re.compile(r"(?<![\d])(\d(?:[ .\-]?\d){8})(?![\d])")
+
+
+def format_date(value: date) -> str:
+    return f"{value.day} {MONTH_NAMES[value.month]} {value.year}"
+
+
+def parse_dutch_date(text: str) -> date:
+    """Read 3-4-1990, 03/04/1990, 3.4.1990, 3 april 1990, 3 apr. 1990 or 1990-04-03."""
+    cleaned = " ".join(text.strip().lower().split())
+    if not cleaned:
+        raise UserError(f"Ik mis de datum. {DATE_EXAMPLE}")
+    if match := ISO_DATE.match(cleaned):
+        year, month, day = (int(g) for g in match.groups())
+    elif match := NUMERIC_DATE.match(cleaned):
+        day, month, year = (int(g) for g in match.groups())
+        if len(match.group(3)) != 4:
+            raise UserError("Schrijf het jaar voluit, met vier cijfers (bijvoorbeeld 1990).")
+    elif match := WORD_DATE.match(cleaned):
+        day, year = int(match.group(1)), int(match.group(3))
+        month_word = match.group(2)
+        if month_word not in MONTHS:
+            raise UserError(f"'{month_word}' ken ik niet als maand. {DATE_EXAMPLE}")
+        month = MONTHS[month_word]
+        if len(match.group(3)) != 4:
+            raise UserError("Schrijf het jaar voluit, met vier cijfers (bijvoorbeeld 1990).")
+    else:
+        raise UserError(f"Dat kan ik niet als datum lezen. {DATE_EXAMPLE}")
+    try:
+        return date(year, month, day)
+    except ValueError:
+        raise UserError(f"Die datum bestaat niet. {DATE_EXAMPLE}") from None
+
+
+def age_on(birth: date, on: date) -> int:
+    return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
+
+
+def parse_birth_date(text: str, today: date) -> date:
+    birth = parse_dutch_date(text)
+    if birth > today:
+        raise UserError("Die geboortedatum ligt in de toekomst. Kijk je het even na?")
+    if age_on(birth, today) > 120:
+        raise UserError("Dan zou de persoon ouder zijn dan 120 jaar. Kijk je het jaar even na?")
+    return birth
+
+
+def elfproef(digits: str) -> bool:
+    """The BSN check: 9·d1 + 8·d2 + … + 2·d8 − 1·d9 is a multiple of 11 (and not all zeros)."""
+    if len(digits) != 9 or not digits.isdigit() or set(digits) == {"0"}:
+        return False
+    total = sum(int(d) * w for d, w in zip(digits[:8], range(9, 1, -1), strict=True))
+    return (total - int(digits[8])) % 11 == 0
+
+
+def contains_bsn(text: str) -> bool:
+    for match in BSN_CANDIDATE.finditer(text):
+        if elfproef(re.sub(r"\D", "", match.group(1))):
+            return True
+    return False
+
+
+def refuse_bsn(text: str) -> None:
+    if contains_bsn(text):
+        raise UserError(
+            "Er staat een nummer in dat op een BSN lijkt. Het ZVH mag geen BSN ontvangen: "
+            "haal het weg en stuur je antwoord opnieuw."
+        )
+
+
+def parse_text(text: str, max_length: int, what: str = "antwoord") -> str:
+    cleaned = text.strip()
+    if not cleaned:
+        raise UserError(f"Ik mis je {what}.")
+    if len(cleaned) > max_length:
+        raise UserError(
+            f"Dit {what} is {len(cleaned)} tekens; het mag er hoogstens {max_length} zijn. "
+            "Kort het in en stuur het opnieuw."
+        )
+    refuse_bsn(cleaned)
+    return cleaned
+
+
+@dataclass(frozen=True)
+class Option:
+    key: str
+    label: str
+
+
+def _match_option(token: str, options: Sequence[Option]) -> Option | None:
+    token = token.strip().lower().rstrip(".")
+    if token.isdigit():
+        index = int(token) - 1
+        return options[index] if 0 <= index < len(options) else None
+    exact = [o for o in options if token in (o.key.lower(), o.label.lower())]
+    if exact:
+        return exact[0]
+    starts = [o for o in options if o.label.lower().startswith(token) or o.key.startswith(token)]
+    return starts[0] if len(starts) == 1 else None
+
+
+def option_list(options: Sequence[Option]) -> str:
+    return "\n".join(f"{n}. {o.label}" for n, o in enumerate(options, start=1))
+
+
+def parse_choice(text: str, options: Sequence[Option]) -> str:
+    """One option, by its number or (the start of) its name."""
+    chosen = _match_option(text, options)
+    if chosen is None:
+        raise UserError(f"Kies een nummer van 1 tot {len(options)}, of typ de naam.")
+    return chosen.key
+
+
+NONE_WORDS = {"geen", "nee", "niets", "niemand", "0", "-"}
+
+
+def parse_choices(text: str, options: Sequence[Option]) -> list[str]:
+    """Several options: numbers or names separated by commas, spaces or 'en'; or 'geen'."""
+    cleaned = text.strip().lower()
+    if cleaned in NONE_WORDS:
+        return []
+    if "," in cleaned or ";" in cleaned or " en " in cleaned:
+        tokens = [t for t in re.split(r",|;|\sen\s", cleaned) if t.strip()]
+    else:
+        tokens = cleaned.split() if all(t.isdigit() for t in cleaned.split()) else [cleaned]
+    chosen: list[str] = []
+    for token in tokens:
+        option = _match_option(token, options)
+        if option is None:
+            raise UserError(
+                f"'{token.strip()[:40]}' staat niet in de lijst. Geef nummers (bijvoorbeeld 1, 3) "
+                "of namen, of typ geen."
+            )
+        if option.key not in chosen:
+            chosen.append(option.key)
+    return chosen
+
+
+YES = {"ja", "j", "yes", "klopt", "ok", "oké", "prima", "goed"}
+NO = {"nee", "n", "no"}
+
+
+def parse_yes_no(text: str) -> bool:
+    cleaned = text.strip().lower().rstrip(".!")
+    if cleaned in YES:
+        return True
+    if cleaned in NO:
+        return False
+    raise UserError("Antwoord met ja of nee.")

@@ -1,0 +1,125 @@
+"""Runs conversations for members: loads the saved state, lets the engine decide, saves.
+
+Everything the bot says inside a conversation may repeat what the member typed (personal
+data), so it is sent as *sensitive*, with the member as its only audience.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers.commands import Caller
+from handlers.conversation.engine import ConversationState, Engine, Form, FormContext, Outcome
+from handlers.conversation.parsing import Option
+from handlers.errors import UserError
+from handlers.messages import Incoming, Notice, Outgoing, text_notice
+from scheduler.clock import Clock, local_now
+from storage.models import Conversation
+from storage.repositories import ConversationRepository
+
+log = logging.getLogger(__name__)
+
+OptionLoader = Callable[[AsyncSession], Awaitable[Mapping[str, Sequence[Option]]]]
+Submitter = Callable[
+    [AsyncSession, Caller, str, Mapping[str, Any], datetime, date], Awaitable[list[Outgoing]]
+]
+
+
+@dataclass(frozen=True)
+class FormSpec:
+    form: Form
+    options: OptionLoader
+    submit: Submitter
+
+
+class ConversationService:
+    def __init__(self, session: AsyncSession, clock: Clock, forms: Mapping[str, FormSpec]) -> None:
+        self.session = session
+        self.clock = clock
+        self.forms = forms
+        self.repository = ConversationRepository(session)
+
+    async def active(self, matrix_id: str, room_id: str) -> Conversation | None:
+        return await self.repository.get(matrix_id, room_id)
+
+    async def _engine(self, form_name: str) -> Engine:
+        spec = self.forms[form_name]
+        ctx = FormContext(
+            today=local_now(self.clock).date(), option_lists=await spec.options(self.session)
+        )
+        return Engine(spec.form, ctx)
+
+    async def start(self, form_name: str, caller: Caller, room_id: str) -> list[Outgoing]:
+        existing = await self.active(caller.matrix_id, room_id)
+        engine = await self._engine(form_name)
+        if existing is not None and existing.form == form_name:
+            state = ConversationState.model_validate_json(existing.state)
+            outcome = engine.ask_restart(state)
+        else:
+            outcome = engine.start()
+        return await self._apply(outcome, form_name, caller, room_id, existing)
+
+    async def handle(
+        self, conversation: Conversation, caller: Caller, incoming: Incoming
+    ) -> list[Outgoing]:
+        engine = await self._engine(conversation.form)
+        state = ConversationState.model_validate_json(conversation.state)
+        if incoming.edit_of is not None:
+            outcome = engine.handle_edit(state, incoming.edit_of, incoming.body)
+        else:
+            outcome = engine.handle(state, incoming.body, incoming.event_id)
+        if outcome.restart:
+            await self.repository.delete(conversation)
+            return await self.start(conversation.form, caller, incoming.room_id)
+        if outcome.submitted is not None:
+            spec = self.forms[conversation.form]
+            now = self.clock.now()
+            try:
+                async with self.session.begin_nested():
+                    outgoing = await spec.submit(
+                        self.session,
+                        caller,
+                        incoming.room_id,
+                        outcome.submitted,
+                        now,
+                        local_now(self.clock).date(),
+                    )
+            except UserError as error:
+                # Back to the summary, with what needs fixing.
+                return self._to_member(caller, incoming.room_id, [text_notice(error.message)])
+            await self.repository.delete(conversation)
+            log.info("form submitted: %s", conversation.form)
+            return outgoing
+        return await self._apply(outcome, conversation.form, caller, incoming.room_id, conversation)
+
+    async def _apply(
+        self,
+        outcome: Outcome,
+        form_name: str,
+        caller: Caller,
+        room_id: str,
+        existing: Conversation | None,
+    ) -> list[Outgoing]:
+        if outcome.state is None:
+            if existing is not None:
+                await self.repository.delete(existing)
+        else:
+            await self.repository.save(
+                caller.matrix_id,
+                room_id,
+                form_name,
+                outcome.state.model_dump_json(),
+                self.clock.now(),
+            )
+        return self._to_member(caller, room_id, outcome.notices)
+
+    @staticmethod
+    def _to_member(caller: Caller, room_id: str, notices: Sequence[Notice]) -> list[Outgoing]:
+        audience = frozenset({caller.matrix_id})
+        return [Outgoing(room_id, n, sensitive=True, audience=audience) for n in notices]
