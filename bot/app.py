@@ -58,9 +58,9 @@ class _CorrelatedHandler:
         return await self.router.on_invite(invite)
 
     async def on_joined(
-        self, room_id: str, inviter: str, joined_members: int, notes: list[str]
+        self, room_id: str, inviter: str, room_members: int, notes: list[str]
     ) -> None:
-        await self.router.on_joined(room_id, inviter, joined_members, notes)
+        await self.router.on_joined(room_id, inviter, room_members, notes)
 
     async def on_message(self, incoming: Incoming) -> None:
         correlation_id.set(uuid.uuid4().hex[:12])

@@ -313,7 +313,7 @@ def register(registry: CommandRegistry) -> None:
         summary="een casus aanmelden bij het ZVH",
     )
     async def aanmelden(ctx: CommandContext, args: list[str]) -> None:
-        if ctx.incoming.joined_members > 2:
+        if ctx.incoming.room_members > 2:
             raise UserError(
                 "Aanmelden kan alleen in je eigen chat met mij, niet in een groep: "
                 "daar lezen anderen mee."

@@ -27,7 +27,8 @@ class Incoming:
     # False when the event arrived unencrypted (plaintext room, or a client that sent
     # before it knew the room was encrypted): its content must not be processed.
     encrypted: bool
-    joined_members: int
+    # Members of the room, joined or invited, the bot included: 2 means a direct chat.
+    room_members: int
     # The event this one edits (m.replace), if it is an edit.
     edit_of: str | None = None
     # The sender's cross-signing master key as the homeserver shows it now (None: none).

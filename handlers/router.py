@@ -93,11 +93,11 @@ class Router:
         return InviteDecision(accept=True)
 
     async def on_joined(
-        self, room_id: str, inviter: str, joined_members: int, notes: list[str]
+        self, room_id: str, inviter: str, room_members: int, notes: list[str]
     ) -> None:
         """The bot joined an encrypted room a member invited it to."""
         async with self.db.session() as session, session.begin():
-            if joined_members == 2:
+            if room_members == 2:
                 await MembershipService(session).record_direct_room(inviter, room_id)
             texts = [*room_notes(notes), welcome(self.wording)]
             await self._queue(session, [Outgoing(room_id, text_notice(t)) for t in texts])
@@ -144,7 +144,7 @@ class Router:
         await queue(session, outgoing, self.clock.now(), is_report=is_report)
 
     async def _answer(self, session: AsyncSession, incoming: Incoming) -> Sequence[Outgoing]:
-        is_direct = incoming.joined_members <= 2
+        is_direct = incoming.room_members <= 2
         addressed = is_direct or incoming.body.lstrip().startswith("!")
         if not addressed:
             return []

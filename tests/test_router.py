@@ -56,7 +56,7 @@ def message(
         event_id=event_id or f"$event{next(_ids)}",
         timestamp=NOW,
         encrypted=encrypted,
-        joined_members=members,
+        room_members=members,
         edit_of=edit_of,
     )
 
@@ -151,6 +151,6 @@ async def test_group_rooms_only_answer_commands_with_an_exclamation_mark(router:
 
 
 async def test_too_long_and_edited_messages_are_explained(router: Router) -> None:
-    assert "te lang" in (await answer(router, message(PARTNER, "x" * 4001)))[0]
+    assert "te lang" in (await answer(router, message(PARTNER, "x" * 8001)))[0]
     edited = await answer(router, message(PARTNER, "* hulp", edit_of="$old"))
     assert "Bewerkte berichten" in edited[0]

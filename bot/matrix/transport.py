@@ -26,7 +26,6 @@ from nio import (
     AsyncClientConfig,
     EncryptionError,
     InviteMemberEvent,
-    JoinedMembersResponse,
     JoinResponse,
     KeysQueryResponse,
     KeysUploadResponse,
@@ -69,7 +68,7 @@ class MessageHandler(Protocol):
     async def on_invite(self, invite: Invite) -> InviteDecision: ...
 
     async def on_joined(
-        self, room_id: str, inviter: str, joined_members: int, notes: list[str]
+        self, room_id: str, inviter: str, room_members: int, notes: list[str]
     ) -> None: ...
 
     async def on_message(self, incoming: Incoming) -> None: ...
@@ -448,7 +447,7 @@ class MatrixTransport:
             event_id=event.event_id,
             timestamp=datetime.fromtimestamp(event.server_timestamp / 1000, UTC),
             encrypted=bool(event.decrypted),
-            joined_members=self._joined_count(room_id),
+            room_members=self._member_count(room_id),
             edit_of=edit_of,
             sender_identity=await self.master_key_of(event.sender),
         )
@@ -498,9 +497,10 @@ class MatrixTransport:
 
         return handle
 
-    def _joined_count(self, room_id: str) -> int:
+    def _member_count(self, room_id: str) -> int:
+        """Joined and invited: someone invited can read along once they join."""
         room = self.client.rooms.get(room_id)
-        return int(room.joined_count) if room is not None else 0
+        return int(room.member_count) if room is not None else 0
 
     async def _handle_invite(self, room_id: str, inviter: str) -> None:
         decision = await self.handler.on_invite(Invite(room_id=room_id, inviter=inviter))
@@ -520,9 +520,7 @@ class MatrixTransport:
             notes.append("encryption_enabled")
         await self.wait_for_room(room_id, encrypted=True)
         notes += await self._tighten_room(room_id)
-        members = await self.client.joined_members(room_id)
-        count = len(members.members) if isinstance(members, JoinedMembersResponse) else 0
-        await self.handler.on_joined(room_id, inviter, count, notes)
+        await self.handler.on_joined(room_id, inviter, self._member_count(room_id), notes)
 
     async def _tighten_room(self, room_id: str) -> list[str]:
         """Make history unreadable for newcomers and keep guests out, where the bot may."""

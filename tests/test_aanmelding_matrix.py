@@ -1,0 +1,219 @@
+"""The aanmelding as a partner lives it, on a real Synapse with E2EE (issue: aanmelding)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import pytest
+
+from bot.scripted import Received, ScriptedMember
+from tests.conftest import BotHarness, MemberFactory
+
+pytestmark = pytest.mark.integration
+
+# Obviously fake personalia.
+ANSWERS = [
+    "Testje",
+    "van Nepnaam",
+    "overslaan",
+    "3-4-1990",
+    "Voorbeeldstraat 1",
+    "1234 ab",
+    "Demostad",
+    "Demostad",
+    "Overlast in de buurt, schulden en geen vaste dagbesteding.",
+    "Eén gezamenlijk plan van aanpak.",
+    "1, 4",
+    "2",
+    "regulier",
+    "ik",
+]
+
+
+async def open_dm(member: ScriptedMember, bot: BotHarness) -> str:
+    room_id = await member.create_room([bot.user_id])
+    await member.wait_for_text(bot.user_id, room_id, "Typ hulp")
+    return room_id
+
+
+async def converse(
+    member: ScriptedMember, bot: BotHarness, room: str, texts: list[str]
+) -> Received:
+    reply: Received | None = None
+    for text in texts:
+        reply = await member.ask(room, bot.user_id, text)
+    assert reply is not None
+    return reply
+
+
+def stored_aanmeldingen(bot: BotHarness) -> list[dict[str, object]]:
+    with sqlite3.connect(bot.db_path) as db:
+        db.row_factory = sqlite3.Row
+        return [dict(row) for row in db.execute("SELECT * FROM aanmeldingen ORDER BY id")]
+
+
+@pytest.fixture
+async def partner_and_regisseur(
+    bot: BotHarness, member_factory: MemberFactory
+) -> tuple[ScriptedMember, ScriptedMember]:
+    partner = await member_factory("politie")
+    regisseur = await member_factory("regie")
+    await bot.seed(
+        {
+            partner.user_id: ("politie", "partner"),
+            regisseur.user_id: ("zvh", "procesregisseur"),
+        }
+    )
+    # A registered care organisation to choose as involved partner (number 1 = ggz).
+    await bot.seed({"@contact:ggz.example": ("ggz", "partner")})
+    return partner, regisseur
+
+
+async def test_a_partner_submits_an_aanmelding_and_gets_a_reference(
+    bot: BotHarness, partner_and_regisseur: tuple[ScriptedMember, ScriptedMember]
+) -> None:
+    partner, regisseur = partner_and_regisseur
+    await bot.start()
+    room = await open_dm(partner, bot)
+    regie_room = await open_dm(regisseur, bot)
+
+    first = await partner.ask(room, bot.user_id, "aanmelden")
+    assert "Vraag 1 van 14" in first.body
+    summary = await converse(partner, bot, room, ANSWERS)
+    assert "Overzicht van je aanmelding" in summary.body
+    assert summary.formatted_body is not None
+    assert "<table>" in summary.formatted_body
+    assert "<td>3 april 1990</td>" in summary.formatted_body
+    assert summary.encrypted
+
+    done = await partner.ask(room, bot.user_id, "bevestig")
+    assert "ingediend onder kenmerk ZVH-2026-0001" in done.body or "ZVH-" in done.body
+    reference = next(w for w in done.body.split() if w.startswith("ZVH-")).rstrip(".")
+
+    announced = await regisseur.wait_for_text(bot.user_id, regie_room, reference)
+    assert "Testje" not in announced.body
+    assert "Nepnaam" not in announced.body
+
+    rows = stored_aanmeldingen(bot)
+    assert len(rows) == 1
+    row = rows[0]
+    assert row["reference"] == reference
+    assert (row["voornaam"], row["achternaam"], row["aliassen"]) == ("Testje", "van Nepnaam", None)
+    assert row["geboortedatum"] == "1990-04-03"
+    assert row["minderjarig"] == 0
+    assert (row["adres"], row["postcode"], row["woonplaats"]) == (
+        "Voorbeeldstraat 1",
+        "1234 AB",
+        "Demostad",
+    )
+    assert row["probleemstelling"] == ANSWERS[8]
+    assert json.loads(str(row["criteria"])) == ["veiligheid", "multiproblem"]
+    assert json.loads(str(row["betrokken_partners"])) == ["politie"]
+    assert row["urgentie"] == "regulier"
+    assert row["contactpersoon"] == partner.user_id
+    assert row["aanmelder_organisation"] == "politie"
+    with sqlite3.connect(bot.db_path) as db:
+        assert db.execute("SELECT count(*) FROM conversations").fetchone()[0] == 0
+
+
+async def test_mistakes_navigation_and_a_restart_lose_nothing(
+    bot: BotHarness, partner_and_regisseur: tuple[ScriptedMember, ScriptedMember]
+) -> None:
+    partner, _ = partner_and_regisseur
+    await bot.start()
+    room = await open_dm(partner, bot)
+    await partner.ask(room, bot.user_id, "!aanmelden")
+    await converse(partner, bot, room, ANSWERS[:3])
+
+    wrong = await partner.ask(room, bot.user_id, "30-2-1990")
+    assert "Die datum bestaat niet" in wrong.body
+    future = await partner.ask(room, bot.user_id, "1-1-2090")
+    assert "toekomst" in future.body
+    back = await partner.ask(room, bot.user_id, "terug")
+    assert "andere namen" in back.body
+
+    # The bot restarts in the middle of the conversation.
+    await bot.stop()
+    await bot.start()
+    resumed = await partner.ask(room, bot.user_id, "Nepper")
+    assert "geboortedatum" in resumed.body, "resumed exactly at the next question"
+
+    await converse(partner, bot, room, ANSWERS[3:])
+    bsn = await partner.ask(room, bot.user_id, "wijzig doel")
+    assert "doel" in bsn.body
+    refused = await partner.ask(room, bot.user_id, "Hulp bij BSN 111222333 aanvragen")
+    assert "BSN" in refused.body
+    summary = await partner.ask(room, bot.user_id, "Samen een plan.")
+    assert "Samen een plan." in summary.body
+    assert "Nepper" in summary.body
+
+    stop = await partner.ask(room, bot.user_id, "stop")
+    assert "Wil je echt stoppen?" in stop.body
+    stopped = await partner.ask(room, bot.user_id, "ja")
+    assert "Het concept is verwijderd" in stopped.body
+    assert stored_aanmeldingen(bot) == []
+    with sqlite3.connect(bot.db_path) as db:
+        assert db.execute("SELECT count(*) FROM conversations").fetchone()[0] == 0
+
+
+async def test_a_second_start_offers_to_continue_the_draft(
+    bot: BotHarness, partner_and_regisseur: tuple[ScriptedMember, ScriptedMember]
+) -> None:
+    partner, _ = partner_and_regisseur
+    await bot.start()
+    room = await open_dm(partner, bot)
+    await partner.ask(room, bot.user_id, "aanmelden")
+    await converse(partner, bot, room, ANSWERS[:2])
+    again = await partner.ask(room, bot.user_id, "!nieuwe aanmelding")
+    assert "doorgaan" in again.body
+    assert "2 van de 14 vragen" in again.body
+    go_on = await partner.ask(room, bot.user_id, "doorgaan")
+    assert "andere namen" in go_on.body
+    fresh = await partner.ask(room, bot.user_id, "!aanmelden")
+    assert "doorgaan" in fresh.body
+    restarted = await partner.ask(room, bot.user_id, "opnieuw")
+    assert "Vraag 1 van 14" in restarted.body
+
+
+async def test_aanmelden_is_refused_in_a_group_and_for_roles_without_it(
+    bot: BotHarness, member_factory: MemberFactory
+) -> None:
+    partner = await member_factory("gemeente")
+    manager = await member_factory("manager")
+    await bot.seed({partner.user_id: ("gemeente", "partner"), manager.user_id: ("zvh", "manager")})
+    await bot.start()
+    group = await partner.create_room(
+        [bot.user_id, manager.user_id], direct=False, invitees_are_admins=True
+    )
+    await partner.wait_for_text(bot.user_id, group, "Typ hulp")
+    refused = await partner.ask(group, bot.user_id, "!aanmelden")
+    assert "alleen in je eigen chat" in refused.body
+    manager_room = await open_dm(manager, bot)
+    denied = await manager.ask(manager_room, bot.user_id, "aanmelden")
+    assert "Dat kan ik voor jouw rol niet doen." in denied.body
+
+
+async def test_an_edited_answer_corrects_it(
+    bot: BotHarness, partner_and_regisseur: tuple[ScriptedMember, ScriptedMember]
+) -> None:
+    partner, _ = partner_and_regisseur
+    await bot.start()
+    room = await open_dm(partner, bot)
+    await partner.ask(room, bot.user_id, "aanmelden")
+    seen = len(partner.messages_from(bot.user_id, room))
+    event_id = await partner.send(room, "Tstje")
+    await partner.next_message(bot.user_id, room, seen)
+    await partner.client.room_send(
+        room,
+        "m.room.message",
+        {
+            "msgtype": "m.text",
+            "body": "* Testje",
+            "m.new_content": {"msgtype": "m.text", "body": "Testje"},
+            "m.relates_to": {"rel_type": "m.replace", "event_id": event_id},
+        },
+        ignore_unverified_devices=True,
+    )
+    corrected = await partner.wait_for_text(bot.user_id, room, "Aangepast")
+    assert "voornaam is nu Testje" in corrected.body
