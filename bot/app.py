@@ -10,7 +10,7 @@ import asyncio
 import logging
 import signal
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.config import ConfigError, Settings
 from bot.logs import configure_pseudonyms, correlation_id
@@ -18,10 +18,13 @@ from bot.matrix.transport import MatrixTransport, TransportSettings
 from bot.outbox import OutboxSender
 from handlers.aanmelding import form_spec as aanmelding_form_spec
 from handlers.conversation.service import FormSpec
+from handlers.drafts import housekeep_drafts
 from handlers.messages import Incoming, Invite, InviteDecision, Notice
 from handlers.router import Router
 from handlers.texts import Wording
 from scheduler.clock import Clock, SystemClock
+from scheduler.runner import Job, JobRunner
+from scheduler.workhours import WorkingTime
 from storage.db import Database
 from storage.repositories import SyncPositionRepository
 
@@ -125,9 +128,33 @@ class Application:
             self.db, self.transport, self.clock, self.router.on_delivery_failure
         )
         self.router.on_queued = self.outbox.wake
+        hours = settings.working_hours
+        self.working_time = WorkingTime(
+            zone=settings.house.zone,
+            start=hours.start,
+            end=hours.end,
+            weekdays=hours.weekday_numbers,
+        )
+        self.jobs = JobRunner(
+            [Job("drafts", settings.scheduler.tick_seconds, self._housekeep_drafts)]
+        )
         self.started_at: datetime | None = None
         self._sync_task: asyncio.Task[None] | None = None
         self._outbox_task: asyncio.Task[None] | None = None
+
+    async def _housekeep_drafts(self) -> None:
+        retention = self.settings.retention
+        async with self.db.session() as session, session.begin():
+            queued = await housekeep_drafts(
+                session,
+                self.clock.now(),
+                self.working_time,
+                reminder_after=timedelta(hours=retention.draft_reminder_hours),
+                delete_after=timedelta(days=retention.draft_days),
+            )
+        if queued:
+            await self.db.scrub()  # deleted drafts held personal data
+            self.outbox.wake()
 
     async def start(self) -> None:
         await self.db.migrate()
@@ -135,6 +162,7 @@ class Application:
         self.started_at = self.clock.now()
         self._sync_task = asyncio.create_task(self.transport.run(), name="matrix-sync")
         self._outbox_task = asyncio.create_task(self.outbox.run(), name="outbox")
+        self.jobs.start()
 
     @property
     def sync_task(self) -> asyncio.Task[None]:
@@ -145,6 +173,7 @@ class Application:
         # The sync loop finishes the batch it is dispatching, then ends by itself; the
         # events in hand are handled; deliveries under way finish. What is still in the
         # outbox stays there and is sent after the next start.
+        await self.jobs.stop(SHUTDOWN_GRACE_SECONDS)
         self.transport.stop()
         if self._sync_task is not None:
             await asyncio.gather(self._sync_task, return_exceptions=True)

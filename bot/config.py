@@ -160,12 +160,15 @@ class RetentionSettings(_Section):
     """Retention periods (DOMAIN.md phase 5; Kennemerland privacy protocol art. 11)."""
 
     draft_days: Annotated[int, Field(ge=1, le=90)] = 7
+    draft_reminder_hours: Annotated[int, Field(ge=1, le=24 * 14)] = 24
     afschaling_clean_months: Annotated[int, Field(ge=1, le=60)] = 6
     afschaling_delete_months: Annotated[int, Field(ge=1, le=120)] = 12
     audit_years: Annotated[int, Field(ge=1, le=20)] = 5
 
     @model_validator(mode="after")
     def _order(self) -> RetentionSettings:
+        if self.draft_reminder_hours >= self.draft_days * 24:
+            raise ValueError("draft_reminder_hours moet korter zijn dan draft_days")
         if self.afschaling_delete_months < self.afschaling_clean_months:
             raise ValueError("afschaling_delete_months moet minstens afschaling_clean_months zijn")
         return self
@@ -201,6 +204,11 @@ class FormSettings(_Section):
     prompts: dict[str, Annotated[str, Field(min_length=1, max_length=500)]] = {}
 
 
+class SchedulerSettings(_Section):
+    # How often the periodic jobs look for due work (they also run once at start-up).
+    tick_seconds: Annotated[int, Field(ge=5, le=3600)] = 60
+
+
 class LoggingSettings(_Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     format: Literal["text", "json"] = "text"
@@ -212,6 +220,7 @@ class Settings(_Section):
     house: HouseSettings = HouseSettings()
     retention: RetentionSettings = RetentionSettings()
     working_hours: WorkingHours = WorkingHours()
+    scheduler: SchedulerSettings = SchedulerSettings()
     forms: dict[Literal["aanmelding"], FormSettings] = {}
     logging: LoggingSettings = LoggingSettings()
 

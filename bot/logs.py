@@ -20,7 +20,16 @@ correlation_id: contextvars.ContextVar[str] = contextvars.ContextVar("correlatio
 _pseudonym_key = b"casusbot-unconfigured"
 
 # Third-party loggers that would log request URLs, SQL or event content at DEBUG.
-_QUIET = ("nio", "peewee", "aiosqlite", "sqlalchemy", "alembic", "asyncio", "aiohttp")
+_QUIET = (
+    "nio",
+    "peewee",
+    "aiosqlite",
+    "sqlalchemy",
+    "alembic",
+    "asyncio",
+    "aiohttp",
+    "apscheduler",
+)
 
 
 def configure_pseudonyms(secret: str) -> None:

@@ -12,9 +12,14 @@ from storage.repositories import OutboxRepository
 
 
 async def queue(
-    session: AsyncSession, outgoing: Sequence[Outgoing], now: datetime, is_report: bool = False
+    session: AsyncSession,
+    outgoing: Sequence[Outgoing],
+    now: datetime,
+    is_report: bool = False,
+    not_before: datetime | None = None,
 ) -> None:
-    """Write notices in the caller's transaction; the running bot delivers them."""
+    """Write notices in the caller's transaction; the running bot delivers them
+    (not before ``not_before``, e.g. the next working moment)."""
     outbox = OutboxRepository(session)
     for item in outgoing:
         await outbox.add(
@@ -25,4 +30,5 @@ async def queue(
             sensitive=item.sensitive,
             audience=item.audience,
             is_report=is_report,
+            not_before=not_before,
         )

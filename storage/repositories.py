@@ -175,6 +175,7 @@ class OutboxRepository:
         sensitive: bool = False,
         audience: Iterable[str] | None = None,
         is_report: bool = False,
+        not_before: datetime | None = None,
     ) -> None:
         self.session.add(
             OutboxMessage(
@@ -188,7 +189,7 @@ class OutboxRepository:
                 state="pending",
                 attempts=0,
                 created_at=now,
-                next_attempt_at=now,
+                next_attempt_at=max(now, not_before) if not_before else now,
             )
         )
         await self.session.flush()

@@ -16,7 +16,7 @@ from bot.config import Settings, settings_from_mapping
 from bot.devserver import LocalSynapse
 from bot.scripted import ScriptedMember
 from handlers.membership import MembershipService
-from scheduler.clock import SystemClock
+from scheduler.clock import Clock, SystemClock
 from storage.db import Database
 
 PASSWORD = "test-password-123"
@@ -43,6 +43,7 @@ class BotHarness:
     directory: Path
     user_id: str
     extra_config: dict[str, Any] = field(default_factory=dict)
+    clock: Clock | None = None  # a FrozenClock to travel in time
     running: Application | None = None
 
     def config(self) -> dict[str, Any]:
@@ -72,7 +73,7 @@ class BotHarness:
 
     async def start(self) -> Application:
         assert self.running is None, "bot already running"
-        app = Application(self.settings)
+        app = Application(self.settings, self.clock)
         await app.start()
         self.running = app
         return app

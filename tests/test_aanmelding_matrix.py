@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.scripted import Received, ScriptedMember
+from scheduler.clock import FrozenClock
 from tests.conftest import BotHarness, MemberFactory
 
 pytestmark = pytest.mark.integration
@@ -219,3 +222,33 @@ async def test_an_edited_answer_corrects_it(
     )
     corrected = await partner.wait_for_text(bot.user_id, room, "Aangepast")
     assert "voornaam is nu Testje" in corrected.body
+
+
+async def test_an_abandoned_draft_is_reminded_once_then_deleted(
+    bot: BotHarness, partner_and_regisseur: tuple[ScriptedMember, ScriptedMember]
+) -> None:
+    partner, _ = partner_and_regisseur
+    clock = FrozenClock(datetime(2026, 11, 2, 9, 0, tzinfo=ZoneInfo("Europe/Amsterdam")))
+    bot.clock = clock
+    app = await bot.start()
+    room = await open_dm(partner, bot)
+    await partner.ask(room, bot.user_id, "aanmelden")
+    await partner.ask(room, bot.user_id, "Testje")
+
+    clock.advance(timedelta(days=1, minutes=1))
+    await app.jobs.run_now("drafts")
+    await app.jobs.run_now("drafts")  # a second tick must not remind again
+    reminder = await partner.wait_for_text(bot.user_id, room, "nog een aanmelding in concept")
+    assert "9 november 2026" in reminder.body
+    resumed = await partner.ask(room, bot.user_id, "status")
+    assert "1 van de 14 vragen beantwoord" in resumed.body
+
+    clock.advance(timedelta(days=7, minutes=1))
+    await app.jobs.run_now("drafts")
+    await partner.wait_for_text(bot.user_id, room, "is verwijderd")
+    reminders = [m for m in partner.messages_from(bot.user_id, room) if "nog een" in m.body]
+    assert len(reminders) == 1
+    with sqlite3.connect(bot.db_path) as db:
+        assert db.execute("SELECT count(*) FROM conversations").fetchone()[0] == 0
+    after = await partner.ask(room, bot.user_id, "hulp")
+    assert "Dit kun je met mij doen" in after.body, "no conversation is left"

@@ -1,0 +1,45 @@
+"""Working hours: when the bot may send reminders (never at night, on Sundays or holidays).
+
+All arithmetic is done on local wall-clock dates in the house's zone and converted back,
+so 08:30 stays 08:30 across the DST changes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import holidays
+
+
+@dataclass(frozen=True)
+class WorkingTime:
+    zone: ZoneInfo
+    start: time = time(8, 30)
+    end: time = time(17, 0)
+    weekdays: frozenset[int] = frozenset(range(5))  # Monday = 0
+    country: str = "NL"
+    _holidays: holidays.HolidayBase = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_holidays", holidays.country_holidays(self.country))
+
+    def is_working_day(self, day: date) -> bool:
+        return day.weekday() in self.weekdays and day not in self._holidays
+
+    def is_working_moment(self, instant: datetime) -> bool:
+        local = instant.astimezone(self.zone)
+        return self.is_working_day(local.date()) and self.start <= local.time() < self.end
+
+    def next_working_moment(self, instant: datetime) -> datetime:
+        """``instant`` itself when it is inside working hours, else the next start of work."""
+        if self.is_working_moment(instant):
+            return instant
+        local = instant.astimezone(self.zone)
+        day = local.date()
+        if not (self.is_working_day(day) and local.time() < self.start):
+            day += timedelta(days=1)
+        while not self.is_working_day(day):
+            day += timedelta(days=1)
+        return datetime.combine(day, self.start, tzinfo=self.zone).astimezone(UTC)
