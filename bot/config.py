@@ -27,6 +27,7 @@ from pydantic import (
     model_validator,
 )
 
+ROOM_ID_RE = re.compile(r"^![A-Za-z0-9._~+/=\-]{1,255}(:[A-Za-z0-9.\-]+(:[0-9]{1,5})?)?$")
 MATRIX_ID_RE = re.compile(r"^@[a-z0-9._=\-/+]+:[A-Za-z0-9.\-]+(:[0-9]{1,5})?$")
 
 # Environment variables that override (or supply) secrets and paths.
@@ -138,7 +139,8 @@ class HouseSettings(_Section):
     @field_validator("procesregie_room")
     @classmethod
     def _room_id(cls, value: str | None) -> str | None:
-        if value is not None and not re.match(r"^![^:\s]+:[A-Za-z0-9.\-]+(:[0-9]{1,5})?$", value):
+        # Room versions up to 11 end in ":server"; version 12 room ids have no server part.
+        if value is not None and not ROOM_ID_RE.match(value):
             raise ValueError("is geen kamer-ID zoals !abcdef:zvh.example")
         return value
 

@@ -29,6 +29,23 @@ from storage.db import Database
 DEMO_PASSWORD = "casusbot-demo"  # noqa: S105 (local demo accounts, printed on purpose)
 BOT_LOCALPART = "casusbot"
 HOUSE_NAME = "Zorg- en Veiligheidshuis Demoregio"
+# Obviously fake personalia for the scripted aanmelding.
+DEMO_AANMELDING = (
+    "Demo",
+    "Voorbeeldpersoon",
+    "overslaan",
+    "1 januari 1990",
+    "Nepstraat 1",
+    "9999 ZZ",
+    "Demostad",
+    "Demostad",
+    "Fictieve casus: overlast in de wijk, schulden en geen dagbesteding.",
+    "Eén gezamenlijk plan van aanpak met zorg en politie.",
+    "1, 4",
+    "geen",
+    "regulier",
+    "ik",
+)
 
 
 @dataclass(frozen=True)
@@ -155,10 +172,13 @@ async def _play(
         transcript.received(name, "DM", welcome)
         return room
 
-    async def ask(who: ScriptedMember, name: str, room: str, text: str) -> Received:
-        transcript.said(name, "DM", text)
+    async def ask(
+        who: ScriptedMember, name: str, room: str, text: str, quiet: bool = False
+    ) -> Received:
         reply = await who.ask(room, bot_user, text)
-        transcript.received(name, "DM", reply)
+        if not quiet:
+            transcript.said(name, "DM", text)
+            transcript.received(name, "DM", reply)
         return reply
 
     try:
@@ -169,6 +189,27 @@ async def _play(
         transcript.check(
             "lid toevoegen" not in reply.body,
             "een partner krijgt alleen de commando's van zijn rol te zien",
+        )
+
+        regisseur = await member("demo-regisseur")
+        regie_room = await open_dm(regisseur, "demo-regisseur")
+        await ask(politie, "demo-politie", room, "aanmelden")
+        for answer in DEMO_AANMELDING[:-1]:
+            await ask(politie, "demo-politie", room, answer, quiet=True)
+        print(f"\n    … demo-politie beantwoordt {len(DEMO_AANMELDING)} vragen …")
+        summary = await ask(politie, "demo-politie", room, DEMO_AANMELDING[-1])
+        done = await ask(politie, "demo-politie", room, "bevestig")
+        reference = next((w.rstrip(".") for w in done.body.split() if w.startswith("ZVH-")), "")
+        transcript.check(
+            summary.formatted_body is not None and "<table>" in summary.formatted_body,
+            "de aanmelder ziet een overzicht (tabel) vóór het indienen",
+        )
+        transcript.check(bool(reference), f"de aanmelding kreeg een kenmerk ({reference})")
+        announced = await regisseur.wait_for_text(bot_user, regie_room, reference or "ZVH-")
+        transcript.received("demo-regisseur", "DM", announced)
+        transcript.check(
+            "Voorbeeldpersoon" not in announced.body and "1990" not in announced.body,
+            "de procesregie krijgt alleen het kenmerk, geen persoonsgegevens",
         )
 
         beheer = await member("demo-beheer")

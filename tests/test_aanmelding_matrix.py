@@ -252,3 +252,42 @@ async def test_an_abandoned_draft_is_reminded_once_then_deleted(
         assert db.execute("SELECT count(*) FROM conversations").fetchone()[0] == 0
     after = await partner.ask(room, bot.user_id, "hulp")
     assert "Dit kun je met mij doen" in after.body, "no conversation is left"
+
+
+async def test_a_non_member_cannot_start_an_aanmelding(
+    bot: BotHarness, member_factory: MemberFactory
+) -> None:
+    member = await member_factory("gemeente")
+    stranger = await member_factory("vreemde")
+    await bot.seed({member.user_id: ("gemeente", "partner")})
+    await bot.start()
+    group = await member.create_room(
+        [bot.user_id, stranger.user_id], direct=False, invitees_are_admins=True
+    )
+    await member.wait_for_text(bot.user_id, group, "Typ hulp")
+    await stranger.client.join(group)
+    await stranger.send(group, "!aanmelden")
+    await stranger.wait_for_text(bot.user_id, group, "niet op de ledenlijst")
+    with sqlite3.connect(bot.db_path) as db:
+        assert db.execute("SELECT count(*) FROM conversations").fetchone()[0] == 0
+
+
+async def test_new_aanmelding_is_announced_in_the_procesregie_room(
+    bot: BotHarness, partner_and_regisseur: tuple[ScriptedMember, ScriptedMember]
+) -> None:
+    partner, regisseur = partner_and_regisseur
+    regie_room = await regisseur.create_room([bot.user_id], direct=False, invitees_are_admins=True)
+    bot.extra_config = {"house": {"procesregie_room": regie_room}}
+    await bot.start()
+    await regisseur.wait_for_text(bot.user_id, regie_room, "Typ hulp")
+    room = await open_dm(partner, bot)
+    await partner.ask(room, bot.user_id, "aanmelden")
+    await converse(partner, bot, room, [*ANSWERS[:12], "spoed", "Huisuitzetting morgen.", "ik"])
+    done = await partner.ask(room, bot.user_id, "bevestig")
+    reference = next(w for w in done.body.split() if w.startswith("ZVH-")).rstrip(".")
+    announced = await regisseur.wait_for_text(bot.user_id, regie_room, reference)
+    assert "(spoed)" in announced.body
+    assert "Politie" in announced.body or "politie" in announced.body
+    for personal in ("Testje", "Nepnaam", "1990", "Demostad", "Huisuitzetting"):
+        assert personal not in announced.body
+    assert stored_aanmeldingen(bot)[0]["spoed_reden"] == "Huisuitzetting morgen."

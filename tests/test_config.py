@@ -163,6 +163,9 @@ def test_procesregie_room_must_be_a_room_id() -> None:
     )
     settings = settings_from_mapping(with_("house", procesregie_room="!abc:zvh.nl"), {})
     assert settings.house.procesregie_room == "!abc:zvh.nl"
+    v12 = "!-rvbX3a0LQFZ62CXqFVFAyfKwpEtW6ET5gh_zpc5EAI"  # room version 12: no server part
+    assert settings_from_mapping(with_("house", procesregie_room=v12), {}).house.procesregie_room
+    assert error_of(with_("house", procesregie_room="!abc def")).startswith("house.procesregie")
 
 
 def test_house_wording_for_unknown_questions_is_refused() -> None:
