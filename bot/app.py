@@ -22,6 +22,9 @@ from handlers.drafts import housekeep_drafts
 from handlers.messages import Incoming, Invite, InviteDecision, Notice
 from handlers.router import Router
 from handlers.texts import Wording
+from handlers.triage import TriageConfig
+from handlers.triage_commands import form_specs as decision_form_specs
+from handlers.verrijking import form_spec as verrijking_form_spec
 from scheduler.clock import Clock, SystemClock
 from scheduler.runner import Job, JobRunner
 from scheduler.workhours import WorkingTime
@@ -77,21 +80,33 @@ class _CorrelatedHandler:
         return self.router.unencrypted_room_notice()
 
 
+def build_triage(settings: Settings) -> TriageConfig:
+    triage = settings.triage
+    return TriageConfig(
+        house_name=settings.house.name,
+        procesregie_room=settings.house.procesregie_room,
+        standard_partners=tuple(triage.standard_partners),
+        minor_partners=tuple(triage.minor_partners),
+        contacts={org: tuple(ids) for org, ids in triage.contacts.items()},
+        answer_working_days=triage.answer_working_days,
+    )
+
+
 def build_forms(settings: Settings) -> dict[str, FormSpec]:
     """The conversation forms with the house's wording; a prompt for an unknown question is a
     configuration error."""
+    triage = build_triage(settings)
     prompts = settings.forms.get("aanmelding")
     try:
-        spec = aanmelding_form_spec(
-            prompts.prompts if prompts else {},
-            settings.house.reference_prefix,
-            settings.house.procesregie_room,
+        aanmelding = aanmelding_form_spec(
+            prompts.prompts if prompts else {}, settings.house.reference_prefix, triage
         )
     except KeyError as error:
         raise ConfigError(
             f"forms.aanmelding.prompts: {error.args[0]} is geen vraag van het formulier"
         ) from None
-    return {spec.form.name: spec}
+    specs = [aanmelding, verrijking_form_spec(triage), *decision_form_specs(triage)]
+    return {spec.form.name: spec for spec in specs}
 
 
 class Application:
@@ -105,7 +120,13 @@ class Application:
             house_name=settings.house.name,
             procesregisseur=settings.house.terminology.procesregisseur,
         )
-        self.router = Router(self.db, self.clock, wording, forms=build_forms(settings))
+        self.router = Router(
+            self.db,
+            self.clock,
+            wording,
+            forms=build_forms(settings),
+            triage=build_triage(settings),
+        )
         matrix = settings.matrix
         self.transport = MatrixTransport(
             TransportSettings(

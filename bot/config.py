@@ -206,6 +206,35 @@ class FormSettings(_Section):
     prompts: dict[str, Annotated[str, Field(min_length=1, max_length=500)]] = {}
 
 
+OrgKey = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{1,31}$")]
+
+
+class TriageSettings(_Section):
+    """Triage and verrijking (DOMAIN.md phase 2; Kennemerland: weekly triage meeting)."""
+
+    # Asked by default for every aanmelding (besides the partners the aanmelder named and
+    # the municipality concerned), by organisation code.
+    standard_partners: list[OrgKey] = ["om", "politie", "reclassering"]
+    # Asked by default only when the betrokkene is a minor (RvdK).
+    minor_partners: list[OrgKey] = ["rvdk"]
+    # Contact persons per organisation code; without an entry, all its partner members.
+    contacts: dict[OrgKey, list[str]] = {}
+    # Working days a partner has to answer before one reminder; a working day later the
+    # procesregie is told.
+    answer_working_days: Annotated[int, Field(ge=1, le=30)] = 3
+    agenda_day: Literal["ma", "di", "wo", "do", "vr", "za", "zo"] = "ma"
+    agenda_time: time = time(9, 0)
+
+    @field_validator("contacts")
+    @classmethod
+    def _contact_ids(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        for org, ids in value.items():
+            for user in ids:
+                if not MATRIX_ID_RE.match(user):
+                    raise ValueError(f"{org}: '{user}' is geen Matrix-gebruikers-ID")
+        return value
+
+
 class SchedulerSettings(_Section):
     # How often the periodic jobs look for due work (they also run once at start-up).
     tick_seconds: Annotated[int, Field(ge=5, le=3600)] = 60
@@ -222,6 +251,7 @@ class Settings(_Section):
     house: HouseSettings = HouseSettings()
     retention: RetentionSettings = RetentionSettings()
     working_hours: WorkingHours = WorkingHours()
+    triage: TriageSettings = TriageSettings()
     scheduler: SchedulerSettings = SchedulerSettings()
     forms: dict[Literal["aanmelding"], FormSettings] = {}
     logging: LoggingSettings = LoggingSettings()

@@ -208,8 +208,8 @@ async def _play(
         announced = await regisseur.wait_for_text(bot_user, regie_room, reference or "ZVH-")
         transcript.received("demo-regisseur", "DM", announced)
         transcript.check(
-            "Voorbeeldpersoon" not in announced.body and "1990" not in announced.body,
-            "de procesregie krijgt alleen het kenmerk, geen persoonsgegevens",
+            announced.encrypted and "Voorbeeldpersoon" in announced.body,
+            "de procesregie krijgt de volledige aanmelding, versleuteld",
         )
 
         beheer = await member("demo-beheer")

@@ -36,7 +36,8 @@ from handlers.errors import UserError
 from handlers.membership import MembershipService
 from handlers.messages import Bold, Outgoing, Paragraph, notice
 from handlers.policy import Action
-from storage.models import Aanmelding, Role
+from handlers.triage import TriageConfig, TriageService
+from storage.models import Aanmelding
 from storage.repositories import AanmeldingRepository, ReferenceRepository
 
 FORM_NAME = "aanmelding"
@@ -206,9 +207,10 @@ async def submit(
     now: datetime,
     today: date,
     reference_prefix: str,
-    procesregie_room: str | None,
+    triage: TriageConfig,
 ) -> list[Outgoing]:
-    """Store the aanmelding under a new reference; tell the aanmelder and the procesregie."""
+    """Store the aanmelding under a new reference; tell the aanmelder; the procesregie gets
+    the full aanmelding as a triage prompt (the one place it is visible in full)."""
     try:
         data = AanmeldingInput.model_validate(dict(answers))
     except (ValidationError, UserError):
@@ -222,7 +224,7 @@ async def submit(
     partners = [key for key in data.partners if key in known]
     reference = await ReferenceRepository(session).next(reference_prefix, today.year)
     contact = caller.matrix_id if data.contactpersoon == "ik" else data.contactpersoon
-    await AanmeldingRepository(session).add(
+    aanmelding = await AanmeldingRepository(session).add(
         Aanmelding(
             reference=reference,
             submitted_at=now,
@@ -247,7 +249,6 @@ async def submit(
             contactpersoon=contact,
         )
     )
-    spoed = " (spoed)" if data.urgentie == "spoed" else ""
     outgoing = [
         Outgoing(
             room_id,
@@ -265,24 +266,11 @@ async def submit(
             ),
         )
     ]
-    # The procesregie hears of it by reference only (the full aanmelding comes with triage).
-    text = notice(
-        Paragraph("Nieuwe aanmelding ", Bold(reference), spoed, f" van {caller.organisation_name}.")
-    )
-    if procesregie_room:
-        outgoing.append(Outgoing(procesregie_room, text))
-    else:
-        service = MembershipService(session)
-        for role in (Role.PROCESREGISSEUR, Role.PROCESONDERSTEUNER):
-            for member in await service.with_role(role):
-                if member.dm_room_id:
-                    outgoing.append(Outgoing(member.dm_room_id, text))
+    outgoing += await TriageService(session, triage).announce(aanmelding)
     return outgoing
 
 
-def form_spec(
-    prompts: Mapping[str, str], reference_prefix: str, procesregie_room: str | None
-) -> FormSpec:
+def form_spec(prompts: Mapping[str, str], reference_prefix: str, triage: TriageConfig) -> FormSpec:
     """The aanmelding form with the house's wording and where new aanmeldingen are announced.
 
     Raises KeyError naming prompt keys that are not questions of the form.
@@ -295,10 +283,9 @@ def form_spec(
         answers: Mapping[str, Any],
         now: datetime,
         today: date,
+        subject: str | None,
     ) -> list[Outgoing]:
-        return await submit(
-            session, caller, room_id, answers, now, today, reference_prefix, procesregie_room
-        )
+        return await submit(session, caller, room_id, answers, now, today, reference_prefix, triage)
 
     return FormSpec(AANMELDING_FORM.with_prompts(prompts), option_lists, submit_aanmelding)
 

@@ -15,9 +15,12 @@ from typing import TYPE_CHECKING
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.errors import UserError
+from handlers.triage import TriageConfig
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the conversation service needs Caller from here
     from handlers.conversation.service import FormSpec
+
+
 from handlers.messages import Incoming, Notice, Outgoing
 from handlers.policy import Action
 from handlers.texts import Wording
@@ -44,6 +47,7 @@ class CommandContext:
     wording: Wording
     registry: CommandRegistry
     forms: Mapping[str, FormSpec] = field(default_factory=dict)
+    triage: TriageConfig = field(default_factory=TriageConfig)
     outgoing: list[Outgoing] = field(default_factory=list)
 
     def reply(self, notice: Notice) -> None:

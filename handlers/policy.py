@@ -18,6 +18,8 @@ class Action(StrEnum):
     VIEW_MEMBERS = "view_members"
     MANAGE_MEMBERS = "manage_members"
     AANMELDEN = "aanmelden"
+    TRIAGE = "triage"
+    ANSWER_VERRIJKING = "answer_verrijking"
 
 
 PERMISSIONS: dict[Action, frozenset[Role]] = {
@@ -29,6 +31,10 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     # Any covenant party may put a case forward (DOMAIN.md phase 1); the procesregie may
     # register one on a partner's behalf.
     Action.AANMELDEN: frozenset({Role.PARTNER, Role.PROCESREGISSEUR, Role.PROCESONDERSTEUNER}),
+    # Kennemerland: the procesondersteuner asks the contact persons; both weigh and decide.
+    Action.TRIAGE: frozenset({Role.PROCESREGISSEUR, Role.PROCESONDERSTEUNER}),
+    # Contact persons of partner organisations answer for their organisation.
+    Action.ANSWER_VERRIJKING: frozenset({Role.PARTNER}),
 }
 
 

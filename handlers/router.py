@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers import aanmelding, beheer, general
+from handlers import aanmelding, beheer, general, triage_commands, verrijking
 from handlers.commands import Caller, CommandContext, CommandRegistry
 from handlers.conversation.service import ConversationService, FormSpec
 from handlers.errors import UserError
@@ -45,6 +45,7 @@ from handlers.texts import (
     stranger_refusal,
     welcome,
 )
+from handlers.triage import TriageConfig
 from scheduler.clock import Clock
 from storage.db import Database
 from storage.models import Role
@@ -60,6 +61,8 @@ def build_registry() -> CommandRegistry:
     registry = CommandRegistry()
     general.register(registry)
     aanmelding.register(registry)
+    verrijking.register(registry)
+    triage_commands.register(registry)
     beheer.register(registry)
     return registry
 
@@ -73,9 +76,11 @@ class Router:
         clock: Clock,
         wording: Wording,
         forms: Mapping[str, FormSpec] | None = None,
+        triage: TriageConfig | None = None,
         on_queued: Callable[[], None] = lambda: None,
     ) -> None:
         self.forms = forms if forms is not None else {}
+        self.triage = triage or TriageConfig(house_name=wording.house_name)
         self.db = db
         self.clock = clock
         self.wording = wording
@@ -193,6 +198,7 @@ class Router:
             wording=self.wording,
             registry=self.registry,
             forms=self.forms,
+            triage=self.triage,
         )
         try:
             await self._dispatch(ctx)

@@ -196,3 +196,57 @@ class Aanmelding(Base):
     urgentie: Mapped[str] = mapped_column(String(16))
     spoed_reden: Mapped[str | None] = mapped_column(Text, default=None)
     contactpersoon: Mapped[str] = mapped_column(String(300))
+    # Triage (DOMAIN.md phase 2).
+    triage_status: Mapped[str] = mapped_column(String(32), default="open")
+    open_vraag: Mapped[str | None] = mapped_column(Text, default=None)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    overleg_doel: Mapped[str | None] = mapped_column(Text, default=None)
+    overleg_themas: Mapped[str | None] = mapped_column(Text, default=None)
+    overleg_partners: Mapped[str | None] = mapped_column(Text, default=None)  # JSON list
+
+
+class Verrijkingsverzoek(Base):
+    """A request to one partner organisation: is the betrokkene known, what is relevant?
+
+    The first contact of the organisation to answer closes it (DOMAIN.md phase 2).
+    """
+
+    __tablename__ = "verrijkingsverzoeken"
+    __table_args__ = (UniqueConstraint("aanmelding_id", "organisation_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    aanmelding_id: Mapped[int] = mapped_column(
+        ForeignKey("aanmeldingen.id", ondelete="CASCADE"), index=True
+    )
+    organisation_key: Mapped[str] = mapped_column(String(32))
+    asked_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(16))  # open, beantwoord, ingetrokken
+    answered_by: Mapped[str | None] = mapped_column(String(255), default=None)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    bekend: Mapped[bool | None] = mapped_column(Boolean, default=None)
+    informatie: Mapped[str | None] = mapped_column(Text, default=None)
+    # The supplying partner decides whether its answer may be shown to the participants of
+    # a casusoverleg beforehand (Gelderland-Midden art. 12.2f / 13.2d); default no.
+    delen_vooraf: Mapped[bool] = mapped_column(Boolean, default=False)
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+
+class TriageOutcome(Base):
+    """Anonymous record for the yearly figures: when, which organisation, which outcome."""
+
+    __tablename__ = "triage_outcomes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    decided_on: Mapped[date] = mapped_column(Date)
+    organisation_key: Mapped[str] = mapped_column(String(32))
+    outcome: Mapped[str] = mapped_column(String(32))
+
+
+class JobSlot(Base):
+    """The last slot a calendar job (e.g. the weekly agenda) ran for: once per slot."""
+
+    __tablename__ = "job_slots"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    last_slot: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -16,6 +16,7 @@ from storage.models import (
     Aanmelding,
     Conversation,
     HandledEvent,
+    JobSlot,
     Member,
     MemberIdentity,
     Organisation,
@@ -23,6 +24,8 @@ from storage.models import (
     ReferenceCounter,
     Role,
     SyncPosition,
+    TriageOutcome,
+    Verrijkingsverzoek,
 )
 
 
@@ -386,8 +389,98 @@ class AanmeldingRepository:
         await self.session.flush()
         return aanmelding
 
+    async def in_triage(self) -> Sequence[Aanmelding]:
+        """Aanmeldingen awaiting a triage decision (open, or onduidelijk)."""
+        result = await self.session.execute(
+            select(Aanmelding)
+            .where(Aanmelding.triage_status.in_(("open", "onduidelijk")))
+            .order_by(Aanmelding.submitted_at)
+        )
+        return result.scalars().all()
+
+    async def delete(self, aanmelding: Aanmelding) -> None:
+        """Delete the aanmelding and (cascade) its verrijkingsverzoeken: rows, not flags."""
+        await self.session.execute(
+            delete(Verrijkingsverzoek).where(Verrijkingsverzoek.aanmelding_id == aanmelding.id)
+        )
+        await self.session.delete(aanmelding)
+        await self.session.flush()
+
     async def by_reference(self, reference: str) -> Aanmelding | None:
         result = await self.session.execute(
             select(Aanmelding).where(Aanmelding.reference == reference)
         )
         return result.scalar_one_or_none()
+
+
+class VerrijkingRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def for_aanmelding(self, aanmelding_id: int) -> Sequence[Verrijkingsverzoek]:
+        result = await self.session.execute(
+            select(Verrijkingsverzoek)
+            .where(Verrijkingsverzoek.aanmelding_id == aanmelding_id)
+            .order_by(Verrijkingsverzoek.organisation_key)
+        )
+        return result.scalars().all()
+
+    async def get(self, aanmelding_id: int, organisation_key: str) -> Verrijkingsverzoek | None:
+        result = await self.session.execute(
+            select(Verrijkingsverzoek).where(
+                Verrijkingsverzoek.aanmelding_id == aanmelding_id,
+                Verrijkingsverzoek.organisation_key == organisation_key,
+            )
+        )
+        return result.scalar_one_or_none()
+
+    async def add(
+        self, aanmelding_id: int, organisation_key: str, now: datetime
+    ) -> Verrijkingsverzoek:
+        request = Verrijkingsverzoek(
+            aanmelding_id=aanmelding_id,
+            organisation_key=organisation_key,
+            asked_at=now,
+            status="open",
+            delen_vooraf=False,
+        )
+        self.session.add(request)
+        await self.session.flush()
+        return request
+
+    async def open_requests(self) -> Sequence[tuple[Verrijkingsverzoek, Aanmelding]]:
+        result = await self.session.execute(
+            select(Verrijkingsverzoek, Aanmelding)
+            .join(Aanmelding, Aanmelding.id == Verrijkingsverzoek.aanmelding_id)
+            .where(Verrijkingsverzoek.status == "open")
+            .order_by(Verrijkingsverzoek.id)
+        )
+        return [(request, aanmelding) for request, aanmelding in result.all()]
+
+
+class TriageOutcomeRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, decided_on: date, organisation_key: str, outcome: str) -> None:
+        self.session.add(
+            TriageOutcome(decided_on=decided_on, organisation_key=organisation_key, outcome=outcome)
+        )
+        await self.session.flush()
+
+
+class JobSlotRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def claim(self, name: str, slot: datetime) -> bool:
+        """Record that ``slot`` of job ``name`` ran; False when it (or a later one) already did."""
+        row = await self.session.get(JobSlot, name, with_for_update=True)
+        if row is not None and row.last_slot >= slot:
+            return False
+        if row is None:
+            self.session.add(JobSlot(name=name, last_slot=slot))
+        else:
+            row.last_slot = slot
+        await self.session.flush()
+        return True

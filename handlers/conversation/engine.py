@@ -99,6 +99,8 @@ class ConversationState(BaseModel):
     """Everything needed to resume a conversation; stored as JSON."""
 
     form: str
+    # What the conversation is about, e.g. the case reference a verrijking answers.
+    subject: str | None = None
     phase: Literal["asking", "summary", "confirm_stop", "confirm_restart"] = "asking"
     current: str | None = None
     answers: dict[str, Any] = Field(default_factory=dict)
@@ -124,9 +126,9 @@ class Engine:
 
     # --- entry points -----------------------------------------------------------------
 
-    def start(self) -> Outcome:
+    def start(self, subject: str | None = None) -> Outcome:
         first = self.form.applicable({})[0]
-        state = ConversationState(form=self.form.name, current=first.key)
+        state = ConversationState(form=self.form.name, subject=subject, current=first.key)
         return Outcome(state, [notice(Paragraph(self.form.intro), *self._prompt(state))])
 
     def resume(self, state: ConversationState) -> list[Notice]:

@@ -26,8 +26,10 @@ from storage.repositories import ConversationRepository
 log = logging.getLogger(__name__)
 
 OptionLoader = Callable[[AsyncSession], Awaitable[Mapping[str, Sequence[Option]]]]
+# (session, caller, room, answers, now, today, subject) -> what to send
 Submitter = Callable[
-    [AsyncSession, Caller, str, Mapping[str, Any], datetime, date], Awaitable[list[Outgoing]]
+    [AsyncSession, Caller, str, Mapping[str, Any], datetime, date, str | None],
+    Awaitable[list[Outgoing]],
 ]
 
 
@@ -55,14 +57,24 @@ class ConversationService:
         )
         return Engine(spec.form, ctx)
 
-    async def start(self, form_name: str, caller: Caller, room_id: str) -> list[Outgoing]:
+    async def start(
+        self, form_name: str, caller: Caller, room_id: str, subject: str | None = None
+    ) -> list[Outgoing]:
         existing = await self.active(caller.matrix_id, room_id)
         engine = await self._engine(form_name)
-        if existing is not None and existing.form == form_name:
+        if existing is not None:
             state = ConversationState.model_validate_json(existing.state)
+            if existing.form != form_name or state.subject != subject:
+                # Never throw away another conversation in progress.
+                busy = self.forms[existing.form].form.title
+                about = f" over {state.subject}" if state.subject else ""
+                raise UserError(
+                    f"Je bent in deze chat nog bezig met je {busy}{about}. Maak die eerst af, "
+                    "of typ stop om die te stoppen."
+                )
             outcome = engine.ask_restart(state)
         else:
-            outcome = engine.start()
+            outcome = engine.start(subject)
         return await self._apply(outcome, form_name, caller, room_id, existing)
 
     async def handle(
@@ -76,7 +88,7 @@ class ConversationService:
             outcome = engine.handle(state, incoming.body, incoming.event_id)
         if outcome.restart:
             await self.repository.delete(conversation)
-            return await self.start(conversation.form, caller, incoming.room_id)
+            return await self.start(conversation.form, caller, incoming.room_id, state.subject)
         if outcome.submitted is not None:
             spec = self.forms[conversation.form]
             now = self.clock.now()
@@ -89,6 +101,7 @@ class ConversationService:
                         outcome.submitted,
                         now,
                         local_now(self.clock).date(),
+                        state.subject,
                     )
             except UserError as error:
                 # Back to the summary, with what needs fixing.
