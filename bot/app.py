@@ -49,7 +49,7 @@ class DatabasePositions:
             return await SyncPositionRepository(session).load(self.account)
 
     async def save(self, next_batch: str) -> None:
-        async with self.db.session() as session, session.begin():
+        async with self.db.transaction() as session:
             await SyncPositionRepository(session).save(self.account, next_batch, self.clock.now())
 
 
@@ -165,7 +165,7 @@ class Application:
 
     async def _housekeep_drafts(self) -> None:
         retention = self.settings.retention
-        async with self.db.session() as session, session.begin():
+        async with self.db.transaction() as session:
             queued = await housekeep_drafts(
                 session,
                 self.clock.now(),
@@ -174,7 +174,6 @@ class Application:
                 delete_after=timedelta(days=retention.draft_days),
             )
         if queued:
-            await self.db.scrub()  # deleted drafts held personal data
             self.outbox.wake()
 
     async def start(self) -> None:
@@ -204,6 +203,7 @@ class Application:
         if self._outbox_task is not None:
             await asyncio.gather(self._outbox_task, return_exceptions=True)
         await self.transport.close()
+        await self.db.scrub()
         await self.db.close()
         log.info("stopped")
 

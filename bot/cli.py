@@ -90,7 +90,7 @@ async def _with_service(config: Path, action: Callable[[MembershipService], Awai
     db = Database(load_database_settings(config).url)
     try:
         await db.migrate()
-        async with db.session() as session, session.begin():
+        async with db.transaction() as session:
             return await action(MembershipService(session))
     finally:
         await db.close()

@@ -129,7 +129,7 @@ async def _seed(settings: Settings) -> None:
     clock = SystemClock(settings.house.zone)
     try:
         await db.migrate()
-        async with db.session() as session, session.begin():
+        async with db.transaction() as session:
             service = MembershipService(session)
             known = {org.key for org in await service.list_organisations()}
             for user in USERS:

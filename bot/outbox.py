@@ -131,7 +131,7 @@ class OutboxSender:
 
     async def _deliver(self, message: QueuedMessage) -> None:
         if message.sensitive and message.audience:
-            async with self.db.session() as session, session.begin():
+            async with self.db.transaction() as session:
                 paused = await IdentityRepository(session).paused(message.audience)
                 if paused:
                     # Released when a beheerder confirms the new identity.
@@ -149,7 +149,7 @@ class OutboxSender:
         except Exception as exc:  # a bug or an unexpected library error: retry, visibly
             log.exception("sending failed unexpectedly")
             outcome = SendOutcome(Delivery.RETRY, error=type(exc).__name__)
-        async with self.db.session() as session, session.begin():
+        async with self.db.transaction() as session:
             outbox = OutboxRepository(session)
             if outcome.delivery is Delivery.SENT:
                 await outbox.mark_sent(message.id)

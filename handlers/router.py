@@ -101,7 +101,7 @@ class Router:
         self, room_id: str, inviter: str, room_members: int, notes: list[str]
     ) -> None:
         """The bot joined an encrypted room a member invited it to."""
-        async with self.db.session() as session, session.begin():
+        async with self.db.transaction() as session:
             if room_members == 2:
                 await MembershipService(session).record_direct_room(inviter, room_id)
             texts = [*room_notes(notes), welcome(self.wording)]
@@ -112,7 +112,7 @@ class Router:
         return text_notice(UNENCRYPTED_ROOM)
 
     async def on_undecryptable(self, room_id: str, sender: str, event_id: str) -> None:
-        async with self.db.session() as session, session.begin():
+        async with self.db.transaction() as session:
             if await MembershipService(session).find(sender) is None:
                 return
             if not await HandledEventRepository(session).claim(event_id, self.clock.now()):
@@ -121,7 +121,7 @@ class Router:
         self.on_queued()
 
     async def on_message(self, incoming: Incoming) -> None:
-        async with self.db.session() as session, session.begin():
+        async with self.db.transaction() as session:
             outgoing = await self._answer(session, incoming)
             await self._queue(session, outgoing)
         if outgoing:
@@ -129,7 +129,7 @@ class Router:
 
     async def on_delivery_failure(self, room_id: str, error: str) -> None:
         """Tell the beheerders a message could not be delivered (no content, only the room)."""
-        async with self.db.session() as session, session.begin():
+        async with self.db.transaction() as session:
             outgoing = []
             if error.startswith("room_policy:"):
                 # The room itself hears why (a plain notice with no personal data).

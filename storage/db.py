@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -11,11 +13,18 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
+    AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+SCRUB_FLAG = "casusbot.scrub"
+
+
+def deleted_personal_data(session: AsyncSession) -> None:
+    """Mark the unit of work: after its commit, :meth:`Database.transaction` scrubs."""
+    session.info[SCRUB_FLAG] = True
 
 
 class Database:
@@ -31,6 +40,19 @@ class Database:
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self.session = async_sessionmaker(self.engine, expire_on_commit=False)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """One unit of work, committed at the end (rolled back on an exception).
+
+        When the work deleted personal data (see :func:`deleted_personal_data`), the
+        write-ahead log is scrubbed right after the commit, so the old copies go too.
+        """
+        async with self.session() as session:
+            async with session.begin():
+                yield session
+            if session.info.pop(SCRUB_FLAG, False):
+                await self.scrub()
 
     async def migrate(self) -> None:
         """Upgrade the schema to the newest migration."""

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from storage.db import deleted_personal_data
 from storage.models import (
     Aanmelding,
     Conversation,
@@ -351,8 +352,10 @@ class ConversationRepository:
         await self.session.flush()
 
     async def delete(self, conversation: Conversation) -> None:
+        """A conversation's state holds what the member typed: personal data."""
         await self.session.delete(conversation)
         await self.session.flush()
+        deleted_personal_data(self.session)
 
     async def idle_since(self, cutoff: datetime) -> Sequence[Conversation]:
         result = await self.session.execute(
@@ -405,6 +408,7 @@ class AanmeldingRepository:
         )
         await self.session.delete(aanmelding)
         await self.session.flush()
+        deleted_personal_data(self.session)
 
     async def by_reference(self, reference: str) -> Aanmelding | None:
         result = await self.session.execute(

@@ -10,45 +10,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.scripted import Received, ScriptedMember
+from bot.scripted import ScriptedMember
 from scheduler.clock import FrozenClock
 from tests.conftest import BotHarness, MemberFactory
+from tests.helpers import AANMELDING_ANSWERS, converse, open_dm
 
 pytestmark = pytest.mark.integration
 
-# Obviously fake personalia.
-ANSWERS = [
-    "Testje",
-    "van Nepnaam",
-    "overslaan",
-    "3-4-1990",
-    "Voorbeeldstraat 1",
-    "1234 ab",
-    "Demostad",
-    "Demostad",
-    "Overlast in de buurt, schulden en geen vaste dagbesteding.",
-    "Eén gezamenlijk plan van aanpak.",
-    "1, 4",
-    "2",
-    "regulier",
-    "ik",
-]
-
-
-async def open_dm(member: ScriptedMember, bot: BotHarness) -> str:
-    room_id = await member.create_room([bot.user_id])
-    await member.wait_for_text(bot.user_id, room_id, "Typ hulp")
-    return room_id
-
-
-async def converse(
-    member: ScriptedMember, bot: BotHarness, room: str, texts: list[str]
-) -> Received:
-    reply: Received | None = None
-    for text in texts:
-        reply = await member.ask(room, bot.user_id, text)
-    assert reply is not None
-    return reply
+ANSWERS = AANMELDING_ANSWERS
 
 
 def stored_aanmeldingen(bot: BotHarness) -> list[dict[str, object]]:

@@ -7,18 +7,10 @@ import sqlite3
 import pytest
 from nio import RoomCreateResponse
 
-from bot.scripted import ScriptedMember
 from tests.conftest import BotHarness, MemberFactory
+from tests.helpers import open_dm
 
 pytestmark = pytest.mark.integration
-
-
-async def open_dm(member: ScriptedMember, bot: BotHarness) -> str:
-    """Invite the bot to an encrypted DM and wait for its welcome."""
-    room_id = await member.create_room([bot.user_id])
-    welcome = await member.next_message(bot.user_id, room_id, 0)
-    assert "Typ hulp" in welcome.body
-    return room_id
 
 
 async def test_member_gets_help_for_their_role_in_an_encrypted_dm(

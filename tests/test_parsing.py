@@ -130,6 +130,8 @@ def test_choices_by_numbers_names_or_none() -> None:
     assert parse_choices("1, 3", OPTIONS) == ["om", "ggz"]
     assert parse_choices("1 3", OPTIONS) == ["om", "ggz"]
     assert parse_choices("politie en ggz centraal", OPTIONS) == ["politie", "ggz"]
+    assert parse_choices("politie om", OPTIONS) == ["politie", "om"]
+    assert parse_choices("ggz centraal", OPTIONS) == ["ggz"]
     assert parse_choices("geen", OPTIONS) == []
     assert parse_choices("2, 2", OPTIONS) == ["politie"]
     with pytest.raises(UserError, match="staat niet in de lijst"):

@@ -16,14 +16,9 @@ from bot.matrix.cross_signing import KEY_FILE, only_key, verify
 from bot.scripted import ScriptedMember
 from storage.repositories import OutboxRepository
 from tests.conftest import PASSWORD, BotHarness, MemberFactory, unique_localpart
+from tests.helpers import open_dm
 
 pytestmark = pytest.mark.integration
-
-
-async def open_dm(member: ScriptedMember, bot: BotHarness) -> str:
-    room_id = await member.create_room([bot.user_id])
-    await member.wait_for_text(bot.user_id, room_id, "Typ hulp")
-    return room_id
 
 
 async def keys_seen_by(observer: ScriptedMember, user_id: str) -> dict[str, Any]:

@@ -7,17 +7,11 @@ import asyncio
 import pytest
 from nio import RoomGetStateEventResponse
 
-from bot.scripted import ScriptedMember
 from storage.repositories import OutboxRepository
 from tests.conftest import BotHarness, MemberFactory
+from tests.helpers import open_dm
 
 pytestmark = pytest.mark.integration
-
-
-async def open_dm(member: ScriptedMember, bot: BotHarness) -> str:
-    room_id = await member.create_room([bot.user_id])
-    await member.wait_for_text(bot.user_id, room_id, "Typ hulp")
-    return room_id
 
 
 async def queue_sensitive(bot: BotHarness, room_id: str, text: str, audience: set[str]) -> None:

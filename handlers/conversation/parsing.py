@@ -152,8 +152,10 @@ def parse_choices(text: str, options: Sequence[Option]) -> list[str]:
         return []
     if "," in cleaned or ";" in cleaned or " en " in cleaned:
         tokens = [t for t in re.split(r",|;|\sen\s", cleaned) if t.strip()]
+    elif _match_option(cleaned, options) is not None:
+        tokens = [cleaned]  # one option, possibly a name with spaces ("GGZ Centraal")
     else:
-        tokens = cleaned.split() if all(t.isdigit() for t in cleaned.split()) else [cleaned]
+        tokens = cleaned.split()  # numbers or codes separated by spaces: "1 3", "politie om"
     chosen: list[str] = []
     for token in tokens:
         option = _match_option(token, options)

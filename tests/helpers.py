@@ -1,0 +1,52 @@
+"""Steps that several Matrix tests take the way a member would."""
+
+from __future__ import annotations
+
+from bot.scripted import Received, ScriptedMember
+from tests.conftest import BotHarness
+
+# Obviously fake personalia, answering the aanmelding's questions in order.
+AANMELDING_ANSWERS = [
+    "Testje",
+    "van Nepnaam",
+    "overslaan",
+    "3-4-1990",
+    "Voorbeeldstraat 1",
+    "1234 ab",
+    "Demostad",
+    "Demostad",
+    "Overlast in de buurt, schulden en geen vaste dagbesteding.",
+    "Eén gezamenlijk plan van aanpak.",
+    "1, 4",
+    "2",
+    "regulier",
+    "ik",
+]
+
+
+async def open_dm(member: ScriptedMember, bot: BotHarness) -> str:
+    """Invite the bot to an encrypted direct chat and wait for its welcome."""
+    room_id = await member.create_room([bot.user_id])
+    await member.wait_for_text(bot.user_id, room_id, "Typ hulp")
+    return room_id
+
+
+async def converse(
+    member: ScriptedMember, bot: BotHarness, room: str, texts: list[str]
+) -> Received:
+    """Answer the questions one by one; the bot's reply to the last answer."""
+    reply: Received | None = None
+    for text in texts:
+        reply = await member.ask(room, bot.user_id, text)
+    assert reply is not None
+    return reply
+
+
+async def submit_aanmelding(
+    member: ScriptedMember, bot: BotHarness, room: str, answers: list[str] | None = None
+) -> str:
+    """A complete aanmelding through the chat; returns its reference."""
+    await member.ask(room, bot.user_id, "aanmelden")
+    await converse(member, bot, room, answers or AANMELDING_ANSWERS)
+    done = await member.ask(room, bot.user_id, "bevestig")
+    return next(w for w in done.body.split() if w.startswith("ZVH-")).rstrip(".")

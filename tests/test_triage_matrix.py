@@ -1,0 +1,244 @@
+"""Triage and verrijking on a real Synapse with several partners (issue: triage)."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from dataclasses import dataclass
+
+import pytest
+
+from bot.scripted import ScriptedMember
+from tests.conftest import BotHarness, MemberFactory
+from tests.helpers import AANMELDING_ANSWERS, converse, open_dm, submit_aanmelding
+
+pytestmark = pytest.mark.integration
+
+SECRET_PROBLEM = "GEHEIM-PROBLEEM: overlast en schulden."
+ANSWERS = [*AANMELDING_ANSWERS[:8], SECRET_PROBLEM, *AANMELDING_ANSWERS[9:]]
+
+
+@dataclass
+class House:
+    bot: BotHarness
+    aanmelder: ScriptedMember
+    regisseur: ScriptedMember
+    politie1: ScriptedMember
+    politie2: ScriptedMember
+    om: ScriptedMember
+    ggz: ScriptedMember
+    rooms: dict[str, str]
+
+    def room(self, member: ScriptedMember) -> str:
+        return self.rooms[member.user_id]
+
+    async def ask(self, member: ScriptedMember, text: str) -> str:
+        return (await member.ask(self.room(member), self.bot.user_id, text)).body
+
+    async def ask_for(self, member: ScriptedMember, text: str, expect: str) -> str:
+        """Send ``text`` and wait for the reply containing ``expect`` (other notices may
+        arrive in between)."""
+        await member.send(self.room(member), text)
+        return (await member.wait_for_text(self.bot.user_id, self.room(member), expect)).body
+
+    def everything_received(self, member: ScriptedMember) -> str:
+        return "\n".join(m.body for m in member.messages_from(self.bot.user_id))
+
+
+@pytest.fixture
+async def house(bot: BotHarness, member_factory: MemberFactory) -> House:
+    members = [
+        await member_factory(name)
+        for name in ("wijkteam", "regie", "politie", "politie", "om", "ggz")
+    ]
+    aanmelder, regisseur, politie1, politie2, om, ggz = members
+    await bot.seed({
+        aanmelder.user_id: ("wijkteam", "partner"),
+        regisseur.user_id: ("zvh", "procesregisseur"),
+        politie1.user_id: ("politie", "partner"),
+        politie2.user_id: ("politie", "partner"),
+        om.user_id: ("om", "partner"),
+        ggz.user_id: ("ggz", "partner"),
+    })  # fmt: skip
+    await bot.start()
+    rooms = {m.user_id: await open_dm(m, bot) for m in members}
+    return House(bot, aanmelder, regisseur, politie1, politie2, om, ggz, rooms)
+
+
+async def new_case(house: House) -> str:
+    reference = await submit_aanmelding(
+        house.aanmelder, house.bot, house.room(house.aanmelder), ANSWERS
+    )
+    prompt = await house.regisseur.wait_for_text(
+        house.bot.user_id, house.room(house.regisseur), f"Nieuwe aanmelding {reference}"
+    )
+    assert SECRET_PROBLEM in prompt.body, "the procesregie sees the full aanmelding"
+    return reference
+
+
+async def test_verrijking_reaches_exactly_the_asked_contacts_with_minimal_personalia(
+    house: House,
+) -> None:
+    reference = await new_case(house)
+    reply = await house.ask(house.regisseur, f"verrijk {reference} politie om")
+    assert "Gevraagd: Organisatie om, Organisatie politie." in reply or (
+        "Gevraagd: Organisatie politie, Organisatie om." in reply
+    )
+    for contact in (house.politie1, house.politie2, house.om):
+        request = await contact.wait_for_text(
+            house.bot.user_id, house.room(contact), f"Verzoek om informatie — {reference}"
+        )
+        assert request.encrypted
+        for minimal in ("Testje van Nepnaam", "3 april 1990", "Demostad"):
+            assert minimal in request.body
+        for withheld in (
+            "GEHEIM-PROBLEEM",
+            "Voorbeeldstraat",
+            "1234 AB",
+            "plan van aanpak",
+            "wijkteam",
+        ):
+            assert withheld not in request.body
+    await asyncio.sleep(1)
+    assert reference not in house.everything_received(house.ggz), "ggz was not asked"
+    again = await house.ask(house.regisseur, f"verrijk {reference} politie")
+    assert "Al gevraagd: Organisatie politie." in again
+
+
+async def test_first_answer_wins_and_answers_stay_with_the_procesregie(house: House) -> None:
+    reference = await new_case(house)
+    await house.ask(house.regisseur, f"verrijk {reference} politie om")
+    await house.politie1.wait_for_text(house.bot.user_id, house.room(house.politie1), reference)
+
+    form = await house.ask(house.politie1, f"beantwoord {reference}")
+    assert "Is de persoon uit het verzoek bij jouw organisatie bekend?" in form
+    await converse(
+        house.politie1,
+        house.bot,
+        house.room(house.politie1),
+        ["ja", "POLITIE-INFO: twee meldingen overlast in 2026.", "nee"],
+    )
+    thanks = await house.ask(house.politie1, "bevestig")
+    assert "naar de procesregie gestuurd" in thanks
+
+    told = await house.politie2.wait_for_text(
+        house.bot.user_id, house.room(house.politie2), "beantwoord door een collega"
+    )
+    assert "POLITIE-INFO" not in told.body
+    late = await house.ask(house.politie2, f"beantwoord {reference}")
+    assert "al beantwoord" in late
+
+    not_asked = await house.ask(house.ggz, f"beantwoord {reference}")
+    assert f"Er staat voor jou geen verzoek om informatie open bij {reference}." == not_asked
+    unknown = await house.ask(house.ggz, "beantwoord ZVH-2026-9999")
+    assert "geen verzoek om informatie open" in unknown, "no hint whether a reference exists"
+
+    await house.ask(house.om, f"beantwoord {reference}")
+    await house.ask(house.om, "nee")
+    await house.ask(house.om, "bevestig")
+
+    answer = await house.regisseur.wait_for_text(
+        house.bot.user_id, house.room(house.regisseur), "POLITIE-INFO"
+    )
+    assert "Alleen voor de procesregie" in answer.body
+    state = await house.ask_for(house.regisseur, f"triage {reference}", f"Triage {reference}")
+    assert "Organisatie politie | beantwoord: bekend" in state
+    assert "Organisatie om | beantwoord: niet bekend" in state
+    for other in (house.om, house.politie2, house.ggz, house.aanmelder):
+        assert "POLITIE-INFO" not in house.everything_received(other)
+
+
+async def test_geen_casus_advises_and_deletes_the_personal_data(house: House) -> None:
+    reference = await new_case(house)
+    await house.ask(house.regisseur, f"verrijk {reference} politie om")
+    await house.politie1.wait_for_text(house.bot.user_id, house.room(house.politie1), reference)
+    await house.ask(house.politie1, f"beantwoord {reference}")
+    await converse(
+        house.politie1,
+        house.bot,
+        house.room(house.politie1),
+        ["ja", "POLITIE-INFO: bekend van overlast.", "ja", "bevestig"],
+    )
+
+    form = await house.ask(house.regisseur, f"besluit {reference} geen casus")
+    assert "Welk advies krijgt de aanmelder?" in form
+    await house.ask(house.regisseur, "ADVIES: meld het bij het sociaal wijkteam.")
+    await house.ask(house.regisseur, "bevestig")
+
+    advice = await house.aanmelder.wait_for_text(
+        house.bot.user_id, house.room(house.aanmelder), "geen casus voor het ZVH"
+    )
+    assert "ADVIES: meld het bij het sociaal wijkteam." in advice.body
+    withdrawn = await house.om.wait_for_text(house.bot.user_id, house.room(house.om), "ingetrokken")
+    assert reference in withdrawn.body
+    await house.regisseur.wait_for_text(
+        house.bot.user_id, house.room(house.regisseur), "persoonsgegevens van de aanmelding"
+    )
+    await asyncio.sleep(1)
+
+    with sqlite3.connect(house.bot.db_path) as db:
+        assert db.execute("SELECT count(*) FROM aanmeldingen").fetchone()[0] == 0
+        assert db.execute("SELECT count(*) FROM verrijkingsverzoeken").fetchone()[0] == 0
+        outcomes = db.execute("SELECT organisation_key, outcome FROM triage_outcomes").fetchall()
+    assert outcomes == [("wijkteam", "geen-casus")]
+    await house.bot.stop()
+    raw = b"".join(p.read_bytes() for p in house.bot.db_path.parent.glob("casusbot.db*"))
+    for personal in (b"Testje", b"Nepnaam", b"GEHEIM-PROBLEEM", b"POLITIE-INFO"):
+        assert personal not in raw, personal
+    await house.bot.start()
+    gone = await house.ask(house.regisseur, f"triage {reference}")
+    assert f"Ik ken geen aanmelding met kenmerk {reference}." == gone
+
+
+async def test_other_outcomes_are_recorded_and_told(house: House) -> None:
+    unclear = await new_case(house)
+    await house.ask(house.regisseur, f"besluit {unclear} onduidelijk")
+    await house.ask(house.regisseur, "Welke hulpverlening loopt er al?")
+    await house.ask(house.regisseur, "bevestig")
+    question = await house.aanmelder.wait_for_text(
+        house.bot.user_id, house.room(house.aanmelder), "meer informatie nodig"
+    )
+    assert "Welke hulpverlening loopt er al?" in question.body
+    agenda = await house.ask_for(house.regisseur, "triage", "Triage-agenda")
+    assert f"{unclear} | regulier | nog onduidelijk" in agenda
+
+    overleg = await new_case(house)
+    await house.ask(house.regisseur, f"besluit {overleg} casusoverleg")
+    await converse(
+        house.regisseur,
+        house.bot,
+        house.room(house.regisseur),
+        ["Samen één plan.", "wonen, schulden", "politie, om"],
+    )
+    await house.ask(house.regisseur, "bevestig")
+    await house.aanmelder.wait_for_text(
+        house.bot.user_id, house.room(house.aanmelder), f"{overleg}: de casus komt in een"
+    )
+    again = await house.ask(house.regisseur, f"besluit {overleg} onduidelijk")
+    assert "al besloten: casus voor casusoverleg" in again
+
+    direct = await new_case(house)
+    await house.ask(house.regisseur, f"besluit {direct} casus-zonder-overleg")
+    await house.aanmelder.wait_for_text(
+        house.bot.user_id, house.room(house.aanmelder), f"{direct}: het ZVH pakt dit op"
+    )
+    with sqlite3.connect(house.bot.db_path) as db:
+        rows = dict(db.execute("SELECT reference, triage_status FROM aanmeldingen").fetchall())
+        stored = db.execute(
+            "SELECT overleg_doel, overleg_themas, overleg_partners FROM aanmeldingen "
+            "WHERE reference = ?",
+            (overleg,),
+        ).fetchone()
+    assert rows == {unclear: "onduidelijk", overleg: "casusoverleg", direct: "casus-zonder-overleg"}
+    assert stored == ("Samen één plan.", "wonen, schulden", '["politie", "om"]')
+
+
+async def test_partners_and_strangers_cannot_run_triage(house: House) -> None:
+    reference = await new_case(house)
+    for command in (
+        f"verrijk {reference} politie",
+        f"triage {reference}",
+        f"besluit {reference} geen-casus",
+        "triage",
+    ):
+        assert await house.ask(house.politie1, command) == "Dat kan ik voor jouw rol niet doen."
