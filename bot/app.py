@@ -12,7 +12,7 @@ import signal
 import uuid
 from datetime import datetime, timedelta
 
-from bot.config import ConfigError, Settings
+from bot.config import WEEKDAYS, ConfigError, Settings
 from bot.logs import configure_pseudonyms, correlation_id
 from bot.matrix.transport import MatrixTransport, TransportSettings
 from bot.outbox import OutboxSender
@@ -24,6 +24,7 @@ from handlers.router import Router
 from handlers.texts import Wording
 from handlers.triage import TriageConfig
 from handlers.triage_commands import form_specs as decision_form_specs
+from handlers.triage_jobs import post_weekly_agenda, remind_late_verrijking
 from handlers.verrijking import form_spec as verrijking_form_spec
 from scheduler.clock import Clock, SystemClock
 from scheduler.runner import Job, JobRunner
@@ -156,8 +157,10 @@ class Application:
             end=hours.end,
             weekdays=hours.weekday_numbers,
         )
+        self.triage = build_triage(settings)
+        tick = settings.scheduler.tick_seconds
         self.jobs = JobRunner(
-            [Job("drafts", settings.scheduler.tick_seconds, self._housekeep_drafts)]
+            [Job("drafts", tick, self._housekeep_drafts), Job("triage", tick, self._triage_jobs)]
         )
         self.started_at: datetime | None = None
         self._sync_task: asyncio.Task[None] | None = None
@@ -173,6 +176,19 @@ class Application:
                 reminder_after=timedelta(hours=retention.draft_reminder_hours),
                 delete_after=timedelta(days=retention.draft_days),
             )
+        if queued:
+            self.outbox.wake()
+
+    async def _triage_jobs(self) -> None:
+        triage = self.settings.triage
+        async with self.db.transaction() as session:
+            queued = await remind_late_verrijking(
+                session, self.clock.now(), self.working_time, self.triage
+            )
+            queued += await post_weekly_agenda(
+                session, self.clock.now(), self.working_time, self.triage,
+                WEEKDAYS.index(triage.agenda_day), triage.agenda_time,
+            )  # fmt: skip
         if queued:
             self.outbox.wake()
 

@@ -32,6 +32,26 @@ class WorkingTime:
         local = instant.astimezone(self.zone)
         return self.is_working_day(local.date()) and self.start <= local.time() < self.end
 
+    def add_working_days(self, instant: datetime, days: int) -> datetime:
+        """The same time of the working day, ``days`` working days after ``instant``
+        (counted from the next working moment)."""
+        moment = self.next_working_moment(instant).astimezone(self.zone)
+        day, added = moment.date(), 0
+        while added < days:
+            day += timedelta(days=1)
+            if self.is_working_day(day):
+                added += 1
+        return datetime.combine(day, moment.time(), tzinfo=self.zone).astimezone(UTC)
+
+    def latest_weekly_slot(self, instant: datetime, weekday: int, at: time) -> datetime:
+        """The most recent ``weekday`` at ``at`` (local time) at or before ``instant``."""
+        local = instant.astimezone(self.zone)
+        day = local.date() - timedelta(days=(local.weekday() - weekday) % 7)
+        slot = datetime.combine(day, at, tzinfo=self.zone)
+        if slot > local:
+            slot = datetime.combine(day - timedelta(days=7), at, tzinfo=self.zone)
+        return slot.astimezone(UTC)
+
     def next_working_moment(self, instant: datetime) -> datetime:
         """``instant`` itself when it is inside working hours, else the next start of work."""
         if self.is_working_moment(instant):

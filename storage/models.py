@@ -119,6 +119,9 @@ class OutboxMessage(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(String(64), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Not before this moment (e.g. the next working moment); later messages to the same
+    # room do not wait for it. A retry, by contrast, keeps its place in the room's order.
+    not_before: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 

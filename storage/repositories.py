@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
@@ -193,16 +193,24 @@ class OutboxRepository:
                 state="pending",
                 attempts=0,
                 created_at=now,
+                not_before=not_before if not_before and not_before > now else None,
                 next_attempt_at=max(now, not_before) if not_before else now,
             )
         )
         await self.session.flush()
 
     async def due_heads(self, now: datetime, exclude_rooms: Iterable[str]) -> list[QueuedMessage]:
-        """The oldest pending message of each room, if it is due: rooms keep their order."""
+        """The oldest pending message of each room, if it is due: rooms keep their order.
+
+        A message deferred to a later moment (``not_before``) is not a head until then, so
+        it does not hold up the room; a message waiting for a retry is, and does.
+        """
         heads = (
             select(func.min(OutboxMessage.id))
-            .where(OutboxMessage.state == "pending")
+            .where(
+                OutboxMessage.state == "pending",
+                or_(OutboxMessage.not_before.is_(None), OutboxMessage.not_before <= now),
+            )
             .group_by(OutboxMessage.room_id)
         )
         query = select(OutboxMessage).where(

@@ -162,3 +162,24 @@ async def test_held_message_does_not_block_its_room(db: Database) -> None:
     assert [text for _, text, _ in matrix.sent] == ["je bent gepauzeerd"]
     async with db.session() as session:
         assert await OutboxRepository(session).count("held") == 1
+
+
+async def test_a_deferred_message_does_not_hold_up_its_room(db: Database) -> None:
+    matrix = FakeMatrix()
+    clock = FrozenClock(NOW)
+
+    async def report(room: str, error: str) -> None:
+        raise AssertionError("no failure expected")
+
+    sender = OutboxSender(db, matrix, clock, report)
+    async with db.session() as session, session.begin():
+        await OutboxRepository(session).add(
+            "!regie", "agenda", "agenda", NOW, not_before=NOW + timedelta(hours=20)
+        )
+    await add(db, "!regie", "welkom")
+    await run_until(sender, lambda: len(matrix.sent) == 1, clock)
+    assert [text for _, text, _ in matrix.sent] == ["welkom"]
+    clock.advance(timedelta(hours=20))
+    later = OutboxSender(db, matrix, clock, report)  # e.g. the bot the next morning
+    await run_until(later, lambda: len(matrix.sent) == 2, clock)
+    assert [text for _, text, _ in matrix.sent] == ["welkom", "agenda"]

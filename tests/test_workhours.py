@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -55,3 +55,27 @@ def test_the_answer_is_always_a_working_moment_not_in_the_past(instant: datetime
     assert moment >= instant
     assert WORK.is_working_moment(moment)
     assert moment - instant < timedelta(days=8)
+
+
+def test_working_days_skip_weekends_and_holidays() -> None:
+    # Thursday 23 April 2026 10:00 + 3 working days: Fri, (Koningsdag Mon skipped) Tue, Wed.
+    assert WORK.add_working_days(local(2026, 4, 23, 10, 0), 3) == local(2026, 4, 29, 10, 0)
+    # Asked on Friday evening: counted from Monday 08:30.
+    assert WORK.add_working_days(local(2026, 11, 27, 20, 0), 1) == local(2026, 12, 1, 8, 30)
+
+
+def test_latest_weekly_slot() -> None:
+    monday_9 = time(9, 0)
+    assert WORK.latest_weekly_slot(local(2026, 11, 23, 9, 0), 0, monday_9) == local(
+        2026, 11, 23, 9, 0
+    )
+    assert WORK.latest_weekly_slot(local(2026, 11, 23, 8, 59), 0, monday_9) == local(
+        2026, 11, 16, 9, 0
+    )
+    assert WORK.latest_weekly_slot(local(2026, 11, 26, 15, 0), 0, monday_9) == local(
+        2026, 11, 23, 9, 0
+    )
+    # Across the autumn DST change the slot stays at 09:00 local.
+    assert WORK.latest_weekly_slot(local(2026, 10, 27, 12, 0), 0, monday_9) == local(
+        2026, 10, 26, 9, 0
+    )
