@@ -212,6 +212,42 @@ async def _play(
             "de procesregie krijgt de volledige aanmelding, versleuteld",
         )
 
+        # Triage: the procesregisseur asks the municipality; it answers; a decision.
+        gemeente = await member("demo-gemeente")
+        gemeente_room = await open_dm(gemeente, "demo-gemeente")
+        await ask(regisseur, "demo-regisseur", regie_room, f"verrijk {reference} gemeente")
+        request = await gemeente.wait_for_text(bot_user, gemeente_room, "Verzoek om informatie")
+        transcript.received("demo-gemeente", "DM", request)
+        transcript.check(
+            "Voorbeeldpersoon" in request.body
+            and "Fictieve casus" not in request.body
+            and "Nepstraat" not in request.body,
+            "het verzoek aan de partner bevatte alleen: naam, geboortedatum, woonplaats",
+        )
+        await ask(gemeente, "demo-gemeente", gemeente_room, f"beantwoord {reference}")
+        for text in ("ja", "Bekend bij het wijkteam sinds 2025 (fictief).", "nee"):
+            await ask(gemeente, "demo-gemeente", gemeente_room, text, quiet=True)
+        print("\n    … demo-gemeente antwoordt: bekend, met toelichting, niet vooraf delen …")
+        await ask(gemeente, "demo-gemeente", gemeente_room, "bevestig")
+        answered = await regisseur.wait_for_text(bot_user, regie_room, "Bekend bij het wijkteam")
+        transcript.received("demo-regisseur", "DM", answered)
+        transcript.check(
+            "Bekend bij het wijkteam"
+            not in "".join(m.body for m in politie.messages_from(bot_user)),
+            "het antwoord van de partner ging alleen naar de procesregie",
+        )
+        await ask(regisseur, "demo-regisseur", regie_room, f"besluit {reference} casusoverleg")
+        for text in ("Eén plan van aanpak (fictief).", "wonen, schulden", "gemeente"):
+            await ask(regisseur, "demo-regisseur", regie_room, text, quiet=True)
+        print("\n    … demo-regisseur legt doel, thema's en deelnemers vast …")
+        await ask(regisseur, "demo-regisseur", regie_room, "bevestig")
+        outcome = await politie.wait_for_text(bot_user, room, f"Uitkomst triage {reference}")
+        transcript.received("demo-politie", "DM", outcome)
+        transcript.check(
+            "casusoverleg" in outcome.body and "Bekend bij het wijkteam" not in outcome.body,
+            "de aanmelder hoort de uitkomst van de triage (zonder de antwoorden van partners)",
+        )
+
         beheer = await member("demo-beheer")
         beheer_room = await open_dm(beheer, "demo-beheer")
         added = await ask(

@@ -149,7 +149,8 @@ AANMELDING_FORM = Form(
              aliases=("partners",)),
         Step("urgentie", "urgentie", "Is het regulier of spoed?", _urgentie, options="urgentie"),
         Step("spoed_reden", "reden spoed", "Waarom is het spoed?", _text(1000, "antwoord"),
-             when=lambda a: a.get("urgentie") == "spoed", aliases=("spoed", "reden")),
+             when=lambda a: a.get("urgentie") == "spoed", depends_on="urgentie",
+             aliases=("spoed", "reden")),
         Step("contactpersoon", "contactpersoon", "Wie is bij jouw organisatie het aanspreekpunt? "
              "Typ ik als jij dat bent, of een naam met telefoonnummer of e-mailadres.",
              _contact, show=_show_contact, aliases=("contact",)),

@@ -211,10 +211,9 @@ class TriageService:
                 unreachable.append(names.get(key, key))
             for contact in reachable:
                 assert contact.dm_room_id is not None
-                outgoing.append(Outgoing(
-                    contact.dm_room_id, self._request_text(aanmelding, names.get(key, key)),
-                    sensitive=True, audience=frozenset({contact.matrix_id}),
-                ))  # fmt: skip
+                text = self._request_text(aanmelding, names.get(key, key), len(reachable) > 1)
+                audience = frozenset({contact.matrix_id})
+                outgoing.append(Outgoing(contact.dm_room_id, text, True, audience))
         if unreachable:
             outgoing += await self.to_procesregie(notice(Paragraph(
                 f"Let op: {', '.join(unreachable)} heeft geen contactpersoon die een chat met "
@@ -223,7 +222,7 @@ class TriageService:
             )), sensitive=False)  # fmt: skip
         return asked, outgoing
 
-    def _request_text(self, aanmelding: Aanmelding, organisation: str) -> Notice:
+    def _request_text(self, aanmelding: Aanmelding, organisation: str, colleagues: bool) -> Notice:
         return notice(
             Paragraph(Bold(f"Verzoek om informatie — {aanmelding.reference}")),
             Paragraph(
@@ -233,8 +232,9 @@ class TriageService:
             *lookup_view(aanmelding),
             Paragraph(
                 "Is deze persoon bij jullie bekend? Zo ja: wat is relevant voor de triage? "
-                "Typ ", Code(f"beantwoord {aanmelding.reference}"), " om te antwoorden. "
-                "Je collega's kregen dit verzoek ook; het eerste antwoord telt.",
+                "Typ ", Code(f"beantwoord {aanmelding.reference}"), " om te antwoorden.",
+                " Je collega's kregen dit verzoek ook; het eerste antwoord telt."
+                if colleagues else "",
             ),
         )  # fmt: skip
 

@@ -49,11 +49,12 @@ VERRIJKING_FORM = Form(
              "(ja of nee)", _yes_no, show=_show_yes_no),
         Step("informatie", "informatie", "Wat is relevant voor de triage? Deel alleen wat nodig "
              "is om te beoordelen of dit een casus voor het ZVH is.", _info,
-             when=lambda a: a.get("bekend") is True),
+             when=lambda a: a.get("bekend") is True, depends_on="bekend"),
         Step("delen_vooraf", "vooraf delen", "Mag deze informatie vóór een eventueel "
              "casusoverleg gedeeld worden met de deelnemers? (ja of nee; zonder ja ziet "
              "alleen de procesregie het)", _yes_no, show=_show_yes_no,
-             when=lambda a: a.get("bekend") is True, aliases=("delen",)),
+             when=lambda a: a.get("bekend") is True, depends_on="bekend",
+             aliases=("delen",)),
     ),
     done_prompt="Klopt het? Typ bevestig om je antwoord te versturen.",
 )  # fmt: skip

@@ -68,7 +68,7 @@ def test_start_explains_purpose_and_asks_the_first_question() -> None:
     outcome = engine().start()
     text = text_of(outcome)
     assert "alleen de procesregie ziet de hele aanmelding" in text
-    assert "Vraag 1 van 14 — Wat is de voornaam" in text
+    assert "Vraag 1 van 15 — Wat is de voornaam" in text
 
 
 def test_happy_path_reaches_a_summary_and_submits_the_answers() -> None:
@@ -174,7 +174,7 @@ def test_stop_asks_for_confirmation() -> None:
 def test_status_and_help_keep_the_question_open() -> None:
     state = answer_all(upto="woonplaats")
     status = say(state, "status")
-    assert "6 van de 14 vragen beantwoord" in text_of(status)
+    assert "6 van de 15 vragen beantwoord" in text_of(status)
     assert "In welke woonplaats" in text_of(status)
     assert "terug" in text_of(say(state, "hulp"))
 
@@ -221,3 +221,11 @@ def test_state_survives_a_round_trip_through_json() -> None:
 def test_every_question_can_be_reworded(prompt_key: str) -> None:
     form = AANMELDING_FORM.with_prompts({prompt_key: "Eigen woorden?"})
     assert form.step(prompt_key).prompt == "Eigen woorden?"
+
+
+def test_the_question_count_shows_what_may_still_come() -> None:
+    state = answer_all(upto="urgentie")
+    asked = say(state, "regulier")
+    assert "Vraag 14 van 14 — Wie is bij jouw organisatie" in text_of(asked)
+    spoed = say(state, "spoed")
+    assert "Vraag 14 van 15 — Waarom is het spoed?" in text_of(spoed)

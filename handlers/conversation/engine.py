@@ -51,8 +51,10 @@ class Step:
     prompt: str
     parse: Parser
     optional: bool = False
-    # Ask this step only when the answers so far make it relevant (e.g. "reden" for spoed).
+    # Ask this step only when the answers so far make it relevant (e.g. "reden" for spoed),
+    # and the answer that decides it (so the question count includes it until decided).
     when: Callable[[Mapping[str, Any]], bool] | None = None
+    depends_on: str | None = None
     show: Shower = show_plain
     # Name of an option list in the FormContext, shown numbered under the prompt.
     options: str | None = None
@@ -81,6 +83,13 @@ class Form:
 
     def applicable(self, answers: Mapping[str, Any]) -> list[Step]:
         return [step for step in self.steps if step.applies(answers)]
+
+    def possible(self, answers: Mapping[str, Any]) -> list[Step]:
+        """Steps that apply, or may still apply once the answer they depend on is given."""
+        return [
+            step for step in self.steps
+            if step.applies(answers) or (step.depends_on and step.depends_on not in answers)
+        ]  # fmt: skip
 
     def find(self, name: str) -> Step | None:
         wanted = name.strip().lower()
@@ -385,8 +394,7 @@ class Engine:
     def _prompt(self, state: ConversationState) -> list[Block]:
         assert state.current is not None
         step = self.form.step(state.current)
-        applicable = self.form.applicable(state.answers)
-        keys = [s.key for s in applicable]
+        keys = [s.key for s in self.form.possible(state.answers)]
         number = keys.index(step.key) + 1 if step.key in keys else len(keys)
         blocks: list[Block] = [
             Paragraph(Bold(f"Vraag {number} van {len(keys)}"), " — ", step.prompt)
@@ -436,11 +444,11 @@ class Engine:
         return self._prompt(state)
 
     def _status(self, state: ConversationState) -> list[Block]:
-        applicable = self.form.applicable(state.answers)
-        done = sum(1 for s in applicable if s.key in state.answers)
+        possible = self.form.possible(state.answers)
+        done = sum(1 for s in possible if s.key in state.answers)
         return [
             Paragraph(
-                f"Je {self.form.title} is in concept: {done} van de {len(applicable)} vragen "
+                f"Je {self.form.title} is in concept: {done} van de {len(possible)} vragen "
                 "beantwoord."
             )
         ]
