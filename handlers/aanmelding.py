@@ -13,13 +13,13 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime
+from datetime import date
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.commands import Caller, CommandContext, CommandRegistry
+from handlers.commands import CommandContext, CommandRegistry
 from handlers.conversation.engine import Form, FormContext, Parser, Shower, Step
 from handlers.conversation.parsing import (
     Option,
@@ -31,7 +31,7 @@ from handlers.conversation.parsing import (
     parse_text,
     refuse_bsn,
 )
-from handlers.conversation.service import ConversationService, FormSpec
+from handlers.conversation.service import ConversationService, FormSpec, Submission
 from handlers.errors import UserError
 from handlers.membership import MembershipService
 from handlers.messages import Bold, Outgoing, Paragraph, notice
@@ -201,19 +201,13 @@ class AanmeldingInput(BaseModel):
 
 
 async def submit(
-    session: AsyncSession,
-    caller: Caller,
-    room_id: str,
-    answers: Mapping[str, Any],
-    now: datetime,
-    today: date,
-    reference_prefix: str,
-    triage: TriageConfig,
+    submission: Submission, reference_prefix: str, triage: TriageConfig
 ) -> list[Outgoing]:
     """Store the aanmelding under a new reference; tell the aanmelder; the procesregie gets
     the full aanmelding as a triage prompt (the one place it is visible in full)."""
+    session, caller, today = submission.session, submission.caller, submission.today
     try:
-        data = AanmeldingInput.model_validate(dict(answers))
+        data = AanmeldingInput.model_validate(dict(submission.answers))
     except (ValidationError, UserError):
         raise UserError(
             "Er klopt iets niet in je antwoorden; kijk het overzicht na en pas het aan met "
@@ -228,7 +222,7 @@ async def submit(
     aanmelding = await AanmeldingRepository(session).add(
         Aanmelding(
             reference=reference,
-            submitted_at=now,
+            submitted_at=submission.now,
             status="aangemeld",
             aanmelder_matrix_id=caller.matrix_id,
             aanmelder_organisation=caller.organisation_key,
@@ -252,7 +246,7 @@ async def submit(
     )
     outgoing = [
         Outgoing(
-            room_id,
+            submission.room_id,
             notice(
                 Paragraph(
                     "Dank je! Je aanmelding is ingediend onder kenmerk ", Bold(reference), "."
@@ -277,16 +271,8 @@ def form_spec(prompts: Mapping[str, str], reference_prefix: str, triage: TriageC
     Raises KeyError naming prompt keys that are not questions of the form.
     """
 
-    async def submit_aanmelding(
-        session: AsyncSession,
-        caller: Caller,
-        room_id: str,
-        answers: Mapping[str, Any],
-        now: datetime,
-        today: date,
-        subject: str | None,
-    ) -> list[Outgoing]:
-        return await submit(session, caller, room_id, answers, now, today, reference_prefix, triage)
+    async def submit_aanmelding(submission: Submission) -> list[Outgoing]:
+        return await submit(submission, reference_prefix, triage)
 
     return FormSpec(AANMELDING_FORM.with_prompts(prompts), option_lists, submit_aanmelding)
 

@@ -289,6 +289,18 @@ class TriageService:
                     ))))  # fmt: skip
         return outgoing
 
+    async def _close(
+        self, aanmelding: Aanmelding, outcome: str, now: datetime, today: date
+    ) -> list[Outgoing]:
+        """Record a final outcome (also anonymously, for the figures) and withdraw what is
+        still asked."""
+        aanmelding.triage_status = outcome
+        aanmelding.decided_at = now
+        await TriageOutcomeRepository(self.session).add(
+            today, aanmelding.aanmelder_organisation, outcome
+        )
+        return await self._withdraw(aanmelding)
+
     async def _aanmelder(self, aanmelding: Aanmelding, text: Notice) -> list[Outgoing]:
         member = await self.members.find(aanmelding.aanmelder_matrix_id)
         if member is None or member.dm_room_id is None:
@@ -304,12 +316,7 @@ class TriageService:
             Paragraph("Advies van de procesregie: ", advies),
             Paragraph("De gegevens van deze aanmelding zijn bij het ZVH verwijderd."),
         ))  # fmt: skip
-        outgoing += await self._withdraw(aanmelding)
-        await TriageOutcomeRepository(self.session).add(
-            today,
-            aanmelding.aanmelder_organisation,
-            "geen-casus",
-        )
+        outgoing += await self._close(aanmelding, "geen-casus", now, today)
         # Personal data goes at the decision (DOMAIN.md phase 2): the rows themselves.
         await self.aanmeldingen.delete(aanmelding)
         outgoing += await self.to_procesregie(notice(Paragraph(
@@ -337,14 +344,7 @@ class TriageService:
     async def decide_zonder_overleg(
         self, aanmelding: Aanmelding, now: datetime, today: date
     ) -> list[Outgoing]:
-        aanmelding.triage_status = "casus-zonder-overleg"
-        aanmelding.decided_at = now
-        await TriageOutcomeRepository(self.session).add(
-            today,
-            aanmelding.aanmelder_organisation,
-            "casus-zonder-overleg",
-        )
-        outgoing = await self._withdraw(aanmelding)
+        outgoing = await self._close(aanmelding, "casus-zonder-overleg", now, today)
         outgoing += await self._aanmelder(aanmelding, notice(Paragraph(
             f"Uitkomst triage {aanmelding.reference}: het ZVH pakt dit op zonder casusoverleg. "
             "De procesregisseur neemt contact met je op om het samen verder te brengen."
@@ -363,18 +363,11 @@ class TriageService:
         now: datetime,
         today: date,
     ) -> list[Outgoing]:
-        aanmelding.triage_status = "casusoverleg"
-        aanmelding.decided_at = now
         aanmelding.overleg_doel = doel
         aanmelding.overleg_themas = themas
         aanmelding.overleg_partners = json.dumps(list(partners))
-        await TriageOutcomeRepository(self.session).add(
-            today,
-            aanmelding.aanmelder_organisation,
-            "casusoverleg",
-        )
         names = await self.org_names()
-        outgoing = await self._withdraw(aanmelding)
+        outgoing = await self._close(aanmelding, "casusoverleg", now, today)
         outgoing += await self._aanmelder(aanmelding, notice(Paragraph(
             f"Uitkomst triage {aanmelding.reference}: de casus komt in een casusoverleg. "
             "Je krijgt een uitnodiging zodra de datum bekend is."

@@ -7,16 +7,20 @@ question-and-answer conversation.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from datetime import date, datetime
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.commands import Caller, CommandContext, CommandRegistry
+from handlers.commands import CommandContext, CommandRegistry
 from handlers.conversation.engine import Form, FormContext, Step
 from handlers.conversation.parsing import Option, option_list, parse_choices, parse_text
-from handlers.conversation.service import ConversationService, FormSpec, Submitter
+from handlers.conversation.service import (
+    ConversationService,
+    FormSpec,
+    Submission,
+    Submitter,
+)
 from handlers.errors import UserError
 from handlers.membership import MembershipService
 from handlers.messages import Bold, Code, Notice, Outgoing, Paragraph, Table, notice, text_notice
@@ -83,42 +87,36 @@ async def _organisations(session: AsyncSession) -> dict[str, Sequence[Option]]:
     return {"organisaties": [Option(o.key, o.name) for o in organisations]}
 
 
-def _decision(
-    triage: TriageConfig,
-    decide: Callable[[TriageService, Aanmelding, Mapping[str, Any], datetime, date], Any],
-) -> Submitter:
-    async def submit(
-        session: AsyncSession,
-        caller: Caller,
-        room_id: str,
-        answers: Mapping[str, Any],
-        now: datetime,
-        today: date,
-        subject: str | None,
-    ) -> list[Outgoing]:
-        assert subject is not None
-        service = TriageService(session, triage)
-        aanmelding = await service.find_in_triage(subject)
-        outgoing: list[Outgoing] = await decide(service, aanmelding, answers, now, today)
-        return outgoing
+Decide = Callable[[TriageService, Aanmelding, Submission], Awaitable[list[Outgoing]]]
+
+
+def _decision(triage: TriageConfig, decide: Decide) -> Submitter:
+    async def submit(submission: Submission) -> list[Outgoing]:
+        service = TriageService(submission.session, triage)
+        aanmelding = await service.find_in_triage(submission.reference)
+        return await decide(service, aanmelding, submission)
 
     return submit
 
 
 def form_specs(triage: TriageConfig) -> list[FormSpec]:
+    async def geen_casus(t: TriageService, a: Aanmelding, s: Submission) -> list[Outgoing]:
+        return await t.decide_geen_casus(a, s.answers["advies"], s.now, s.today)
+
+    async def onduidelijk(t: TriageService, a: Aanmelding, s: Submission) -> list[Outgoing]:
+        return await t.decide_onduidelijk(a, s.answers["vraag"], s.now)
+
+    async def casusoverleg(t: TriageService, a: Aanmelding, s: Submission) -> list[Outgoing]:
+        answers = s.answers
+        return await t.decide_casusoverleg(
+            a, answers["doel"], answers["themas"], answers["partners"], s.now, s.today
+        )
+
     return [
-        FormSpec(GEEN_CASUS, _organisations, _decision(
-            triage, lambda s, a, ans, now, today: s.decide_geen_casus(a, ans["advies"], now, today)
-        )),
-        FormSpec(ONDUIDELIJK, _organisations, _decision(
-            triage, lambda s, a, ans, now, today: s.decide_onduidelijk(a, ans["vraag"], now)
-        )),
-        FormSpec(CASUSOVERLEG, _organisations, _decision(
-            triage, lambda s, a, ans, now, today: s.decide_casusoverleg(
-                a, ans["doel"], ans["themas"], ans["partners"], now, today
-            ),
-        )),
-    ]  # fmt: skip
+        FormSpec(GEEN_CASUS, _organisations, _decision(triage, geen_casus)),
+        FormSpec(ONDUIDELIJK, _organisations, _decision(triage, onduidelijk)),
+        FormSpec(CASUSOVERLEG, _organisations, _decision(triage, casusoverleg)),
+    ]
 
 
 async def _regie_reply(ctx: CommandContext, text: Notice) -> None:

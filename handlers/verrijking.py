@@ -10,15 +10,14 @@ shown to the participants of a casusoverleg beforehand is the supplying partner'
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.commands import Caller, CommandContext, CommandRegistry
+from handlers.commands import CommandContext, CommandRegistry
 from handlers.conversation.engine import Form, FormContext, Step
 from handlers.conversation.parsing import Option, parse_text, parse_yes_no
-from handlers.conversation.service import ConversationService, FormSpec
+from handlers.conversation.service import ConversationService, FormSpec, Submission
 from handlers.errors import UserError
 from handlers.messages import Bold, Outgoing, Paragraph, notice
 from handlers.policy import Action
@@ -65,16 +64,14 @@ async def _no_options(session: AsyncSession) -> dict[str, list[Option]]:
 
 
 def form_spec(triage: TriageConfig) -> FormSpec:
-    async def submit_answer(
-        session: AsyncSession,
-        caller: Caller,
-        room_id: str,
-        answers: Mapping[str, Any],
-        now: datetime,
-        today: date,
-        subject: str | None,
-    ) -> list[Outgoing]:
-        assert subject is not None
+    async def submit_answer(submission: Submission) -> list[Outgoing]:
+        session, caller, answers, now = (
+            submission.session,
+            submission.caller,
+            submission.answers,
+            submission.now,
+        )
+        room_id, subject = submission.room_id, submission.reference
         service = TriageService(session, triage)
         aanmelding = await service.find(subject)
         request = await VerrijkingRepository(session).get(aanmelding.id, caller.organisation_key)

@@ -50,3 +50,17 @@ async def submit_aanmelding(
     await converse(member, bot, room, answers or AANMELDING_ANSWERS)
     done = await member.ask(room, bot.user_id, "bevestig")
     return next(w for w in done.body.split() if w.startswith("ZVH-")).rstrip(".")
+
+
+async def wait_until_bot_left(member: ScriptedMember, bot: BotHarness, room_id: str) -> str | None:
+    """Wait until the bot's membership in ``room_id`` is 'leave'; returns its reason."""
+
+    def leaves() -> list[str | None]:
+        return [
+            reason
+            for room, user, membership, reason in member.inbox.memberships
+            if room == room_id and user == bot.user_id and membership == "leave"
+        ]
+
+    await member.wait_until(lambda: bool(leaves()))
+    return leaves()[0]

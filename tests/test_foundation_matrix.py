@@ -8,7 +8,7 @@ import pytest
 from nio import RoomCreateResponse
 
 from tests.conftest import BotHarness, MemberFactory
-from tests.helpers import open_dm
+from tests.helpers import open_dm, wait_until_bot_left
 
 pytestmark = pytest.mark.integration
 
@@ -53,15 +53,8 @@ async def test_stranger_is_declined_politely_and_leaves_no_trace(
     await bot.start()
 
     room_id = await stranger.create_room([bot.user_id])
-    await stranger.wait_until(
-        lambda: any(
-            m[0] == room_id and m[1] == bot.user_id and m[2] == "leave"
-            for m in stranger.inbox.memberships
-        )
-    )
-    reasons = [m[3] for m in stranger.inbox.memberships if m[1] == bot.user_id and m[2] == "leave"]
-    assert reasons
-    assert "Alleen leden" in (reasons[0] or "")
+    reason = await wait_until_bot_left(stranger, bot, room_id)
+    assert "Alleen leden" in (reason or "")
 
     # In a group room a member invited the bot to, a stranger's command gets one refusal.
     group = await member.create_room([bot.user_id, stranger.user_id], direct=False)
@@ -150,12 +143,7 @@ async def test_unencrypted_room_where_bot_cannot_enable_encryption_is_left(
     notice = await partner.next_message(bot.user_id, room_id, 0)
     assert not notice.encrypted
     assert "alleen in versleutelde chats" in notice.body
-    await partner.wait_until(
-        lambda: any(
-            m[0] == room_id and m[1] == bot.user_id and m[2] == "leave"
-            for m in partner.inbox.memberships
-        )
-    )
+    await wait_until_bot_left(partner, bot, room_id)
     # Whatever the member types there afterwards, the bot has gone and answers nothing.
     await partner.send(room_id, "hulp")
     assert len(partner.messages_from(bot.user_id, room_id)) == 1

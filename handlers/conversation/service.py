@@ -26,11 +26,29 @@ from storage.repositories import ConversationRepository
 log = logging.getLogger(__name__)
 
 OptionLoader = Callable[[AsyncSession], Awaitable[Mapping[str, Sequence[Option]]]]
-# (session, caller, room, answers, now, today, subject) -> what to send
-Submitter = Callable[
-    [AsyncSession, Caller, str, Mapping[str, Any], datetime, date, str | None],
-    Awaitable[list[Outgoing]],
-]
+
+
+@dataclass(frozen=True)
+class Submission:
+    """A confirmed form, handed to the form's submitter in the caller's transaction."""
+
+    session: AsyncSession
+    caller: Caller
+    room_id: str
+    answers: Mapping[str, Any]
+    now: datetime
+    today: date
+    # What the conversation was about (e.g. the case reference), if anything.
+    subject: str | None
+
+    @property
+    def reference(self) -> str:
+        if self.subject is None:
+            raise RuntimeError("this form needs a subject")
+        return self.subject
+
+
+Submitter = Callable[[Submission], Awaitable[list[Outgoing]]]
 
 
 @dataclass(frozen=True)
@@ -94,15 +112,10 @@ class ConversationService:
             now = self.clock.now()
             try:
                 async with self.session.begin_nested():
-                    outgoing = await spec.submit(
-                        self.session,
-                        caller,
-                        incoming.room_id,
-                        outcome.submitted,
-                        now,
-                        local_now(self.clock).date(),
-                        state.subject,
-                    )
+                    outgoing = await spec.submit(Submission(
+                        self.session, caller, incoming.room_id, outcome.submitted, now,
+                        local_now(self.clock).date(), state.subject,
+                    ))  # fmt: skip
             except UserError as error:
                 # Back to the summary, with what needs fixing.
                 return self._to_member(caller, incoming.room_id, [text_notice(error.message)])
