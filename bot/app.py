@@ -30,11 +30,15 @@ from scheduler.clock import Clock, SystemClock
 from scheduler.runner import Job, JobRunner
 from scheduler.workhours import WorkingTime
 from storage.db import Database
-from storage.repositories import SyncPositionRepository
+from storage.repositories import HandledEventRepository, SyncPositionRepository
 
 log = logging.getLogger(__name__)
 
 SHUTDOWN_GRACE_SECONDS = 20.0
+# The sync position is saved within seconds of handling, so an event is only delivered
+# again after a crash, from the last saved position: a month is far beyond that.
+HANDLED_EVENTS_KEPT = timedelta(days=30)
+HANDLED_EVENTS_PRUNE_SECONDS = 6 * 3600
 
 
 class DatabasePositions:
@@ -160,7 +164,11 @@ class Application:
         self.triage = build_triage(settings)
         tick = settings.scheduler.tick_seconds
         self.jobs = JobRunner(
-            [Job("drafts", tick, self._housekeep_drafts), Job("triage", tick, self._triage_jobs)]
+            [
+                Job("drafts", tick, self._housekeep_drafts),
+                Job("triage", tick, self._triage_jobs),
+                Job("handled_events", HANDLED_EVENTS_PRUNE_SECONDS, self._prune_handled_events),
+            ]
         )
         self.started_at: datetime | None = None
         self._sync_task: asyncio.Task[None] | None = None
@@ -178,6 +186,13 @@ class Application:
             )
         if queued:
             self.outbox.wake()
+
+    async def _prune_handled_events(self) -> None:
+        """Forget handled event ids long after they could be delivered again."""
+        async with self.db.transaction() as session:
+            await HandledEventRepository(session).forget_before(
+                self.clock.now() - HANDLED_EVENTS_KEPT
+            )
 
     async def _triage_jobs(self) -> None:
         triage = self.settings.triage

@@ -7,6 +7,7 @@ policy before action. It returns what to send; it never sends itself.
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -55,6 +56,7 @@ log = logging.getLogger(__name__)
 
 # Longest message the bot reads at all; answers have their own, smaller limits.
 MAX_MESSAGE_LENGTH = 8000
+MAX_REMEMBERED_REFUSALS = 10_000
 
 
 def build_registry() -> CommandRegistry:
@@ -87,8 +89,8 @@ class Router:
         self.on_queued = on_queued
         self.registry = build_registry()
         # (room, sender) pairs a non-member was already refused in; kept in memory only,
-        # because nothing of a non-member may be stored.
-        self._refused: set[tuple[str, str]] = set()
+        # because nothing of a non-member may be stored, and bounded (oldest forgotten).
+        self._refused: OrderedDict[tuple[str, str], None] = OrderedDict()
 
     async def on_invite(self, invite: Invite) -> InviteDecision:
         async with self.db.session() as session:
@@ -223,7 +225,9 @@ class Router:
         key = (incoming.room_id, incoming.sender)
         if key in self._refused:
             return []
-        self._refused.add(key)
+        self._refused[key] = None
+        if len(self._refused) > MAX_REMEMBERED_REFUSALS:
+            self._refused.popitem(last=False)
         return [Outgoing(incoming.room_id, text_notice(stranger_refusal(self.wording)))]
 
 

@@ -107,3 +107,16 @@ async def test_the_last_beheerder_cannot_be_removed_or_demoted(db: Database) -> 
         removed = await service.remove_member("@a:zvh.nl")
         assert removed.matrix_id == "@a:zvh.nl"
         assert await service.find("@a:zvh.nl") is None
+
+
+async def test_database_errors_do_not_carry_the_values(db: Database) -> None:
+    from sqlalchemy.exc import IntegrityError
+
+    from storage.models import Organisation
+
+    async with db.session() as session, session.begin():
+        session.add(Organisation(key="dubbel", name="Eerste", created_at=NOW))
+    with pytest.raises(IntegrityError) as caught:
+        async with db.session() as session, session.begin():
+            session.add(Organisation(key="dubbel", name="Geheime Naam", created_at=NOW))
+    assert "Geheime Naam" not in str(caught.value)

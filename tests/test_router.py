@@ -154,3 +154,11 @@ async def test_too_long_and_edited_messages_are_explained(router: Router) -> Non
     assert "te lang" in (await answer(router, message(PARTNER, "x" * 8001)))[0]
     edited = await answer(router, message(PARTNER, "* hulp", edit_of="$old"))
     assert "Bewerkte berichten" in edited[0]
+
+
+async def test_remembered_refusals_are_bounded(router: Router) -> None:
+    from handlers import router as router_module
+
+    for n in range(router_module.MAX_REMEMBERED_REFUSALS + 5):
+        router._refuse_stranger(message(STRANGER, "hulp", room=f"!r{n}:x.nl"))
+    assert len(router._refused) == router_module.MAX_REMEMBERED_REFUSALS
