@@ -189,7 +189,11 @@ class Router:
         conversation = await conversations.active(member.matrix_id, incoming.room_id)
         if conversation is not None and not incoming.body.lstrip().startswith("!"):
             # Inside a conversation everything is an answer (a leading ! runs a command).
-            return await conversations.handle(conversation, caller, incoming)
+            try:
+                async with session.begin_nested():
+                    return await conversations.handle(conversation, caller, incoming)
+            except UserError as error:
+                return [Outgoing(incoming.room_id, text_notice(error.message))]
         if incoming.edit_of is not None:
             return [Outgoing(incoming.room_id, text_notice(EDIT_IGNORED))]
         ctx = CommandContext(
