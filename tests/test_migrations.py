@@ -1,0 +1,56 @@
+"""A deployed database is upgraded, with its data, to the newest schema."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from alembic import command
+from sqlalchemy import create_engine, text
+
+from storage.db import Database, _alembic_config
+
+
+def test_upgrade_from_the_first_aanmeldingen_keeps_the_data(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    engine = create_engine(f"sqlite:///{path}")
+    with engine.begin() as connection:
+        command.upgrade(_alembic_config(connection), "0004")
+        connection.execute(text(
+            "INSERT INTO aanmeldingen (reference, submitted_at, status, aanmelder_matrix_id, "
+            "aanmelder_organisation, voornaam, achternaam, geboortedatum, minderjarig, "
+            "woonplaats, gemeente, probleemstelling, doel, criteria, betrokken_partners, "
+            "urgentie, contactpersoon) VALUES ('ZVH-2026-0001', '2026-11-01 09:00:00', "
+            "'aangemeld', '@a:x.nl', 'politie', 'Testje', 'Nep', '1990-04-03', 0, 'Demostad', "
+            "'Demostad', 'p', 'd', '[]', '[]', 'regulier', 'ik')"
+        ))  # fmt: skip
+        connection.execute(text(
+            "INSERT INTO outbox (room_id, tx_id, plain, html, sensitive, is_report, state, "
+            "attempts, created_at, next_attempt_at) VALUES ('!r', 'tx1', 'hallo', 'hallo', 0, 0, "
+            "'pending', 0, '2026-11-01 09:00:00', '2026-11-01 09:00:00')"
+        ))  # fmt: skip
+    engine.dispose()
+
+    async def upgrade() -> str | None:
+        db = Database(f"sqlite+aiosqlite:///{path}")
+        try:
+            await db.migrate()
+            return await db.current_revision()
+        finally:
+            await db.close()
+
+    revision = asyncio.run(upgrade())
+    versions = sorted(
+        p.name.split("_")[0]
+        for p in (Path(__file__).parent.parent / "storage/migrations/versions").glob("0*.py")
+    )
+    assert revision == versions[-1]
+    engine = create_engine(f"sqlite:///{path}")
+    with engine.connect() as connection:
+        row = connection.execute(
+            text("SELECT reference, voornaam, triage_status FROM aanmeldingen")
+        ).one()
+        assert tuple(row) == ("ZVH-2026-0001", "Testje", "open")
+        outbox = connection.execute(text("SELECT plain, not_before FROM outbox")).one()
+        assert tuple(outbox) == ("hallo", None)
+    engine.dispose()
