@@ -25,7 +25,8 @@ def help_notice(ctx: CommandContext) -> list[Paragraph | BulletList]:
         ),
         BulletList(tuple(items)),
         Paragraph(
-            "Een ! vooraf mag, hoeft niet. Namen met spaties zet je tussen aanhalingstekens."
+            "Een ! vooraf mag; in een groepsgesprek is die nodig. Namen met spaties zet je "
+            "tussen aanhalingstekens."
         ),
     ]
 
