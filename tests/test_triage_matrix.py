@@ -6,11 +6,14 @@ import asyncio
 import logging
 import sqlite3
 from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.logs import JsonFormatter, setup_logging
 from bot.scripted import ScriptedMember
+from scheduler.clock import FrozenClock
 from tests.conftest import BotHarness, MemberFactory
 from tests.helpers import AANMELDING_ANSWERS, converse, open_dm, submit_aanmelding
 
@@ -305,3 +308,40 @@ async def test_no_personal_data_reaches_the_log(house: House) -> None:
         house.politie1.user_id,
     ):
         assert personal not in log_text, personal
+
+
+async def test_a_silent_partner_is_reminded_then_the_procesregie_told(
+    bot: BotHarness, member_factory: MemberFactory
+) -> None:
+    aanmelder, regisseur, agent = [
+        await member_factory(name) for name in ("wijkteam", "regie", "politie")
+    ]
+    await bot.seed({
+        aanmelder.user_id: ("wijkteam", "partner"),
+        regisseur.user_id: ("zvh", "procesregisseur"),
+        agent.user_id: ("politie", "partner"),
+    })  # fmt: skip
+    amsterdam = ZoneInfo("Europe/Amsterdam")
+    clock = FrozenClock(datetime(2026, 11, 19, 10, 0, tzinfo=amsterdam))  # a Thursday
+    bot.clock = clock
+    app = await bot.start()
+    rooms = {m.user_id: await open_dm(m, bot) for m in (aanmelder, regisseur, agent)}
+    reference = await submit_aanmelding(aanmelder, bot, rooms[aanmelder.user_id], ANSWERS)
+    await regisseur.ask(rooms[regisseur.user_id], bot.user_id, f"verrijk {reference} politie")
+    await agent.wait_for_text(bot.user_id, rooms[agent.user_id], "Verzoek om informatie")
+
+    clock.set(datetime(2026, 11, 23, 10, 0, tzinfo=amsterdam))  # 2 working days later
+    await app.jobs.run_now("triage")
+    clock.set(datetime(2026, 11, 24, 10, 0, tzinfo=amsterdam))  # 3 working days
+    await app.jobs.run_now("triage")
+    await app.jobs.run_now("triage")
+    reminder = await agent.wait_for_text(bot.user_id, rooms[agent.user_id], "Herinnering")
+    assert f"beantwoord {reference}" in reminder.body
+    clock.set(datetime(2026, 11, 25, 10, 0, tzinfo=amsterdam))
+    await app.jobs.run_now("triage")
+    escalation = await regisseur.wait_for_text(
+        bot.user_id, rooms[regisseur.user_id], "nog niet beantwoord"
+    )
+    assert "Organisatie politie" in escalation.body
+    reminders = [m for m in agent.messages_from(bot.user_id) if "Herinnering" in m.body]
+    assert len(reminders) == 1
