@@ -26,6 +26,11 @@ def stored_aanmeldingen(bot: BotHarness) -> list[dict[str, object]]:
         return [dict(row) for row in db.execute("SELECT * FROM aanmeldingen ORDER BY id")]
 
 
+def drafts_left(bot: BotHarness) -> int:
+    with sqlite3.connect(bot.db_path) as db:
+        return int(db.execute("SELECT count(*) FROM conversations").fetchone()[0])
+
+
 @pytest.fixture
 async def partner_and_regisseur(
     bot: BotHarness, member_factory: MemberFactory
@@ -89,8 +94,7 @@ async def test_a_partner_submits_an_aanmelding_and_gets_a_reference(
     assert row["urgentie"] == "regulier"
     assert row["contactpersoon"] == partner.user_id
     assert row["aanmelder_organisation"] == "politie"
-    with sqlite3.connect(bot.db_path) as db:
-        assert db.execute("SELECT count(*) FROM conversations").fetchone()[0] == 0
+    assert drafts_left(bot) == 0
 
 
 async def test_mistakes_navigation_and_a_restart_lose_nothing(
@@ -129,8 +133,7 @@ async def test_mistakes_navigation_and_a_restart_lose_nothing(
     stopped = await partner.ask(room, bot.user_id, "ja")
     assert "Het concept is verwijderd" in stopped.body
     assert stored_aanmeldingen(bot) == []
-    with sqlite3.connect(bot.db_path) as db:
-        assert db.execute("SELECT count(*) FROM conversations").fetchone()[0] == 0
+    assert drafts_left(bot) == 0
 
 
 async def test_a_second_start_offers_to_continue_the_draft(
@@ -219,8 +222,7 @@ async def test_an_abandoned_draft_is_reminded_once_then_deleted(
     await partner.wait_for_text(bot.user_id, room, "is verwijderd")
     reminders = [m for m in partner.messages_from(bot.user_id, room) if "nog een" in m.body]
     assert len(reminders) == 1
-    with sqlite3.connect(bot.db_path) as db:
-        assert db.execute("SELECT count(*) FROM conversations").fetchone()[0] == 0
+    assert drafts_left(bot) == 0
     after = await partner.ask(room, bot.user_id, "hulp")
     assert "Dit kun je met mij doen" in after.body, "no conversation is left"
 
@@ -239,8 +241,7 @@ async def test_a_non_member_cannot_start_an_aanmelding(
     await stranger.client.join(group)
     await stranger.send(group, "!aanmelden")
     await stranger.wait_for_text(bot.user_id, group, "niet op de ledenlijst")
-    with sqlite3.connect(bot.db_path) as db:
-        assert db.execute("SELECT count(*) FROM conversations").fetchone()[0] == 0
+    assert drafts_left(bot) == 0
 
 
 async def test_new_aanmelding_is_announced_in_the_procesregie_room(

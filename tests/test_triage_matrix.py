@@ -46,6 +46,14 @@ class House:
         await member.send(self.room(member), text)
         return (await member.wait_for_text(self.bot.user_id, self.room(member), expect)).body
 
+    async def answer_verrijking(
+        self, contact: ScriptedMember, reference: str, answers: list[str]
+    ) -> None:
+        """The contact waits for the request, then answers it (answers end with bevestig)."""
+        await contact.wait_for_text(self.bot.user_id, self.room(contact), reference)
+        await self.ask(contact, f"beantwoord {reference}")
+        await converse(contact, self.bot, self.room(contact), answers)
+
     def everything_received(self, member: ScriptedMember) -> str:
         return "\n".join(m.body for m in member.messages_from(self.bot.user_id))
 
@@ -156,13 +164,8 @@ async def test_first_answer_wins_and_answers_stay_with_the_procesregie(house: Ho
 async def test_geen_casus_advises_and_deletes_the_personal_data(house: House) -> None:
     reference = await new_case(house)
     await house.ask(house.regisseur, f"verrijk {reference} politie om")
-    await house.politie1.wait_for_text(house.bot.user_id, house.room(house.politie1), reference)
-    await house.ask(house.politie1, f"beantwoord {reference}")
-    await converse(
-        house.politie1,
-        house.bot,
-        house.room(house.politie1),
-        ["ja", "POLITIE-INFO: bekend van overlast.", "ja", "bevestig"],
+    await house.answer_verrijking(
+        house.politie1, reference, ["ja", "POLITIE-INFO: bekend van overlast.", "ja", "bevestig"]
     )
 
     form = await house.ask(house.regisseur, f"besluit {reference} geen casus")
@@ -270,13 +273,8 @@ async def test_no_personal_data_reaches_the_log(house: House) -> None:
     try:
         reference = await new_case(house)
         await house.ask(house.regisseur, f"verrijk {reference} politie")
-        await house.politie1.wait_for_text(house.bot.user_id, house.room(house.politie1), reference)
-        await house.ask(house.politie1, f"beantwoord {reference}")
-        await converse(
-            house.politie1,
-            house.bot,
-            house.room(house.politie1),
-            ["ja", "POLITIE-INFO: bekend.", "nee", "bevestig"],
+        await house.answer_verrijking(
+            house.politie1, reference, ["ja", "POLITIE-INFO: bekend.", "nee", "bevestig"]
         )
         await house.ask(house.regisseur, f"besluit {reference} geen-casus")
         await converse(
