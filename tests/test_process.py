@@ -56,6 +56,16 @@ def test_sigterm_stops_the_bot_cleanly_without_logging_out(
 
     process = start()
     wait_running(process)
+    # A second process on the same device is refused at once, with a clear line.
+    second = subprocess.run(
+        [sys.executable, "-m", "bot", "--config", str(config), "run"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert second.returncode == 1
+    assert "another casusbot is already running" in second.stderr
     process.send_signal(signal.SIGTERM)
     # The sync long-poll is 30 s: a clean stop must not wait for it.
     _, stderr = process.communicate(timeout=15)

@@ -5,10 +5,12 @@ Reusing the device across restarts keeps its encryption keys: the bot never logs
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import IO
 
 SESSION_FILE = "session.json"
 
@@ -53,3 +55,27 @@ def save_session(store_path: Path, session: StoredSession) -> None:
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(temporary, file)
+
+
+class StoreLock:
+    """An exclusive lock on the crypto store: two processes on one device corrupt it."""
+
+    def __init__(self, store_path: Path) -> None:
+        self.path = store_path / "casusbot.lock"
+        self._handle: IO[str] | None = None
+
+    def acquire(self) -> bool:
+        handle = open(self.path, "a", encoding="utf-8")  # noqa: SIM115 (held while running)
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            return False
+        self._handle = handle
+        return True
+
+    def release(self) -> None:
+        if self._handle is not None:
+            fcntl.flock(self._handle.fileno(), fcntl.LOCK_UN)
+            self._handle.close()
+            self._handle = None

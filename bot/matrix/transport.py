@@ -45,7 +45,13 @@ from bot.logs import pseudonym
 from bot.matrix import raw
 from bot.matrix.batches import BatchTracker
 from bot.matrix.cross_signing import ensure_cross_signing, only_key
-from bot.matrix.session import StoredSession, ensure_private_dir, load_session, save_session
+from bot.matrix.session import (
+    StoredSession,
+    StoreLock,
+    ensure_private_dir,
+    load_session,
+    save_session,
+)
 from bot.outbox import Delivery, SendOutcome
 from handlers.messages import Incoming, Invite, InviteDecision, Notice
 
@@ -181,6 +187,7 @@ class MatrixTransport:
         self.handler = handler
         self.positions = positions
         ensure_private_dir(settings.store_path)
+        self._lock = StoreLock(settings.store_path)
         config = AsyncClientConfig(
             encryption_enabled=True,
             store_sync_tokens=False,  # the position is saved by us, after handling
@@ -216,6 +223,18 @@ class MatrixTransport:
 
     async def start(self) -> None:
         """Log in (reusing the stored device), open the crypto store, upload keys, cross-sign."""
+        if not self._lock.acquire():
+            raise FatalTransportError(
+                f"another casusbot is already running with the crypto store at "
+                f"{self.settings.store_path}; two processes on one device corrupt it"
+            )
+        try:
+            await self._start_locked()
+        except BaseException:
+            self._lock.release()
+            raise
+
+    async def _start_locked(self) -> None:
         stored = load_session(self.settings.store_path)
         if stored is not None:
             if stored.user_id != self.settings.user_id:
@@ -663,3 +682,4 @@ class MatrixTransport:
         )
         # Close the HTTP session only: logging out would delete the device and its keys.
         await self.client.close()
+        self._lock.release()
