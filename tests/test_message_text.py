@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.matrix.transport import message_text
+from bot.matrix.content import message_text
 
 
 def test_plain_message() -> None:

@@ -1,10 +1,10 @@
-"""The bot's Matrix connection: login, E2EE, trust, the sync loop, invites and sending.
+"""The bot's Matrix connection: login, E2EE start-up, the sync loop and its dispatch.
 
-Owns everything nio-specific. It turns sync responses into ``Incoming`` values for a
+Owns the nio client. It turns sync responses into ``Incoming`` values for a
 :class:`MessageHandler`, handles each room's events in order (rooms run concurrently),
-and saves the sync position only once the events before it were handled. Sending goes
-through :meth:`send_notice`, which reports an outcome instead of raising, for the outbox.
-It knows nothing of casework: what to answer is the handler's business.
+and saves the sync position only once the events before it were handled. Invites go to
+:mod:`bot.matrix.rooms`, sending (for the outbox) to :mod:`bot.matrix.sending`. It knows
+nothing of casework: what to answer is the handler's business.
 
 It never logs message bodies, and never logs out (that would destroy the device keys).
 """
@@ -14,29 +14,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from nio import (
     AsyncClient,
     AsyncClientConfig,
     EncryptionError,
     InviteMemberEvent,
-    JoinResponse,
-    KeysQueryResponse,
     KeysUploadResponse,
     LoginResponse,
-    MatrixRoom,
     MegolmEvent,
-    RoomGetStateEventResponse,
     RoomMemberEvent,
     RoomMessageText,
-    RoomPutStateResponse,
-    RoomSendResponse,
     SyncResponse,
     WhoamiResponse,
 )
@@ -44,7 +37,11 @@ from nio import (
 from bot.logs import pseudonym
 from bot.matrix import raw
 from bot.matrix.batches import BatchTracker
+from bot.matrix.content import message_text
 from bot.matrix.cross_signing import ensure_cross_signing, only_key
+from bot.matrix.ports import MessageHandler, PositionStore
+from bot.matrix.rooms import RoomKeeper, member_count
+from bot.matrix.sending import NoticeSending
 from bot.matrix.session import (
     StoredSession,
     StoreLock,
@@ -52,42 +49,16 @@ from bot.matrix.session import (
     load_session,
     save_session,
 )
-from bot.outbox import Delivery, SendOutcome
-from handlers.messages import Incoming, Invite, InviteDecision, Notice
+from bot.outbox import SendOutcome
+from handlers.messages import Incoming, Notice
 
 log = logging.getLogger(__name__)
 
-MEGOLM = "m.megolm.v1.aes-sha2"
 ROOM_APPEAR_TIMEOUT = 30.0
-# History visibilities under which a newcomer cannot read what was said before they came.
-SAFE_HISTORY = ("joined", "invited")
-PERMANENT_ERRORS = ("M_FORBIDDEN", "M_NOT_FOUND", "M_UNKNOWN")
 
 
 class FatalTransportError(Exception):
     """The bot cannot work with this homeserver account; the message says why (no secrets)."""
-
-
-class MessageHandler(Protocol):
-    """What the transport asks of the rest of the bot."""
-
-    async def on_invite(self, invite: Invite) -> InviteDecision: ...
-
-    async def on_joined(
-        self, room_id: str, inviter: str, room_members: int, notes: list[str]
-    ) -> None: ...
-
-    async def on_message(self, incoming: Incoming) -> None: ...
-
-    async def on_undecryptable(self, room_id: str, sender: str, event_id: str) -> None: ...
-
-    def unencrypted_room_notice(self) -> Notice: ...
-
-
-class PositionStore(Protocol):
-    async def load(self) -> str | None: ...
-
-    async def save(self, next_batch: str) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -133,49 +104,6 @@ class _RoomWorker:
                 self.queue.task_done()
 
 
-def room_policy_violation(
-    room: MatrixRoom, bot_user: str, audience: frozenset[str] | None
-) -> str | None:
-    """Why personal data may not be sent into ``room`` now; None when it may."""
-    if not room.encrypted:
-        return "not_encrypted"
-    if room.history_visibility not in SAFE_HISTORY:
-        return "history_visible"
-    if room.guest_access != "forbidden":
-        return "guests_allowed"
-    if room.join_rule == "public":
-        return "public_room"
-    if audience is not None:
-        present = set(room.users) - {bot_user}
-        if not present <= audience:
-            return "unexpected_members"
-    return None
-
-
-def message_text(content: dict[str, Any], body: str) -> tuple[str, str | None]:
-    """What the member actually wrote, and the event it edits (if it is an edit).
-
-    An edit carries its new text in ``m.new_content`` (its ``body`` is "* text"); a reply
-    starts with a quote of the message it answers ("> <@user> ...", then a blank line).
-    """
-    relates = content.get("m.relates_to")
-    if not isinstance(relates, dict):
-        return body, None
-    if relates.get("rel_type") == "m.replace" and isinstance(relates.get("event_id"), str):
-        new = content.get("m.new_content")
-        if isinstance(new, dict) and isinstance(new.get("body"), str):
-            return new["body"], relates["event_id"]
-        return body.removeprefix("* "), relates["event_id"]
-    if "m.in_reply_to" in relates:
-        lines = body.split("\n")
-        while lines and lines[0].startswith(">"):
-            lines.pop(0)
-        if lines and not lines[0].strip():
-            lines.pop(0)
-        return "\n".join(lines), None
-    return body, None
-
-
 class MatrixTransport:
     def __init__(
         self,
@@ -201,6 +129,8 @@ class MatrixTransport:
             store_path=str(settings.store_path),
             config=config,
         )
+        self.rooms = RoomKeeper(self.client, handler, self.wait_for_room, self._send_raw)
+        self.sending = NoticeSending(self.client, self.wait_for_room)
         self._batches = BatchTracker()
         self._workers: dict[str, _RoomWorker] = {}
         self._save_lock = asyncio.Lock()
@@ -466,7 +396,7 @@ class MatrixTransport:
             event_id=event.event_id,
             timestamp=datetime.fromtimestamp(event.server_timestamp / 1000, UTC),
             encrypted=bool(event.decrypted),
-            room_members=self._member_count(room_id),
+            room_members=member_count(self.client, room_id),
             edit_of=edit_of,
             sender_identity=await self.master_key_of(event.sender),
         )
@@ -512,82 +442,23 @@ class MatrixTransport:
 
     def _invite_item(self, room_id: str, inviter: str) -> WorkItem:
         async def handle() -> None:
-            await self._handle_invite(room_id, inviter)
+            await self.rooms.admit(room_id, inviter)
 
         return handle
 
-    def _member_count(self, room_id: str) -> int:
-        """Joined and invited: someone invited can read along once they join."""
-        room = self.client.rooms.get(room_id)
-        return int(room.member_count) if room is not None else 0
+    async def send_notice(
+        self,
+        room_id: str,
+        notice: Notice,
+        tx_id: str,
+        sensitive: bool,
+        audience: frozenset[str] | None = None,
+    ) -> SendOutcome:
+        """Send one ``m.notice`` (for the outbox); see :mod:`bot.matrix.sending`."""
+        return await self.sending.send_notice(room_id, notice, tx_id, sensitive, audience)
 
-    async def _handle_invite(self, room_id: str, inviter: str) -> None:
-        decision = await self.handler.on_invite(Invite(room_id=room_id, inviter=inviter))
-        if not decision.accept:
-            log.info("declined an invite from non-member %s", pseudonym(inviter))
-            await self._leave(room_id, decision.reason)
-            return
-        joined = await self.client.join(room_id)
-        if not isinstance(joined, JoinResponse):
-            log.warning("joining a room failed: %s", joined.status_code)
-            return
-        notes: list[str] = []
-        if not await self._room_has_encryption(room_id):
-            if not await self._put_state(room_id, "m.room.encryption", {"algorithm": MEGOLM}):
-                await self._refuse_unencrypted_room(room_id)
-                return
-            notes.append("encryption_enabled")
-        await self.wait_for_room(room_id, encrypted=True)
-        notes += await self._tighten_room(room_id)
-        await self.handler.on_joined(room_id, inviter, self._member_count(room_id), notes)
-
-    async def _tighten_room(self, room_id: str) -> list[str]:
-        """Make history unreadable for newcomers and keep guests out, where the bot may."""
-        room = self.client.rooms.get(room_id)
-        notes: list[str] = []
-        if room is None:
-            return notes
-        if room.history_visibility not in SAFE_HISTORY:
-            if await self._put_state(
-                room_id, "m.room.history_visibility", {"history_visibility": "invited"}
-            ):
-                room.history_visibility = "invited"
-            else:
-                notes.append("history_visible")
-        if room.guest_access != "forbidden":
-            if await self._put_state(room_id, "m.room.guest_access", {"guest_access": "forbidden"}):
-                room.guest_access = "forbidden"
-            else:
-                notes.append("guests_allowed")
-        return notes
-
-    async def _room_has_encryption(self, room_id: str) -> bool:
-        response = await self.client.room_get_state_event(room_id, "m.room.encryption")
-        return (
-            isinstance(response, RoomGetStateEventResponse)
-            and response.content.get("algorithm") == MEGOLM
-        )
-
-    async def _put_state(self, room_id: str, event_type: str, content: dict[str, Any]) -> bool:
-        response = await self.client.room_put_state(room_id, event_type, content)
-        return isinstance(response, RoomPutStateResponse)
-
-    async def _refuse_unencrypted_room(self, room_id: str) -> None:
-        log.info("refused an unencrypted room")
-        await self.wait_for_room(room_id, encrypted=False)
-        await self._room_send(room_id, self.handler.unencrypted_room_notice(), uuid.uuid4().hex)
-        await self._leave(room_id, None)
-
-    async def _leave(self, room_id: str, reason: str | None) -> None:
-        try:
-            await raw.request(
-                self.client,
-                "POST",
-                raw.room_path(room_id, "leave"),
-                {"reason": reason} if reason else {},
-            )
-        except Exception as exc:
-            log.warning("leaving a room failed (%s)", type(exc).__name__)
+    async def _send_raw(self, room_id: str, notice: Notice, tx_id: str) -> SendOutcome:
+        return await self.sending.send_raw(room_id, notice, tx_id)
 
     async def wait_for_room(self, room_id: str, encrypted: bool) -> bool:
         """Wait until sync has shown the room (and, if asked, its encryption) to nio."""
@@ -602,61 +473,6 @@ class MatrixTransport:
                 return False
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._synced.wait(), timeout=remaining)
-
-    # --- sending --------------------------------------------------------------------
-
-    async def send_notice(
-        self,
-        room_id: str,
-        notice: Notice,
-        tx_id: str,
-        sensitive: bool,
-        audience: frozenset[str] | None = None,
-    ) -> SendOutcome:
-        """Send one ``m.notice``, encrypted; report the outcome instead of raising."""
-        room = self.client.rooms.get(room_id)
-        if room is None:
-            # Just joined: the room appears with the next sync.
-            if not await self.wait_for_room(room_id, encrypted=False):
-                return SendOutcome(Delivery.RETRY, "room_unknown", retry_after=5.0)
-            room = self.client.rooms[room_id]
-        if self.user_id not in room.users and room.users:
-            return SendOutcome(Delivery.FAILED, "not_in_room")
-        if not room.encrypted:
-            # Personal data only in E2EE rooms: never fall back to plaintext.
-            return SendOutcome(Delivery.FAILED, "not_encrypted")
-        if sensitive:
-            violation = room_policy_violation(room, self.user_id, audience)
-            if violation is not None:
-                return SendOutcome(Delivery.FAILED, f"room_policy:{violation}")
-        return await self._room_send(room_id, notice, tx_id)
-
-    async def _room_send(self, room_id: str, notice: Notice, tx_id: str) -> SendOutcome:
-        content = {
-            "msgtype": "m.notice",
-            "body": notice.plain,
-            "format": "org.matrix.custom.html",
-            "formatted_body": notice.html,
-        }
-        if self.client.should_query_keys:
-            query = await self.client.keys_query()
-            if not isinstance(query, KeysQueryResponse):
-                return SendOutcome(Delivery.RETRY, f"keys_query:{query.status_code}")
-        # 429s are waited out inside nio (it honours retry_after_ms); connection errors are
-        # retried there too. What comes back here is success or an error response.
-        response = await self.client.room_send(
-            room_id, "m.room.message", content, tx_id=tx_id, ignore_unverified_devices=True
-        )
-        if isinstance(response, RoomSendResponse):
-            return SendOutcome(Delivery.SENT)
-        code = str(response.status_code or "unknown")
-        if code in PERMANENT_ERRORS:
-            return SendOutcome(Delivery.FAILED, code)
-        return SendOutcome(
-            Delivery.RETRY,
-            code,
-            retry_after=(response.retry_after_ms / 1000) if response.retry_after_ms else None,
-        )
 
     # --- shutdown -------------------------------------------------------------------
 

@@ -1,0 +1,29 @@
+"""What the Matrix transport asks of the rest of the bot (implemented in bot/app.py)."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from handlers.messages import Incoming, Invite, InviteDecision, Notice
+
+
+class MessageHandler(Protocol):
+    """What the transport asks of the rest of the bot."""
+
+    async def on_invite(self, invite: Invite) -> InviteDecision: ...
+
+    async def on_joined(
+        self, room_id: str, inviter: str, room_members: int, notes: list[str]
+    ) -> None: ...
+
+    async def on_message(self, incoming: Incoming) -> None: ...
+
+    async def on_undecryptable(self, room_id: str, sender: str, event_id: str) -> None: ...
+
+    def unencrypted_room_notice(self) -> Notice: ...
+
+
+class PositionStore(Protocol):
+    async def load(self) -> str | None: ...
+
+    async def save(self, next_batch: str) -> None: ...

@@ -1,0 +1,80 @@
+"""Sending one notice into a room, encrypted, with an outcome instead of an exception.
+
+The outbox decides when and how often; this decides whether the room is fit for it
+(encrypted; for personal data also the room policy) and what the homeserver's answer means:
+sent, retry (429 is waited out inside nio, 5xx and unknown errors come back here), or
+failed for good.
+"""
+
+from __future__ import annotations
+
+from nio import AsyncClient, KeysQueryResponse, RoomSendResponse
+
+from bot.matrix.rooms import WaitForRoom, room_policy_violation
+from bot.outbox import Delivery, SendOutcome
+from handlers.messages import Notice
+
+PERMANENT_ERRORS = ("M_FORBIDDEN", "M_NOT_FOUND", "M_UNKNOWN")
+
+
+class NoticeSending:
+    def __init__(self, client: AsyncClient, wait_for_room: WaitForRoom) -> None:
+        self.client = client
+        self.wait_for_room = wait_for_room
+
+    @property
+    def user_id(self) -> str:
+        return str(self.client.user_id)
+
+    async def send_notice(
+        self,
+        room_id: str,
+        notice: Notice,
+        tx_id: str,
+        sensitive: bool,
+        audience: frozenset[str] | None = None,
+    ) -> SendOutcome:
+        """Send one ``m.notice``, encrypted; report the outcome instead of raising."""
+        room = self.client.rooms.get(room_id)
+        if room is None:
+            # Just joined: the room appears with the next sync.
+            if not await self.wait_for_room(room_id, False):
+                return SendOutcome(Delivery.RETRY, "room_unknown", retry_after=5.0)
+            room = self.client.rooms[room_id]
+        if self.user_id not in room.users and room.users:
+            return SendOutcome(Delivery.FAILED, "not_in_room")
+        if not room.encrypted:
+            # Personal data only in E2EE rooms: never fall back to plaintext.
+            return SendOutcome(Delivery.FAILED, "not_encrypted")
+        if sensitive:
+            violation = room_policy_violation(room, self.user_id, audience)
+            if violation is not None:
+                return SendOutcome(Delivery.FAILED, f"room_policy:{violation}")
+        return await self.send_raw(room_id, notice, tx_id)
+
+    async def send_raw(self, room_id: str, notice: Notice, tx_id: str) -> SendOutcome:
+        content = {
+            "msgtype": "m.notice",
+            "body": notice.plain,
+            "format": "org.matrix.custom.html",
+            "formatted_body": notice.html,
+        }
+        if self.client.should_query_keys:
+            query = await self.client.keys_query()
+            if not isinstance(query, KeysQueryResponse):
+                return SendOutcome(Delivery.RETRY, f"keys_query:{query.status_code}")
+        # 429s are waited out inside nio (it honours retry_after_ms); connection errors are
+        # retried there too. What comes back here is success or an error response.
+        response = await self.client.room_send(
+            room_id, "m.room.message", content, tx_id=tx_id, ignore_unverified_devices=True
+        )
+        if isinstance(response, RoomSendResponse):
+            return SendOutcome(Delivery.SENT)
+        code = str(response.status_code or "unknown")
+        if code in PERMANENT_ERRORS:
+            return SendOutcome(Delivery.FAILED, code)
+        return SendOutcome(
+            Delivery.RETRY,
+            code,
+            retry_after=(response.retry_after_ms / 1000) if response.retry_after_ms else None,
+        )
