@@ -151,7 +151,7 @@ class Application:
             DatabasePositions(self.db, matrix.user_id, self.clock),
         )
         self.outbox = OutboxSender(
-            self.db, self.transport, self.clock, self.router.on_delivery_failure
+            self.db, self.transport.sending, self.clock, self.router.on_delivery_failure
         )
         self.router.on_queued = self.outbox.wake
         hours = settings.working_hours

@@ -23,6 +23,15 @@ PASSWORD = "test-password-123"
 _counter = itertools.count()
 
 
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    """A migrated SQLite database of this test alone."""
+    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'unit.db'}")
+    await database.migrate()
+    yield database
+    await database.close()
+
+
 @pytest.fixture(scope="session")
 def synapse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalSynapse]:
     server = LocalSynapse(tmp_path_factory.mktemp("synapse"))

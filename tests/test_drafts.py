@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import pytest
 from sqlalchemy import select
 
 from handlers.drafts import housekeep_drafts
@@ -19,14 +16,6 @@ from storage.repositories import ConversationRepository
 
 AMS = ZoneInfo("Europe/Amsterdam")
 WORK = WorkingTime(zone=AMS)
-
-
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'drafts.db'}")
-    await database.migrate()
-    yield database
-    await database.close()
 
 
 async def tick(db: Database, clock: FrozenClock) -> list[tuple[str, datetime]]:

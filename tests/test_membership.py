@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
@@ -14,14 +12,6 @@ from storage.db import Database
 from storage.models import Role
 
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'test.db'}")
-    await database.migrate()
-    yield database
-    await database.close()
 
 
 async def test_add_and_list_organisations_and_members(db: Database) -> None:

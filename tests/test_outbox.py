@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -16,6 +16,17 @@ from storage.db import Database
 from storage.repositories import IdentityRepository, OutboxRepository
 
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
+
+
+class Reports(list[tuple[str, str]]):
+    """Collects the failure reports the sender makes: (room, error code)."""
+
+    async def __call__(self, room: str, error: str) -> None:
+        self.append((room, error))
+
+
+async def no_failure_expected(room: str, error: str) -> None:
+    raise AssertionError("no failure expected")
 
 
 class FakeMatrix:
@@ -36,14 +47,6 @@ class FakeMatrix:
         if outcome.delivery is Delivery.SENT:
             self.sent.append((room_id, notice.plain, tx_id))
         return outcome
-
-
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'outbox.db'}")
-    await database.migrate()
-    yield database
-    await database.close()
 
 
 async def add(db: Database, room: str, text: str, **kwargs: object) -> None:
@@ -73,12 +76,8 @@ async def test_each_room_keeps_its_order_and_retries_in_place(db: Database) -> N
     matrix = FakeMatrix()
     matrix.script["a1"] = [SendOutcome(Delivery.RETRY, "http_502")]
     clock = FrozenClock(NOW)
-    reports: list[tuple[str, str]] = []
-
-    async def report(room: str, error: str) -> None:
-        reports.append((room, error))
-
-    sender = OutboxSender(db, matrix, clock, report)
+    reports = Reports()
+    sender = OutboxSender(db, matrix, clock, reports)
     for text in ("a1", "a2", "a3"):
         await add(db, "!a", text)
     await add(db, "!b", "b1")
@@ -109,10 +108,7 @@ async def test_a_retry_reuses_the_transaction_id(db: Database) -> None:
     matrix.send_notice = spy  # type: ignore[method-assign]
     clock = FrozenClock(NOW)
 
-    async def report(room: str, error: str) -> None:
-        raise AssertionError("no failure expected")
-
-    sender = OutboxSender(db, matrix, clock, report)
+    sender = OutboxSender(db, matrix, clock, no_failure_expected)
     await add(db, "!a", "x")
     await run_until(sender, lambda: len(matrix.sent) == 1, clock)
     assert len(tx_ids) == 2
@@ -123,12 +119,8 @@ async def test_permanent_failure_is_kept_without_text_and_reported(db: Database)
     matrix = FakeMatrix()
     matrix.script["geheim"] = [SendOutcome(Delivery.FAILED, "M_FORBIDDEN")]
     clock = FrozenClock(NOW)
-    reports: list[tuple[str, str]] = []
-
-    async def report(room: str, error: str) -> None:
-        reports.append((room, error))
-
-    sender = OutboxSender(db, matrix, clock, report)
+    reports = Reports()
+    sender = OutboxSender(db, matrix, clock, reports)
     await add(db, "!a", "geheim")
     await add(db, "!a", "daarna")
     await run_until(sender, lambda: len(matrix.sent) == 1, clock)
@@ -146,16 +138,13 @@ async def test_held_message_does_not_block_its_room(db: Database) -> None:
     matrix = FakeMatrix()
     clock = FrozenClock(NOW)
 
-    async def report(room: str, error: str) -> None:
-        raise AssertionError("no failure expected")
-
     async with db.session() as session, session.begin():
         identities = IdentityRepository(session)
         await identities.remember("@p:x.nl", "KEY1", NOW)
         known = await identities.get("@p:x.nl")
         assert known is not None
         await identities.mark_changed(known, "KEY2", NOW)
-    sender = OutboxSender(db, matrix, clock, report)
+    sender = OutboxSender(db, matrix, clock, no_failure_expected)
     await add(db, "!dm", "casusgegevens", sensitive=True, audience={"@p:x.nl"})
     await add(db, "!dm", "je bent gepauzeerd")
     await run_until(sender, lambda: len(matrix.sent) == 1, clock)
@@ -168,10 +157,7 @@ async def test_a_deferred_message_does_not_hold_up_its_room(db: Database) -> Non
     matrix = FakeMatrix()
     clock = FrozenClock(NOW)
 
-    async def report(room: str, error: str) -> None:
-        raise AssertionError("no failure expected")
-
-    sender = OutboxSender(db, matrix, clock, report)
+    sender = OutboxSender(db, matrix, clock, no_failure_expected)
     async with db.session() as session, session.begin():
         await OutboxRepository(session).add(
             "!regie", "agenda", "agenda", NOW, not_before=NOW + timedelta(hours=20)
@@ -180,6 +166,6 @@ async def test_a_deferred_message_does_not_hold_up_its_room(db: Database) -> Non
     await run_until(sender, lambda: len(matrix.sent) == 1, clock)
     assert [text for _, text, _ in matrix.sent] == ["welkom"]
     clock.advance(timedelta(hours=20))
-    later = OutboxSender(db, matrix, clock, report)  # e.g. the bot the next morning
+    later = OutboxSender(db, matrix, clock, no_failure_expected)  # e.g. the bot the next morning
     await run_until(later, lambda: len(matrix.sent) == 2, clock)
     assert [text for _, text, _ in matrix.sent] == ["welkom", "agenda"]

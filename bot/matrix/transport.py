@@ -49,8 +49,7 @@ from bot.matrix.session import (
     load_session,
     save_session,
 )
-from bot.outbox import SendOutcome
-from handlers.messages import Incoming, Notice
+from handlers.messages import Incoming
 
 log = logging.getLogger(__name__)
 
@@ -129,8 +128,9 @@ class MatrixTransport:
             store_path=str(settings.store_path),
             config=config,
         )
-        self.rooms = RoomKeeper(self.client, handler, self.wait_for_room, self._send_raw)
+        # Sending (for the outbox) and room admission live in their own modules.
         self.sending = NoticeSending(self.client, self.wait_for_room)
+        self.rooms = RoomKeeper(self.client, handler, self.wait_for_room, self.sending.send_raw)
         self._batches = BatchTracker()
         self._workers: dict[str, _RoomWorker] = {}
         self._save_lock = asyncio.Lock()
@@ -445,20 +445,6 @@ class MatrixTransport:
             await self.rooms.admit(room_id, inviter)
 
         return handle
-
-    async def send_notice(
-        self,
-        room_id: str,
-        notice: Notice,
-        tx_id: str,
-        sensitive: bool,
-        audience: frozenset[str] | None = None,
-    ) -> SendOutcome:
-        """Send one ``m.notice`` (for the outbox); see :mod:`bot.matrix.sending`."""
-        return await self.sending.send_notice(room_id, notice, tx_id, sensitive, audience)
-
-    async def _send_raw(self, room_id: str, notice: Notice, tx_id: str) -> SendOutcome:
-        return await self.sending.send_raw(room_id, notice, tx_id)
 
     async def wait_for_room(self, room_id: str, encrypted: bool) -> bool:
         """Wait until sync has shown the room (and, if asked, its encryption) to nio."""
