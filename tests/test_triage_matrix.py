@@ -49,10 +49,14 @@ class House:
     async def answer_verrijking(
         self, contact: ScriptedMember, reference: str, answers: list[str]
     ) -> None:
-        """The contact waits for the request, then answers it (answers end with bevestig)."""
+        """The contact waits for the request, then answers it (answers end with bevestig);
+        returns once the regisseur has the answer, so their next question gets its own reply."""
         await contact.wait_for_text(self.bot.user_id, self.room(contact), reference)
         await self.ask(contact, f"beantwoord {reference}")
         await converse(contact, self.bot, self.room(contact), answers)
+        await self.regisseur.wait_for_text(
+            self.bot.user_id, self.room(self.regisseur), f"Verrijking {reference} van"
+        )
 
     def everything_received(self, member: ScriptedMember) -> str:
         return "\n".join(m.body for m in member.messages_from(self.bot.user_id))
