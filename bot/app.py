@@ -16,10 +16,14 @@ from bot.config import WEEKDAYS, ConfigError, Settings
 from bot.logs import configure_pseudonyms, correlation_id
 from bot.matrix.transport import MatrixTransport, TransportSettings
 from bot.outbox import OutboxSender
+from bot.room_manager import RoomManager
 from handlers.aanmelding import form_spec as aanmelding_form_spec
+from handlers.casusoverleg import CasusoverlegService, OverlegConfig
 from handlers.conversation.service import FormSpec
 from handlers.drafts import housekeep_drafts
 from handlers.messages import Incoming, Invite, InviteDecision, Notice
+from handlers.outbox import queue
+from handlers.overleg_commands import verslag_spec
 from handlers.router import Router
 from handlers.texts import Wording
 from handlers.triage import TriageConfig
@@ -97,6 +101,25 @@ def build_triage(settings: Settings) -> TriageConfig:
     )
 
 
+def build_overleg(settings: Settings, working_time: WorkingTime | None = None) -> OverlegConfig:
+    terms = settings.house.terminology
+    return OverlegConfig(
+        personalia=tuple(settings.casusoverleg.personalia),
+        share_verrijking=settings.casusoverleg.share_verrijking,
+        term=terms.casusoverleg,
+        casusregisseur_term=terms.casusregisseur,
+        zone=settings.house.zone,
+        working_time=working_time or build_working_time(settings),
+    )
+
+
+def build_working_time(settings: Settings) -> WorkingTime:
+    hours = settings.working_hours
+    return WorkingTime(
+        zone=settings.house.zone, start=hours.start, end=hours.end, weekdays=hours.weekday_numbers
+    )
+
+
 def build_forms(settings: Settings) -> dict[str, FormSpec]:
     """The conversation forms with the house's wording; a prompt for an unknown question is a
     configuration error."""
@@ -110,7 +133,12 @@ def build_forms(settings: Settings) -> dict[str, FormSpec]:
         raise ConfigError(
             f"forms.aanmelding.prompts: {error.args[0]} is geen vraag van het formulier"
         ) from None
-    specs = [aanmelding, verrijking_form_spec(triage), *decision_form_specs(triage)]
+    specs = [
+        aanmelding,
+        verrijking_form_spec(triage),
+        *decision_form_specs(triage),
+        verslag_spec(triage, build_overleg(settings)),
+    ]
     return {spec.form.name: spec for spec in specs}
 
 
@@ -125,12 +153,16 @@ class Application:
             house_name=settings.house.name,
             procesregisseur=settings.house.terminology.procesregisseur,
         )
+        self.working_time = build_working_time(settings)
+        self.triage = build_triage(settings)
+        self.overleg = build_overleg(settings, self.working_time)
         self.router = Router(
             self.db,
             self.clock,
             wording,
             forms=build_forms(settings),
-            triage=build_triage(settings),
+            triage=self.triage,
+            overleg=self.overleg,
         )
         matrix = settings.matrix
         self.transport = MatrixTransport(
@@ -153,26 +185,37 @@ class Application:
         self.outbox = OutboxSender(
             self.db, self.transport.sending, self.clock, self.router.on_delivery_failure
         )
-        self.router.on_queued = self.outbox.wake
-        hours = settings.working_hours
-        self.working_time = WorkingTime(
-            zone=settings.house.zone,
-            start=hours.start,
-            end=hours.end,
-            weekdays=hours.weekday_numbers,
+        self.rooms = RoomManager(
+            self.db, self.transport.managed, self.clock, self.router.on_intruder, self.outbox.wake
         )
-        self.triage = build_triage(settings)
+        self.router.on_queued = self._queued
+        self.transport.on_membership_change = self.rooms.wake
         tick = settings.scheduler.tick_seconds
         self.jobs = JobRunner(
             [
                 Job("drafts", tick, self._housekeep_drafts),
                 Job("triage", tick, self._triage_jobs),
+                Job("casusoverleg", tick, self._overleg_reminders),
                 Job("handled_events", HANDLED_EVENTS_PRUNE_SECONDS, self._prune_handled_events),
             ]
         )
         self.started_at: datetime | None = None
         self._sync_task: asyncio.Task[None] | None = None
         self._outbox_task: asyncio.Task[None] | None = None
+        self._rooms_task: asyncio.Task[None] | None = None
+
+    def _queued(self) -> None:
+        """Handlers wrote to the outbox, and maybe a room wish: both look now."""
+        self.outbox.wake()
+        self.rooms.wake()
+
+    async def _overleg_reminders(self) -> None:
+        async with self.db.transaction() as session:
+            service = CasusoverlegService(session, self.triage, self.overleg)
+            outgoing = await service.remind(self.clock.now())
+            await queue(session, outgoing, self.clock.now())
+        if outgoing:
+            self.outbox.wake()
 
     async def _housekeep_drafts(self) -> None:
         retention = self.settings.retention
@@ -213,6 +256,7 @@ class Application:
         self.started_at = self.clock.now()
         self._sync_task = asyncio.create_task(self.transport.run(), name="matrix-sync")
         self._outbox_task = asyncio.create_task(self.outbox.run(), name="outbox")
+        self._rooms_task = asyncio.create_task(self.rooms.run(), name="rooms")
         self.jobs.start()
 
     @property
@@ -229,6 +273,9 @@ class Application:
         if self._sync_task is not None:
             await asyncio.gather(self._sync_task, return_exceptions=True)
         await self.transport.drain(SHUTDOWN_GRACE_SECONDS)
+        self.rooms.stop()
+        if self._rooms_task is not None:
+            await asyncio.gather(self._rooms_task, return_exceptions=True)
         self.outbox.stop()
         await self.outbox.drain(SHUTDOWN_GRACE_SECONDS)
         if self._outbox_task is not None:

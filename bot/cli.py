@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from bot.config import ConfigError, load_database_settings, load_settings
 from bot.logs import setup_logging
-from handlers.beheer import describe_change
+from handlers.beheer import describe_change, removed_text
 from handlers.errors import UserError
 from handlers.identity import IdentityService
 from handlers.membership import MembershipService
@@ -116,8 +116,8 @@ def _management(args: argparse.Namespace) -> str:
         return describe_change(change)
 
     async def member_remove(service: MembershipService) -> str:
-        view = await service.remove_member(args.matrix_id)
-        return f"{view.matrix_id} ({view.organisation_key}) heeft geen toegang meer."
+        view, rooms = await service.remove_member(args.matrix_id, clock.now())
+        return removed_text(view.matrix_id, view.organisation_key, rooms)
 
     async def member_confirm(service: MembershipService) -> str:
         session = service.members.session

@@ -235,6 +235,29 @@ class TriageSettings(_Section):
         return value
 
 
+# Personalia of the betrokkene an invitation may carry (handlers/casusoverleg.py shows them).
+Personalia = Literal[
+    "voornaam", "achternaam", "aliassen", "geboortedatum", "adres", "postcode", "woonplaats"
+]
+
+
+class CasusoverlegSettings(_Section):
+    """The invitation policy (Gelderland-Midden art. 8.3c: agenda, personalia, doel, partners;
+    art. 12.2f / 13.2d: a partner's information only with its consent)."""
+
+    # The personalia in the invitation; everything else stays out.
+    personalia: list[Personalia] = ["voornaam", "achternaam", "geboortedatum", "woonplaats"]
+    # Post verrijking answers whose supplier agreed to prior sharing, one message each.
+    share_verrijking: bool = True
+
+    @field_validator("personalia")
+    @classmethod
+    def _no_repeats(cls, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise ValueError("noemt een veld twee keer")
+        return value
+
+
 class SchedulerSettings(_Section):
     # How often the periodic jobs look for due work (they also run once at start-up).
     tick_seconds: Annotated[int, Field(ge=5, le=3600)] = 60
@@ -252,6 +275,7 @@ class Settings(_Section):
     retention: RetentionSettings = RetentionSettings()
     working_hours: WorkingHours = WorkingHours()
     triage: TriageSettings = TriageSettings()
+    casusoverleg: CasusoverlegSettings = CasusoverlegSettings()
     scheduler: SchedulerSettings = SchedulerSettings()
     forms: dict[Literal["aanmelding"], FormSettings] = {}
     logging: LoggingSettings = LoggingSettings()

@@ -140,7 +140,7 @@ class OutboxSender:
                     return
         try:
             outcome = await self.sender.send_notice(
-                message.room_id,
+                message.target,
                 Notice(message.plain, message.html),
                 message.tx_id,
                 message.sensitive,
@@ -171,7 +171,7 @@ class OutboxSender:
         if outcome.delivery is Delivery.FAILED:
             await self.db.scrub()  # the text that was removed from the row must not linger
             if not message.is_report:
-                await self.report_failure(message.room_id, outcome.error)
+                await self.report_failure(message.target, outcome.error)
 
     def stop(self) -> None:
         self._stopping.set()

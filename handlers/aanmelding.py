@@ -159,7 +159,7 @@ AANMELDING_FORM = Form(
 )  # fmt: skip
 
 
-async def option_lists(session: AsyncSession) -> dict[str, Sequence[Option]]:
+async def option_lists(session: AsyncSession, subject: str | None) -> dict[str, Sequence[Option]]:
     organisations = await MembershipService(session).list_organisations()
     return {
         "criteria": CRITERIA,
@@ -215,7 +215,7 @@ async def submit(
         ) from None
     if data.urgentie == "spoed" and not data.spoed_reden:
         raise UserError("Bij spoed hoort een reden: typ wijzig reden spoed.")
-    known = {o.key for o in (await option_lists(session))["organisaties"]}
+    known = {o.key for o in (await option_lists(session, None))["organisaties"]}
     partners = [key for key in data.partners if key in known]
     reference = await ReferenceRepository(session).next(reference_prefix, today.year)
     contact = caller.matrix_id if data.contactpersoon == "ik" else data.contactpersoon

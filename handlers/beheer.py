@@ -34,6 +34,13 @@ def _expect(args: list[str], count: int, usage: str) -> None:
         raise UserError(f"Gebruik: {usage}")
 
 
+def removed_text(matrix_id: str, organisation_key: str, rooms: int) -> str:
+    text = f"{matrix_id} ({organisation_key}) heeft geen toegang meer."
+    if rooms:
+        text += f" Ik haal diegene ook uit {rooms} casuskamer{'s' if rooms > 1 else ''}."
+    return text
+
+
 def register(registry: CommandRegistry) -> None:
     @registry.command(
         "organisatie toevoegen",
@@ -86,10 +93,8 @@ def register(registry: CommandRegistry) -> None:
         _expect(args, 1, MEMBER_REMOVE)
         if args[0] == ctx.caller.matrix_id:
             raise UserError("Je kunt jezelf niet verwijderen; vraag een andere beheerder.")
-        view = await MembershipService(ctx.session).remove_member(args[0])
-        ctx.reply(
-            text_notice(f"{view.matrix_id} ({view.organisation_key}) heeft geen toegang meer.")
-        )
+        view, rooms = await MembershipService(ctx.session).remove_member(args[0], ctx.clock.now())
+        ctx.reply(text_notice(removed_text(view.matrix_id, view.organisation_key, rooms)))
 
     @registry.command(
         "identiteit bevestigen",

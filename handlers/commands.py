@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers.casusoverleg import OverlegConfig
 from handlers.errors import UserError
 from handlers.triage import TriageConfig
 
@@ -21,7 +22,8 @@ if TYPE_CHECKING:  # the conversation service needs Caller from here
     from handlers.conversation.service import FormSpec
 
 
-from handlers.messages import Incoming, Notice, Outgoing
+from handlers.membership import MembershipService
+from handlers.messages import Incoming, Notice, Outgoing, text_notice
 from handlers.policy import Action
 from handlers.texts import Wording
 from scheduler.clock import Clock
@@ -48,10 +50,22 @@ class CommandContext:
     registry: CommandRegistry
     forms: Mapping[str, FormSpec] = field(default_factory=dict)
     triage: TriageConfig = field(default_factory=TriageConfig)
+    overleg: OverlegConfig = field(default_factory=OverlegConfig)
     outgoing: list[Outgoing] = field(default_factory=list)
 
     def reply(self, notice: Notice) -> None:
         self.outgoing.append(Outgoing(self.incoming.room_id, notice))
+
+    async def questions_room(self) -> str:
+        """Where to ask follow-up questions: this chat if it is the caller's own, else their
+        direct chat with the bot (a group is no place for questions and answers)."""
+        if self.incoming.room_members <= 2:
+            return self.incoming.room_id
+        member = await MembershipService(self.session).find(self.caller.matrix_id)
+        if member is None or member.dm_room_id is None:
+            raise UserError("Start eerst een chat met mij; daar stel ik de vervolgvragen.")
+        self.reply(text_notice("Ik stel je de vervolgvragen in onze eigen chat."))
+        return member.dm_room_id
 
 
 Handler = Callable[[CommandContext, list[str]], Awaitable[None]]

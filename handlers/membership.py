@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.errors import UserError
 from storage.models import Member, Organisation, Role
 from storage.repositories import IdentityRepository, MemberRepository, OrganisationRepository
+from storage.rooms import ManagedRoomRepository
 
 ORG_KEY_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,31}$")
 # Matrix user ids (spec: user identifiers), with an optional port on the server name.
@@ -155,7 +156,9 @@ class MembershipService:
             previous_role=previous_role,
         )
 
-    async def remove_member(self, matrix_id_text: str) -> MemberView:
+    async def remove_member(self, matrix_id_text: str, now: datetime) -> tuple[MemberView, int]:
+        """Remove a member; access goes at once, also to the casus rooms (the bot removes
+        them there). Returns the member and the number of casus rooms they lose."""
         matrix_id = parse_matrix_id(matrix_id_text)
         member = await self.members.get(matrix_id)
         if member is None:
@@ -165,7 +168,8 @@ class MembershipService:
         view = _view(member)
         await self.members.remove(member)
         await IdentityRepository(self.members.session).forget(matrix_id)
-        return view
+        rooms = await ManagedRoomRepository(self.members.session).revoke(matrix_id, now)
+        return view, rooms
 
     async def _keep_one_beheerder(self, leaving: str) -> None:
         others = [

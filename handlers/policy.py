@@ -20,6 +20,9 @@ class Action(StrEnum):
     AANMELDEN = "aanmelden"
     TRIAGE = "triage"
     ANSWER_VERRIJKING = "answer_verrijking"
+    OVERLEG = "overleg"
+    PVA = "pva"
+    AFSCHALEN = "afschalen"
 
 
 PERMISSIONS: dict[Action, frozenset[Role]] = {
@@ -35,6 +38,14 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.TRIAGE: frozenset({Role.PROCESREGISSEUR, Role.PROCESONDERSTEUNER}),
     # Contact persons of partner organisations answer for their organisation.
     Action.ANSWER_VERRIJKING: frozenset({Role.PARTNER}),
+    # The procesregisseur prepares and chairs the casusoverleg; the procesondersteuner
+    # sends invitations on their behalf (DOMAIN.md, 'Roles').
+    Action.OVERLEG: frozenset({Role.PROCESREGISSEUR, Role.PROCESONDERSTEUNER}),
+    # Participants work on the plan; which actions each may see or change is decided per
+    # casus (handlers/pva.py: the casusregisseur and the procesregie see all of it).
+    Action.PVA: frozenset({Role.PARTNER, Role.PROCESREGISSEUR, Role.PROCESONDERSTEUNER}),
+    # Records the casusoverleg's decision to afschalen (DOMAIN.md phase 5).
+    Action.AFSCHALEN: frozenset({Role.PROCESREGISSEUR}),
 }
 
 

@@ -12,7 +12,16 @@ from collections.abc import Callable, Mapping, Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers import aanmelding, beheer, general, triage_commands, verrijking
+from handlers import (
+    aanmelding,
+    beheer,
+    general,
+    overleg_commands,
+    pva_commands,
+    triage_commands,
+    verrijking,
+)
+from handlers.casusoverleg import OverlegConfig, report_intruder
 from handlers.commands import Caller, CommandContext, CommandRegistry
 from handlers.conversation.service import ConversationService, FormSpec
 from handlers.errors import UserError
@@ -65,6 +74,8 @@ def build_registry() -> CommandRegistry:
     aanmelding.register(registry)
     verrijking.register(registry)
     triage_commands.register(registry)
+    overleg_commands.register(registry)
+    pva_commands.register(registry)
     beheer.register(registry)
     return registry
 
@@ -79,10 +90,12 @@ class Router:
         wording: Wording,
         forms: Mapping[str, FormSpec] | None = None,
         triage: TriageConfig | None = None,
+        overleg: OverlegConfig | None = None,
         on_queued: Callable[[], None] = lambda: None,
     ) -> None:
         self.forms = forms if forms is not None else {}
         self.triage = triage or TriageConfig(house_name=wording.house_name)
+        self.overleg = overleg or OverlegConfig()
         self.db = db
         self.clock = clock
         self.wording = wording
@@ -142,6 +155,15 @@ class Router:
                 if beheerder.dm_room_id and beheerder.dm_room_id != room_id:
                     outgoing.append(Outgoing(beheerder.dm_room_id, report))
             await self._queue(session, outgoing, is_report=True)
+        self.on_queued()
+
+    async def on_intruder(self, room_key: str, user_id: str) -> None:
+        """Someone was removed from a casus room they were never invited to."""
+        async with self.db.transaction() as session:
+            outgoing = await report_intruder(
+                session, room_key, user_id, self.clock.now(), self.triage, self.overleg.term
+            )
+            await self._queue(session, outgoing)
         self.on_queued()
 
     async def _queue(
@@ -205,6 +227,7 @@ class Router:
             registry=self.registry,
             forms=self.forms,
             triage=self.triage,
+            overleg=self.overleg,
         )
         try:
             await self._dispatch(ctx)

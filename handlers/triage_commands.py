@@ -82,7 +82,7 @@ CASUSOVERLEG = Form(
 )  # fmt: skip
 
 
-async def _organisations(session: AsyncSession) -> dict[str, Sequence[Option]]:
+async def _organisations(session: AsyncSession, subject: str | None) -> dict[str, Sequence[Option]]:
     organisations = await MembershipService(session).list_organisations()
     return {"organisaties": [Option(o.key, o.name) for o in organisations]}
 
@@ -201,13 +201,7 @@ def register(registry: CommandRegistry) -> None:
             return
         form = {"geen-casus": GEEN_CASUS, "onduidelijk": ONDUIDELIJK,
                 "casusoverleg": CASUSOVERLEG}[outcome]  # fmt: skip
-        room = ctx.incoming.room_id
-        if ctx.incoming.room_members > 2:
-            member = await MembershipService(ctx.session).find(ctx.caller.matrix_id)
-            if member is None or member.dm_room_id is None:
-                raise UserError("Start eerst een chat met mij; daar stel ik de vervolgvragen.")
-            room = member.dm_room_id
-            ctx.reply(text_notice("Ik stel je de vervolgvragen in onze eigen chat."))
+        room = await ctx.questions_room()
         conversations = ConversationService(ctx.session, ctx.clock, ctx.forms)
         ctx.outgoing.extend(
             await conversations.start(form.name, ctx.caller, room, aanmelding.reference)

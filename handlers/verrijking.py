@@ -59,7 +59,7 @@ VERRIJKING_FORM = Form(
 )  # fmt: skip
 
 
-async def _no_options(session: AsyncSession) -> dict[str, list[Option]]:
+async def _no_options(session: AsyncSession, subject: str | None) -> dict[str, list[Option]]:
     return {}
 
 

@@ -206,6 +206,13 @@ class Aanmelding(Base):
     overleg_doel: Mapped[str | None] = mapped_column(Text, default=None)
     overleg_themas: Mapped[str | None] = mapped_column(Text, default=None)
     overleg_partners: Mapped[str | None] = mapped_column(Text, default=None)  # JSON list
+    # Casusoverleg and plan van aanpak (DOMAIN.md phases 3-5).
+    procesregisseur: Mapped[str | None] = mapped_column(String(255), default=None)
+    casusregisseur: Mapped[str | None] = mapped_column(String(255), default=None)
+    client_informant: Mapped[str | None] = mapped_column(Text, default=None)
+    afschaling_criteria: Mapped[str | None] = mapped_column(Text, default=None)
+    # The day the casusoverleg decided to afschalen: the retention clock starts here.
+    afgeschaald_on: Mapped[date | None] = mapped_column(Date, default=None)
 
 
 class Verrijkingsverzoek(Base):
@@ -253,3 +260,85 @@ class JobSlot(Base):
 
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     last_slot: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Overleg(Base):
+    """One scheduled casusoverleg of a casus (a casus may have follow-up overleggen)."""
+
+    __tablename__ = "overleggen"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    aanmelding_id: Mapped[int] = mapped_column(
+        ForeignKey("aanmeldingen.id", ondelete="CASCADE"), index=True
+    )
+    scheduled_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    locatie: Mapped[str | None] = mapped_column(String(500), default=None)
+    status: Mapped[str] = mapped_column(String(16))  # gepland, geannuleerd, gehouden
+    planned_by: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+
+class PvaActie(Base):
+    """One action of the plan van aanpak: wat, wie (organisation, optionally a person), wanneer."""
+
+    __tablename__ = "pva_acties"
+    __table_args__ = (UniqueConstraint("aanmelding_id", "number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    aanmelding_id: Mapped[int] = mapped_column(
+        ForeignKey("aanmeldingen.id", ondelete="CASCADE"), index=True
+    )
+    number: Mapped[int] = mapped_column(Integer)
+    wat: Mapped[str] = mapped_column(Text)
+    organisation_key: Mapped[str] = mapped_column(String(32))
+    owner: Mapped[str | None] = mapped_column(String(255), default=None)
+    deadline: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open, gereed
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    # A new deadline the owner asked for, until the casusregisseur decides.
+    requested_deadline: Mapped[date | None] = mapped_column(Date, default=None)
+    requested_by: Mapped[str | None] = mapped_column(String(255), default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+
+class ManagedRoom(Base):
+    """A room the bot creates and keeps as described: name, topic and who belongs in it.
+
+    Handlers write the wish (``name``, ``topic``, ``members``); the bot's room manager makes
+    the homeserver match it and records what it did (``room_id``, ``invited``). Name and
+    topic are room state, which is not encrypted: references and dates only.
+    """
+
+    __tablename__ = "managed_rooms"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # The address handlers use (e.g. "casus:ZVH-2026-0042"), also in the outbox.
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(255))
+    topic: Mapped[str] = mapped_column(String(255))
+    members: Mapped[str] = mapped_column(Text)  # newline-separated Matrix ids wanted in it
+    room_id: Mapped[str | None] = mapped_column(String(255), default=None, index=True)
+    invited: Mapped[str] = mapped_column(Text, default="")  # ids the bot invited
+    applied_name: Mapped[str | None] = mapped_column(String(255), default=None)
+    applied_topic: Mapped[str | None] = mapped_column(String(255), default=None)
+    # pending: the homeserver does not match the wish yet; ready: it does.
+    state: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    create_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(String(64), default=None)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class AuditEntry(Base):
+    """Who disclosed or saw what, when and why; references and Matrix ids only, never the
+    data itself (DOMAIN.md: 'Every disclosure of personal data is logged')."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    kind: Mapped[str] = mapped_column(String(32))  # disclosure, incident, ...
+    actor: Mapped[str] = mapped_column(String(255))
+    reference: Mapped[str | None] = mapped_column(String(32), default=None, index=True)
+    detail: Mapped[str] = mapped_column(Text)  # JSON: fields, room, recipients, purpose

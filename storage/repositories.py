@@ -18,6 +18,7 @@ from storage.models import (
     Conversation,
     HandledEvent,
     JobSlot,
+    ManagedRoom,
     Member,
     MemberIdentity,
     Organisation,
@@ -155,7 +156,10 @@ class SyncPositionRepository:
 @dataclass(frozen=True)
 class QueuedMessage:
     id: int
+    # Where the handler addressed it: a room id, or a managed room's key ("casus:…").
     room_id: str
+    # The Matrix room it goes to.
+    target: str
     tx_id: str
     plain: str
     html: str
@@ -213,8 +217,16 @@ class OutboxRepository:
             )
             .group_by(OutboxMessage.room_id)
         )
-        query = select(OutboxMessage).where(
-            OutboxMessage.id.in_(heads), OutboxMessage.next_attempt_at <= now
+        # A message to a managed room waits until the room is as the handlers described it
+        # (created, everyone invited), so the room key reaches every invited member.
+        query = (
+            select(OutboxMessage, ManagedRoom.room_id)
+            .outerjoin(ManagedRoom, ManagedRoom.key == OutboxMessage.room_id)
+            .where(
+                OutboxMessage.id.in_(heads),
+                OutboxMessage.next_attempt_at <= now,
+                or_(OutboxMessage.room_id.startswith("!"), ManagedRoom.state == "ready"),
+            )
         )
         excluded = list(exclude_rooms)
         if excluded:
@@ -224,6 +236,7 @@ class OutboxRepository:
             QueuedMessage(
                 id=row.id,
                 room_id=row.room_id,
+                target=managed_room_id or row.room_id,
                 tx_id=row.tx_id,
                 plain=row.plain,
                 html=row.html,
@@ -232,12 +245,17 @@ class OutboxRepository:
                 is_report=row.is_report,
                 attempts=row.attempts,
             )
-            for row in result.scalars()
+            for row, managed_room_id in result.all()
         ]
 
     async def next_due_at(self) -> datetime | None:
         result = await self.session.execute(
-            select(func.min(OutboxMessage.next_attempt_at)).where(OutboxMessage.state == "pending")
+            select(func.min(OutboxMessage.next_attempt_at))
+            .outerjoin(ManagedRoom, ManagedRoom.key == OutboxMessage.room_id)
+            .where(
+                OutboxMessage.state == "pending",
+                or_(OutboxMessage.room_id.startswith("!"), ManagedRoom.state == "ready"),
+            )
         )
         value: datetime | None = result.scalar_one_or_none()  # min() keeps the column type
         return value

@@ -57,7 +57,7 @@ async def test_mistakes_get_a_dutch_explanation(
         name, *args = call
         method = getattr(service, name)
         with pytest.raises(UserError, match=message):
-            await (method(*args, NOW) if name != "remove_member" else method(*args))
+            await method(*args, NOW)
 
 
 async def test_duplicate_organisation_is_refused(db: Database) -> None:
@@ -90,11 +90,12 @@ async def test_the_last_beheerder_cannot_be_removed_or_demoted(db: Database) -> 
         await service.add_organisation("zvh", "ZVH", NOW)
         await service.add_member("@a:zvh.nl", "zvh", "beheerder", NOW)
         with pytest.raises(UserError, match="laatste functioneel beheerder"):
-            await service.remove_member("@a:zvh.nl")
+            await service.remove_member("@a:zvh.nl", NOW)
         with pytest.raises(UserError, match="laatste functioneel beheerder"):
             await service.add_member("@a:zvh.nl", "zvh", "partner", NOW)
         await service.add_member("@b:zvh.nl", "zvh", "beheerder", NOW)
-        removed = await service.remove_member("@a:zvh.nl")
+        removed, rooms = await service.remove_member("@a:zvh.nl", NOW)
+        assert rooms == 0
         assert removed.matrix_id == "@a:zvh.nl"
         assert await service.find("@a:zvh.nl") is None
 

@@ -54,3 +54,21 @@ def test_upgrade_from_the_first_aanmeldingen_keeps_the_data(tmp_path: Path) -> N
         outbox = connection.execute(text("SELECT plain, not_before FROM outbox")).one()
         assert tuple(outbox) == ("hallo", None)
     engine.dispose()
+
+
+def test_the_migrations_build_exactly_the_schema_of_the_models(tmp_path: Path) -> None:
+    """A column or index in the models that no migration creates would break a deployment."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from storage.models import Base
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'schema.db'}")
+    with engine.begin() as connection:
+        command.upgrade(_alembic_config(connection), "head")
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": False, "compare_server_default": False}
+        )
+        differences = compare_metadata(context, Base.metadata)
+    engine.dispose()
+    assert differences == []

@@ -39,6 +39,7 @@ from bot.matrix import raw
 from bot.matrix.batches import BatchTracker
 from bot.matrix.content import message_text
 from bot.matrix.cross_signing import ensure_cross_signing, only_key
+from bot.matrix.managed import ManagedRoomOps
 from bot.matrix.ports import MessageHandler, PositionStore
 from bot.matrix.rooms import RoomKeeper, member_count
 from bot.matrix.sending import NoticeSending
@@ -131,6 +132,10 @@ class MatrixTransport:
         # Sending (for the outbox) and room admission live in their own modules.
         self.sending = NoticeSending(self.client, self.wait_for_room)
         self.rooms = RoomKeeper(self.client, handler, self.wait_for_room, self.sending.send_raw)
+        self.managed = ManagedRoomOps(self.client)
+        # Called after a sync that changed someone's membership somewhere (or the first
+        # sync of a run): the room manager checks its rooms then.
+        self.on_membership_change: Callable[[], None] = lambda: None
         self._batches = BatchTracker()
         self._workers: dict[str, _RoomWorker] = {}
         self._save_lock = asyncio.Lock()
@@ -280,7 +285,7 @@ class MatrixTransport:
                 log.info("sync recovered after %d failed attempts", failures)
             failures = 0
             self.last_sync_at = datetime.now(UTC)
-            await self._dispatch(response, initial=initial)
+            await self._dispatch(response, initial=initial, first=first)
             first = initial = False
             self._next_batch = response.next_batch
             self._synced.set()
@@ -310,7 +315,7 @@ class MatrixTransport:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._stopping.wait(), timeout=delay)
 
-    async def _dispatch(self, response: SyncResponse, initial: bool) -> None:
+    async def _dispatch(self, response: SyncResponse, initial: bool, first: bool) -> None:
         for user_id in response.device_list.changed:
             self._master_keys.pop(user_id, None)
         seq = self._batches.open(response.next_batch)
@@ -342,6 +347,12 @@ class MatrixTransport:
                 elif isinstance(event, MegolmEvent):
                     event.room_id = room_id
                     self._enqueue(room_id, seq, self._undecryptable_item(room_id, event))
+        if first or any(
+            isinstance(event, RoomMemberEvent)
+            for info in response.rooms.join.values()
+            for event in (*info.state, *info.timeline.events)
+        ):
+            self.on_membership_change()
         token = self._batches.close(seq)
         if token is not None:
             await self._save_position(token)

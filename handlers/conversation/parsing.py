@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
 from handlers.errors import UserError
 
@@ -61,6 +61,74 @@ def parse_dutch_date(text: str) -> date:
         return date(year, month, day)
     except ValueError:
         raise UserError(f"Die datum bestaat niet. {DATE_EXAMPLE}") from None
+
+
+WEEKDAY_NAMES = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag")
+SHORT_DATE = re.compile(r"^(\d{1,2})[-/.](\d{1,2})$")
+SHORT_WORD_DATE = re.compile(r"^(\d{1,2})\s+([a-z]+)\.?$")
+CLOCK_TIME = re.compile(r"^(\d{1,2})(?:[:.](\d{2})|u(\d{2})?)?$")
+MOMENT_EXAMPLE = "Bijvoorbeeld: 3 maart 2027 10:00, 3-3-2027 14.30 of dinsdag 9:30."
+
+
+def parse_day(text: str, today: date) -> date:
+    """A day as people write it in an appointment: 3-3-2027, 3 maart (the next one),
+    morgen, overmorgen, dinsdag (the next Tuesday)."""
+    cleaned = " ".join(text.strip().lower().split()).removesuffix(" a.s.").removesuffix(" as")
+    relative = {"vandaag": 0, "morgen": 1, "overmorgen": 2}
+    if cleaned in relative:
+        return today + timedelta(days=relative[cleaned])
+    if cleaned in WEEKDAY_NAMES:
+        ahead = (WEEKDAY_NAMES.index(cleaned) - today.weekday()) % 7 or 7
+        return today + timedelta(days=ahead)
+    short = SHORT_DATE.match(cleaned)
+    word = SHORT_WORD_DATE.match(cleaned)
+    if short or (word and word.group(2) in MONTHS):
+        day = int((short or word).group(1))  # type: ignore[union-attr]
+        month = int(short.group(2)) if short else MONTHS[word.group(2)]  # type: ignore[union-attr]
+        for year in (today.year, today.year + 1):
+            try:
+                candidate = date(year, month, day)
+            except ValueError:
+                raise UserError(f"Die datum bestaat niet. {MOMENT_EXAMPLE}") from None
+            if candidate >= today:
+                return candidate
+    return parse_dutch_date(text)
+
+
+def parse_clock_time(text: str) -> time:
+    match = CLOCK_TIME.match(text.strip().lower().removesuffix("uur").strip())
+    if not match:
+        raise UserError(f"'{text[:20]}' kan ik niet als tijd lezen. {MOMENT_EXAMPLE}")
+    hour, minute = int(match.group(1)), int(match.group(2) or match.group(3) or 0)
+    if hour > 23 or minute > 59:
+        raise UserError(f"Die tijd bestaat niet. {MOMENT_EXAMPLE}")
+    return time(hour, minute)
+
+
+def parse_appointment(text: str, today: date) -> tuple[date, time, str]:
+    """'3 maart 2027 10:00 Stadhuis' → (day, time, the rest: where, or an empty string)."""
+    words = text.split()
+    for index, word in enumerate(words):
+        hour_word = word.isdigit() and words[index + 1 : index + 2] == ["uur"]
+        if index and (
+            hour_word or ":" in word or re.fullmatch(r"\d{1,2}([.]\d{2}|u\d{0,2})", word.lower())
+        ):
+            day = parse_day(" ".join(words[:index]), today)
+            rest = words[index + 1 :]
+            if rest and rest[0].lower() == "uur":
+                rest = rest[1:]
+            return day, parse_clock_time(word), " ".join(rest)
+    raise UserError(f"Ik mis de datum en de tijd. {MOMENT_EXAMPLE}")
+
+
+def format_moment(moment: datetime) -> str:
+    """'dinsdag 3 maart 2027 om 10:00' (give a local datetime)."""
+    return f"{WEEKDAY_NAMES[moment.weekday()]} {format_date(moment.date())} om {moment:%H:%M}"
+
+
+def short_moment(moment: datetime) -> str:
+    """'3 maart 10:00' (give a local datetime): for a room name."""
+    return f"{moment.day} {MONTH_NAMES[moment.month]} {moment:%H:%M}"
 
 
 def age_on(birth: date, on: date) -> int:

@@ -25,7 +25,8 @@ from storage.repositories import ConversationRepository
 
 log = logging.getLogger(__name__)
 
-OptionLoader = Callable[[AsyncSession], Awaitable[Mapping[str, Sequence[Option]]]]
+# Option lists for a form's questions; ``subject`` is what the conversation is about.
+OptionLoader = Callable[[AsyncSession, str | None], Awaitable[Mapping[str, Sequence[Option]]]]
 
 
 @dataclass(frozen=True)
@@ -68,10 +69,11 @@ class ConversationService:
     async def active(self, matrix_id: str, room_id: str) -> Conversation | None:
         return await self.repository.get(matrix_id, room_id)
 
-    async def _engine(self, form_name: str) -> Engine:
+    async def _engine(self, form_name: str, subject: str | None) -> Engine:
         spec = self.forms[form_name]
         ctx = FormContext(
-            today=local_now(self.clock).date(), option_lists=await spec.options(self.session)
+            today=local_now(self.clock).date(),
+            option_lists=await spec.options(self.session, subject),
         )
         return Engine(spec.form, ctx)
 
@@ -79,7 +81,7 @@ class ConversationService:
         self, form_name: str, caller: Caller, room_id: str, subject: str | None = None
     ) -> list[Outgoing]:
         existing = await self.active(caller.matrix_id, room_id)
-        engine = await self._engine(form_name)
+        engine = await self._engine(form_name, subject)
         if existing is not None:
             state = ConversationState.model_validate_json(existing.state)
             if existing.form != form_name or state.subject != subject:
@@ -98,8 +100,8 @@ class ConversationService:
     async def handle(
         self, conversation: Conversation, caller: Caller, incoming: Incoming
     ) -> list[Outgoing]:
-        engine = await self._engine(conversation.form)
         state = ConversationState.model_validate_json(conversation.state)
+        engine = await self._engine(conversation.form, state.subject)
         if incoming.edit_of is not None:
             outcome = engine.handle_edit(state, incoming.edit_of, incoming.body)
         else:

@@ -1,0 +1,231 @@
+"""Keeps the rooms the bot manages as the handlers described them.
+
+Handlers write a wish to the database (``managed_rooms``: name, topic, who belongs in it);
+this manager makes the homeserver match: it creates the room, invites who is missing,
+removes whoever is in it without belonging there, and keeps name and topic. It runs after
+every membership change the sync sees and on a short tick, so an intruder is out within
+seconds. A person removed who was never invited by the bot is reported as a possible
+incident; one who was invited but no longer belongs (a revoked member) is removed quietly.
+
+Messages for a managed room wait in the outbox until the room is *ready*: created and
+everyone invited, visible to nio, so the room key of the first message reaches them all.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from bot.logs import pseudonym
+from bot.matrix.managed import Result
+from scheduler.clock import Clock
+from storage.db import Database
+from storage.models import ManagedRoom
+from storage.rooms import ManagedRoomRepository, join_ids, split_ids
+
+log = logging.getLogger(__name__)
+
+TICK_SECONDS = 10.0
+# Shown to the person removed; the homeserver stores it in a state event: no case data.
+REMOVAL_REASON = "Je bent niet uitgenodigd voor deze kamer."
+REMOVED_MEMORY_SECONDS = 120.0
+
+IntruderReporter = Callable[[str, str], Awaitable[None]]
+
+
+class RoomOps(Protocol):
+    async def create(self, key: str, name: str, topic: str) -> tuple[str | None, Result]: ...
+    async def find_marked(self, key: str) -> str | None: ...
+    def known(self, room_id: str) -> bool: ...
+    def present(self, room_id: str) -> frozenset[str]: ...
+    async def invite(self, room_id: str, user_id: str) -> Result: ...
+    async def remove(self, room_id: str, user_id: str, reason: str) -> Result: ...
+    async def set_state(self, room_id: str, event_type: str, content: dict[str, str]) -> Result: ...
+
+
+@dataclass(frozen=True)
+class Wish:
+    """A managed room as read from the database, detached from the session."""
+
+    id: int
+    key: str
+    name: str
+    topic: str
+    members: frozenset[str]
+    room_id: str | None
+    invited: frozenset[str]
+    applied_name: str | None
+    applied_topic: str | None
+    state: str
+    create_attempts: int
+    updated_at: object
+
+    @classmethod
+    def of(cls, row: ManagedRoom) -> Wish:
+        return cls(
+            row.id, row.key, row.name, row.topic, split_ids(row.members), row.room_id,
+            split_ids(row.invited), row.applied_name, row.applied_topic, row.state,
+            row.create_attempts, row.updated_at,
+        )  # fmt: skip
+
+
+class RoomManager:
+    def __init__(
+        self,
+        db: Database,
+        ops: RoomOps,
+        clock: Clock,
+        report_intruder: IntruderReporter,
+        on_ready: Callable[[], None],
+    ) -> None:
+        self.db = db
+        self.ops = ops
+        self.clock = clock
+        self.report_intruder = report_intruder
+        self.on_ready = on_ready
+        self._wake = asyncio.Event()
+        self._stopping = asyncio.Event()
+        self._removed: dict[tuple[str, str], float] = {}
+        self.removed = 0
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._wake.set()
+
+    async def run(self) -> None:
+        while not self._stopping.is_set():
+            self._wake.clear()
+            try:
+                await self.reconcile_all()
+            except Exception:
+                log.exception("room manager pass failed; retrying")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=TICK_SECONDS)
+
+    async def reconcile_all(self) -> None:
+        async with self.db.session() as session:
+            repository = ManagedRoomRepository(session)
+            rows = {row.id: row for row in await repository.pending()}
+            rows.update({row.id: row for row in await repository.with_rooms()})
+            wishes = [Wish.of(row) for row in rows.values()]
+        for wish in wishes:
+            if self._stopping.is_set():
+                return
+            try:
+                await self._reconcile(wish)
+            except Exception:
+                log.exception("managing a room failed; retrying")
+
+    async def _reconcile(self, wish: Wish) -> None:
+        room_id = wish.room_id or await self._create(wish)
+        if room_id is None or not self.ops.known(room_id):
+            return
+        present = self.ops.present(room_id)
+        complete = await self._remove_strangers(wish, room_id, present)
+        invited = await self._invite_missing(wish, room_id, present)
+        complete &= await self._keep_state(wish, room_id)
+        # Ready once everyone invited shows in nio's room state: only then does the room key
+        # of the next message reach them. Someone invited who left is not invited again.
+        everyone_seen = wish.members <= present | wish.invited
+        if complete and not invited and everyone_seen and wish.state != "ready":
+            async with self.db.transaction() as session:
+                row = await session.get(ManagedRoom, wish.id)
+                if row is not None and row.updated_at == wish.updated_at:
+                    row.state = "ready"
+            self.on_ready()
+
+    async def _create(self, wish: Wish) -> str | None:
+        room_id = await self.ops.find_marked(wish.key) if wish.create_attempts else None
+        if room_id is None:
+            async with self.db.transaction() as session:
+                row = await session.get(ManagedRoom, wish.id)
+                assert row is not None
+                row.create_attempts += 1  # committed before the request: see find_marked
+            room_id, result = await self.ops.create(wish.key, wish.name, wish.topic)
+            if room_id is None:
+                log.warning("creating a managed room failed (%s)", result.error)
+                await self._record_error(wish, result.error)
+                return None
+            log.info("created managed room %s", pseudonym(room_id))
+        async with self.db.transaction() as session:
+            row = await session.get(ManagedRoom, wish.id)
+            assert row is not None
+            row.room_id, row.applied_name, row.applied_topic = room_id, wish.name, wish.topic
+            row.error = None
+        return room_id
+
+    async def _remove_strangers(self, wish: Wish, room_id: str, present: frozenset[str]) -> bool:
+        now = asyncio.get_running_loop().time()
+        self._removed = {k: t for k, t in self._removed.items() if now - t < REMOVED_MEMORY_SECONDS}
+        complete = True
+        for user_id in sorted(present - wish.members):
+            if (room_id, user_id) in self._removed:
+                continue  # removed moments ago; sync has not shown it yet
+            result = await self.ops.remove(room_id, user_id, REMOVAL_REASON)
+            if not result.ok:
+                log.error("removing someone from a managed room failed (%s)", result.error)
+                complete = False
+                continue
+            self._removed[(room_id, user_id)] = now
+            self.removed += 1
+            if user_id in wish.invited:
+                log.info("removed a member who no longer belongs in a managed room")
+                async with self.db.transaction() as session:
+                    row = await session.get(ManagedRoom, wish.id)
+                    if row is not None:
+                        row.invited = join_ids(split_ids(row.invited) - {user_id})
+            else:
+                log.warning("removed %s: in a managed room uninvited", pseudonym(user_id))
+                await self.report_intruder(wish.key, user_id)
+        return complete
+
+    async def _invite_missing(self, wish: Wish, room_id: str, present: frozenset[str]) -> bool:
+        """Invite who belongs but was never invited; True when anyone was."""
+        done: set[str] = set()
+        for user_id in sorted(wish.members - present - wish.invited):
+            result = await self.ops.invite(room_id, user_id)
+            if result.ok or result.permanent:
+                if not result.ok:
+                    # E.g. the account no longer exists: do not try for ever; the log says so.
+                    log.error("inviting %s failed for good (%s)", pseudonym(user_id), result.error)
+                done.add(user_id)
+            else:
+                log.warning("inviting into a managed room failed (%s); retrying", result.error)
+        if done:
+            async with self.db.transaction() as session:
+                row = await session.get(ManagedRoom, wish.id)
+                if row is not None:
+                    row.invited = join_ids(split_ids(row.invited) | done)
+        return bool(done)
+
+    async def _keep_state(self, wish: Wish, room_id: str) -> bool:
+        changes = []
+        if wish.name != wish.applied_name:
+            changes.append(("m.room.name", {"name": wish.name}, "applied_name", wish.name))
+        if wish.topic != wish.applied_topic:
+            changes.append(("m.room.topic", {"topic": wish.topic}, "applied_topic", wish.topic))
+        complete = True
+        for event_type, content, column, value in changes:
+            result = await self.ops.set_state(room_id, event_type, content)
+            if not result.ok:
+                complete = False
+                await self._record_error(wish, result.error)
+                continue
+            async with self.db.transaction() as session:
+                row = await session.get(ManagedRoom, wish.id)
+                if row is not None:
+                    setattr(row, column, value)
+        return complete
+
+    async def _record_error(self, wish: Wish, error: str) -> None:
+        async with self.db.transaction() as session:
+            row = await session.get(ManagedRoom, wish.id)
+            if row is not None:
+                row.error = error[:64]
