@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 TICK_SECONDS = 10.0
 # Shown to the person removed; the homeserver stores it in a state event: no case data.
 REMOVAL_REASON = "Je bent niet uitgenodigd voor deze kamer."
+# How long the manager remembers what it did until sync shows it.
 REMOVED_MEMORY_SECONDS = 120.0
 
 IntruderReporter = Callable[[str, str], Awaitable[None]]
@@ -90,6 +91,8 @@ class RoomManager:
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
         self._removed: dict[tuple[str, str], float] = {}
+        # Invited by this process and not yet seen in nio's room state.
+        self._awaiting: dict[tuple[str, str], float] = {}
         self.removed = 0
 
     def wake(self) -> None:
@@ -133,13 +136,19 @@ class RoomManager:
         complete &= await self._keep_state(wish, room_id)
         # Ready once everyone invited shows in nio's room state: only then does the room key
         # of the next message reach them. Someone invited who left is not invited again.
-        everyone_seen = wish.members <= present | wish.invited
-        if complete and not invited and everyone_seen and wish.state != "ready":
+        if complete and not invited and self._all_seen(room_id, present) and wish.state != "ready":
             async with self.db.transaction() as session:
                 row = await session.get(ManagedRoom, wish.id)
                 if row is not None and row.updated_at == wish.updated_at:
                     row.state = "ready"
             self.on_ready()
+
+    def _all_seen(self, room_id: str, present: frozenset[str]) -> bool:
+        now = asyncio.get_running_loop().time()
+        for key, since in list(self._awaiting.items()):
+            if key[1] in present or now - since > REMOVED_MEMORY_SECONDS:
+                del self._awaiting[key]
+        return not any(room == room_id for room, _ in self._awaiting)
 
     async def _create(self, wish: Wish) -> str | None:
         room_id = await self.ops.find_marked(wish.key) if wish.create_attempts else None
@@ -191,6 +200,8 @@ class RoomManager:
         done: set[str] = set()
         for user_id in sorted(wish.members - present - wish.invited):
             result = await self.ops.invite(room_id, user_id)
+            if result.ok:
+                self._awaiting[(room_id, user_id)] = asyncio.get_running_loop().time()
             if result.ok or result.permanent:
                 if not result.ok:
                     # E.g. the account no longer exists: do not try for ever; the log says so.

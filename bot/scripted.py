@@ -16,6 +16,7 @@ from typing import Any
 from nio import (
     AsyncClient,
     AsyncClientConfig,
+    JoinResponse,
     LoginResponse,
     MegolmEvent,
     RoomCreateResponse,
@@ -196,6 +197,24 @@ class ScriptedMember:
         if not isinstance(response, RoomCreateResponse):
             raise RuntimeError(f"room_create failed: {response}")
         return str(response.room_id)
+
+    def invites_from(self, inviter: str) -> list[str]:
+        """Rooms ``inviter`` has invited this member to and that are not joined yet."""
+        return [
+            room_id
+            for room_id, room in self.client.invited_rooms.items()
+            if room.inviter == inviter and room_id not in self.client.rooms
+        ]
+
+    async def accept_invite(self, inviter: str, timeout: float = 30) -> str:
+        """Wait for an invite from ``inviter``, join the room and return its id."""
+        await self.wait_until(lambda: bool(self.invites_from(inviter)), timeout)
+        room_id = self.invites_from(inviter)[0]
+        response = await self.client.join(room_id)
+        if not isinstance(response, JoinResponse):
+            raise RuntimeError(f"join failed: {response}")
+        await self.wait_until(lambda: room_id in self.client.rooms, timeout)
+        return room_id
 
     async def exclude_insecure_devices(self, room_id: str) -> set[str]:
         """Behave like Element's "exclude insecure devices" mode (MSC4153): withhold room keys

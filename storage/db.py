@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import (
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 SCRUB_FLAG = "casusbot.scrub"
+IMMEDIATE = "casusbot_sqlite_immediate"
 
 
 def deleted_personal_data(session: AsyncSession) -> None:
@@ -40,6 +41,7 @@ class Database:
         self.engine: AsyncEngine = create_async_engine(url, hide_parameters=True)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine.sync_engine, "begin", _sqlite_begin)
         self.session = async_sessionmaker(self.engine, expire_on_commit=False)
 
     @asynccontextmanager
@@ -50,7 +52,11 @@ class Database:
         write-ahead log is scrubbed right after the commit, so the old copies go too.
         """
         async with self.session() as session:
+            # SQLite: take the write lock up front (BEGIN IMMEDIATE). A transaction that
+            # reads first and writes later would otherwise fail at once with "database is
+            # locked" when another connection wrote in between, instead of waiting.
             async with session.begin():
+                await session.connection(execution_options={IMMEDIATE: True})
                 yield session
             if session.info.pop(SCRUB_FLAG, False):
                 await self.scrub()
@@ -88,7 +94,16 @@ class Database:
         await self.engine.dispose()
 
 
+def _sqlite_begin(connection: Connection) -> None:
+    """Emit BEGIN ourselves (the driver's own transaction handling is off)."""
+    immediate = connection.get_execution_options().get(IMMEDIATE, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy's "begin" event start transactions (see _sqlite_begin), so a write
+    # transaction can take its lock up front; the driver would only BEGIN before a write.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     # Overwrite deleted content with zeros: deleted personal data must not linger in free

@@ -42,10 +42,11 @@ class Result:
         return self.error in PERMANENT
 
 
-def _power_levels(bot: str) -> dict[str, object]:
+def _power_levels() -> dict[str, object]:
+    # No "users" entry: the creator (the bot) keeps the top level the room version gives
+    # it (room version 12 even refuses the creator in "users"); everyone else gets 0.
     only_bot = 100
     return {
-        "users": {bot: only_bot},
         "users_default": 0,
         "events_default": 0,
         "state_default": only_bot,
@@ -88,7 +89,7 @@ class ManagedRoomOps:
                  "content": {"guest_access": "forbidden"}},
                 {"type": MARKER, "state_key": "", "content": {"key": key}},
             ],
-            power_level_override=_power_levels(self.user_id),
+            power_level_override=_power_levels(),
         )  # fmt: skip
         if isinstance(response, RoomCreateResponse):
             return str(response.room_id), Result(True)

@@ -1,0 +1,344 @@
+"""Casusoverleg and plan van aanpak on a real Synapse (issue: casusoverleg)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import aiohttp
+import pytest
+
+from bot.devserver import LocalSynapse
+from bot.matrix import raw
+from bot.scripted import ScriptedMember
+from tests.conftest import PASSWORD, BotHarness, MemberFactory, unique_localpart
+from tests.helpers import AANMELDING_ANSWERS, converse, open_dm, submit_aanmelding
+
+pytestmark = pytest.mark.integration
+
+# What the aanmelding holds besides the default invitation personalia (AANMELDING_ANSWERS:
+# Testje van Nepnaam, 3-4-1990, Voorbeeldstraat 1, 1234 AB, Demostad).
+PROBLEM = "Overlast in de buurt, schulden"
+SHARED = "POLITIE-INFO: bekend van overlast."
+NOT_SHARED = "OM-INFO: lopende zaak."
+PERSONAL = ("Testje", "Nepnaam", "1990", "Demostad", "Voorbeeldstraat", "1234", PROBLEM,
+            SHARED, NOT_SHARED, "Samen één plan")  # fmt: skip
+
+
+@dataclass
+class House:
+    bot: BotHarness
+    aanmelder: ScriptedMember
+    regisseur: ScriptedMember
+    politie: ScriptedMember
+    om: ScriptedMember
+    ggz: ScriptedMember
+    manager: ScriptedMember
+    rooms: dict[str, str]
+
+    def room(self, member: ScriptedMember) -> str:
+        return self.rooms[member.user_id]
+
+    async def ask(self, member: ScriptedMember, text: str) -> str:
+        return (await member.ask(self.room(member), self.bot.user_id, text)).body
+
+    async def ask_for(self, member: ScriptedMember, text: str, expect: str) -> str:
+        """Send ``text``; the bot's reply containing ``expect`` (other notices may come first)."""
+        await member.send(self.room(member), text)
+        return await self.told(member, expect)
+
+    async def told(self, member: ScriptedMember, text: str) -> str:
+        """Wait for a message from the bot in the member's own chat containing ``text``."""
+        return (await member.wait_for_text(self.bot.user_id, self.room(member), text)).body
+
+    async def verrijking(self, contact: ScriptedMember, reference: str, answers: list[str]) -> None:
+        await self.told(contact, f"Verzoek om informatie — {reference}")
+        await self.ask(contact, f"beantwoord {reference}")
+        await converse(contact, self.bot, self.room(contact), answers)
+        await self.told(self.regisseur, f"Verrijking {reference} van")
+
+    async def casus(self) -> str:
+        """An aanmelding through triage to 'casusoverleg' with politie and om."""
+        reference = await submit_aanmelding(
+            self.aanmelder, self.bot, self.room(self.aanmelder), AANMELDING_ANSWERS
+        )
+        await self.told(self.regisseur, f"Nieuwe aanmelding {reference}")
+        await self.ask(self.regisseur, f"verrijk {reference} politie om")
+        await self.verrijking(self.politie, reference, ["ja", SHARED, "ja", "bevestig"])
+        await self.verrijking(self.om, reference, ["ja", NOT_SHARED, "nee", "bevestig"])
+        await self.ask(self.regisseur, f"besluit {reference} casusoverleg")
+        await converse(self.regisseur, self.bot, self.room(self.regisseur),
+                       ["Samen één plan.", "wonen, schulden", "politie, om"])  # fmt: skip
+        await self.ask_for(self.regisseur, "bevestig", f"{reference}: casus voor casusoverleg")
+        return reference
+
+    async def plan(self, reference: str, day: date) -> str:
+        return await self.ask_for(
+            self.regisseur,
+            f"overleg plan {reference} {day:%d-%m-%Y} 10:00 Stadhuis, zaal 2",
+            f"{reference} gepland op",
+        )
+
+
+def a_weekday(days_ahead: int) -> date:
+    day = date.today() + timedelta(days=days_ahead)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return day
+
+
+@pytest.fixture
+async def house(bot: BotHarness, member_factory: MemberFactory) -> House:
+    names = ("wijkteam", "regie", "politie", "om", "ggz", "manager")
+    members = [await member_factory(name) for name in names]
+    aanmelder, regisseur, politie, om, ggz, manager = members
+    await bot.seed({
+        aanmelder.user_id: ("wijkteam", "partner"),
+        regisseur.user_id: ("zvh", "procesregisseur"),
+        politie.user_id: ("politie", "partner"),
+        om.user_id: ("om", "partner"),
+        ggz.user_id: ("ggz", "partner"),
+        manager.user_id: ("zvh", "manager"),
+    })  # fmt: skip
+    return House(bot, aanmelder, regisseur, politie, om, ggz, manager, {})
+
+
+async def start(house: House) -> None:
+    await house.bot.start()
+    for member in (house.aanmelder, house.regisseur, house.politie, house.om, house.ggz,
+                   house.manager):  # fmt: skip
+        house.rooms[member.user_id] = await open_dm(member, house.bot)
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 20) -> bool:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while loop.time() < deadline:
+        if await check():
+            return True
+        await asyncio.sleep(0.2)
+    return False
+
+
+async def state_of(member: ScriptedMember, room_id: str) -> list[dict[str, Any]]:
+    events = await member.client.room_get_state(room_id)
+    return list(events.events)
+
+
+async def test_the_casus_room_and_invitation_carry_only_what_the_policy_allows(
+    house: House,
+) -> None:
+    await start(house)
+    reference = await house.casus()
+    day = a_weekday(10)
+    reply = await house.plan(reference, day)
+    assert f"Casusoverleg {reference} gepland op" in reply
+    assert "Organisatie politie, Organisatie om" in reply
+
+    rooms = {m.user_id: await m.accept_invite(house.bot.user_id)
+             for m in (house.politie, house.om, house.regisseur)}  # fmt: skip
+    room_id = rooms[house.politie.user_id]
+    assert set(rooms.values()) == {room_id}, "one room per casus"
+    invitation = await house.politie.wait_for_text(
+        house.bot.user_id, room_id, f"Uitnodiging casusoverleg {reference}"
+    )
+    assert invitation.encrypted
+    for allowed in ("Testje", "van Nepnaam", "3 april 1990", "Demostad", "Samen één plan.",
+                    "wonen, schulden", "Stadhuis, zaal 2", "Organisatie politie, Organisatie om",
+                    "casusregisseur"):  # fmt: skip
+        assert allowed in invitation.body, allowed
+    for excluded in ("Voorbeeldstraat", "1234", PROBLEM, SHARED, NOT_SHARED, "Organisatie ggz"):
+        assert excluded not in invitation.body, excluded
+    shared = await house.om.wait_for_text(house.bot.user_id, room_id, "Informatie van")
+    assert "Organisatie politie" in shared.body
+    assert SHARED in shared.body
+    assert shared.encrypted
+    for member in (house.politie, house.om, house.regisseur):
+        assert NOT_SHARED not in "\n".join(
+            m.body for m in member.messages_from(house.bot.user_id, room_id)
+        )
+
+    # Room state is not encrypted: it carries the reference and the date, nothing personal.
+    state = await state_of(house.politie, room_id)
+    dumped = json.dumps(state, ensure_ascii=False)
+    for personal in PERSONAL:
+        assert personal not in dumped, personal
+    by_type = {(e["type"], e["state_key"]): e["content"] for e in state}
+    assert by_type[("m.room.join_rules", "")] == {"join_rule": "invite"}
+    assert by_type[("m.room.history_visibility", "")]["history_visibility"] in ("invited", "joined")
+    assert by_type[("m.room.guest_access", "")] == {"guest_access": "forbidden"}
+    assert by_type[("m.room.encryption", "")]["algorithm"] == "m.megolm.v1.aes-sha2"
+    assert reference in by_type[("m.room.name", "")]["name"]
+    assert str(day.day) in by_type[("m.room.name", "")]["name"]
+    members = {
+        key
+        for (kind, key), content in by_type.items()
+        if kind == "m.room.member" and content["membership"] in ("join", "invite")
+    }
+    assert members == {house.bot.user_id, house.politie.user_id, house.om.user_id,
+                       house.regisseur.user_id}, "exactly the lawful participants"  # fmt: skip
+    assert house.ggz.invites_from(house.bot.user_id) == []
+    public = await raw.request(house.politie.client, "GET", "/publicRooms")
+    assert room_id not in json.dumps(public)
+
+    with sqlite3.connect(house.bot.db_path) as db:
+        audit = [json.loads(detail) for (detail,) in db.execute(
+            "SELECT detail FROM audit_log WHERE kind = 'disclosure' AND reference = ?",
+            (reference,),
+        )]  # fmt: skip
+    recipients = sorted([house.politie.user_id, house.om.user_id, house.regisseur.user_id])
+    assert {(tuple(a["fields"]), a["purpose"]) for a in audit} == {
+        (("doel", "themas", "voornaam", "achternaam", "geboortedatum", "woonplaats"),
+         "uitnodiging"),
+        (("verrijking:politie",), "verrijking"),
+    }  # fmt: skip
+    assert all(a["recipients"] == recipients for a in audit)
+    dumped_audit = json.dumps(audit, ensure_ascii=False)
+    assert not any(p in dumped_audit for p in PERSONAL), "the audit log holds no personal data"
+
+    # Verzet: the room's name follows, the participants are told in the room.
+    later = a_weekday(17)
+    moved = await house.ask(house.regisseur, f"overleg verzet {reference} {later:%d-%m-%Y} 14:30")
+    assert "verzet naar" in moved
+    await house.om.wait_for_text(house.bot.user_id, room_id, "is verzet")
+
+    async def renamed() -> bool:
+        names = [e for e in await state_of(house.om, room_id) if e["type"] == "m.room.name"]
+        return "14:30" in json.dumps(names)
+
+    assert await eventually(renamed), "the room name follows the new moment"
+
+
+async def test_a_policy_change_in_the_configuration_changes_the_invitation(house: House) -> None:
+    house.bot.extra_config = {"casusoverleg": {"personalia": ["achternaam", "adres"],
+                                               "share_verrijking": False}}  # fmt: skip
+    await start(house)
+    reference = await house.casus()
+    await house.plan(reference, a_weekday(10))
+    room_id = await house.om.accept_invite(house.bot.user_id)
+    invitation = await house.om.wait_for_text(house.bot.user_id, room_id, "Uitnodiging")
+    assert "van Nepnaam" in invitation.body
+    assert "Voorbeeldstraat 1" in invitation.body
+    for excluded in ("Testje", "1990", "Demostad", "1234", SHARED, NOT_SHARED):
+        assert excluded not in invitation.body, excluded
+    await house.regisseur.accept_invite(house.bot.user_id)
+    await house.regisseur.wait_for_text(house.bot.user_id, room_id, "Uitnodiging")
+    received = "\n".join(m.body for m in house.om.messages_from(house.bot.user_id, room_id))
+    assert "Informatie van" not in received
+    assert SHARED not in received
+
+
+async def _admin_token(synapse: LocalSynapse) -> str:
+    localpart = unique_localpart("admin")
+    user_id = synapse.register(localpart, PASSWORD, admin=True)
+    async with aiohttp.ClientSession() as http:
+        response = await http.post(f"{synapse.url}/_matrix/client/v3/login", json={
+            "type": "m.login.password", "identifier": {"type": "m.id.user", "user": user_id},
+            "password": PASSWORD,
+        })  # fmt: skip
+        return str((await response.json())["access_token"])
+
+
+async def test_an_intruder_is_removed_and_reported_as_an_incident(
+    house: House, synapse: LocalSynapse
+) -> None:
+    await start(house)
+    reference = await house.casus()
+    await house.plan(reference, a_weekday(10))
+    room_id = await house.regisseur.accept_invite(house.bot.user_id)
+    await house.regisseur.wait_for_text(house.bot.user_id, room_id, "Uitnodiging")
+    # Only the bot may invite. A homeserver admin hands the procesregisseur the bot's power,
+    # who then lets a colleague of an organisation that is not part of this casus in.
+    token = await _admin_token(synapse)
+    async with aiohttp.ClientSession() as http:
+        response = await http.post(
+            f"{synapse.url}/_synapse/admin/v1/rooms/{room_id}/make_room_admin",
+            json={"user_id": house.regisseur.user_id},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert response.status == 200, await response.text()
+    invited = await house.regisseur.client.room_invite(room_id, house.ggz.user_id)
+    assert type(invited).__name__ == "RoomInviteResponse", invited
+
+    def removed() -> bool:
+        return any(room == room_id and user == house.ggz.user_id and membership == "leave"
+                   for room, user, membership, _ in house.regisseur.inbox.memberships)  # fmt: skip
+
+    await house.regisseur.wait_until(removed)
+    incident = await house.told(house.regisseur, "Mogelijk beveiligingsincident")
+    assert house.ggz.user_id in incident
+    assert reference in incident
+    await house.told(house.manager, "Mogelijk beveiligingsincident")
+    with sqlite3.connect(house.bot.db_path) as db:
+        kinds = db.execute(
+            "SELECT actor FROM audit_log WHERE kind = 'incident' AND reference = ?", (reference,)
+        ).fetchall()
+    assert kinds == [(house.ggz.user_id,)]
+    join = await house.ggz.client.join(room_id)
+    assert type(join).__name__ == "JoinError", "the removed invitation cannot be used"
+
+
+async def test_verslag_stores_the_plan_and_each_owner_gets_only_their_actions(
+    house: House,
+) -> None:
+    await start(house)
+    reference = await house.casus()
+    await house.plan(reference, a_weekday(3))
+    first, second = a_weekday(20), a_weekday(30)
+    form = await house.ask(house.regisseur, f"overleg verslag {reference}")
+    assert "Wie is de casusregisseur?" in form
+    assert house.politie.user_id in form
+    assert house.ggz.user_id not in form, "only members of participating organisations"
+    await house.ask(house.regisseur, house.politie.user_id)
+    wrong = await house.ask(
+        house.regisseur,
+        f"Huisbezoek; politie; {first:%d-%m-%Y}\nDagbesteding; ggz; {second:%d-%m-%Y}",
+    )
+    assert "Regel 2: 'ggz' is geen deelnemende organisatie" in wrong
+    await converse(house.regisseur, house.bot, house.room(house.regisseur), [
+        f"1. HUISBEZOEK afleggen; politie; {first:%d-%m-%Y}\n"
+        f"2. SCHULDHULP regelen; om {house.om.user_id}; {second:%d-%m-%Y}",
+        "De casusregisseur.", "Stabiel wonen, schulden onder controle.", "overslaan",
+    ])  # fmt: skip
+    done = await house.ask(house.regisseur, "bevestig")
+    assert f"Verslag {reference} vastgelegd: 2 acties" in done
+
+    regisseur_dm = await house.told(house.politie, f"Je bent casusregisseur voor {reference}")
+    assert "HUISBEZOEK" in regisseur_dm
+    assert "SCHULDHULP" in regisseur_dm
+    own = await house.told(house.om, f"Actie voor jou uit het plan van aanpak {reference}")
+    assert "SCHULDHULP" in own
+    assert "HUISBEZOEK" not in own
+    for other in (house.ggz, house.aanmelder):
+        assert "HUISBEZOEK" not in "\n".join(m.body for m in other.messages_from(house.bot.user_id))
+
+    shown = await house.ask(house.om, f"pva {reference}")
+    assert "SCHULDHULP" in shown
+    assert "HUISBEZOEK" not in shown
+    assert "geen plan van aanpak" in await house.ask(house.ggz, f"pva {reference}")
+    assert "Genoteerd" in await house.ask(house.om, "actie 2 gereed")
+    await house.told(house.politie, f"Actie 2 van {reference} is gereed gemeld")
+    full = await house.ask(house.politie, f"pva {reference}")
+    assert "HUISBEZOEK" in full
+    assert "gereed" in full
+
+    assert "Typ afschalen" in await house.ask(house.regisseur, f"afschalen {reference}")
+    recorded = await house.ask(house.regisseur, f"afschalen {reference} bevestig")
+    assert "afgeschaald op" in recorded
+    with sqlite3.connect(house.bot.db_path) as db:
+        row = db.execute(
+            "SELECT casusregisseur, afgeschaald_on FROM aanmeldingen WHERE reference = ?",
+            (reference,),
+        ).fetchone()
+        actions = db.execute(
+            "SELECT number, organisation_key, owner, status FROM pva_acties ORDER BY number"
+        ).fetchall()
+    assert row == (house.politie.user_id, date.today().isoformat())
+    assert actions == [(1, "politie", None, "open"), (2, "om", house.om.user_id, "gereed")]
+    again = await house.ask(house.regisseur, f"overleg plan {reference} {first:%d-%m-%Y} 10:00")
+    assert "is afgeschaald op" in again

@@ -1,0 +1,161 @@
+"""The room manager makes the homeserver match the wish, against a fake homeserver."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from bot.matrix.managed import Result
+from bot.room_manager import RoomManager
+from scheduler.clock import FrozenClock
+from storage.db import Database
+from storage.repositories import OutboxRepository
+from storage.rooms import ManagedRoomRepository
+
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+KEY = "casus:ZVH-2026-0001"
+
+
+@dataclass
+class FakeHomeserver:
+    """Rooms and who is in them; invites show up only after a 'sync'."""
+
+    rooms: dict[str, set[str]] = field(default_factory=dict)
+    pending_invites: dict[str, set[str]] = field(default_factory=dict)
+    created: list[str] = field(default_factory=list)
+    removed: list[tuple[str, str]] = field(default_factory=list)
+    state: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)
+    marked: dict[str, str] = field(default_factory=dict)
+    lose_create_response: bool = False
+
+    async def create(self, key: str, name: str, topic: str) -> tuple[str | None, Result]:
+        room_id = f"!room{len(self.created)}"
+        self.created.append(room_id)
+        self.rooms[room_id] = set()
+        self.marked[key] = room_id
+        if self.lose_create_response:  # created, but the bot crashed before hearing so
+            self.lose_create_response = False
+            raise ConnectionError("lost")
+        return room_id, Result(True)
+
+    async def find_marked(self, key: str) -> str | None:
+        return self.marked.get(key)
+
+    def known(self, room_id: str) -> bool:
+        return room_id in self.rooms
+
+    def present(self, room_id: str) -> frozenset[str]:
+        return frozenset(self.rooms.get(room_id, set()))
+
+    async def invite(self, room_id: str, user_id: str) -> Result:
+        self.pending_invites.setdefault(room_id, set()).add(user_id)
+        return Result(True)
+
+    async def remove(self, room_id: str, user_id: str, reason: str) -> Result:
+        self.rooms[room_id].discard(user_id)
+        self.removed.append((room_id, user_id))
+        return Result(True)
+
+    async def set_state(self, room_id: str, event_type: str, content: dict[str, str]) -> Result:
+        self.state[(room_id, event_type)] = content
+        return Result(True)
+
+    def sync(self) -> None:
+        for room_id, users in self.pending_invites.items():
+            self.rooms[room_id] |= users
+        self.pending_invites.clear()
+
+
+@dataclass
+class Harness:
+    db: Database
+    server: FakeHomeserver
+    manager: RoomManager
+    reported: list[tuple[str, str]]
+
+    async def want(self, members: set[str], name: str = "Casusoverleg ZVH-2026-0001") -> None:
+        async with self.db.transaction() as session:
+            await ManagedRoomRepository(session).want(KEY, name, "topic", members, NOW)
+
+    async def state(self) -> str:
+        async with self.db.session() as session:
+            room = await ManagedRoomRepository(session).get(KEY)
+            assert room is not None
+            return room.state
+
+
+def harness(db: Database) -> Harness:
+    server = FakeHomeserver()
+    reported: list[tuple[str, str]] = []
+
+    async def report(key: str, user: str) -> None:
+        reported.append((key, user))
+
+    manager = RoomManager(db, server, FrozenClock(NOW), report, lambda: None)
+    return Harness(db, server, manager, reported)
+
+
+async def queued_targets(db: Database) -> list[str]:
+    async with db.session() as session:
+        return [m.target for m in await OutboxRepository(session).due_heads(NOW, [])]
+
+
+async def test_messages_wait_until_everyone_is_invited_and_visible(db: Database) -> None:
+    h = harness(db)
+    await h.want({"@a:x", "@b:x"})
+    async with db.transaction() as session:
+        await OutboxRepository(session).add(KEY, "uitnodiging", "uitnodiging", NOW)
+    assert await queued_targets(db) == [], "no room yet"
+    await h.manager.reconcile_all()
+    assert h.server.created == ["!room0"]
+    assert h.server.pending_invites == {"!room0": {"@a:x", "@b:x"}}
+    await h.manager.reconcile_all()
+    assert await h.state() == "pending", "invited, but not yet seen in the room state"
+    assert await queued_targets(db) == []
+    h.server.sync()
+    await h.manager.reconcile_all()
+    assert await h.state() == "ready"
+    assert await queued_targets(db) == ["!room0"]
+    assert h.server.created == ["!room0"], "created once"
+    assert h.server.pending_invites == {}, "nobody invited twice"
+
+
+async def test_a_stranger_is_removed_and_reported_a_revoked_member_only_removed(
+    db: Database,
+) -> None:
+    h = harness(db)
+    await h.want({"@a:x", "@b:x"})
+    await h.manager.reconcile_all()
+    h.server.sync()
+    h.server.rooms["!room0"].add("@stranger:x")
+    await h.want({"@a:x"})  # @b:x lost access (e.g. removed as a member)
+    await h.manager.reconcile_all()
+    assert sorted(h.server.removed) == [("!room0", "@b:x"), ("!room0", "@stranger:x")]
+    assert h.reported == [(KEY, "@stranger:x")]
+    await h.manager.reconcile_all()
+    assert h.reported == [(KEY, "@stranger:x")], "reported once"
+    assert await h.state() == "ready"
+
+
+async def test_a_room_created_just_before_a_crash_is_found_not_doubled(db: Database) -> None:
+    h = harness(db)
+    await h.want({"@a:x"})
+    h.server.lose_create_response = True
+    await h.manager.reconcile_all()  # the error is logged; the attempt was recorded first
+    await h.manager.reconcile_all()
+    assert h.server.created == ["!room0"]
+    assert h.server.pending_invites == {"!room0": {"@a:x"}}
+
+
+async def test_a_new_name_is_applied(db: Database) -> None:
+    h = harness(db)
+    await h.want({"@a:x"})
+    await h.manager.reconcile_all()
+    h.server.sync()
+    await h.want({"@a:x"}, name="Casusoverleg ZVH-2026-0001 — geannuleerd")
+    assert await h.state() == "pending"
+    await h.manager.reconcile_all()
+    assert h.server.state[("!room0", "m.room.name")] == {
+        "name": "Casusoverleg ZVH-2026-0001 — geannuleerd"
+    }
+    assert await h.state() == "ready"
