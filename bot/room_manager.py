@@ -134,19 +134,29 @@ class RoomManager:
         complete = await self._remove_strangers(wish, room_id, present)
         invited = await self._invite_missing(wish, room_id, present)
         complete &= await self._keep_state(wish, room_id)
-        # Ready once everyone invited shows in nio's room state: only then does the room key
-        # of the next message reach them. Someone invited who left is not invited again.
-        if complete and not invited and self._all_seen(room_id, present) and wish.state != "ready":
-            async with self.db.transaction() as session:
-                row = await session.get(ManagedRoom, wish.id)
-                if row is not None and row.updated_at == wish.updated_at:
-                    row.state = "ready"
+        # Ready once everyone invited shows in nio's room state (only then does the room key
+        # of the next message reach them) and nobody else does (nor would it reach them).
+        # Someone invited who left is not invited again.
+        clean = not (present - wish.members)
+        ready = (
+            complete and clean and not invited and self._all_seen(room_id, present, wish.members)
+        )
+        if ready and wish.state != "ready":
+            await self._set_state(wish, "ready")
             self.on_ready()
 
-    def _all_seen(self, room_id: str, present: frozenset[str]) -> bool:
+    async def _set_state(self, wish: Wish, state: str) -> None:
+        async with self.db.transaction() as session:
+            row = await session.get(ManagedRoom, wish.id)
+            # A wish changed since it was read is handled in the next pass.
+            if row is not None and row.updated_at == wish.updated_at:
+                row.state = state
+
+    def _all_seen(self, room_id: str, present: frozenset[str], wanted: frozenset[str]) -> bool:
         now = asyncio.get_running_loop().time()
         for key, since in list(self._awaiting.items()):
-            if key[1] in present or now - since > REMOVED_MEMORY_SECONDS:
+            seen_or_moot = key[1] in present or (key[0] == room_id and key[1] not in wanted)
+            if seen_or_moot or now - since > REMOVED_MEMORY_SECONDS:
                 del self._awaiting[key]
         return not any(room == room_id for room, _ in self._awaiting)
 
@@ -174,7 +184,11 @@ class RoomManager:
         now = asyncio.get_running_loop().time()
         self._removed = {k: t for k, t in self._removed.items() if now - t < REMOVED_MEMORY_SECONDS}
         complete = True
-        for user_id in sorted(present - wish.members):
+        strangers = present - wish.members
+        if strangers and wish.state == "ready":
+            # Hold the room's messages (they wait in the outbox) until they are out.
+            await self._set_state(wish, "pending")
+        for user_id in sorted(strangers):
             if (room_id, user_id) in self._removed:
                 continue  # removed moments ago; sync has not shown it yet
             result = await self.ops.remove(room_id, user_id, REMOVAL_REASON)

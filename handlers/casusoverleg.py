@@ -118,8 +118,9 @@ class CasusoverlegService:
         organisations = tuple(json.loads(aanmelding.overleg_partners or "[]"))
         members: set[str] = set()
         unreachable = []
+        existing = await self.triage.org_names()
         for key in organisations:
-            contacts = await self.triage.contacts(key)
+            contacts = await self.triage.contacts(key) if key in existing else []
             if not contacts:
                 unreachable.append(key)
             members.update(c.matrix_id for c in contacts)

@@ -127,7 +127,13 @@ async def test_a_stranger_is_removed_and_reported_a_revoked_member_only_removed(
     await h.want({"@a:x", "@b:x"})
     await h.manager.reconcile_all()
     h.server.sync()
+    await h.manager.reconcile_all()
+    assert await h.state() == "ready"
     h.server.rooms["!room0"].add("@stranger:x")
+    async with db.transaction() as session:
+        await OutboxRepository(session).add(KEY, "verslag", "verslag", NOW)
+    await h.manager.reconcile_all()
+    assert await queued_targets(db) == [], "held while a stranger is in the room"
     await h.want({"@a:x"})  # @b:x lost access (e.g. removed as a member)
     await h.manager.reconcile_all()
     assert sorted(h.server.removed) == [("!room0", "@b:x"), ("!room0", "@stranger:x")]
@@ -135,6 +141,7 @@ async def test_a_stranger_is_removed_and_reported_a_revoked_member_only_removed(
     await h.manager.reconcile_all()
     assert h.reported == [(KEY, "@stranger:x")], "reported once"
     assert await h.state() == "ready"
+    assert await queued_targets(db) == ["!room0"]
 
 
 async def test_a_room_created_just_before_a_crash_is_found_not_doubled(db: Database) -> None:
