@@ -78,6 +78,9 @@ class Command:
     usage: str
     summary: str
     handler: Handler
+    # Free text follows (a place, a reason, an action): split on spaces only, so the
+    # apostrophes of 's-Hertogenbosch or cliënt's are not read as quotes.
+    free_text: bool = False
 
 
 @dataclass(frozen=True)
@@ -91,7 +94,7 @@ class CommandRegistry:
         self._commands: list[Command] = []
 
     def command(
-        self, *phrases: str, action: Action, usage: str, summary: str
+        self, *phrases: str, action: Action, usage: str, summary: str, free_text: bool = False
     ) -> Callable[[Handler], Handler]:
         """Register a handler under one or more phrases ("lid toevoegen", "leden")."""
 
@@ -103,6 +106,7 @@ class CommandRegistry:
                     usage=usage,
                     summary=summary,
                     handler=handler,
+                    free_text=free_text,
                 )
             )
             return handler
@@ -134,6 +138,8 @@ class CommandRegistry:
         n, command = best
         pieces = re.split(r"\s+", stripped, maxsplit=n)
         rest = pieces[n] if len(pieces) > n else ""
+        if command.free_text:
+            return Parsed(command, rest.split())
         try:
             args = shlex.split(rest)
         except ValueError:

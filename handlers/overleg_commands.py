@@ -189,7 +189,7 @@ def verslag_spec(triage: TriageConfig, config: OverlegConfig) -> FormSpec:
 
 def register(registry: CommandRegistry) -> None:
     @registry.command(
-        "overleg plan", action=Action.OVERLEG, usage=PLAN,
+        "overleg plan", action=Action.OVERLEG, usage=PLAN, free_text=True,
         summary="een casusoverleg plannen: kamer, uitnodigingen en uitnodiging met agenda",
     )  # fmt: skip
     async def plan(ctx: CommandContext, args: list[str]) -> None:
@@ -217,7 +217,7 @@ def register(registry: CommandRegistry) -> None:
         ctx.reply(notice(*(Paragraph(line) for line in lines)))
 
     @registry.command(
-        "overleg verzet", action=Action.OVERLEG, usage=VERZET,
+        "overleg verzet", action=Action.OVERLEG, usage=VERZET, free_text=True,
         summary="een gepland casusoverleg naar een ander moment verzetten",
     )  # fmt: skip
     async def verzet(ctx: CommandContext, args: list[str]) -> None:
@@ -232,7 +232,7 @@ def register(registry: CommandRegistry) -> None:
         ])))  # fmt: skip
 
     @registry.command(
-        "overleg annuleer", action=Action.OVERLEG, usage=ANNULEER,
+        "overleg annuleer", action=Action.OVERLEG, usage=ANNULEER, free_text=True,
         summary="een gepland casusoverleg laten vervallen",
     )  # fmt: skip
     async def annuleer(ctx: CommandContext, args: list[str]) -> None:

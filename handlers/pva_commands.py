@@ -135,7 +135,7 @@ def register(registry: CommandRegistry) -> None:
         _private(ctx, notice(*blocks))
 
     @registry.command(
-        "actie", action=Action.PVA, usage=ACTIE,
+        "actie", action=Action.PVA, usage=ACTIE, free_text=True,
         summary="een actie gereed melden of uitstel vragen; de casusregisseur beslist over uitstel",
     )  # fmt: skip
     async def actie(ctx: CommandContext, args: list[str]) -> None:
@@ -151,6 +151,7 @@ def register(registry: CommandRegistry) -> None:
             aanmelding, plan = await _casus(ctx, reference)
             item = await plan.get(number)
         label = f"Actie {number} van {aanmelding.reference}"
+        lower = label[:1].lower() + label[1:]
         if verb == "gereed":
             if not (plan.owns(ctx.caller, item) or plan.guards(ctx.caller)):
                 raise UserError(f"{label} is niet van jou of je organisatie.")
@@ -163,7 +164,7 @@ def register(registry: CommandRegistry) -> None:
             if not open_left:
                 text += " Alle acties zijn nu gereed; bespreek afschaling met de procesregie."
             await _tell(ctx, aanmelding.casusregisseur, notice(Paragraph(text)))
-            ctx.reply(text_notice(f"Genoteerd: {label.lower()} is gereed. Dank je!"))
+            ctx.reply(text_notice(f"Genoteerd: {lower} is gereed. Dank je!"))
         elif verb == "uitstel":
             if not plan.owns(ctx.caller, item):
                 raise UserError(f"{label} is niet van jou of je organisatie.")
@@ -174,7 +175,7 @@ def register(registry: CommandRegistry) -> None:
                 )
             item.requested_deadline, item.requested_by = new, ctx.caller.matrix_id
             ask = notice(
-                Paragraph(Bold(f"Uitstel gevraagd: {label.lower()}")),
+                Paragraph(Bold(f"Uitstel gevraagd: {lower}")),
                 Paragraph(f"{ctx.caller.matrix_id} vraagt uitstel van {format_date(item.deadline)} "
                           f"tot {format_date(new)}", f": {reden}" if reden else "."),
                 Paragraph("Typ ", Code(f"actie {aanmelding.reference} {number} akkoord"), " of ",
@@ -192,16 +193,14 @@ def register(registry: CommandRegistry) -> None:
             if not plan.guards(ctx.caller):
                 raise UserError(f"Over uitstel beslist de {ctx.overleg.casusregisseur_term}.")
             if item.requested_deadline is None:
-                raise UserError(f"Voor {label.lower()} is geen uitstel gevraagd.")
+                raise UserError(f"Voor {lower} is geen uitstel gevraagd.")
             requested, asker = item.requested_deadline, item.requested_by
             item.requested_deadline = item.requested_by = None
             if verb == "akkoord":
                 item.deadline, item.reminded_at = requested, None
-                answer = (
-                    f"Uitstel akkoord: {label.lower()} heeft nu deadline {format_date(requested)}."
-                )
+                answer = f"Uitstel akkoord: {lower} heeft nu deadline {format_date(requested)}."
             else:
-                answer = (f"Uitstel afgewezen: {label.lower()} houdt deadline "
+                answer = (f"Uitstel afgewezen: {lower} houdt deadline "
                           f"{format_date(item.deadline)}.")  # fmt: skip
             await _tell(ctx, asker, text_notice(answer))
             ctx.reply(text_notice(answer))
@@ -209,7 +208,7 @@ def register(registry: CommandRegistry) -> None:
             raise UserError(f"Onbekend: '{verb[:20]}'. Gebruik: {ACTIE}")
 
     @registry.command(
-        "actie toevoegen", action=Action.PVA, usage=TOEVOEGEN,
+        "actie toevoegen", action=Action.PVA, usage=TOEVOEGEN, free_text=True,
         summary="(casusregisseur) een actie aan het plan van aanpak toevoegen",
     )  # fmt: skip
     async def toevoegen(ctx: CommandContext, args: list[str]) -> None:
@@ -222,7 +221,7 @@ def register(registry: CommandRegistry) -> None:
         await _announce(ctx, aanmelding, added, f"Actie {added.number} toegevoegd")
 
     @registry.command(
-        "actie wijzig", action=Action.PVA, usage=WIJZIG,
+        "actie wijzig", action=Action.PVA, usage=WIJZIG, free_text=True,
         summary="(casusregisseur) een actie van het plan van aanpak wijzigen",
     )  # fmt: skip
     async def wijzig(ctx: CommandContext, args: list[str]) -> None:

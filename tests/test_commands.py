@@ -50,3 +50,16 @@ def test_parser_never_fails_other_than_with_a_user_error(text: str) -> None:
     except UserError as error:
         message = error.message
         assert message.startswith("Ik kan dit niet lezen")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "overleg plan ZVH-2026-0001 3-3-2027 10:00 Gemeentehuis 's-Hertogenbosch",
+        "actie toevoegen ZVH-2026-0001 Cliënt's moeder bellen; politie; 1-3-2027",
+    ],
+)
+def test_free_text_commands_keep_apostrophes(text: str) -> None:
+    parsed = registry.parse(text)
+    assert parsed is not None
+    assert "'" in " ".join(parsed.args)

@@ -1,0 +1,123 @@
+"""Working on the plan van aanpak in chat, without Matrix: who may do what, who hears it."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import AsyncIterator
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import delete, select
+
+from handlers.membership import MembershipService
+from handlers.messages import Incoming
+from handlers.router import Router
+from handlers.texts import Wording
+from scheduler.clock import FrozenClock
+from storage.db import Database
+from storage.models import Aanmelding, OutboxMessage, Overleg, PvaActie
+from storage.repositories import AanmeldingRepository
+
+AMS = ZoneInfo("Europe/Amsterdam")
+NOW = datetime(2026, 11, 23, 10, 0, tzinfo=AMS)
+REGIE, AGENT, OFFICIER, ZORG = "@regie:x.nl", "@agent:x.nl", "@officier:x.nl", "@zorg:x.nl"
+REF = "ZVH-2026-0003"
+_ids = itertools.count()
+
+
+@pytest.fixture
+async def router(tmp_path: Path) -> AsyncIterator[Router]:
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'pva.db'}")
+    await db.migrate()
+    async with db.transaction() as session:
+        members = MembershipService(session)
+        for org in ("zvh", "politie", "om", "ggz"):
+            await members.add_organisation(org, f"Organisatie {org}", NOW)
+        for user, org, role in ((REGIE, "zvh", "procesregisseur"), (AGENT, "politie", "partner"),
+                                (OFFICIER, "om", "partner"), (ZORG, "ggz", "partner")):  # fmt: skip
+            await members.add_member(user, org, role, NOW)
+            await members.record_direct_room(user, f"!dm-{user}")
+        aanmelding = await AanmeldingRepository(session).add(Aanmelding(
+            reference=REF, submitted_at=NOW, status="aangemeld",
+            aanmelder_matrix_id=AGENT, aanmelder_organisation="politie",
+            voornaam="Testje", achternaam="Nep", geboortedatum=date(1990, 4, 3),
+            minderjarig=False, woonplaats="Demostad", gemeente="Demostad",
+            probleemstelling="p", doel="d", criteria="[]", betrokken_partners="[]",
+            urgentie="regulier", contactpersoon="ik", triage_status="casusoverleg",
+            overleg_partners=json.dumps(["politie", "om"]), casusregisseur=AGENT,
+        ))  # fmt: skip
+        session.add(Overleg(aanmelding_id=aanmelding.id, scheduled_at=NOW, status="gehouden",
+                            planned_by=REGIE, created_at=NOW))  # fmt: skip
+        for number, org, owner in ((1, "politie", None), (2, "om", OFFICIER)):
+            session.add(PvaActie(
+                aanmelding_id=aanmelding.id, number=number, wat=f"ACTIE-{number}",
+                organisation_key=org, owner=owner, deadline=date(2026, 12, 15), status="open",
+                created_at=NOW,
+            ))  # fmt: skip
+    yield Router(db, FrozenClock(NOW), Wording(house_name="ZVH"))
+    await db.close()
+
+
+async def say(router: Router, sender: str, body: str) -> dict[str, list[str]]:
+    """Handle ``body`` from ``sender`` in their own chat; what was queued, per room."""
+    await router.on_message(Incoming(
+        room_id=f"!dm-{sender}", sender=sender, body=body, event_id=f"$e{next(_ids)}",
+        timestamp=NOW, encrypted=True, room_members=2,
+    ))  # fmt: skip
+    async with router.db.transaction() as session:
+        rows = (await session.execute(select(OutboxMessage).order_by(OutboxMessage.id))).scalars()
+        queued: dict[str, list[str]] = {}
+        for row in rows:
+            queued.setdefault(row.room_id.removeprefix("!dm-"), []).append(row.plain)
+        await session.execute(delete(OutboxMessage))
+    return queued
+
+
+async def test_a_deadline_moves_only_when_the_casusregisseur_agrees(router: Router) -> None:
+    asked = await say(router, OFFICIER, "actie 2 uitstel 15 januari 2027 wacht op de rechtbank")
+    assert "ligt bij de casusregisseur" in asked[OFFICIER][0]
+    assert "tot 15 januari 2027: wacht op de rechtbank" in asked[AGENT][0]
+    assert f"actie {REF} 2 akkoord" in asked[AGENT][0]
+    refused = await say(router, OFFICIER, f"actie {REF} 2 akkoord")
+    assert refused[OFFICIER] == ["Over uitstel beslist de casusregisseur."]
+    agreed = await say(router, AGENT, f"actie {REF} 2 akkoord")
+    assert "deadline 15 januari 2027" in agreed[OFFICIER][0]
+    plan = (await say(router, OFFICIER, f"pva {REF}"))[OFFICIER][0]
+    assert "15 januari 2027" in plan
+    assert "ACTIE-1" not in plan, "only one's own actions"
+    again = await say(router, AGENT, f"actie {REF} 2 afwijzen")
+    assert again[AGENT] == [f"Voor actie 2 van {REF} is geen uitstel gevraagd."]
+
+
+async def test_only_the_owner_or_the_guards_report_an_action_done(router: Router) -> None:
+    assert "is niet van jou" in (await say(router, OFFICIER, f"actie {REF} 1 gereed"))[OFFICIER][0]
+    not_mine = await say(router, ZORG, f"actie {REF} 1 gereed")
+    assert not_mine[ZORG] == [f"Ik ken geen plan van aanpak van {REF} waar jij bij betrokken bent."]
+    unknown = await say(router, ZORG, "actie ZVH-2026-0999 1 gereed")
+    assert unknown[ZORG] == [not_mine[ZORG][0].replace(REF, "ZVH-2026-0999")], (
+        "no hint whether a casus exists"
+    )
+    done = await say(router, OFFICIER, "actie 2 gereed")
+    assert "is gereed" in done[OFFICIER][0]
+    assert "gereed gemeld door @officier:x.nl" in done[AGENT][0]
+    twice = await say(router, OFFICIER, "actie 2 gereed")
+    assert twice[OFFICIER] == [f"Actie 2 van {REF} staat al op gereed."]
+
+
+async def test_the_casusregisseur_adds_and_changes_actions_and_owners_hear_it(
+    router: Router,
+) -> None:
+    refused = await say(router, OFFICIER, f"actie toevoegen {REF} Bellen; om; 1-12-2026")
+    assert "doet de casusregisseur of de procesregie" in refused[OFFICIER][0]
+    added = await say(router, AGENT, f"actie toevoegen {REF} Cliënt's moeder bellen; om; 1-12-2026")
+    assert "Actie 3 toegevoegd" in added[AGENT][0]
+    assert "Cliënt's moeder bellen" in added[OFFICIER][0]
+    assert ZORG not in added
+    wrong = await say(router, AGENT, f"actie wijzig {REF} 3 Bellen; ggz; 1-12-2026")
+    assert "'ggz' is geen deelnemende organisatie" in wrong[AGENT][0]
+    changed = await say(router, REGIE, f"actie wijzig {REF} 3 Bellen; politie; 2-12-2026")
+    assert "Actie 3 gewijzigd" in changed[REGIE][0]
+    assert "2 december 2026" in changed[AGENT][0], "the casusregisseur hears of the change"
