@@ -112,6 +112,7 @@ def _show_contact(value: Any, ctx: FormContext) -> str:
 AANMELDING_FORM = Form(
     name=FORM_NAME,
     title="aanmelding",
+    edit_example="geboortedatum",
     intro=(
         "Je gaat een casus aanmelden. Wat je invult gebruikt het ZVH alleen om te beoordelen "
         "of het een casus voor het ZVH is (triage); alleen de procesregie ziet de hele "

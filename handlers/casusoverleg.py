@@ -190,18 +190,12 @@ class CasusoverlegService:
             status="gepland", planned_by=caller.matrix_id, created_at=now,
             reminded_at=now if self._reminder_moment(when) <= now else None,
         ))  # fmt: skip
+        # The personalia go into a room once: a follow-up overleg reuses the room, whose
+        # participants have them since their invitation.
+        first = await self.rooms.get(room_key(aanmelding.reference)) is None
         participants = await self.describe_room(aanmelding, overleg, "", now)
-        first = not await self._had_overleg(aanmelding)
         outgoing = await self._invitation(aanmelding, overleg, participants, caller, now, first)
         return participants, outgoing
-
-    async def _had_overleg(self, aanmelding: Aanmelding) -> bool:
-        """Whether the room already got an invitation with the personalia before."""
-        entries = await self.audit.for_reference(aanmelding.reference)
-        return any(
-            e.kind == "disclosure" and json.loads(e.detail).get("purpose") == "uitnodiging"
-            for e in entries
-        )
 
     async def reschedule(
         self, aanmelding: Aanmelding, when: datetime, locatie: str, now: datetime

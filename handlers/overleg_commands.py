@@ -119,6 +119,7 @@ def verslag_form(config: OverlegConfig) -> Form:
                  _next_overleg, optional=True, show=_show_next, aliases=("vervolg",)),
         ),
         done_prompt="Typ bevestig om het verslag vast te leggen.",
+        edit_example="acties",
     )  # fmt: skip
 
 

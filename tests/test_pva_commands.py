@@ -12,14 +12,19 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import delete, select
 
+from handlers.casusoverleg import OverlegConfig
 from handlers.membership import MembershipService
 from handlers.messages import Incoming
+from handlers.overleg_commands import verslag_spec
 from handlers.router import Router
 from handlers.texts import Wording
+from handlers.triage import TriageConfig
 from scheduler.clock import FrozenClock
+from scheduler.workhours import WorkingTime
 from storage.db import Database
 from storage.models import Aanmelding, OutboxMessage, Overleg, PvaActie
 from storage.repositories import AanmeldingRepository
+from storage.rooms import ManagedRoomRepository
 
 AMS = ZoneInfo("Europe/Amsterdam")
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=AMS)
@@ -57,7 +62,12 @@ async def router(tmp_path: Path) -> AsyncIterator[Router]:
                 organisation_key=org, owner=owner, deadline=date(2026, 12, 15), status="open",
                 created_at=NOW,
             ))  # fmt: skip
-    yield Router(db, FrozenClock(NOW), Wording(house_name="ZVH"))
+    overleg = OverlegConfig(zone=AMS, working_time=WorkingTime(zone=AMS))
+    verslag = verslag_spec(TriageConfig(), overleg)
+    yield Router(
+        db, FrozenClock(NOW), Wording(house_name="ZVH"), overleg=overleg,
+        forms={verslag.form.name: verslag},
+    )  # fmt: skip
     await db.close()
 
 
@@ -121,3 +131,60 @@ async def test_the_casusregisseur_adds_and_changes_actions_and_owners_hear_it(
     changed = await say(router, REGIE, f"actie wijzig {REF} 3 Bellen; politie; 2-12-2026")
     assert "Actie 3 gewijzigd" in changed[REGIE][0]
     assert "2 december 2026" in changed[AGENT][0], "the casusregisseur hears of the change"
+
+
+async def test_planning_moving_and_cancelling_an_overleg(router: Router) -> None:
+    past = await say(router, REGIE, f"overleg plan {REF} 20-11-2026 10:00")
+    assert "is al voorbij" in past[REGIE][0]
+    planned = await say(
+        router, REGIE, f"overleg plan {REF} zaterdag 10:00 Gemeentehuis 's-Hertogenbosch"
+    )
+    assert "gepland op zaterdag 28 november 2026 om 10:00" in planned[REGIE][0]
+    assert "buiten werktijd" in planned[REGIE][0]
+    room = planned[f"casus:{REF}"]
+    assert "Gemeentehuis 's-Hertogenbosch" in room[0]
+    assert "Testje" in room[0], "a new room gets the personalia of the policy"
+    twice = await say(router, REGIE, f"overleg plan {REF} 1-12-2026 10:00")
+    assert "staat al een casusoverleg gepland" in twice[REGIE][0]
+    moved = await say(router, REGIE, f"overleg verzet {REF} 1-12-2026 9:30")
+    assert "dinsdag 1 december 2026 om 09:30" in moved[f"casus:{REF}"][0]
+    cancelled = await say(router, REGIE, f"overleg annuleer {REF} ziekte voorzitter")
+    assert "gaat niet door" in cancelled[f"casus:{REF}"][0]
+    assert "ziekte voorzitter" in cancelled[f"casus:{REF}"][0]
+    async with router.db.session() as session:
+        wish = await ManagedRoomRepository(session).get(f"casus:{REF}")
+    assert wish is not None
+    assert wish.name == f"Casusoverleg {REF} — geannuleerd"
+    assert set(wish.members.split()) == {REGIE, AGENT, OFFICIER}
+    nothing = await say(router, REGIE, f"overleg annuleer {REF}")
+    assert "staat geen casusoverleg gepland" in nothing[REGIE][0]
+    partner = await say(router, AGENT, f"overleg plan {REF} 1-12-2026 10:00")
+    assert partner[AGENT] == ["Dat kan ik voor jouw rol niet doen."]
+
+
+async def test_a_verslag_with_a_follow_up_overleg_invites_again_without_personalia(
+    router: Router,
+) -> None:
+    await say(router, REGIE, f"overleg plan {REF} 1-12-2026 10:00")
+    form = await say(router, REGIE, f"overleg verslag {REF}")
+    assert f"{AGENT} (Organisatie politie)" in form[REGIE][0]
+    assert ZORG not in form[REGIE][0]
+    for answer in (OFFICIER, "NIEUW; politie; 10-12-2026", "De casusregisseur.", "Rust."):
+        await say(router, REGIE, answer)
+    summary = await say(router, REGIE, "15-1-2027 10:00 Stadhuis")
+    assert "vrijdag 15 januari 2027 om 10:00, Stadhuis" in summary[REGIE][0]
+    assert "wijzig acties" in summary[REGIE][0]
+    done = await say(router, REGIE, "bevestig")
+    assert "Verslag ZVH-2026-0003 vastgelegd: 1 actie" in done[REGIE][-1]
+    assert "Je bent casusregisseur voor" in done[OFFICIER][0]
+    assert "NIEUW" in done[AGENT][0], "the politie contact owns the new action"
+    invitation = done[f"casus:{REF}"][0]
+    assert "vrijdag 15 januari 2027" in invitation
+    assert "Testje" not in invitation, "the room had the personalia already"
+    async with router.db.session() as session:
+        planned = (await session.execute(
+            select(Overleg.status).order_by(Overleg.scheduled_at)
+        )).scalars().all()  # fmt: skip
+        numbers = (await session.execute(select(PvaActie.number))).scalars().all()
+    assert planned == ["gehouden", "gehouden", "gepland"]
+    assert sorted(numbers) == [1, 2, 3], "new actions continue the numbering"

@@ -74,6 +74,12 @@ class Form:
     intro: str
     steps: tuple[Step, ...]
     done_prompt: str = "Typ bevestig om in te dienen."
+    # The field named in "wijzig <veld>" hints; the first question's when not given.
+    edit_example: str | None = None
+
+    @property
+    def example_field(self) -> str:
+        return self.edit_example or self.steps[0].label
 
     def step(self, key: str) -> Step:
         for step in self.steps:
@@ -359,7 +365,7 @@ class Engine:
                         notice(
                             Paragraph(
                                 "Welk veld wil je wijzigen? Typ bijvoorbeeld ",
-                                Code("wijzig geboortedatum"),
+                                Code(f"wijzig {self.form.example_field}"),
                                 ". Velden: ",
                                 ", ".join(s.label for s in self.form.applicable(state.answers)),
                                 ".",
@@ -375,7 +381,7 @@ class Engine:
                 notice(
                     Paragraph(
                         f"{self.form.done_prompt} Wil je nog iets aanpassen? Typ wijzig <veld>, "
-                        "bijvoorbeeld wijzig doel. Stoppen kan met stop."
+                        f"bijvoorbeeld wijzig {self.form.example_field}. Stoppen kan met stop."
                     )
                 )
             ],
@@ -429,7 +435,7 @@ class Engine:
             Table(("veld", "antwoord"), rows),
             Paragraph(
                 f"{self.form.done_prompt} Iets aanpassen? Typ wijzig <veld>, bijvoorbeeld ",
-                Code("wijzig geboortedatum"),
+                Code(f"wijzig {self.form.example_field}"),
                 ". Stoppen kan met stop.",
             ),
         ]
