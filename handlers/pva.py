@@ -96,25 +96,22 @@ def parse_actions(text: str, ctx: FormContext, answers: Mapping[str, Any]) -> li
     return actions
 
 
-def action_row(
-    actie: PvaActie | ActionLine, names: Mapping[str, str], number: int
-) -> tuple[str, ...]:
-    who = names.get(actie.organisation_key, actie.organisation_key)
-    if actie.owner:
-        who += f" ({actie.owner})"
-    state = ""
-    if isinstance(actie, PvaActie):
-        state = "gereed" if actie.status == "gereed" else "open"
-        if actie.requested_deadline:
-            state += f", uitstel gevraagd tot {format_date(actie.requested_deadline)}"
-    return (str(number), actie.wat, who, format_date(actie.deadline), state)
+def owner_label(organisation_key: str, owner: str | None, names: Mapping[str, str]) -> str:
+    who = names.get(organisation_key, organisation_key)
+    return f"{who} ({owner})" if owner else who
 
 
 def actions_table(actions: Sequence[PvaActie], names: Mapping[str, str]) -> Table:
-    return Table(
-        ("nr", "wat", "wie", "wanneer", "stand"),
-        tuple(action_row(a, names, a.number) for a in actions),
-    )
+    rows = []
+    for actie in actions:
+        state = "gereed" if actie.status == "gereed" else "open"
+        if actie.requested_deadline:
+            state += f", uitstel gevraagd tot {format_date(actie.requested_deadline)}"
+        rows.append((
+            str(actie.number), actie.wat, owner_label(actie.organisation_key, actie.owner, names),
+            format_date(actie.deadline), state,
+        ))  # fmt: skip
+    return Table(("nr", "wat", "wie", "wanneer", "stand"), tuple(rows))
 
 
 def show_actions(value: Any, ctx: FormContext) -> str:
@@ -122,8 +119,7 @@ def show_actions(value: Any, ctx: FormContext) -> str:
     lines = []
     for number, item in enumerate(value, start=1):
         line = ActionLine.from_json(item)
-        who = names.get(line.organisation_key, line.organisation_key)
-        who += f" ({line.owner})" if line.owner else ""
+        who = owner_label(line.organisation_key, line.owner, names)
         lines.append(f"{number}. {line.wat} — {who} — {format_date(line.deadline)}")
     return "\n".join(lines)
 

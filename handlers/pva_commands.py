@@ -67,9 +67,13 @@ def _private(ctx: CommandContext, text: Notice) -> None:
 
 
 async def _tell(ctx: CommandContext, matrix_id: str | None, text: Notice) -> bool:
-    """To a member's own chat with the bot; False when there is none."""
+    """To another member's own chat with the bot; False when there is none."""
     if matrix_id is None or matrix_id == ctx.caller.matrix_id:
         return False
+    return await _to_own_chat(ctx, matrix_id, text)
+
+
+async def _to_own_chat(ctx: CommandContext, matrix_id: str, text: Notice) -> bool:
     service = CasusoverlegService(ctx.session, ctx.triage, ctx.overleg)
     member = await service.triage.members.find(matrix_id)
     if member is None or member.dm_room_id is None:
@@ -335,16 +339,7 @@ async def _to_caller(ctx: CommandContext, text: Notice) -> None:
     """Details of a plan go to the caller's own chat, also when they typed in a group."""
     if ctx.incoming.room_members <= 2:
         ctx.outgoing.append(to_member(ctx.incoming.room_id, ctx.caller.matrix_id, text))
-    elif not await _tell_self(ctx, text):
+    elif not await _to_own_chat(ctx, ctx.caller.matrix_id, text):
         raise UserError("Start eerst een chat met mij; daar laat ik de details zien.")
     else:
         ctx.reply(text_notice("Gedaan; de details staan in je eigen chat met mij."))
-
-
-async def _tell_self(ctx: CommandContext, text: Notice) -> bool:
-    service = CasusoverlegService(ctx.session, ctx.triage, ctx.overleg)
-    member = await service.triage.members.find(ctx.caller.matrix_id)
-    if member is None or member.dm_room_id is None:
-        return False
-    ctx.outgoing.append(to_member(member.dm_room_id, ctx.caller.matrix_id, text))
-    return True
