@@ -15,6 +15,7 @@ import secrets
 import signal
 import textwrap
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 
 from bot.app import Application
@@ -246,6 +247,31 @@ async def _play(
         transcript.check(
             "casusoverleg" in outcome.body and "Bekend bij het wijkteam" not in outcome.body,
             "de aanmelder hoort de uitkomst van de triage (zonder de antwoorden van partners)",
+        )
+
+        # The casusoverleg: a room of its own, only the lawful participants, the policy's
+        # personalia and nothing else.
+        day = date.today() + timedelta(days=7)
+        while day.weekday() >= 5:  # a working day, so no out-of-hours warning
+            day += timedelta(days=1)
+        await ask(
+            regisseur, "demo-regisseur", regie_room,
+            f"overleg plan {reference} {day:%d-%m-%Y} 10:00 Stadhuis (fictief)",
+        )  # fmt: skip
+        casus_room = await gemeente.accept_invite(bot_user, named=reference)
+        transcript.said("demo-gemeente", "casuskamer", "(accepteert de uitnodiging van de bot)")
+        invitation = await gemeente.wait_for_text(bot_user, casus_room, "Uitnodiging")
+        transcript.received("demo-gemeente", "casuskamer", invitation)
+        name = gemeente.client.rooms[casus_room].name or ""
+        transcript.check(
+            invitation.encrypted and "Voorbeeldpersoon" in invitation.body
+            and "Fictieve casus" not in invitation.body and "Nepstraat" not in invitation.body
+            and "Bekend bij het wijkteam" not in invitation.body,
+            "de uitnodiging voor het casusoverleg bevat alleen de toegestane personalia",
+        )  # fmt: skip
+        transcript.check(
+            reference in name and "Voorbeeldpersoon" not in name,
+            f"de casuskamer heet alleen naar kenmerk en moment ({name})",
         )
 
         beheer = await member("demo-beheer")

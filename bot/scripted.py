@@ -198,18 +198,21 @@ class ScriptedMember:
             raise RuntimeError(f"room_create failed: {response}")
         return str(response.room_id)
 
-    def invites_from(self, inviter: str) -> list[str]:
-        """Rooms ``inviter`` has invited this member to and that are not joined yet."""
+    def invites_from(self, inviter: str, named: str = "") -> list[str]:
+        """Rooms ``inviter`` has invited this member to (whose name contains ``named``)
+        and that are not joined yet."""
         return [
             room_id
             for room_id, room in self.client.invited_rooms.items()
-            if room.inviter == inviter and room_id not in self.client.rooms
+            if room.inviter == inviter
+            and room_id not in self.client.rooms
+            and named in (room.name or "")
         ]
 
-    async def accept_invite(self, inviter: str, timeout: float = 30) -> str:
+    async def accept_invite(self, inviter: str, named: str = "", timeout: float = 30) -> str:
         """Wait for an invite from ``inviter``, join the room and return its id."""
-        await self.wait_until(lambda: bool(self.invites_from(inviter)), timeout)
-        room_id = self.invites_from(inviter)[0]
+        await self.wait_until(lambda: bool(self.invites_from(inviter, named)), timeout)
+        room_id = self.invites_from(inviter, named)[0]
         response = await self.client.join(room_id)
         if not isinstance(response, JoinResponse):
             raise RuntimeError(f"join failed: {response}")
