@@ -24,6 +24,7 @@ from handlers.drafts import housekeep_drafts
 from handlers.messages import Incoming, Invite, InviteDecision, Notice
 from handlers.outbox import queue
 from handlers.overleg_commands import verslag_spec
+from handlers.pva_jobs import ReminderPolicy, remind_actions
 from handlers.router import Router
 from handlers.texts import Wording
 from handlers.triage import TriageConfig
@@ -196,6 +197,7 @@ class Application:
                 Job("drafts", tick, self._housekeep_drafts),
                 Job("triage", tick, self._triage_jobs),
                 Job("casusoverleg", tick, self._overleg_reminders),
+                Job("plan_van_aanpak", tick, self._action_reminders),
                 Job("handled_events", HANDLED_EVENTS_PRUNE_SECONDS, self._prune_handled_events),
             ]
         )
@@ -208,6 +210,18 @@ class Application:
         """Handlers wrote to the outbox, and maybe a room wish: both look now."""
         self.outbox.wake()
         self.rooms.wake()
+
+    async def _action_reminders(self) -> None:
+        pva = self.settings.plan_van_aanpak
+        policy = ReminderPolicy(
+            tuple(pva.remind_working_days_before), pva.escalate_after_working_days
+        )
+        async with self.db.transaction() as session:
+            queued = await remind_actions(
+                session, self.clock.now(), self.working_time, policy, self.triage
+            )
+        if queued:
+            self.outbox.wake()
 
     async def _overleg_reminders(self) -> None:
         async with self.db.transaction() as session:

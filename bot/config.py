@@ -235,6 +235,23 @@ class TriageSettings(_Section):
         return value
 
 
+class PlanVanAanpakSettings(_Section):
+    """Deadline reminders of the plan van aanpak (issue: scheduler)."""
+
+    # Working days before an action's deadline on which the casusregisseur and the owner
+    # are reminded, at the start of working hours; 0 is the day itself.
+    remind_working_days_before: list[Annotated[int, Field(ge=0, le=30)]] = [3, 0]
+    # Working days after the deadline an open action goes to the procesregisseur.
+    escalate_after_working_days: Annotated[int, Field(ge=1, le=30)] = 1
+
+    @field_validator("remind_working_days_before")
+    @classmethod
+    def _distinct(cls, value: list[int]) -> list[int]:
+        if len(set(value)) != len(value):
+            raise ValueError("noemt een dag twee keer")
+        return value
+
+
 # Personalia of the betrokkene an invitation may carry (handlers/casusoverleg.py shows them).
 Personalia = Literal[
     "voornaam", "achternaam", "aliassen", "geboortedatum", "adres", "postcode", "woonplaats"
@@ -276,6 +293,7 @@ class Settings(_Section):
     working_hours: WorkingHours = WorkingHours()
     triage: TriageSettings = TriageSettings()
     casusoverleg: CasusoverlegSettings = CasusoverlegSettings()
+    plan_van_aanpak: PlanVanAanpakSettings = PlanVanAanpakSettings()
     scheduler: SchedulerSettings = SchedulerSettings()
     forms: dict[Literal["aanmelding"], FormSettings] = {}
     logging: LoggingSettings = LoggingSettings()

@@ -158,7 +158,7 @@ class PlanVanAanpak:
             aanmelding_id=self.aanmelding.id,
             number=await self.repository.next_number(self.aanmelding.id),
             wat=line.wat, organisation_key=line.organisation_key, owner=line.owner,
-            deadline=line.deadline, status="open", created_at=now,
+            deadline=line.deadline, status="open", created_at=now, deadline_set_at=now,
         ))  # fmt: skip
 
 

@@ -201,7 +201,7 @@ def register(registry: CommandRegistry) -> None:
             requested, asker = item.requested_deadline, item.requested_by
             item.requested_deadline = item.requested_by = None
             if verb == "akkoord":
-                item.deadline, item.reminded_at = requested, None
+                item.reschedule(requested, ctx.clock.now())
                 answer = f"Uitstel akkoord: {lower} heeft nu deadline {format_date(requested)}."
             else:
                 answer = (f"Uitstel afgewezen: {lower} houdt deadline "
@@ -235,7 +235,8 @@ def register(registry: CommandRegistry) -> None:
         item = await plan.get(int(args[1]))
         line = await _action_line(ctx, aanmelding, " ".join(args[2:]))
         item.wat, item.organisation_key, item.owner = line.wat, line.organisation_key, line.owner
-        item.deadline, item.reminded_at, item.requested_deadline = line.deadline, None, None
+        item.reschedule(line.deadline, ctx.clock.now())
+        item.requested_deadline = item.requested_by = None
         await _announce(ctx, aanmelding, item, f"Actie {item.number} gewijzigd")
 
     @registry.command(

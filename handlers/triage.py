@@ -111,6 +111,11 @@ class TriageService:
         aanmelding = await self.aanmeldingen.by_reference(reference)
         if aanmelding is None:
             raise UserError(f"Ik ken geen aanmelding met kenmerk {reference}.")
+        if aanmelding.cleaned_at is not None:
+            raise UserError(
+                f"Het dossier {reference} is volgens de bewaartermijn opgeschoond: alleen het "
+                "kenmerk en de data zijn er nog."
+            )
         return aanmelding
 
     async def find_in_triage(self, reference_text: str) -> Aanmelding:

@@ -43,6 +43,29 @@ class WorkingTime:
                 added += 1
         return datetime.combine(day, moment.time(), tzinfo=self.zone).astimezone(UTC)
 
+    def start_of(self, day: date) -> datetime:
+        """The start of working hours on ``day`` (local), as UTC."""
+        return datetime.combine(day, self.start, tzinfo=self.zone).astimezone(UTC)
+
+    def working_day_before(self, day: date, days: int) -> date:
+        """The working day ``days`` working days before ``day`` (0: ``day`` itself, or the
+        last working day before it when it is none)."""
+        while not self.is_working_day(day):
+            day -= timedelta(days=1)
+        for _ in range(days):
+            day -= timedelta(days=1)
+            while not self.is_working_day(day):
+                day -= timedelta(days=1)
+        return day
+
+    def working_day_after(self, day: date, days: int) -> date:
+        """The working day ``days`` (≥ 1) working days after ``day``."""
+        for _ in range(days):
+            day += timedelta(days=1)
+            while not self.is_working_day(day):
+                day += timedelta(days=1)
+        return day
+
     def latest_weekly_slot(self, instant: datetime, weekday: int, at: time) -> datetime:
         """The most recent ``weekday`` at ``at`` (local time) at or before ``instant``."""
         local = instant.astimezone(self.zone)

@@ -69,6 +69,16 @@ class ActieRepository:
         await self.session.flush()
         return actie
 
+    async def open_in_active_casus(self) -> Sequence[tuple[PvaActie, Aanmelding]]:
+        """Open actions of casussen that are not afgeschaald."""
+        result = await self.session.execute(
+            select(PvaActie, Aanmelding)
+            .join(Aanmelding, Aanmelding.id == PvaActie.aanmelding_id)
+            .where(PvaActie.status == "open", Aanmelding.afgeschaald_on.is_(None))
+            .order_by(PvaActie.deadline, PvaActie.id)
+        )
+        return [(actie, aanmelding) for actie, aanmelding in result.all()]
+
     async def open_with_number(self, number: int) -> Sequence[tuple[PvaActie, Aanmelding]]:
         """Open actions numbered ``number`` in any casus that is not afgeschaald."""
         result = await self.session.execute(

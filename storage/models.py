@@ -123,6 +123,9 @@ class OutboxMessage(Base):
     # room do not wait for it. A retry, by contrast, keeps its place in the room's order.
     not_before: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The casus whose personal data the message carries: once sent, it is remembered in
+    # sent_messages so retention can redact it.
+    reference: Mapped[str | None] = mapped_column(String(32), default=None)
 
 
 class MemberIdentity(Base):
@@ -185,7 +188,7 @@ class Aanmelding(Base):
     voornaam: Mapped[str] = mapped_column(String(100))
     achternaam: Mapped[str] = mapped_column(String(100))
     aliassen: Mapped[str | None] = mapped_column(String(300), default=None)
-    geboortedatum: Mapped[date] = mapped_column(Date)
+    geboortedatum: Mapped[date | None] = mapped_column(Date)  # None once cleaned
     minderjarig: Mapped[bool] = mapped_column(Boolean)
     adres: Mapped[str | None] = mapped_column(String(200), default=None)
     postcode: Mapped[str | None] = mapped_column(String(7), default=None)
@@ -213,6 +216,9 @@ class Aanmelding(Base):
     afschaling_criteria: Mapped[str | None] = mapped_column(Text, default=None)
     # The day the casusoverleg decided to afschalen: the retention clock starts here.
     afgeschaald_on: Mapped[date | None] = mapped_column(Date, default=None)
+    # When retention cleaned the file: personal data and free text gone, reference and
+    # dates kept (DOMAIN.md phase 5).
+    cleaned_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
 
 class Verrijkingsverzoek(Base):
@@ -300,7 +306,23 @@ class PvaActie(Base):
     requested_deadline: Mapped[date | None] = mapped_column(Date, default=None)
     requested_by: Mapped[str | None] = mapped_column(String(255), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    # Deadline reminders already sent, as working-day offsets ("3,0"); cleared when the
+    # deadline changes, so a new deadline gets its own reminders.
+    reminders_sent: Mapped[str] = mapped_column(String(32), default="")
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    # When the deadline was set: reminder moments before it are not sent (late) afterwards.
+    deadline_set_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    def sent_offsets(self) -> set[int]:
+        return {int(part) for part in self.reminders_sent.split(",") if part}
+
+    def mark_sent(self, offsets: set[int]) -> None:
+        self.reminders_sent = ",".join(str(n) for n in sorted(self.sent_offsets() | offsets))
+
+    def reschedule(self, deadline: date, now: datetime) -> None:
+        """A new deadline: its reminders and escalation start over."""
+        self.deadline, self.deadline_set_at = deadline, now
+        self.reminders_sent, self.escalated_at = "", None
 
 
 class ManagedRoom(Base):
@@ -342,3 +364,21 @@ class AuditEntry(Base):
     actor: Mapped[str] = mapped_column(String(255))
     reference: Mapped[str | None] = mapped_column(String(32), default=None, index=True)
     detail: Mapped[str] = mapped_column(Text)  # JSON: fields, room, recipients, purpose
+
+
+class SentMessage(Base):
+    """A message the bot sent that carries a casus's personal data: retention redacts it.
+
+    ``state`` is ``sent``, or ``redact`` once retention asked for it; the row is deleted
+    when the redaction is done.
+    """
+
+    __tablename__ = "sent_messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reference: Mapped[str] = mapped_column(String(32), index=True)
+    room_id: Mapped[str] = mapped_column(String(255))
+    event_id: Mapped[str] = mapped_column(String(255))
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    state: Mapped[str] = mapped_column(String(16), default="sent", index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -60,7 +60,7 @@ async def router(tmp_path: Path) -> AsyncIterator[Router]:
             session.add(PvaActie(
                 aanmelding_id=aanmelding.id, number=number, wat=f"ACTIE-{number}",
                 organisation_key=org, owner=owner, deadline=date(2026, 12, 15), status="open",
-                created_at=NOW,
+                created_at=NOW, deadline_set_at=NOW,
             ))  # fmt: skip
     overleg = OverlegConfig(zone=AMS, working_time=WorkingTime(zone=AMS))
     verslag = verslag_spec(TriageConfig(), overleg)

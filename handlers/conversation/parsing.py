@@ -32,7 +32,10 @@ DATE_EXAMPLE = "Schrijf de datum als 3-4-1990 of 3 april 1990."
 BSN_CANDIDATE = re.compile(r"(?<![\d])(\d(?:[ .\-]?\d){8})(?![\d])")
 
 
-def format_date(value: date) -> str:
+def format_date(value: date | None) -> str:
+    """'3 april 1990'; a dash for a date that is not (or no longer) there."""
+    if value is None:
+        return "—"
     return f"{value.day} {MONTH_NAMES[value.month]} {value.year}"
 
 

@@ -1,0 +1,147 @@
+"""Deadline reminders of the plan van aanpak (issue: scheduler).
+
+For every open action: a reminder to the casusregisseur and the owner(s) at the start of
+working hours ``remind_working_days_before`` working days before the deadline (default 3
+and 0: on the day), and ``escalate_after_working_days`` working days after it an escalation
+to the procesregisseur. What was sent is recorded on the action in the same transaction
+as the messages, so two ticks, a restart around the moment or days of downtime give one
+message: after downtime only the latest due one, marked as late. A new deadline starts the
+reminders over; a done action gets none.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers.conversation.parsing import format_date
+from handlers.messages import Bold, Code, Notice, Outgoing, Paragraph, notice
+from handlers.outbox import queue
+from handlers.pva import owner_label, to_member
+from handlers.triage import TriageConfig, TriageService
+from scheduler.workhours import WorkingTime
+from storage.casus import ActieRepository
+from storage.models import Aanmelding, PvaActie
+
+# A reminder sent more than this after its moment says it is late.
+LATE_AFTER = timedelta(hours=1)
+LATE_NOTE = " (later dan gepland: de bot was een tijd niet bereikbaar)"
+
+
+@dataclass(frozen=True)
+class ReminderPolicy:
+    before: tuple[int, ...] = (3, 0)
+    escalate_after: int = 1
+
+
+def _when(deadline: date, today: date, working: WorkingTime) -> str:
+    if deadline == today:
+        return "vandaag"
+    if deadline < today:
+        return f"was {format_date(deadline)}"
+    days = 0
+    day = today
+    while day < deadline:
+        day = working.working_day_after(day, 1)
+        days += 1
+    return f"over {days} werkdag{'en' if days > 1 else ''} ({format_date(deadline)})"
+
+
+async def remind_actions(
+    session: AsyncSession,
+    now: datetime,
+    working: WorkingTime,
+    policy: ReminderPolicy,
+    triage: TriageConfig,
+) -> int:
+    """Queue what is due; returns the number of notices."""
+    service = TriageService(session, triage)
+    names = await service.org_names()
+    queued = 0
+    for actie, aanmelding in await ActieRepository(session).open_in_active_casus():
+        escalate_at = working.start_of(
+            working.working_day_after(actie.deadline, policy.escalate_after)
+        )
+        moments = {n: working.start_of(working.working_day_before(actie.deadline, n))
+                   for n in policy.before if n not in actie.sent_offsets()}  # fmt: skip
+        due = {n for n, moment in moments.items() if moment <= now}
+        if not due and (actie.escalated_at is not None or now < escalate_at):
+            continue
+        # Moments from before the deadline was set are not sent afterwards.
+        stale = {n for n in due if moments[n] < actie.deadline_set_at}
+        actie.mark_sent(due)
+        outgoing: list[Outgoing] = []
+        if actie.escalated_at is None and now >= escalate_at:
+            actie.escalated_at = now
+            outgoing = await _escalation(service, aanmelding, actie, names, now - escalate_at)
+        elif due - stale:
+            latest = min(due - stale)
+            late = now - moments[latest] > LATE_AFTER
+            outgoing = await _reminders(service, aanmelding, actie, names, now, working, late)
+        await queue(session, outgoing, now, not_before=working.next_working_moment(now))
+        queued += len(outgoing)
+    return queued
+
+
+async def _recipients(
+    service: TriageService, aanmelding: Aanmelding, actie: PvaActie
+) -> list[tuple[str, str]]:
+    """(matrix id, dm room) of the casusregisseur and the owner(s), once each."""
+    ids = [aanmelding.casusregisseur] if aanmelding.casusregisseur else []
+    ids += (
+        [actie.owner]
+        if actie.owner
+        else [c.matrix_id for c in await service.contacts(actie.organisation_key)]
+    )
+    found = []
+    for matrix_id in dict.fromkeys(ids):
+        member = await service.members.find(matrix_id)
+        if member is not None and member.dm_room_id:
+            found.append((matrix_id, member.dm_room_id))
+    return found
+
+
+async def _reminders(
+    service: TriageService,
+    aanmelding: Aanmelding,
+    actie: PvaActie,
+    names: dict[str, str],
+    now: datetime,
+    working: WorkingTime,
+    late: bool,
+) -> list[Outgoing]:
+    today = now.astimezone(working.zone).date()
+    text = notice(
+        Paragraph(Bold(f"Herinnering: actie {actie.number} van {aanmelding.reference}"),
+                  LATE_NOTE if late else ""),
+        Paragraph(f"Deadline {_when(actie.deadline, today, working)}: ", actie.wat,
+                  f" — {owner_label(actie.organisation_key, actie.owner, names)}."),
+        Paragraph("Klaar? Typ ", Code(f"actie {aanmelding.reference} {actie.number} gereed"),
+                  ". Meer tijd nodig? Typ ",
+                  Code(f"actie {aanmelding.reference} {actie.number} uitstel <datum>"), "."),
+    )  # fmt: skip
+    return [to_member(room, matrix_id, text)
+            for matrix_id, room in await _recipients(service, aanmelding, actie)]  # fmt: skip
+
+
+async def _escalation(
+    service: TriageService,
+    aanmelding: Aanmelding,
+    actie: PvaActie,
+    names: dict[str, str],
+    overdue_by: timedelta,
+) -> list[Outgoing]:
+    text: Notice = notice(
+        Paragraph(Bold(f"Actie {actie.number} van {aanmelding.reference} is over de deadline"),
+                  LATE_NOTE if overdue_by > LATE_AFTER else ""),
+        Paragraph(f"Deadline was {format_date(actie.deadline)}; nog niet gereed: ", actie.wat,
+                  f" — {owner_label(actie.organisation_key, actie.owner, names)}."),
+        Paragraph(f"Casusregisseur: {aanmelding.casusregisseur or 'nog niet gekozen'}."),
+    )  # fmt: skip
+    regisseur = aanmelding.procesregisseur
+    member = await service.members.find(regisseur) if regisseur else None
+    if member is not None and member.dm_room_id:
+        return [to_member(member.dm_room_id, member.matrix_id, text)]
+    return await service.to_procesregie(text)
