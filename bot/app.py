@@ -12,7 +12,7 @@ import signal
 import uuid
 from datetime import datetime, timedelta
 
-from bot.config import WEEKDAYS, ConfigError, Settings
+from bot.config import WEEKDAYS, ConfigError, RetentionSettings, Settings
 from bot.logs import configure_pseudonyms, correlation_id
 from bot.matrix.transport import MatrixTransport, TransportSettings
 from bot.outbox import OutboxSender
@@ -25,13 +25,14 @@ from handlers.messages import Incoming, Invite, InviteDecision, Notice
 from handlers.outbox import queue
 from handlers.overleg_commands import verslag_spec
 from handlers.pva_jobs import ReminderPolicy, remind_actions
+from handlers.retention import RetentionPolicy, purge
 from handlers.router import Router
 from handlers.texts import Wording
 from handlers.triage import TriageConfig
 from handlers.triage_commands import form_specs as decision_form_specs
 from handlers.triage_jobs import post_weekly_agenda, remind_late_verrijking
 from handlers.verrijking import form_spec as verrijking_form_spec
-from scheduler.clock import Clock, SystemClock
+from scheduler.clock import Clock, SystemClock, local_now
 from scheduler.runner import Job, JobRunner
 from scheduler.workhours import WorkingTime
 from storage.db import Database
@@ -112,6 +113,13 @@ def build_overleg(settings: Settings, working_time: WorkingTime | None = None) -
         zone=settings.house.zone,
         working_time=working_time or build_working_time(settings),
     )
+
+
+def build_retention(retention: RetentionSettings) -> RetentionPolicy:
+    return RetentionPolicy(
+        retention.afschaling_clean_months, retention.afschaling_delete_months,
+        retention.audit_years,
+    )  # fmt: skip
 
 
 def build_working_time(settings: Settings) -> WorkingTime:
@@ -198,6 +206,7 @@ class Application:
                 Job("triage", tick, self._triage_jobs),
                 Job("casusoverleg", tick, self._overleg_reminders),
                 Job("plan_van_aanpak", tick, self._action_reminders),
+                Job("retention", tick, self._retention),
                 Job("handled_events", HANDLED_EVENTS_PRUNE_SECONDS, self._prune_handled_events),
             ]
         )
@@ -210,6 +219,14 @@ class Application:
         """Handlers wrote to the outbox, and maybe a room wish: both look now."""
         self.outbox.wake()
         self.rooms.wake()
+
+    async def _retention(self) -> None:
+        report = await purge(
+            self.db.transaction, self.clock.now(), local_now(self.clock).date(),
+            build_retention(self.settings.retention),
+        )  # fmt: skip
+        if report:
+            self._queued()  # the notice, and redactions and rooms for the room manager
 
     async def _action_reminders(self) -> None:
         pva = self.settings.plan_van_aanpak

@@ -11,13 +11,20 @@ from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.config import ConfigError, load_database_settings, load_settings
+from bot.config import (
+    ConfigError,
+    load_database_settings,
+    load_retention_settings,
+    load_settings,
+)
 from bot.logs import setup_logging
 from handlers.beheer import describe_change, removed_text
+from handlers.conversation.parsing import format_date
 from handlers.errors import UserError
 from handlers.identity import IdentityService
 from handlers.membership import MembershipService
 from handlers.outbox import queue
+from handlers.retention import plan
 from scheduler.clock import SystemClock
 from storage.db import Database
 
@@ -72,6 +79,13 @@ def _parser() -> argparse.ArgumentParser:
         "confirm-identity", help="de nieuwe beveiligingssleutel van een lid bevestigen"
     )
     member_confirm.add_argument("matrix_id")
+    purge = commands.add_parser(
+        "purge", help="bewaartermijnen: laten zien wat wanneer verwijderd wordt"
+    )
+    purge.add_argument(
+        "--dry-run", action="store_true", required=True,
+        help="alleen laten zien (verwijderen doet de draaiende bot zelf)",
+    )  # fmt: skip
     member_list = member_commands.add_parser("list", help="alle leden")
     member_list.add_argument("--org", help="alleen deze organisatie")
     return parser
@@ -160,6 +174,40 @@ def _run(config: Path) -> None:
     asyncio.run(run_until_signalled(Application(settings)))
 
 
+def _purge_dry_run(config: Path) -> str:
+    """What retention will do to which casus, and when; nothing is changed."""
+    from bot.app import build_retention
+
+    policy = build_retention(load_retention_settings(config))
+
+    async def show() -> str:
+        db = Database(load_database_settings(config).url)
+        try:
+            await db.migrate()
+            async with db.session() as session:
+                today = (
+                    SystemClock(ZoneInfo("Europe/Amsterdam"))
+                    .now()
+                    .astimezone(ZoneInfo("Europe/Amsterdam"))
+                    .date()
+                )
+                plans = await plan(session, today, policy)
+        finally:
+            await db.close()
+        if not plans:
+            return "Er is niets dat volgens de bewaartermijnen verwijderd moet worden."
+        rows = [
+            (p.reference, format_date(p.afgeschaald_on) if p.afgeschaald_on else "geen casus",
+             format_date(p.clean_on) if p.clean_on else "—",
+             format_date(p.delete_on) if p.delete_on else "—",
+             ", ".join(p.now) or "niets")
+            for p in plans
+        ]  # fmt: skip
+        return _table(("kenmerk", "afgeschaald", "opschonen", "verwijderen", "nu te doen"), rows)
+
+    return asyncio.run(show())
+
+
 def _db_upgrade(config: Path) -> str:
     async def upgrade() -> str:
         db = Database(load_database_settings(config).url)
@@ -184,6 +232,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_demo(args.state_dir, args.port, once=args.once)
         elif args.command == "db":
             print(_db_upgrade(args.config))
+        elif args.command == "purge":
+            print(_purge_dry_run(args.config))
         else:
             print(_management(args))
     except ConfigError as error:

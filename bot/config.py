@@ -372,3 +372,18 @@ def load_database_settings(
     except ValidationError as exc:
         message = _format_error(exc)
         raise ConfigError(f"database.{message}") from None
+
+
+def load_retention_settings(path: Path) -> RetentionSettings:
+    """Only the ``[retention]`` section (for ``casusbot purge --dry-run``); defaults when the
+    file or the section is missing."""
+    data: dict[str, Any] = {}
+    if path.exists():
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8")).get("retention", {})
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"config: kan {path} niet lezen ({exc})") from None
+    try:
+        return RetentionSettings.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(f"retention.{_format_error(exc)}") from None

@@ -23,6 +23,7 @@ from handlers.messages import Notice
 from scheduler.clock import Clock
 from storage.db import Database
 from storage.repositories import IdentityRepository, OutboxRepository, QueuedMessage
+from storage.rooms import SentMessageRepository
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,7 @@ class SendOutcome:
     # Error code only (e.g. M_FORBIDDEN, http_502, room_policy): never message content.
     error: str = ""
     retry_after: float | None = None
+    event_id: str = ""
 
 
 class NoticeSender(Protocol):
@@ -153,6 +155,11 @@ class OutboxSender:
             outbox = OutboxRepository(session)
             if outcome.delivery is Delivery.SENT:
                 await outbox.mark_sent(message.id)
+                if message.reference and outcome.event_id:
+                    # Retention redacts it when the casus's data must go.
+                    await SentMessageRepository(session).add(
+                        message.reference, message.target, outcome.event_id, self.clock.now()
+                    )
                 self.sent += 1
                 self._dirty = True
             elif outcome.delivery is Delivery.RETRY:

@@ -24,8 +24,8 @@ from bot.logs import pseudonym
 from bot.matrix.managed import Result
 from scheduler.clock import Clock
 from storage.db import Database
-from storage.models import ManagedRoom
-from storage.rooms import ManagedRoomRepository, join_ids, split_ids
+from storage.models import ManagedRoom, SentMessage
+from storage.rooms import ManagedRoomRepository, SentMessageRepository, join_ids, split_ids
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +34,11 @@ TICK_SECONDS = 10.0
 REMOVAL_REASON = "Je bent niet uitgenodigd voor deze kamer."
 # How long the manager remembers what it did until sync shows it.
 REMOVED_MEMORY_SECONDS = 120.0
+# Stored unencrypted with the redaction and the removals: no case data.
+REDACTION_REASON = "Verwijderd volgens de bewaartermijn."
+CLOSING_REASON = "Deze casus is afgesloten; de kamer wordt opgeheven."
+MAX_REDACTION_ATTEMPTS = 20
+REDACTION_BATCH = 50
 
 IntruderReporter = Callable[[str, str], Awaitable[None]]
 
@@ -46,6 +51,9 @@ class RoomOps(Protocol):
     async def invite(self, room_id: str, user_id: str) -> Result: ...
     async def remove(self, room_id: str, user_id: str, reason: str) -> Result: ...
     async def set_state(self, room_id: str, event_type: str, content: dict[str, str]) -> Result: ...
+    async def redact(self, room_id: str, event_id: str, reason: str) -> Result: ...
+    async def leave(self, room_id: str) -> Result: ...
+    async def purge(self, room_id: str) -> Result: ...
 
 
 @dataclass(frozen=True)
@@ -94,6 +102,8 @@ class RoomManager:
         # Invited by this process and not yet seen in nio's room state.
         self._awaiting: dict[tuple[str, str], float] = {}
         self.removed = 0
+        self.redacted = 0
+        self.closed = 0
 
     def wake(self) -> None:
         self._wake.set()
@@ -113,6 +123,7 @@ class RoomManager:
                 await asyncio.wait_for(self._wake.wait(), timeout=TICK_SECONDS)
 
     async def reconcile_all(self) -> None:
+        await self.redact_pending()
         async with self.db.session() as session:
             repository = ManagedRoomRepository(session)
             rows = {row.id: row for row in await repository.pending()}
@@ -126,7 +137,56 @@ class RoomManager:
             except Exception:
                 log.exception("managing a room failed; retrying")
 
+    async def redact_pending(self) -> None:
+        """Take back the messages retention asked for (before their room is closed)."""
+        while not self._stopping.is_set():
+            async with self.db.session() as session:
+                rows = await SentMessageRepository(session).to_redact(REDACTION_BATCH)
+                batch = [(m.id, m.room_id, m.event_id, m.attempts) for m in rows]
+            if not batch:
+                return
+            for row_id, room_id, event_id, attempts in batch:
+                result = await self.ops.redact(room_id, event_id, REDACTION_REASON)
+                async with self.db.transaction() as session:
+                    row = await session.get(SentMessage, row_id)
+                    if row is None:
+                        continue
+                    if result.ok or result.permanent or attempts + 1 >= MAX_REDACTION_ATTEMPTS:
+                        if not result.ok:
+                            # E.g. the bot is no longer in that room: nothing it can do.
+                            log.warning("a redaction is impossible (%s)", result.error)
+                        await session.delete(row)
+                        self.redacted += result.ok
+                    else:
+                        row.attempts += 1
+            if len(batch) < REDACTION_BATCH:
+                return
+
+    async def _close(self, wish: Wish) -> None:
+        """Retention: everyone out, the bot leaves, the homeserver deletes the room if the
+        bot may ask it to; then the wish is gone. Each step may be repeated after a crash."""
+        room_id = wish.room_id
+        if room_id is not None:
+            async with self.db.session() as session:
+                if await SentMessageRepository(session).waiting_in(room_id):
+                    return  # redact first: after leaving, the bot cannot
+            for user_id in sorted(self.ops.present(room_id)):
+                await self.ops.remove(room_id, user_id, CLOSING_REASON)
+            await self.ops.leave(room_id)
+            purged = await self.ops.purge(room_id)
+            if not purged.ok:
+                log.info("closed room left empty; not purged on the homeserver (%s)", purged.error)
+        async with self.db.transaction() as session:
+            row = await session.get(ManagedRoom, wish.id)
+            if row is not None:
+                await session.delete(row)
+        self.closed += 1
+        log.info("closed a managed room")
+
     async def _reconcile(self, wish: Wish) -> None:
+        if wish.state == "closing":
+            await self._close(wish)
+            return
         room_id = wish.room_id or await self._create(wish)
         if room_id is None or not self.ops.known(room_id):
             return

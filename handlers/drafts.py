@@ -14,10 +14,12 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.conversation.parsing import format_date
+from handlers.conversation.service import transcript_tag
 from handlers.messages import Outgoing, text_notice
 from handlers.outbox import queue
 from scheduler.workhours import WorkingTime
 from storage.repositories import ConversationRepository
+from storage.rooms import SentMessageRepository
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +51,7 @@ async def housekeep_drafts(
     for draft in await conversations.idle_since(now - reminder_after):
         deadline = draft.updated_at + delete_after
         if now >= deadline:
+            await SentMessageRepository(session).request_redaction(transcript_tag(draft))
             await conversations.delete(draft)
             told = Outgoing(
                 draft.room_id, text_notice(_deleted_text(draft.form, delete_after.days))

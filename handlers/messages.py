@@ -56,6 +56,9 @@ class Notice:
     html: str
 
 
+KEEP = ""
+
+
 @dataclass(frozen=True)
 class Outgoing:
     room_id: str
@@ -64,6 +67,11 @@ class Outgoing:
     # history for newcomers, no guests) and, if given, only the audience is in the room.
     sensitive: bool = False
     audience: frozenset[str] | None = None
+    # What the message is about, when its text does not say (e.g. a conversation's answers
+    # echoed before the aanmelding has its reference): "gesprek:<id>" or a case reference.
+    # KEEP: a message about a casus that retention must not take back (e.g. the advice
+    # after 'geen casus', sent when the casus itself is already gone).
+    reference: str | None = None
 
     def __post_init__(self) -> None:
         if self.sensitive and self.audience is None:

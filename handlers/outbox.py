@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -9,6 +10,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.messages import Outgoing
 from storage.repositories import OutboxRepository
+
+CASE_REFERENCE = re.compile(r"\b[A-Z]{2,6}-\d{4}-\d{4,6}\b")
+
+
+def case_of(item: Outgoing) -> str | None:
+    """The casus whose data a message carries, so retention can take it back: everything in a
+    casus room, and personal data that names its casus (every message about one does)."""
+    if item.reference is not None:
+        return item.reference
+    if item.room_id.startswith("casus:"):
+        return item.room_id.removeprefix("casus:")
+    if item.sensitive and (found := CASE_REFERENCE.search(item.notice.plain)):
+        return found.group(0)
+    return None
 
 
 async def queue(
@@ -31,4 +46,5 @@ async def queue(
             audience=item.audience,
             is_report=is_report,
             not_before=not_before,
+            reference=case_of(item),
         )

@@ -27,6 +27,7 @@ from handlers.pva import (
     parse_action_line,
     to_member,
 )
+from handlers.retention import drop_verrijking
 from handlers.triage import REFERENCE, REGIE_ROLES, parse_reference
 from scheduler.clock import local_now
 from storage.casus import ActieRepository, AuditRepository
@@ -265,6 +266,8 @@ def register(registry: CommandRegistry) -> None:
         now = ctx.clock.now()
         today = local_now(ctx.clock).date()
         aanmelding.afgeschaald_on = today
+        # The partners' answers are not needed after afschaling (retention policy).
+        await drop_verrijking(ctx.session, aanmelding)
         upcoming = await service.overleggen.upcoming(aanmelding.id)
         if upcoming is not None:
             upcoming.status = "geannuleerd"

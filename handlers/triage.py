@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,13 +23,24 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.conversation.parsing import format_date
 from handlers.errors import UserError
 from handlers.membership import MembershipService, MemberView
-from handlers.messages import Block, Bold, Code, Notice, Outgoing, Paragraph, Table, notice
+from handlers.messages import (
+    KEEP,
+    Block,
+    Bold,
+    Code,
+    Notice,
+    Outgoing,
+    Paragraph,
+    Table,
+    notice,
+)
 from storage.models import Aanmelding, Role, Verrijkingsverzoek
 from storage.repositories import (
     AanmeldingRepository,
     TriageOutcomeRepository,
     VerrijkingRepository,
 )
+from storage.rooms import SentMessageRepository
 
 REFERENCE = re.compile(r"^[A-Za-z]{2,6}-\d{4}-\d{4,6}$")
 CRITERIA_LABELS = {
@@ -322,13 +333,16 @@ class TriageService:
             Paragraph("De gegevens van deze aanmelding zijn bij het ZVH verwijderd."),
         ))  # fmt: skip
         outgoing += await self._close(aanmelding, "geen-casus", now, today)
-        # Personal data goes at the decision (DOMAIN.md phase 2): the rows themselves.
+        # Personal data goes at the decision (DOMAIN.md phase 2): the rows themselves, and
+        # what the bot said about it so far (the aanmelding, the requests, the answers).
         await self.aanmeldingen.delete(aanmelding)
+        await SentMessageRepository(self.session).request_redaction(reference)
         outgoing += await self.to_procesregie(notice(Paragraph(
             f"{reference}: geen casus. Het advies is naar de aanmelder gestuurd en alle "
             "persoonsgegevens van de aanmelding en de verrijking zijn verwijderd."
         )), sensitive=False)  # fmt: skip
-        return outgoing
+        # These last messages stay: the casus they would belong to is gone.
+        return [replace(item, reference=KEEP) for item in outgoing]
 
     async def decide_onduidelijk(
         self, aanmelding: Aanmelding, vraag: str, now: datetime

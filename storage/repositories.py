@@ -167,6 +167,8 @@ class QueuedMessage:
     audience: frozenset[str] | None
     is_report: bool
     attempts: int
+    # The casus whose personal data it carries (see SentMessage), if any.
+    reference: str | None = None
 
 
 class OutboxRepository:
@@ -184,9 +186,11 @@ class OutboxRepository:
         audience: Iterable[str] | None = None,
         is_report: bool = False,
         not_before: datetime | None = None,
+        reference: str | None = None,
     ) -> None:
         self.session.add(
             OutboxMessage(
+                reference=reference,
                 room_id=room_id,
                 tx_id=uuid.uuid4().hex,
                 plain=plain,
@@ -244,6 +248,7 @@ class OutboxRepository:
                 audience=None if row.audience is None else frozenset(row.audience.split("\n")),
                 is_report=row.is_report,
                 attempts=row.attempts,
+                reference=row.reference,
             )
             for row, managed_room_id in result.all()
         ]
@@ -357,25 +362,25 @@ class ConversationRepository:
 
     async def save(
         self, matrix_id: str, room_id: str, form: str, state: str, now: datetime
-    ) -> None:
+    ) -> Conversation:
         existing = await self.get(matrix_id, room_id)
         if existing is None:
-            self.session.add(
-                Conversation(
-                    matrix_id=matrix_id,
-                    room_id=room_id,
-                    form=form,
-                    state=state,
-                    created_at=now,
-                    updated_at=now,
-                )
+            existing = Conversation(
+                matrix_id=matrix_id,
+                room_id=room_id,
+                form=form,
+                state=state,
+                created_at=now,
+                updated_at=now,
             )
+            self.session.add(existing)
         else:
             existing.form = form
             existing.state = state
             existing.updated_at = now
             existing.reminded_at = None  # activity: a new reminder may be due later
         await self.session.flush()
+        return existing
 
     async def delete(self, conversation: Conversation) -> None:
         """A conversation's state holds what the member typed: personal data."""

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import ManagedRoom
+from storage.models import Aanmelding, ManagedRoom, OutboxMessage, SentMessage
 
 
 def split_ids(text: str) -> frozenset[str]:
@@ -46,10 +46,22 @@ class ManagedRoomRepository:
         return room
 
     async def pending(self) -> Sequence[ManagedRoom]:
+        """Rooms whose homeserver state does not match the wish yet (closing included)."""
         result = await self.session.execute(
-            select(ManagedRoom).where(ManagedRoom.state == "pending").order_by(ManagedRoom.id)
+            select(ManagedRoom)
+            .where(ManagedRoom.state.in_(("pending", "closing")))
+            .order_by(ManagedRoom.id)
         )
         return result.scalars().all()
+
+    async def close(self, key: str, now: datetime) -> bool:
+        """Retention: the room is to be emptied and given up. False when there is none."""
+        room = await self.get(key)
+        if room is None:
+            return False
+        room.state, room.members, room.updated_at = "closing", "", now
+        await self.session.flush()
+        return True
 
     async def with_rooms(self) -> Sequence[ManagedRoom]:
         result = await self.session.execute(
@@ -79,3 +91,68 @@ class ManagedRoomRepository:
             room.state, room.updated_at = "pending", now
         await self.session.flush()
         return len(rooms)
+
+
+class SentMessageRepository:
+    """Messages with a casus's personal data, and which of them must be redacted."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, reference: str, room_id: str, event_id: str, now: datetime) -> None:
+        self.session.add(SentMessage(
+            reference=reference, room_id=room_id, event_id=event_id, sent_at=now,
+            state="sent", attempts=0,
+        ))  # fmt: skip
+        await self.session.flush()
+
+    async def retag(self, old: str, new: str) -> None:
+        """A conversation became a casus: its messages (sent or waiting) follow the casus."""
+        for model in (SentMessage, OutboxMessage):
+            await self.session.execute(
+                update(model).where(model.reference == old).values(reference=new)
+            )
+
+    async def request_redaction(self, reference: str) -> int:
+        """Ask the bot to take back every message about ``reference``; those still waiting
+        in the outbox are simply not sent. Returns how many messages are affected."""
+        dropped = await self.session.execute(
+            delete(OutboxMessage).where(OutboxMessage.reference == reference)
+        )
+        marked = await self.session.execute(
+            update(SentMessage)
+            .where(SentMessage.reference == reference, SentMessage.state == "sent")
+            .values(state="redact")
+        )
+        return int(getattr(dropped, "rowcount", 0) or 0) + int(getattr(marked, "rowcount", 0) or 0)
+
+    async def redact_orphans(self) -> int:
+        """Messages about a casus that no longer exists (e.g. a decision's own follow-up
+        questions, about a 'geen casus' deleted at that decision) are taken back too."""
+        result = await self.session.execute(
+            update(SentMessage)
+            .where(
+                SentMessage.state == "sent",
+                SentMessage.reference.not_like("gesprek:%"),
+                SentMessage.reference.not_in(select(Aanmelding.reference)),
+            )
+            .values(state="redact")
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    async def to_redact(self, limit: int = 50) -> Sequence[SentMessage]:
+        result = await self.session.execute(
+            select(SentMessage)
+            .where(SentMessage.state == "redact")
+            .order_by(SentMessage.id)
+            .limit(limit)
+        )
+        return result.scalars().all()
+
+    async def waiting_in(self, room_id: str) -> int:
+        result = await self.session.execute(
+            select(func.count(SentMessage.id)).where(
+                SentMessage.room_id == room_id, SentMessage.state == "redact"
+            )
+        )
+        return int(result.scalar_one())

@@ -27,6 +27,8 @@ class FakeHomeserver:
     state: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)
     marked: dict[str, str] = field(default_factory=dict)
     lose_create_response: bool = False
+    redacted: list[str] = field(default_factory=list)
+    bot_left: dict[str, bool] = field(default_factory=dict)
 
     async def create(self, key: str, name: str, topic: str) -> tuple[str | None, Result]:
         room_id = f"!room{len(self.created)}"
@@ -59,6 +61,19 @@ class FakeHomeserver:
     async def set_state(self, room_id: str, event_type: str, content: dict[str, str]) -> Result:
         self.state[(room_id, event_type)] = content
         return Result(True)
+
+    async def redact(self, room_id: str, event_id: str, reason: str) -> Result:
+        if room_id not in self.rooms or self.bot_left.get(room_id):
+            return Result(False, "M_FORBIDDEN")
+        self.redacted.append(event_id)
+        return Result(True)
+
+    async def leave(self, room_id: str) -> Result:
+        self.bot_left[room_id] = True
+        return Result(True)
+
+    async def purge(self, room_id: str) -> Result:
+        return Result(False, "M_FORBIDDEN")  # the bot is no homeserver admin here
 
     def sync(self) -> None:
         for room_id, users in self.pending_invites.items():

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from nio import (
     AsyncClient,
@@ -17,7 +18,9 @@ from nio import (
     RoomCreateResponse,
     RoomInviteResponse,
     RoomKickResponse,
+    RoomLeaveResponse,
     RoomPutStateResponse,
+    RoomRedactResponse,
     RoomVisibility,
 )
 
@@ -132,6 +135,30 @@ class ManagedRoomOps:
         if isinstance(response, RoomKickResponse):
             return Result(True)
         return Result(False, str(response.status_code or "unknown"))
+
+    async def redact(self, room_id: str, event_id: str, reason: str) -> Result:
+        response = await self.client.room_redact(room_id, event_id, reason)
+        if isinstance(response, RoomRedactResponse):
+            return Result(True)
+        return Result(False, str(response.status_code or "unknown"))
+
+    async def leave(self, room_id: str) -> Result:
+        response = await self.client.room_leave(room_id)
+        if isinstance(response, RoomLeaveResponse):
+            return Result(True)
+        return Result(False, str(response.status_code or "unknown"))
+
+    async def purge(self, room_id: str) -> Result:
+        """Delete the room from the homeserver (Synapse admin API): only when the bot's
+        account is a homeserver admin; otherwise the room stays, empty."""
+        try:
+            await raw.request(
+                self.client, "DELETE", f"/rooms/{quote(room_id, safe='')}",
+                {"purge": True, "block": False}, prefix="/_synapse/admin/v2",
+            )  # fmt: skip
+        except raw.RawApiError as error:
+            return Result(False, str(error.body.get("errcode") or f"http_{error.status}"))
+        return Result(True)
 
     async def set_state(self, room_id: str, event_type: str, content: dict[str, str]) -> Result:
         response = await self.client.room_put_state(room_id, event_type, content)

@@ -17,12 +17,16 @@ class RawApiError(Exception):
 
 
 async def request(
-    client: AsyncClient, method: str, path: str, body: dict[str, Any] | None = None
+    client: AsyncClient,
+    method: str,
+    path: str,
+    body: dict[str, Any] | None = None,
+    prefix: str = "/_matrix/client/v3",
 ) -> dict[str, Any]:
-    """Send an authenticated JSON request to ``/_matrix/client/v3{path}``."""
+    """Send an authenticated JSON request to ``{prefix}{path}``."""
     response = await client.send(
         method,
-        "/_matrix/client/v3" + path,
+        prefix + path,
         json.dumps(body if body is not None else {}),
         headers={
             "Content-Type": "application/json",

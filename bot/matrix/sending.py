@@ -69,7 +69,7 @@ class NoticeSending:
             room_id, "m.room.message", content, tx_id=tx_id, ignore_unverified_devices=True
         )
         if isinstance(response, RoomSendResponse):
-            return SendOutcome(Delivery.SENT)
+            return SendOutcome(Delivery.SENT, event_id=str(response.event_id))
         code = str(response.status_code or "unknown")
         if code in PERMANENT_ERRORS:
             return SendOutcome(Delivery.FAILED, code)

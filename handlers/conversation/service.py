@@ -19,9 +19,11 @@ from handlers.conversation.engine import ConversationState, Engine, Form, FormCo
 from handlers.conversation.parsing import Option
 from handlers.errors import UserError
 from handlers.messages import Incoming, Notice, Outgoing, text_notice
+from handlers.outbox import case_of
 from scheduler.clock import Clock, local_now
 from storage.models import Conversation
 from storage.repositories import ConversationRepository
+from storage.rooms import SentMessageRepository
 
 log = logging.getLogger(__name__)
 
@@ -106,8 +108,9 @@ class ConversationService:
             outcome = engine.handle_edit(state, incoming.edit_of, incoming.body)
         else:
             outcome = engine.handle(state, incoming.body, incoming.event_id)
+        tag = transcript_tag(conversation)
         if outcome.restart:
-            await self.repository.delete(conversation)
+            await self._forget(conversation)
             return await self.start(conversation.form, caller, incoming.room_id, state.subject)
         if outcome.submitted is not None:
             spec = self.forms[conversation.form]
@@ -120,8 +123,13 @@ class ConversationService:
                     ))  # fmt: skip
             except UserError as error:
                 # Back to the summary, with what needs fixing.
-                return self._to_member(caller, incoming.room_id, [text_notice(error.message)])
+                return self._to_member(caller, incoming.room_id, [text_notice(error.message)], tag)
             await self.repository.delete(conversation)
+            # What the bot echoed of the answers now belongs to the casus: retention takes
+            # it back with the casus.
+            reference = state.subject or next(filter(None, map(case_of, outgoing)), None)
+            if reference is not None:
+                await SentMessageRepository(self.session).retag(tag, reference)
             log.info("form submitted: %s", conversation.form)
             return outgoing
         return await self._apply(outcome, conversation.form, caller, incoming.room_id, conversation)
@@ -136,18 +144,32 @@ class ConversationService:
     ) -> list[Outgoing]:
         if outcome.state is None:
             if existing is not None:
-                await self.repository.delete(existing)
-        else:
-            await self.repository.save(
-                caller.matrix_id,
-                room_id,
-                form_name,
-                outcome.state.model_dump_json(),
-                self.clock.now(),
-            )
-        return self._to_member(caller, room_id, outcome.notices)
+                await self._forget(existing)
+            return self._to_member(caller, room_id, outcome.notices, None)
+        saved = await self.repository.save(
+            caller.matrix_id,
+            room_id,
+            form_name,
+            outcome.state.model_dump_json(),
+            self.clock.now(),
+        )
+        return self._to_member(caller, room_id, outcome.notices, transcript_tag(saved))
+
+    async def _forget(self, conversation: Conversation) -> None:
+        """A conversation given up: its draft, and what the bot echoed of it, go."""
+        await SentMessageRepository(self.session).request_redaction(transcript_tag(conversation))
+        await self.repository.delete(conversation)
 
     @staticmethod
-    def _to_member(caller: Caller, room_id: str, notices: Sequence[Notice]) -> list[Outgoing]:
+    def _to_member(
+        caller: Caller, room_id: str, notices: Sequence[Notice], tag: str | None
+    ) -> list[Outgoing]:
         audience = frozenset({caller.matrix_id})
-        return [Outgoing(room_id, n, sensitive=True, audience=audience) for n in notices]
+        return [
+            Outgoing(room_id, n, sensitive=True, audience=audience, reference=tag) for n in notices
+        ]
+
+
+def transcript_tag(conversation: Conversation) -> str:
+    """The reference of the bot's messages in a conversation until it becomes a casus."""
+    return f"gesprek:{conversation.id}"
