@@ -10,7 +10,7 @@ from bot.room_manager import RoomManager
 from scheduler.clock import FrozenClock
 from storage.db import Database
 from storage.repositories import OutboxRepository
-from storage.rooms import ManagedRoomRepository
+from storage.rooms import ManagedRoomRepository, SentMessageRepository
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 KEY = "casus:ZVH-2026-0001"
@@ -181,3 +181,26 @@ async def test_a_new_name_is_applied(db: Database) -> None:
         "name": "Casusoverleg ZVH-2026-0001 — geannuleerd"
     }
     assert await h.state() == "ready"
+
+
+async def test_a_closing_room_is_redacted_first_then_emptied_and_left(db: Database) -> None:
+    h = harness(db)
+    await h.want({"@a:x", "@b:x"})
+    await h.manager.reconcile_all()
+    h.server.sync()
+    await h.manager.reconcile_all()
+    async with db.transaction() as session:
+        sent = SentMessageRepository(session)
+        await sent.add("ZVH-2026-0001", "!room0", "$uitnodiging", NOW)
+        await sent.add("ZVH-2026-0001", "!elsewhere", "$verzoek", NOW)  # the bot left it
+        await sent.request_redaction("ZVH-2026-0001")
+        assert await ManagedRoomRepository(session).close(KEY, NOW)
+    await h.manager.reconcile_all()
+    assert h.server.redacted == ["$uitnodiging"], "redacted while the bot was still in"
+    assert sorted(u for r, u in h.server.removed if r == "!room0") == ["@a:x", "@b:x"]
+    assert h.server.bot_left == {"!room0": True}
+    async with db.session() as session:
+        assert await ManagedRoomRepository(session).get(KEY) is None
+        assert await SentMessageRepository(session).to_redact() == []
+    await h.manager.reconcile_all()
+    assert h.server.redacted == ["$uitnodiging"], "once"
