@@ -19,6 +19,7 @@ from nio import (
     JoinResponse,
     LoginResponse,
     MegolmEvent,
+    RedactionEvent,
     RoomCreateResponse,
     RoomMemberEvent,
     RoomMessageNotice,
@@ -57,6 +58,8 @@ class _Inbox:
     messages: list[Received] = field(default_factory=list)
     memberships: list[tuple[str, str, str, str | None]] = field(default_factory=list)
     undecryptable: int = 0
+    # Events someone redacted (retention takes the bot's messages back).
+    redacted: set[str] = field(default_factory=set)
     changed: asyncio.Condition = field(default_factory=asyncio.Condition)
 
 
@@ -81,6 +84,7 @@ class ScriptedMember:
         self.client.add_event_callback(self._on_message, (RoomMessageText, RoomMessageNotice))
         self.client.add_event_callback(self._on_member, RoomMemberEvent)
         self.client.add_event_callback(self._on_undecryptable, MegolmEvent)
+        self.client.add_event_callback(self._on_redaction, RedactionEvent)
 
     async def start(self) -> None:
         response = await self.client.login(self.password, device_name="scripted")
@@ -160,6 +164,11 @@ class ScriptedMember:
             self.inbox.memberships.append(
                 (room.room_id, event.state_key, event.membership, event.content.get("reason"))
             )
+            self.inbox.changed.notify_all()
+
+    async def _on_redaction(self, room: Any, event: RedactionEvent) -> None:
+        async with self.inbox.changed:
+            self.inbox.redacted.add(event.redacts)
             self.inbox.changed.notify_all()
 
     async def _on_undecryptable(self, room: Any, event: MegolmEvent) -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
 from bot.scripted import Received, ScriptedMember
 from tests.conftest import BotHarness
 
@@ -64,3 +67,18 @@ async def wait_until_bot_left(member: ScriptedMember, bot: BotHarness, room_id: 
 
     await member.wait_until(lambda: bool(leaves()))
     return leaves()[0]
+
+
+class ShiftedClock:
+    """The real time plus an offset the test moves forward: the bot keeps running normally
+    (retries, timeouts) while the test travels months ahead."""
+
+    def __init__(self, zone: ZoneInfo | None = None) -> None:
+        self.zone = zone or ZoneInfo("Europe/Amsterdam")
+        self.offset = timedelta()
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+    def travel(self, delta: timedelta) -> None:
+        self.offset += delta

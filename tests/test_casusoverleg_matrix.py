@@ -233,7 +233,7 @@ async def test_a_policy_change_in_the_configuration_changes_the_invitation(house
     assert SHARED not in received
 
 
-async def _admin_token(synapse: LocalSynapse) -> str:
+async def admin_token(synapse: LocalSynapse) -> str:
     localpart = unique_localpart("admin")
     user_id = synapse.register(localpart, PASSWORD, admin=True)
     async with aiohttp.ClientSession() as http:
@@ -254,7 +254,7 @@ async def test_an_intruder_is_removed_and_reported_as_an_incident(
     await house.regisseur.wait_for_text(house.bot.user_id, room_id, "Uitnodiging")
     # Only the bot may invite. A homeserver admin hands the procesregisseur the bot's power,
     # who then lets a colleague of an organisation that is not part of this casus in.
-    token = await _admin_token(synapse)
+    token = await admin_token(synapse)
     async with aiohttp.ClientSession() as http:
         response = await http.post(
             f"{synapse.url}/_synapse/admin/v1/rooms/{room_id}/make_room_admin",

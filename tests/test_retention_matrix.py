@@ -1,0 +1,85 @@
+"""Retention on the real homeserver: six months after afschaling the bot's messages about
+the casus are redacted (casus room and direct chats) and the casus room is emptied and
+deleted (issue: scheduler)."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import sqlite3
+from datetime import timedelta
+
+import aiohttp
+import pytest
+
+from bot.devserver import LocalSynapse
+from tests.helpers import ShiftedClock
+from tests.test_casusoverleg_matrix import House, a_weekday, admin_token, house, start
+
+pytestmark = pytest.mark.integration
+__all__ = ["house"]  # the fixture
+
+
+async def test_six_months_after_afschaling_the_messages_and_the_room_are_gone(
+    house: House, synapse: LocalSynapse
+) -> None:
+    clock = ShiftedClock()
+    house.bot.clock = clock
+    await start(house)
+    reference = await house.casus()
+    summary = next(m for m in house.aanmelder.messages_from(house.bot.user_id)
+                   if "Overzicht van je aanmelding" in m.body)  # fmt: skip
+    request = await house.politie.wait_for_text(
+        house.bot.user_id, house.room(house.politie), f"Verzoek om informatie — {reference}"
+    )
+    await house.plan(reference, a_weekday(3))
+    room_id = await house.politie.accept_invite(house.bot.user_id)
+    await house.om.accept_invite(house.bot.user_id)
+    invitation = await house.politie.wait_for_text(house.bot.user_id, room_id, "Uitnodiging")
+    done = await house.ask(house.regisseur, f"afschalen {reference} bevestig")
+    assert "afgeschaald op" in done
+
+    # The bot's account is a homeserver admin here, so the room can be deleted outright.
+    token = await admin_token(synapse)
+    headers = {"Authorization": f"Bearer {token}"}
+    async with aiohttp.ClientSession(headers=headers) as http:
+        promoted = await http.put(
+            f"{synapse.url}/_synapse/admin/v2/users/{house.bot.user_id}", json={"admin": True}
+        )
+        assert promoted.status == 200, await promoted.text()
+
+        clock.travel(timedelta(days=200))
+        app = house.bot.running
+        assert app is not None
+        await app.jobs.run_now("retention")
+
+        for member, event in ((house.politie, invitation.event_id),
+                              (house.politie, request.event_id),
+                              (house.aanmelder, summary.event_id)):  # fmt: skip
+            redacted = member.inbox.redacted
+            await member.wait_until(functools.partial(set.__contains__, redacted, event))
+
+        await house.told(house.manager, "Bewaartermijnen")
+
+        async def room_exists() -> bool:
+            response = await http.get(f"{synapse.url}/_synapse/admin/v1/rooms/{room_id}")
+            return response.status == 200
+
+        for _ in range(100):
+            if not await room_exists():
+                break
+            await asyncio.sleep(0.2)
+        assert not await room_exists(), "the room is deleted on the homeserver"
+
+    with sqlite3.connect(house.bot.db_path) as db:
+        row = db.execute(
+            "SELECT voornaam, geboortedatum, cleaned_at IS NOT NULL FROM aanmeldingen "
+            "WHERE reference = ?", (reference,),
+        ).fetchone()  # fmt: skip
+        left = db.execute(
+            "SELECT count(*) FROM sent_messages WHERE reference = ?", (reference,)
+        ).fetchone()[0]
+        rooms = db.execute("SELECT count(*) FROM managed_rooms").fetchone()[0]
+    assert row == ("", None, 1)
+    assert left == 0
+    assert rooms == 0
