@@ -26,6 +26,7 @@ from handlers.outbox import queue
 from handlers.overleg_commands import verslag_spec
 from handlers.pva_jobs import ReminderPolicy, remind_actions
 from handlers.retention import RetentionPolicy, purge
+from handlers.review import review_authorisations
 from handlers.router import Router
 from handlers.texts import Wording
 from handlers.triage import TriageConfig
@@ -207,6 +208,7 @@ class Application:
                 Job("casusoverleg", tick, self._overleg_reminders),
                 Job("plan_van_aanpak", tick, self._action_reminders),
                 Job("retention", tick, self._retention),
+                Job("authorisation_review", tick, self._authorisation_review),
                 Job("handled_events", HANDLED_EVENTS_PRUNE_SECONDS, self._prune_handled_events),
             ]
         )
@@ -219,6 +221,15 @@ class Application:
         """Handlers wrote to the outbox, and maybe a room wish: both look now."""
         self.outbox.wake()
         self.rooms.wake()
+
+    async def _authorisation_review(self) -> None:
+        async with self.db.transaction() as session:
+            queued = await review_authorisations(
+                session, self.clock.now(), self.working_time,
+                self.settings.scheduler.authorisation_review_months, self.router.wording,
+            )  # fmt: skip
+        if queued:
+            self.outbox.wake()
 
     async def _retention(self) -> None:
         report = await purge(

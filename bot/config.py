@@ -278,6 +278,9 @@ class CasusoverlegSettings(_Section):
 class SchedulerSettings(_Section):
     # How often the periodic jobs look for due work (they also run once at start-up).
     tick_seconds: Annotated[int, Field(ge=5, le=3600)] = 60
+    # Months on whose first day the managers and beheerders get the list of members to
+    # review (Kennemerland Bijlage 4: twice a year).
+    authorisation_review_months: list[Annotated[int, Field(ge=1, le=12)]] = [1, 7]
 
 
 class LoggingSettings(_Section):

@@ -68,3 +68,30 @@ def test_database_url_from_the_environment(
     assert main(["--config", str(tmp_path / "absent.toml"), "org", "list"]) == 0
     assert "Er zijn nog geen organisaties." in capsys.readouterr().out
     assert (tmp_path / "env.db").exists()
+
+
+def test_purge_dry_run_lists_what_goes_when_and_changes_nothing(
+    config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import sqlite3
+
+    assert run(config, "purge", "--dry-run") == 0
+    assert "niets dat volgens de bewaartermijnen" in capsys.readouterr().out
+    config.write_text(config.read_text() + "[retention]\nafschaling_clean_months = 2\n")
+    with sqlite3.connect(tmp_path / "cli.db") as db:
+        db.execute(
+            "INSERT INTO aanmeldingen (reference, submitted_at, status, aanmelder_matrix_id, "
+            "aanmelder_organisation, voornaam, achternaam, geboortedatum, minderjarig, "
+            "woonplaats, gemeente, probleemstelling, doel, criteria, betrokken_partners, "
+            "urgentie, contactpersoon, triage_status, afgeschaald_on) VALUES ('ZVH-2026-0001', "
+            "'2026-01-01 09:00:00', 'aangemeld', '@a:x.nl', 'politie', 'Testje', 'Nep', "
+            "'1990-04-03', 0, 'Demostad', 'Demostad', 'p', 'd', '[]', '[]', 'regulier', 'ik', "
+            "'casusoverleg', '2026-01-15')"
+        )
+    assert run(config, "purge", "--dry-run") == 0
+    out = capsys.readouterr().out
+    assert "ZVH-2026-0001  15 januari 2026  15 maart 2026  15 januari 2027" in out
+    with sqlite3.connect(tmp_path / "cli.db") as db:
+        assert db.execute("SELECT voornaam FROM aanmeldingen").fetchone() == ("Testje",)
+    with pytest.raises(SystemExit):
+        run(config, "purge")  # without --dry-run: the running bot purges, not the CLI
