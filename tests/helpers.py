@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -82,3 +83,27 @@ class ShiftedClock:
 
     def travel(self, delta: timedelta) -> None:
         self.offset += delta
+
+
+@dataclass
+class Chats:
+    """Each member's direct chat with the bot, and what members do in it."""
+
+    bot: BotHarness
+    rooms: dict[str, str]
+
+    def room(self, member: ScriptedMember) -> str:
+        return self.rooms[member.user_id]
+
+    async def ask(self, member: ScriptedMember, text: str) -> str:
+        """Send ``text``; the bot's next message in that chat."""
+        return (await member.ask(self.room(member), self.bot.user_id, text)).body
+
+    async def ask_for(self, member: ScriptedMember, text: str, expect: str) -> str:
+        """Send ``text``; the bot's reply containing ``expect`` (other notices may come first)."""
+        await member.send(self.room(member), text)
+        return await self.told(member, expect)
+
+    async def told(self, member: ScriptedMember, text: str) -> str:
+        """Wait for a message from the bot in the member's own chat containing ``text``."""
+        return (await member.wait_for_text(self.bot.user_id, self.room(member), text)).body

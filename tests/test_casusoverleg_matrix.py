@@ -17,7 +17,7 @@ from bot.devserver import LocalSynapse
 from bot.matrix import raw
 from bot.scripted import ScriptedMember
 from tests.conftest import PASSWORD, BotHarness, MemberFactory, unique_localpart
-from tests.helpers import AANMELDING_ANSWERS, converse, open_dm, submit_aanmelding
+from tests.helpers import AANMELDING_ANSWERS, Chats, converse, open_dm, submit_aanmelding
 
 pytestmark = pytest.mark.integration
 
@@ -31,30 +31,13 @@ PERSONAL = ("Testje", "Nepnaam", "1990", "Demostad", "Voorbeeldstraat", "1234", 
 
 
 @dataclass
-class House:
-    bot: BotHarness
+class House(Chats):
     aanmelder: ScriptedMember
     regisseur: ScriptedMember
     politie: ScriptedMember
     om: ScriptedMember
     ggz: ScriptedMember
     manager: ScriptedMember
-    rooms: dict[str, str]
-
-    def room(self, member: ScriptedMember) -> str:
-        return self.rooms[member.user_id]
-
-    async def ask(self, member: ScriptedMember, text: str) -> str:
-        return (await member.ask(self.room(member), self.bot.user_id, text)).body
-
-    async def ask_for(self, member: ScriptedMember, text: str, expect: str) -> str:
-        """Send ``text``; the bot's reply containing ``expect`` (other notices may come first)."""
-        await member.send(self.room(member), text)
-        return await self.told(member, expect)
-
-    async def told(self, member: ScriptedMember, text: str) -> str:
-        """Wait for a message from the bot in the member's own chat containing ``text``."""
-        return (await member.wait_for_text(self.bot.user_id, self.room(member), text)).body
 
     async def verrijking(self, contact: ScriptedMember, reference: str, answers: list[str]) -> None:
         await self.told(contact, f"Verzoek om informatie — {reference}")
@@ -105,7 +88,7 @@ async def house(bot: BotHarness, member_factory: MemberFactory) -> House:
         ggz.user_id: ("ggz", "partner"),
         manager.user_id: ("zvh", "manager"),
     })  # fmt: skip
-    return House(bot, aanmelder, regisseur, politie, om, ggz, manager, {})
+    return House(bot, {}, aanmelder, regisseur, politie, om, ggz, manager)
 
 
 async def start(house: House) -> None:

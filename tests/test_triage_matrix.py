@@ -15,7 +15,7 @@ from bot.logs import JsonFormatter, setup_logging
 from bot.scripted import ScriptedMember
 from scheduler.clock import FrozenClock
 from tests.conftest import BotHarness, MemberFactory
-from tests.helpers import AANMELDING_ANSWERS, converse, open_dm, submit_aanmelding
+from tests.helpers import AANMELDING_ANSWERS, Chats, converse, open_dm, submit_aanmelding
 
 pytestmark = pytest.mark.integration
 
@@ -24,27 +24,13 @@ ANSWERS = [*AANMELDING_ANSWERS[:8], SECRET_PROBLEM, *AANMELDING_ANSWERS[9:]]
 
 
 @dataclass
-class House:
-    bot: BotHarness
+class House(Chats):
     aanmelder: ScriptedMember
     regisseur: ScriptedMember
     politie1: ScriptedMember
     politie2: ScriptedMember
     om: ScriptedMember
     ggz: ScriptedMember
-    rooms: dict[str, str]
-
-    def room(self, member: ScriptedMember) -> str:
-        return self.rooms[member.user_id]
-
-    async def ask(self, member: ScriptedMember, text: str) -> str:
-        return (await member.ask(self.room(member), self.bot.user_id, text)).body
-
-    async def ask_for(self, member: ScriptedMember, text: str, expect: str) -> str:
-        """Send ``text`` and wait for the reply containing ``expect`` (other notices may
-        arrive in between)."""
-        await member.send(self.room(member), text)
-        return (await member.wait_for_text(self.bot.user_id, self.room(member), expect)).body
 
     async def answer_verrijking(
         self, contact: ScriptedMember, reference: str, answers: list[str]
@@ -79,7 +65,7 @@ async def house(bot: BotHarness, member_factory: MemberFactory) -> House:
     })  # fmt: skip
     await bot.start()
     rooms = {m.user_id: await open_dm(m, bot) for m in members}
-    return House(bot, aanmelder, regisseur, politie1, politie2, om, ggz, rooms)
+    return House(bot, rooms, aanmelder, regisseur, politie1, politie2, om, ggz)
 
 
 async def new_case(house: House) -> str:
