@@ -36,6 +36,7 @@ from handlers.verrijking import form_spec as verrijking_form_spec
 from scheduler.clock import Clock, SystemClock, local_now
 from scheduler.runner import Job, JobRunner
 from scheduler.workhours import WorkingTime
+from storage import crypto
 from storage.db import Database
 from storage.repositories import HandledEventRepository, SyncPositionRepository
 
@@ -156,6 +157,8 @@ class Application:
     def __init__(self, settings: Settings, clock: Clock | None = None) -> None:
         self.settings = settings
         self.clock: Clock = clock or SystemClock(settings.house.zone)
+        # No personal data without its key: refuse to start rather than write plaintext.
+        crypto.install(settings.database.resolve_data_keys())
         self.db = Database(settings.database.url)
         pickle_key = settings.matrix.resolve_pickle_key()
         configure_pseudonyms(pickle_key)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import os
 import sys
@@ -26,6 +27,7 @@ from handlers.membership import MembershipService
 from handlers.outbox import queue
 from handlers.retention import plan
 from scheduler.clock import SystemClock
+from storage import crypto
 from storage.db import Database
 
 DEFAULT_CONFIG = Path(os.environ.get("CASUSBOT_CONFIG", "config.toml"))
@@ -79,6 +81,13 @@ def _parser() -> argparse.ArgumentParser:
         "confirm-identity", help="de nieuwe beveiligingssleutel van een lid bevestigen"
     )
     member_confirm.add_argument("matrix_id")
+    keys = commands.add_parser("keys", help="de datasleutel (versleuteling van persoonsgegevens)")
+    key_commands = keys.add_subparsers(dest="keys_command", required=True, metavar="ACTIE")
+    key_commands.add_parser("generate", help="een nieuwe datasleutel maken (naar stdout)")
+    key_commands.add_parser(
+        "rotate", help="alles opnieuw versleutelen met CASUSBOT_DATA_KEY (oude sleutels in "
+        "CASUSBOT_DATA_KEY_PREVIOUS)",
+    )  # fmt: skip
     purge = commands.add_parser(
         "purge", help="bewaartermijnen: laten zien wat wanneer verwijderd wordt"
     )
@@ -208,6 +217,31 @@ def _purge_dry_run(config: Path) -> str:
     return asyncio.run(show())
 
 
+def _keys(args: argparse.Namespace) -> str:
+    if args.keys_command == "generate":
+        return crypto.generate_key()
+    config: Path = args.config
+
+    async def rotate_all() -> str:
+        from storage.keys import rotate
+
+        settings = load_database_settings(config)
+        crypto.install(settings.resolve_data_keys())
+        db = Database(settings.url)
+        try:
+            await db.migrate()
+            counts = await rotate(db)
+        finally:
+            await db.close()
+        total = sum(counts.values())
+        return (
+            f"{total} waarden opnieuw versleuteld met sleutel {crypto.installed().primary_id}. "
+            "Haal de oude sleutel nu weg uit CASUSBOT_DATA_KEY_PREVIOUS (bot en back-ups)."
+        )
+
+    return asyncio.run(rotate_all())
+
+
 def _db_upgrade(config: Path) -> str:
     async def upgrade() -> str:
         db = Database(load_database_settings(config).url)
@@ -220,9 +254,18 @@ def _db_upgrade(config: Path) -> str:
     return asyncio.run(upgrade())
 
 
+def _install_data_keys(config: Path) -> None:
+    """The data key, when configured: commands that read personal data need it; the others
+    (organisations, members) work without."""
+    with contextlib.suppress(ConfigError):
+        crypto.install(load_database_settings(config).resolve_data_keys())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
+        if args.command not in ("run", "demo"):
+            _install_data_keys(args.config)
         if args.command == "run":
             _run(args.config)
         elif args.command == "demo":
@@ -232,6 +275,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_demo(args.state_dir, args.port, once=args.once)
         elif args.command == "db":
             print(_db_upgrade(args.config))
+        elif args.command == "keys":
+            print(_keys(args))
         elif args.command == "purge":
             print(_purge_dry_run(args.config))
         else:
@@ -242,6 +287,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UserError as error:
         print(f"casusbot: {error.message}", file=sys.stderr)
         return 1
+    except crypto.DataKeyError as error:
+        print(f"casusbot: datasleutel: {error}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
     except Exception as error:

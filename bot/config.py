@@ -27,6 +27,8 @@ from pydantic import (
     model_validator,
 )
 
+from storage.crypto import DataKeyError, DataKeys, parse_key
+
 ROOM_ID_RE = re.compile(r"^![A-Za-z0-9._~+/=\-]{1,255}(:[A-Za-z0-9.\-]+(:[0-9]{1,5})?)?$")
 MATRIX_ID_RE = re.compile(r"^@[a-z0-9._=\-/+]+:[A-Za-z0-9.\-]+(:[0-9]{1,5})?$")
 
@@ -36,7 +38,11 @@ ENV_OVERRIDES: dict[str, tuple[str, str]] = {
     "CASUSBOT_MATRIX_ACCESS_TOKEN": ("matrix", "access_token"),
     "CASUSBOT_PICKLE_KEY": ("matrix", "pickle_key"),
     "CASUSBOT_DATABASE_URL": ("database", "url"),
+    "CASUSBOT_DATA_KEY": ("database", "data_key"),
+    "CASUSBOT_DATA_KEY_PREVIOUS": ("database", "data_key_previous"),
 }
+# Secrets that may come from the environment or a key file, never from the config file.
+ENV_ONLY = (("database", "data_key"), ("database", "data_key_previous"))
 
 WEEKDAYS = ("ma", "di", "wo", "do", "vr", "za", "zo")
 
@@ -107,6 +113,37 @@ class MatrixSettings(_Section):
 
 class DatabaseSettings(_Section):
     url: str = "sqlite+aiosqlite:///var/casusbot.db"
+    # The key that encrypts personal data in the database: CASUSBOT_DATA_KEY, or this file
+    # (0600). CASUSBOT_DATA_KEY_PREVIOUS (comma-separated) only decrypts, during rotation.
+    data_key_file: Path | None = None
+    data_key: SecretStr | None = None
+    data_key_previous: SecretStr | None = None
+
+    def resolve_data_keys(self) -> DataKeys:
+        """The data keys, or a Dutch ConfigError naming what is missing or wrong."""
+        if self.data_key is not None:
+            primary = self.data_key.get_secret_value()
+        elif self.data_key_file is not None:
+            try:
+                primary = self.data_key_file.read_text(encoding="utf-8").strip()
+            except OSError as exc:
+                raise ConfigError(
+                    f"database.data_key_file: kan {self.data_key_file} niet lezen ({exc.strerror})"
+                ) from None
+        else:
+            raise ConfigError(
+                "database.data_key ontbreekt: zet CASUSBOT_DATA_KEY of data_key_file "
+                "(een nieuwe sleutel: casusbot keys generate)"
+            )
+        previous = (
+            [p for p in self.data_key_previous.get_secret_value().split(",") if p.strip()]
+            if self.data_key_previous
+            else []
+        )
+        try:
+            return DataKeys(parse_key(primary), tuple(parse_key(p) for p in previous))
+        except DataKeyError as error:
+            raise ConfigError(f"database.data_key: {error}") from None
 
     @field_validator("url")
     @classmethod
@@ -326,6 +363,13 @@ def settings_from_mapping(
         key: dict(value) if isinstance(value, Mapping) else value for key, value in data.items()
     }
     env = os.environ if environ is None else environ
+    for section, key in ENV_ONLY:
+        given = data.get(section)
+        if isinstance(given, Mapping) and key in given:
+            raise ConfigError(
+                f"{section}.{key} hoort niet in het configuratiebestand: gebruik de "
+                "omgevingsvariabele of data_key_file"
+            )
     for variable, (section, key) in ENV_OVERRIDES.items():
         value = env.get(variable)
         if value:
@@ -368,8 +412,11 @@ def load_database_settings(
             raise ConfigError(f"config: kan {path} niet lezen ({exc.strerror})") from None
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"config: {path} is geen geldige TOML ({exc})") from None
-    if env.get("CASUSBOT_DATABASE_URL"):
-        data = {**data, "url": env["CASUSBOT_DATABASE_URL"]}
+    if "data_key" in data or "data_key_previous" in data:
+        raise ConfigError("database.data_key hoort niet in het configuratiebestand")
+    for variable, (section, key) in ENV_OVERRIDES.items():
+        if section == "database" and env.get(variable):
+            data = {**data, key: env[variable]}
     try:
         return DatabaseSettings.model_validate(data)
     except ValidationError as exc:

@@ -25,6 +25,8 @@ from bot.scripted import Received, ScriptedMember
 from handlers.errors import UserError
 from handlers.membership import MembershipService
 from scheduler.clock import SystemClock
+from storage import crypto
+from storage.crypto import generate_key
 from storage.db import Database
 
 DEMO_PASSWORD = "casusbot-demo"  # noqa: S105 (local demo accounts, printed on purpose)
@@ -93,10 +95,13 @@ class Transcript:
 
 def _secrets(state_dir: Path) -> dict[str, str]:
     file = state_dir / "secrets.json"
+    values = {"bot_password": secrets.token_urlsafe(24), "pickle_key": secrets.token_urlsafe(32)}
     if file.exists():
         loaded: dict[str, str] = json.loads(file.read_text(encoding="utf-8"))
-        return loaded
-    values = {"bot_password": secrets.token_urlsafe(24), "pickle_key": secrets.token_urlsafe(32)}
+        if "data_key" in loaded:
+            return loaded
+        values = loaded  # from before encryption at rest: add a data key
+    values["data_key"] = generate_key()
     file.write_text(json.dumps(values), encoding="utf-8")
     os.chmod(file, 0o600)
     return values
@@ -107,7 +112,7 @@ def _write_config(state_dir: Path, synapse: LocalSynapse, bot_user: str) -> Path
     config = state_dir / "config.toml"
     config.write_text(
         f"""# Written by `casusbot demo`. Secrets come from secrets.json via the environment:
-#   CASUSBOT_MATRIX_PASSWORD and CASUSBOT_PICKLE_KEY
+#   CASUSBOT_MATRIX_PASSWORD, CASUSBOT_PICKLE_KEY and CASUSBOT_DATA_KEY
 [matrix]
 homeserver_url = "{synapse.url}"
 user_id = "{bot_user}"
@@ -329,8 +334,10 @@ async def _demo(state_dir: Path, port: int, once: bool) -> int:
         environ = {
             "CASUSBOT_MATRIX_PASSWORD": values["bot_password"],
             "CASUSBOT_PICKLE_KEY": values["pickle_key"],
+            "CASUSBOT_DATA_KEY": values["data_key"],
         }
         settings = load_settings(config, environ)
+        crypto.install(settings.database.resolve_data_keys())
         await _seed(settings)
         app = Application(settings)
         await app.start()

@@ -146,6 +146,7 @@ async def clean(session: AsyncSession, aanmelding: Aanmelding, now: datetime) ->
     for column in CLEANED_TEXT:
         setattr(aanmelding, column, None if column in NULLABLE else "")
     aanmelding.geboortedatum = None
+    aanmelding.lookup_hash = None
     aanmelding.cleaned_at = now
     await session.execute(
         update(PvaActie).where(PvaActie.aanmelding_id == aanmelding.id).values(wat="")

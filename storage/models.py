@@ -11,6 +11,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
+from storage.crypto import EncryptedDate, EncryptedText
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """An aware datetime stored as UTC; SQLite would otherwise hand back naive values."""
@@ -107,8 +109,8 @@ class OutboxMessage(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     room_id: Mapped[str] = mapped_column(String(255), index=True)
     tx_id: Mapped[str] = mapped_column(String(64), unique=True)
-    plain: Mapped[str] = mapped_column(Text)
-    html: Mapped[str] = mapped_column(Text)
+    plain: Mapped[str] = mapped_column(EncryptedText())
+    html: Mapped[str] = mapped_column(EncryptedText())
     # Carries personal data: sent only where the room policy holds.
     sensitive: Mapped[bool] = mapped_column(Boolean, default=False)
     # Who may be in the room when a sensitive message goes out (newline-separated user ids).
@@ -157,7 +159,7 @@ class Conversation(Base):
     matrix_id: Mapped[str] = mapped_column(String(255))
     room_id: Mapped[str] = mapped_column(String(255))
     form: Mapped[str] = mapped_column(String(64))
-    state: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(EncryptedText())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
@@ -185,40 +187,43 @@ class Aanmelding(Base):
     aanmelder_matrix_id: Mapped[str] = mapped_column(String(255))
     aanmelder_organisation: Mapped[str] = mapped_column(String(32))
     # Personalia of the betrokkene.
-    voornaam: Mapped[str] = mapped_column(String(100))
-    achternaam: Mapped[str] = mapped_column(String(100))
-    aliassen: Mapped[str | None] = mapped_column(String(300), default=None)
-    geboortedatum: Mapped[date | None] = mapped_column(Date)  # None once cleaned
+    voornaam: Mapped[str] = mapped_column(EncryptedText())
+    achternaam: Mapped[str] = mapped_column(EncryptedText())
+    aliassen: Mapped[str | None] = mapped_column(EncryptedText(), default=None)
+    geboortedatum: Mapped[date | None] = mapped_column(EncryptedDate())  # None once cleaned
     minderjarig: Mapped[bool] = mapped_column(Boolean)
-    adres: Mapped[str | None] = mapped_column(String(200), default=None)
-    postcode: Mapped[str | None] = mapped_column(String(7), default=None)
-    woonplaats: Mapped[str] = mapped_column(String(100))
+    adres: Mapped[str | None] = mapped_column(EncryptedText(), default=None)
+    postcode: Mapped[str | None] = mapped_column(EncryptedText(), default=None)
+    woonplaats: Mapped[str] = mapped_column(EncryptedText())
     # The case.
-    gemeente: Mapped[str] = mapped_column(String(100))
-    probleemstelling: Mapped[str] = mapped_column(Text)
-    doel: Mapped[str] = mapped_column(Text)
+    gemeente: Mapped[str] = mapped_column(EncryptedText())
+    probleemstelling: Mapped[str] = mapped_column(EncryptedText())
+    doel: Mapped[str] = mapped_column(EncryptedText())
     criteria: Mapped[str] = mapped_column(Text)  # JSON list of criterion keys
     betrokken_partners: Mapped[str] = mapped_column(Text)  # JSON list of organisation keys
     urgentie: Mapped[str] = mapped_column(String(16))
-    spoed_reden: Mapped[str | None] = mapped_column(Text, default=None)
-    contactpersoon: Mapped[str] = mapped_column(String(300))
+    spoed_reden: Mapped[str | None] = mapped_column(EncryptedText(), default=None)
+    contactpersoon: Mapped[str] = mapped_column(EncryptedText())
     # Triage (DOMAIN.md phase 2).
     triage_status: Mapped[str] = mapped_column(String(32), default="open")
-    open_vraag: Mapped[str | None] = mapped_column(Text, default=None)
+    open_vraag: Mapped[str | None] = mapped_column(EncryptedText(), default=None)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
-    overleg_doel: Mapped[str | None] = mapped_column(Text, default=None)
-    overleg_themas: Mapped[str | None] = mapped_column(Text, default=None)
+    overleg_doel: Mapped[str | None] = mapped_column(EncryptedText(), default=None)
+    overleg_themas: Mapped[str | None] = mapped_column(EncryptedText(), default=None)
     overleg_partners: Mapped[str | None] = mapped_column(Text, default=None)  # JSON list
     # Casusoverleg and plan van aanpak (DOMAIN.md phases 3-5).
     procesregisseur: Mapped[str | None] = mapped_column(String(255), default=None)
     casusregisseur: Mapped[str | None] = mapped_column(String(255), default=None)
-    client_informant: Mapped[str | None] = mapped_column(Text, default=None)
-    afschaling_criteria: Mapped[str | None] = mapped_column(Text, default=None)
+    client_informant: Mapped[str | None] = mapped_column(EncryptedText(), default=None)
+    afschaling_criteria: Mapped[str | None] = mapped_column(EncryptedText(), default=None)
     # The day the casusoverleg decided to afschalen: the retention clock starts here.
     afgeschaald_on: Mapped[date | None] = mapped_column(Date, default=None)
     # When retention cleaned the file: personal data and free text gone, reference and
     # dates kept (DOMAIN.md phase 5).
     cleaned_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    # Keyed hash of achternaam and geboortedatum: finds a person for inzage (AVG art. 15)
+    # without a plaintext name in the database.
+    lookup_hash: Mapped[str | None] = mapped_column(String(64), default=None, index=True)
 
 
 class Verrijkingsverzoek(Base):
@@ -240,7 +245,7 @@ class Verrijkingsverzoek(Base):
     answered_by: Mapped[str | None] = mapped_column(String(255), default=None)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     bekend: Mapped[bool | None] = mapped_column(Boolean, default=None)
-    informatie: Mapped[str | None] = mapped_column(Text, default=None)
+    informatie: Mapped[str | None] = mapped_column(EncryptedText(), default=None)
     # The supplying partner decides whether its answer may be shown to the participants of
     # a casusoverleg beforehand (Gelderland-Midden art. 12.2f / 13.2d); default no.
     delen_vooraf: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -278,7 +283,7 @@ class Overleg(Base):
         ForeignKey("aanmeldingen.id", ondelete="CASCADE"), index=True
     )
     scheduled_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
-    locatie: Mapped[str | None] = mapped_column(String(500), default=None)
+    locatie: Mapped[str | None] = mapped_column(EncryptedText(), default=None)
     status: Mapped[str] = mapped_column(String(16))  # gepland, geannuleerd, gehouden
     planned_by: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -296,7 +301,7 @@ class PvaActie(Base):
         ForeignKey("aanmeldingen.id", ondelete="CASCADE"), index=True
     )
     number: Mapped[int] = mapped_column(Integer)
-    wat: Mapped[str] = mapped_column(Text)
+    wat: Mapped[str] = mapped_column(EncryptedText())
     organisation_key: Mapped[str] = mapped_column(String(32))
     owner: Mapped[str | None] = mapped_column(String(255), default=None)
     deadline: Mapped[date] = mapped_column(Date)

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from storage.crypto import installed
 from storage.db import deleted_personal_data
 from storage.models import (
     Aanmelding,
@@ -419,6 +420,11 @@ class AanmeldingRepository:
         self.session = session
 
     async def add(self, aanmelding: Aanmelding) -> Aanmelding:
+        if aanmelding.geboortedatum is not None:
+            # Inzage finds a person by achternaam and geboortedatum without plaintext.
+            aanmelding.lookup_hash = installed().lookup_hash(
+                aanmelding.achternaam, aanmelding.geboortedatum.isoformat()
+            )
         self.session.add(aanmelding)
         await self.session.flush()
         return aanmelding

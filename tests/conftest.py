@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import itertools
+import os
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
@@ -17,10 +19,16 @@ from bot.devserver import LocalSynapse
 from bot.scripted import ScriptedMember
 from handlers.membership import MembershipService
 from scheduler.clock import Clock, SystemClock
+from storage import crypto
 from storage.db import Database
 
 PASSWORD = "test-password-123"
 _counter = itertools.count()
+# One data key for the whole test process (the key is installed per process); subprocesses
+# and the command line get it from the environment.
+TEST_DATA_KEY = base64.urlsafe_b64encode(b"casusbot-test-data-key-32-bytes!").decode()
+os.environ["CASUSBOT_DATA_KEY"] = TEST_DATA_KEY
+crypto.install(crypto.DataKeys(crypto.parse_key(TEST_DATA_KEY)))
 
 
 @pytest.fixture
@@ -74,7 +82,7 @@ class BotHarness:
 
     @property
     def settings(self) -> Settings:
-        return settings_from_mapping(self.config(), environ={})
+        return settings_from_mapping(self.config(), environ={"CASUSBOT_DATA_KEY": TEST_DATA_KEY})
 
     @property
     def db_path(self) -> Path:

@@ -196,6 +196,11 @@ async def test_the_casus_room_and_invitation_carry_only_what_the_policy_allows(
 
     assert await eventually(renamed), "the room name follows the new moment"
 
+    # A copy of the database files (with the write-ahead log) without the key: no personalia.
+    copied = b"".join(p.read_bytes() for p in house.bot.db_path.parent.glob("casusbot.db*"))
+    for personal in PERSONAL:
+        assert personal.encode() not in copied, personal
+
 
 async def test_a_policy_change_in_the_configuration_changes_the_invitation(house: House) -> None:
     house.bot.extra_config = {"casusoverleg": {"personalia": ["achternaam", "adres"],

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from storage import crypto
 
 
 @pytest.fixture
@@ -78,20 +79,25 @@ def test_purge_dry_run_lists_what_goes_when_and_changes_nothing(
     assert run(config, "purge", "--dry-run") == 0
     assert "niets dat volgens de bewaartermijnen" in capsys.readouterr().out
     config.write_text(config.read_text() + "[retention]\nafschaling_clean_months = 2\n")
+    enc = crypto.installed().encrypt
     with sqlite3.connect(tmp_path / "cli.db") as db:
         db.execute(
             "INSERT INTO aanmeldingen (reference, submitted_at, status, aanmelder_matrix_id, "
             "aanmelder_organisation, voornaam, achternaam, geboortedatum, minderjarig, "
             "woonplaats, gemeente, probleemstelling, doel, criteria, betrokken_partners, "
             "urgentie, contactpersoon, triage_status, afgeschaald_on) VALUES ('ZVH-2026-0001', "
-            "'2026-01-01 09:00:00', 'aangemeld', '@a:x.nl', 'politie', 'Testje', 'Nep', "
-            "'1990-04-03', 0, 'Demostad', 'Demostad', 'p', 'd', '[]', '[]', 'regulier', 'ik', "
-            "'casusoverleg', '2026-01-15')"
+            "'2026-01-01 09:00:00', 'aangemeld', '@a:x.nl', 'politie', ?, ?, ?, 0, ?, ?, ?, ?, "
+            "'[]', '[]', 'regulier', ?, 'casusoverleg', '2026-01-15')",
+            [
+                enc(v)
+                for v in ("Testje", "Nep", "1990-04-03", "Demostad", "Demostad", "p", "d", "ik")
+            ],
         )
     assert run(config, "purge", "--dry-run") == 0
     out = capsys.readouterr().out
     assert "ZVH-2026-0001  15 januari 2026  15 maart 2026  15 januari 2027" in out
     with sqlite3.connect(tmp_path / "cli.db") as db:
-        assert db.execute("SELECT voornaam FROM aanmeldingen").fetchone() == ("Testje",)
+        (stored,) = db.execute("SELECT voornaam FROM aanmeldingen").fetchone()
+        assert crypto.installed().decrypt(stored) == "Testje"
     with pytest.raises(SystemExit):
         run(config, "purge")  # without --dry-run: the running bot purges, not the CLI

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from bot.config import ConfigError, load_settings, settings_from_mapping
+from bot.config import ENV_ONLY, ConfigError, load_settings, settings_from_mapping
 
 MINIMAL: dict[str, Any] = {
     "matrix": {
@@ -150,6 +150,10 @@ def test_the_documented_example_config_is_valid() -> None:
         for key, value in section.items():
             if isinstance(value, dict):
                 check(f"{prefix}.{key}", value)
+            elif (prefix, key) in ENV_ONLY:
+                assert f"CASUSBOT_{key.upper()} " in documented or (
+                    f"CASUSBOT_{key.upper()}," in documented
+                ), key  # documented as its environment variable
             else:
                 assert f"{key} =" in documented, (prefix, key)
 
@@ -180,3 +184,18 @@ def test_house_wording_for_unknown_questions_is_refused() -> None:
     )
     with pytest.raises(ConfigError, match="schoenmaat is geen vraag"):
         build_forms(wrong)
+
+
+def test_the_data_key_never_comes_from_the_config_file_and_is_required() -> None:
+    base = {"matrix": {"user_id": "@bot:x.nl", "password": "p", "pickle_key": "k" * 16}}
+    with pytest.raises(ConfigError, match="hoort niet in het configuratiebestand"):
+        settings_from_mapping({**base, "database": {"data_key": "x"}}, environ={})
+    settings = settings_from_mapping(base, environ={})
+    with pytest.raises(ConfigError, match="CASUSBOT_DATA_KEY"):
+        settings.database.resolve_data_keys()
+    with pytest.raises(ConfigError, match="32 bytes"):
+        settings_from_mapping(
+            base, environ={"CASUSBOT_DATA_KEY": "dGUta29ydA"}
+        ).database.resolve_data_keys()
+    good = settings_from_mapping(base, environ={"CASUSBOT_DATA_KEY": "A" * 43})
+    assert good.database.resolve_data_keys().primary == b"\x00" * 32

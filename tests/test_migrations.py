@@ -8,6 +8,7 @@ from pathlib import Path
 from alembic import command
 from sqlalchemy import create_engine, text
 
+from storage import crypto
 from storage.db import Database, _alembic_config
 
 
@@ -48,11 +49,14 @@ def test_upgrade_from_the_first_aanmeldingen_keeps_the_data(tmp_path: Path) -> N
     engine = create_engine(f"sqlite:///{path}")
     with engine.connect() as connection:
         row = connection.execute(
-            text("SELECT reference, voornaam, triage_status FROM aanmeldingen")
+            text("SELECT reference, voornaam, triage_status, lookup_hash FROM aanmeldingen")
         ).one()
-        assert tuple(row) == ("ZVH-2026-0001", "Testje", "open")
+        keys = crypto.installed()
+        assert row[1] != "Testje", "existing personal data is encrypted by the upgrade"
+        assert (row[0], keys.decrypt(row[1]), row[2]) == ("ZVH-2026-0001", "Testje", "open")
+        assert row[3] == keys.lookup_hash("Nep", "1990-04-03")
         outbox = connection.execute(text("SELECT plain, not_before FROM outbox")).one()
-        assert tuple(outbox) == ("hallo", None)
+        assert (keys.decrypt(outbox[0]), outbox[1]) == ("hallo", None)
     engine.dispose()
 
 

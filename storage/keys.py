@@ -1,0 +1,79 @@
+"""Rotating the data key: every encrypted value is rewritten under the primary key.
+
+Run with the new key as CASUSBOT_DATA_KEY and the old one(s) in CASUSBOT_DATA_KEY_PREVIOUS,
+while the bot runs with the same pair: it reads both, so nothing is unreadable at any
+moment. Rows are rewritten in small committed batches; a second run finds nothing left.
+The lookup hashes (inzage) are recomputed under the new key as well.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Text, select, type_coerce, update
+
+from storage.crypto import PREFIX, DataKeys, EncryptedDate, EncryptedText, installed
+from storage.db import Database
+from storage.models import Aanmelding, Base
+
+BATCH = 200
+
+
+def encrypted_columns() -> dict[str, list[str]]:
+    """Table → its encrypted columns, from the models."""
+    found: dict[str, list[str]] = {}
+    for table in Base.metadata.sorted_tables:
+        columns = [c.name for c in table.columns
+                   if isinstance(c.type, (EncryptedText, EncryptedDate))]  # fmt: skip
+        if columns:
+            found[table.name] = columns
+    return found
+
+
+async def rotate(db: Database) -> dict[str, int]:
+    """Rewrite what is not under the primary key; returns rewritten values per table."""
+    keys = installed()
+    counts: dict[str, int] = {}
+    for name, columns in encrypted_columns().items():
+        table = Base.metadata.tables[name]
+        last_id = 0
+        while True:
+            async with db.transaction() as session:
+                rows = (await session.execute(
+                    select(table.c.id, *(type_coerce(table.c[c], Text()) for c in columns))
+                    .where(table.c.id > last_id).order_by(table.c.id).limit(BATCH)
+                )).all()  # fmt: skip
+                for row_id, *values in rows:
+                    changes = {
+                        column: _rewrap(keys, value)
+                        for column, value in zip(columns, values, strict=True)
+                        if value is not None and DataKeys.key_of(value) != keys.primary_id
+                    }
+                    if changes:
+                        # type_coerce: the values are already encrypted; no second layer.
+                        await session.execute(
+                            update(table)
+                            .where(table.c.id == row_id)
+                            .values(
+                                {table.c[c]: type_coerce(v, Text()) for c, v in changes.items()}
+                            )
+                        )
+                        counts[name] = counts.get(name, 0) + len(changes)
+            if len(rows) < BATCH:
+                break
+            last_id = rows[-1][0]
+    await _rehash(db, keys)
+    return counts
+
+
+async def _rehash(db: Database, keys: DataKeys) -> None:
+    async with db.transaction() as session:
+        for aanmelding in (await session.execute(select(Aanmelding))).scalars():
+            if aanmelding.geboortedatum is not None:
+                aanmelding.lookup_hash = keys.lookup_hash(
+                    aanmelding.achternaam, aanmelding.geboortedatum.isoformat()
+                )
+
+
+def _rewrap(keys: DataKeys, stored: str) -> str:
+    if not stored.startswith(PREFIX + ":"):
+        raise ValueError("unencrypted value in an encrypted column")
+    return keys.encrypt(keys.decrypt(stored))
