@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.scripted import Received, ScriptedMember
+from storage import crypto
 from tests.conftest import BotHarness
 
 # Obviously fake personalia, answering the aanmelding's questions in order.
@@ -107,3 +108,10 @@ class Chats:
     async def told(self, member: ScriptedMember, text: str) -> str:
         """Wait for a message from the bot in the member's own chat containing ``text``."""
         return (await member.wait_for_text(self.bot.user_id, self.room(member), text)).body
+
+
+def opened(value: object) -> object:
+    """A value read from the database file, decrypted when it is an encrypted one."""
+    if isinstance(value, str) and value.startswith(crypto.PREFIX + ":"):
+        return crypto.installed().decrypt(value)
+    return value

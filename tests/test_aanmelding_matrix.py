@@ -13,7 +13,7 @@ import pytest
 from bot.scripted import ScriptedMember
 from scheduler.clock import FrozenClock
 from tests.conftest import BotHarness, MemberFactory
-from tests.helpers import AANMELDING_ANSWERS, converse, open_dm
+from tests.helpers import AANMELDING_ANSWERS, converse, open_dm, opened
 
 pytestmark = pytest.mark.integration
 
@@ -23,7 +23,8 @@ ANSWERS = AANMELDING_ANSWERS
 def stored_aanmeldingen(bot: BotHarness) -> list[dict[str, object]]:
     with sqlite3.connect(bot.db_path) as db:
         db.row_factory = sqlite3.Row
-        return [dict(row) for row in db.execute("SELECT * FROM aanmeldingen ORDER BY id")]
+        rows = db.execute("SELECT * FROM aanmeldingen ORDER BY id")
+        return [{key: opened(value) for key, value in dict(row).items()} for row in rows]
 
 
 def drafts_left(bot: BotHarness) -> int:

@@ -15,7 +15,14 @@ from bot.logs import JsonFormatter, setup_logging
 from bot.scripted import ScriptedMember
 from scheduler.clock import FrozenClock
 from tests.conftest import BotHarness, MemberFactory
-from tests.helpers import AANMELDING_ANSWERS, Chats, converse, open_dm, submit_aanmelding
+from tests.helpers import (
+    AANMELDING_ANSWERS,
+    Chats,
+    converse,
+    open_dm,
+    opened,
+    submit_aanmelding,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -228,7 +235,7 @@ async def test_other_outcomes_are_recorded_and_told(house: House) -> None:
             (overleg,),
         ).fetchone()
     assert rows == {unclear: "onduidelijk", overleg: "casusoverleg", direct: "casus-zonder-overleg"}
-    assert stored == ("Samen één plan.", "wonen, schulden", '["politie", "om"]')
+    assert tuple(map(opened, stored)) == ("Samen één plan.", "wonen, schulden", '["politie", "om"]')
 
 
 async def test_partners_and_strangers_cannot_run_triage(house: House) -> None:
