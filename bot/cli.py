@@ -5,6 +5,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import csv
+import getpass
+import io
 import logging
 import os
 import sys
@@ -23,11 +26,13 @@ from handlers.beheer import describe_change, removed_text
 from handlers.conversation.parsing import format_date
 from handlers.errors import UserError
 from handlers.identity import IdentityService
-from handlers.membership import MembershipService
+from handlers.membership import MembershipService, parse_matrix_id
 from handlers.outbox import queue
 from handlers.retention import plan
+from handlers.triage import parse_reference
 from scheduler.clock import SystemClock
 from storage import crypto
+from storage.casus import AuditRepository
 from storage.db import Database
 
 DEFAULT_CONFIG = Path(os.environ.get("CASUSBOT_CONFIG", "config.toml"))
@@ -81,6 +86,14 @@ def _parser() -> argparse.ArgumentParser:
         "confirm-identity", help="de nieuwe beveiligingssleutel van een lid bevestigen"
     )
     member_confirm.add_argument("matrix_id")
+    audit = commands.add_parser(
+        "audit", help="het auditlog: wie deed of zag wat (voor beheer en privacyfunctionaris)"
+    )
+    audit.add_argument("action", nargs="?", choices=["verify"],
+                       help="verify: de hash-keten van het auditlog controleren")  # fmt: skip
+    audit.add_argument("--casus", help="alleen dit kenmerk (ZVH-2026-0042)")
+    audit.add_argument("--member", help="alleen wat dit lid deed (@gebruiker:server)")
+    audit.add_argument("--csv", action="store_true", help="als CSV (voor de privacyfunctionaris)")
     keys = commands.add_parser("keys", help="de datasleutel (versleuteling van persoonsgegevens)")
     key_commands = keys.add_subparsers(dest="keys_command", required=True, metavar="ACTIE")
     key_commands.add_parser("generate", help="een nieuwe datasleutel maken (naar stdout)")
@@ -135,11 +148,13 @@ def _management(args: argparse.Namespace) -> str:
         )
 
     async def member_add(service: MembershipService) -> str:
-        change = await service.add_member(args.matrix_id, args.org, args.role, clock.now())
+        change = await service.add_member(
+            args.matrix_id, args.org, args.role, clock.now(), actor=CLI_ACTOR
+        )
         return describe_change(change)
 
     async def member_remove(service: MembershipService) -> str:
-        view, rooms = await service.remove_member(args.matrix_id, clock.now())
+        view, rooms = await service.remove_member(args.matrix_id, clock.now(), actor=CLI_ACTOR)
         return removed_text(view.matrix_id, view.organisation_key, rooms)
 
     async def member_confirm(service: MembershipService) -> str:
@@ -217,6 +232,51 @@ def _purge_dry_run(config: Path) -> str:
     return asyncio.run(show())
 
 
+# Who acted, for the audit log, when it was the command line: the operating-system user.
+CLI_ACTOR = f"cli:{getpass.getuser()}"
+AUDIT_COLUMNS = ("id", "moment", "wat", "wie", "organisatie", "rol", "kenmerk", "fase",
+                 "details")  # fmt: skip
+
+
+def _audit(args: argparse.Namespace) -> str:
+    """The audit log, filtered, as a table or CSV; or a check of its hash chain."""
+
+    async def read() -> str:
+        db = Database(load_database_settings(args.config).url)
+        try:
+            await db.migrate()
+            async with db.session() as session:
+                audit = AuditRepository(session)
+                if args.action == "verify":
+                    broken = await audit.first_broken()
+                    count = len(await audit.entries())
+                    if broken is None:
+                        return f"Het auditlog is intact ({count} regels)."
+                    raise UserError(f"Het auditlog is aangetast vanaf regel {broken}.")
+                reference = parse_reference(args.casus) if args.casus else None
+                member = parse_matrix_id(args.member) if args.member else None
+                entries = await audit.entries(reference, member)
+        finally:
+            await db.close()
+        rows = [
+            (str(e.id), e.at.astimezone(ZoneInfo("Europe/Amsterdam")).strftime("%Y-%m-%d %H:%M"),
+             e.kind, e.actor, e.organisation or "", e.role or "", e.reference or "",
+             e.phase or "", e.detail)
+            for e in entries
+        ]  # fmt: skip
+        if args.csv:
+            out = io.StringIO()
+            writer = csv.writer(out)
+            writer.writerow(AUDIT_COLUMNS)
+            writer.writerows(rows)
+            return out.getvalue().rstrip("\n")
+        if not rows:
+            return "Geen regels in het auditlog voor deze selectie."
+        return _table(AUDIT_COLUMNS, rows)
+
+    return asyncio.run(read())
+
+
 def _keys(args: argparse.Namespace) -> str:
     if args.keys_command == "generate":
         return crypto.generate_key()
@@ -275,6 +335,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_demo(args.state_dir, args.port, once=args.once)
         elif args.command == "db":
             print(_db_upgrade(args.config))
+        elif args.command == "audit":
+            print(_audit(args))
         elif args.command == "keys":
             print(_keys(args))
         elif args.command == "purge":

@@ -37,6 +37,7 @@ from handlers.membership import MembershipService
 from handlers.messages import Bold, Outgoing, Paragraph, notice
 from handlers.policy import Action
 from handlers.triage import TriageConfig, TriageService
+from storage.casus import AuditRepository
 from storage.models import Aanmelding
 from storage.repositories import AanmeldingRepository, ReferenceRepository
 
@@ -245,6 +246,11 @@ async def submit(
             contactpersoon=contact,
         )
     )
+    filled = [key for key, value in submission.answers.items() if value not in (None, "", [])]
+    await AuditRepository(session).add(
+        submission.now, "submitted", caller.matrix_id, reference, {"fields": filled},
+        phase="aanmelding",
+    )  # fmt: skip
     outgoing = [
         Outgoing(
             submission.room_id,
@@ -262,7 +268,12 @@ async def submit(
             ),
         )
     ]
-    outgoing += await TriageService(session, triage).announce(aanmelding)
+    regie = TriageService(session, triage)
+    outgoing += await regie.announce(aanmelding)
+    await regie.disclosed(
+        caller.matrix_id, reference, "aanmelding", filled,
+        [m.matrix_id for m in await regie.regie_members()], submission.now,
+    )  # fmt: skip
     return outgoing
 
 

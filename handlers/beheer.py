@@ -79,7 +79,7 @@ def register(registry: CommandRegistry) -> None:
     async def add_member(ctx: CommandContext, args: list[str]) -> None:
         _expect(args, 3, MEMBER_ADD)
         change = await MembershipService(ctx.session).add_member(
-            args[0], args[1], args[2], ctx.clock.now()
+            args[0], args[1], args[2], ctx.clock.now(), actor=ctx.caller.matrix_id
         )
         ctx.reply(text_notice(describe_change(change)))
 
@@ -93,7 +93,9 @@ def register(registry: CommandRegistry) -> None:
         _expect(args, 1, MEMBER_REMOVE)
         if args[0] == ctx.caller.matrix_id:
             raise UserError("Je kunt jezelf niet verwijderen; vraag een andere beheerder.")
-        view, rooms = await MembershipService(ctx.session).remove_member(args[0], ctx.clock.now())
+        view, rooms = await MembershipService(ctx.session).remove_member(
+            args[0], ctx.clock.now(), actor=ctx.caller.matrix_id
+        )
         ctx.reply(text_notice(removed_text(view.matrix_id, view.organisation_key, rooms)))
 
     @registry.command(

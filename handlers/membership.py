@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.errors import UserError
+from storage.casus import AuditRepository
 from storage.models import Member, Organisation, Role
 from storage.repositories import IdentityRepository, MemberRepository, OrganisationRepository
 from storage.rooms import ManagedRoomRepository
@@ -131,13 +132,22 @@ class MembershipService:
         return organisation
 
     async def add_member(
-        self, matrix_id_text: str, org_key_text: str, role_text: str, now: datetime
+        self,
+        matrix_id_text: str,
+        org_key_text: str,
+        role_text: str,
+        now: datetime,
+        actor: str = "systeem",
     ) -> MemberChange:
-        """Add a member, or move an existing member to another organisation or role."""
+        """Add a member, or move an existing member to another organisation or role
+        (recorded in the audit log with who did it)."""
         matrix_id = parse_matrix_id(matrix_id_text)
         role = parse_role(role_text)
         organisation = await self._organisation(org_key_text)
         member = await self.members.get(matrix_id)
+        await AuditRepository(self.members.session).add(now, "member_added", actor, None, {
+            "member": matrix_id, "organisation": organisation.key, "role": role.value,
+        })  # fmt: skip
         if member is None:
             created = await self.members.add(matrix_id, organisation, role, now)
             return MemberChange(member=_view(created), created=True)
@@ -156,7 +166,9 @@ class MembershipService:
             previous_role=previous_role,
         )
 
-    async def remove_member(self, matrix_id_text: str, now: datetime) -> tuple[MemberView, int]:
+    async def remove_member(
+        self, matrix_id_text: str, now: datetime, actor: str = "systeem"
+    ) -> tuple[MemberView, int]:
         """Remove a member; access goes at once, also to the casus rooms (the bot removes
         them there). Returns the member and the number of casus rooms they lose."""
         matrix_id = parse_matrix_id(matrix_id_text)
@@ -169,6 +181,10 @@ class MembershipService:
         await self.members.remove(member)
         await IdentityRepository(self.members.session).forget(matrix_id)
         rooms = await ManagedRoomRepository(self.members.session).revoke(matrix_id, now)
+        await AuditRepository(self.members.session).add(now, "member_removed", actor, None, {
+            "member": matrix_id, "organisation": view.organisation_key, "role": view.role.value,
+            "casus_rooms": rooms,
+        })  # fmt: skip
         return view, rooms
 
     async def _keep_one_beheerder(self, leaving: str) -> None:

@@ -138,6 +138,11 @@ def register(registry: CommandRegistry) -> None:
         else:
             blocks.append(Paragraph("Er staan (nog) geen acties voor je in dit plan."))
         _private(ctx, notice(*blocks))
+        await AuditRepository(ctx.session).add(
+            ctx.clock.now(), "viewed", ctx.caller.matrix_id, aanmelding.reference,
+            {"what": "plan van aanpak", "actions": [a.number for a in actions]},
+            phase="uitvoering",
+        )  # fmt: skip
 
     @registry.command(
         "actie", action=Action.PVA, usage=ACTIE, free_text=True,

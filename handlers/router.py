@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
+from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -39,7 +40,7 @@ from handlers.messages import (
     text_notice,
 )
 from handlers.outbox import queue
-from handlers.policy import may
+from handlers.policy import Action, may
 from handlers.texts import (
     EDIT_IGNORED,
     NOT_ALLOWED,
@@ -57,6 +58,7 @@ from handlers.texts import (
 )
 from handlers.triage import TriageConfig
 from scheduler.clock import Clock
+from storage.casus import AuditRepository
 from storage.db import Database
 from storage.models import Role
 from storage.repositories import HandledEventRepository
@@ -66,6 +68,8 @@ log = logging.getLogger(__name__)
 # Longest message the bot reads at all; answers have their own, smaller limits.
 MAX_MESSAGE_LENGTH = 8000
 MAX_REMEMBERED_REFUSALS = 10_000
+DENIALS_FOR_INCIDENT = 5
+DENIALS_WINDOW = timedelta(hours=1)
 
 
 def build_registry() -> CommandRegistry:
@@ -243,10 +247,34 @@ class Router:
             return
         if not may(ctx.caller.role, parsed.command.action):
             log.info("denied action=%s role=%s", parsed.command.action, ctx.caller.role)
-            raise UserError(NOT_ALLOWED)
+            await self._denied(ctx, parsed.command.action)
+            ctx.reply(text_notice(NOT_ALLOWED))
+            return
         log.info("command action=%s", parsed.command.action)
         async with ctx.session.begin_nested():
             await parsed.command.handler(ctx, parsed.args)
+
+    async def _denied(self, ctx: CommandContext, action: Action) -> None:
+        """Record a refusal; the fifth within an hour is a possible incident (a member
+        probing what they may not do) for the managers and beheerders."""
+        now = self.clock.now()
+        audit = AuditRepository(ctx.session)
+        await audit.add(now, "denied", ctx.caller.matrix_id, None, {"action": action.value})
+        recent = [e for e in await audit.entries(actor=ctx.caller.matrix_id)
+                  if e.kind == "denied" and e.at >= now - DENIALS_WINDOW]  # fmt: skip
+        if len(recent) != DENIALS_FOR_INCIDENT:
+            return
+        text = text_notice(
+            f"Mogelijk incident: {ctx.caller.matrix_id} probeerde binnen een uur "
+            f"{DENIALS_FOR_INCIDENT} keer iets waarvoor de rol geen recht geeft. "
+            "Ga na of het account nog in de juiste handen is."
+        )
+        members = MembershipService(ctx.session)
+        for role in (Role.MANAGER, Role.BEHEERDER):
+            for member in await members.with_role(role):
+                if member.dm_room_id and member.matrix_id != ctx.caller.matrix_id:
+                    ctx.outgoing.append(Outgoing(member.dm_room_id, text))
+        await audit.add(now, "incident", ctx.caller.matrix_id, None, {"what": "repeated_denials"})
 
     def _refuse_stranger(self, incoming: Incoming) -> Sequence[Outgoing]:
         key = (incoming.room_id, incoming.sender)

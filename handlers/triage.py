@@ -34,6 +34,7 @@ from handlers.messages import (
     Table,
     notice,
 )
+from storage.casus import AuditRepository
 from storage.models import Aanmelding, Role, Verrijkingsverzoek
 from storage.repositories import (
     AanmeldingRepository,
@@ -56,6 +57,8 @@ OUTCOME_LABELS = {
     "casusoverleg": "casus voor casusoverleg",
 }
 REGIE_ROLES = (Role.PROCESREGISSEUR, Role.PROCESONDERSTEUNER)
+# What a partner asked for verrijking sees (lookup_view).
+LOOKUP_FIELDS = ("voornaam", "achternaam", "geboortedatum", "woonplaats")
 
 
 def parse_reference(text: str) -> str:
@@ -205,8 +208,17 @@ class TriageService:
 
     # --- verrijking -------------------------------------------------------------------
 
+    async def disclosed(
+        self, actor: str, reference: str, purpose: str, fields: Sequence[str],
+        recipients: Sequence[str], now: datetime,
+    ) -> None:  # fmt: skip
+        """Every disclosure of personal data goes to the audit log (names, never values)."""
+        await AuditRepository(self.session).add(now, "disclosure", actor, reference, {
+            "purpose": purpose, "fields": list(fields), "recipients": sorted(recipients),
+        }, phase="triage")  # fmt: skip
+
     async def ask(
-        self, aanmelding: Aanmelding, keys: Sequence[str], now: datetime
+        self, aanmelding: Aanmelding, keys: Sequence[str], now: datetime, actor: str
     ) -> tuple[list[str], list[Outgoing]]:
         """Ask organisations for verrijking. Returns the newly asked keys and the messages."""
         names = await self.org_names()
@@ -230,6 +242,10 @@ class TriageService:
                 text = self._request_text(aanmelding, names.get(key, key), len(reachable) > 1)
                 audience = frozenset({contact.matrix_id})
                 outgoing.append(Outgoing(contact.dm_room_id, text, True, audience))
+            if reachable:
+                recipients = [c.matrix_id for c in reachable]
+                await self.disclosed(actor, aanmelding.reference, "verrijking-verzoek",
+                                     LOOKUP_FIELDS, recipients, now)  # fmt: skip
         if unreachable:
             outgoing += await self.to_procesregie(notice(Paragraph(
                 f"Let op: {', '.join(unreachable)} heeft geen contactpersoon die een chat met "

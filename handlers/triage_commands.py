@@ -8,6 +8,7 @@ question-and-answer conversation.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,6 +27,7 @@ from handlers.membership import MembershipService
 from handlers.messages import Bold, Code, Notice, Outgoing, Paragraph, Table, notice, text_notice
 from handlers.policy import Action
 from handlers.triage import OUTCOME_LABELS, TriageConfig, TriageService
+from storage.casus import AuditRepository
 from storage.models import Aanmelding
 from storage.repositories import AanmeldingRepository, VerrijkingRepository
 
@@ -90,11 +92,22 @@ async def _organisations(session: AsyncSession, subject: str | None) -> dict[str
 Decide = Callable[[TriageService, Aanmelding, Submission], Awaitable[list[Outgoing]]]
 
 
+async def _decided(
+    session: AsyncSession, actor: str, reference: str, outcome: str, now: datetime
+) -> None:
+    await AuditRepository(session).add(
+        now, "decided", actor, reference, {"outcome": outcome}, phase="triage"
+    )
+
+
 def _decision(triage: TriageConfig, decide: Decide) -> Submitter:
     async def submit(submission: Submission) -> list[Outgoing]:
         service = TriageService(submission.session, triage)
         aanmelding = await service.find_in_triage(submission.reference)
-        return await decide(service, aanmelding, submission)
+        outgoing = await decide(service, aanmelding, submission)
+        await _decided(submission.session, submission.caller.matrix_id, aanmelding.reference,
+                       aanmelding.triage_status, submission.now)  # fmt: skip
+        return outgoing
 
     return submit
 
@@ -161,7 +174,7 @@ def register(registry: CommandRegistry) -> None:
         keys = suggested if rest.strip().lower() == "standaard" else parse_choices(rest, options)
         if not keys:
             raise UserError("Kies minstens één organisatie.")
-        asked, outgoing = await service.ask(aanmelding, keys, ctx.clock.now())
+        asked, outgoing = await service.ask(aanmelding, keys, ctx.clock.now(), ctx.caller.matrix_id)
         ctx.outgoing.extend(outgoing)
         already = [names[k] for k in keys if k not in asked]
         parts = []
@@ -178,7 +191,13 @@ def register(registry: CommandRegistry) -> None:
     async def triage(ctx: CommandContext, args: list[str]) -> None:
         service = TriageService(ctx.session, ctx.triage)
         if args:
-            await _regie_reply(ctx, await service.state(await service.find(args[0])))
+            aanmelding = await service.find(args[0])
+            await _regie_reply(ctx, await service.state(aanmelding))
+            await AuditRepository(ctx.session).add(
+                ctx.clock.now(), "viewed", ctx.caller.matrix_id, aanmelding.reference,
+                {"what": "triage", "fields": ["verrijking"], "room": ctx.incoming.room_id},
+                phase="triage",
+            )  # fmt: skip
             return
         ctx.reply(await agenda(ctx.session, ctx.triage))
 
@@ -198,6 +217,8 @@ def register(registry: CommandRegistry) -> None:
             ctx.outgoing.extend(await service.decide_zonder_overleg(
                 aanmelding, ctx.clock.now(), ctx.clock.now().astimezone(ctx.clock.zone).date()
             ))  # fmt: skip
+            await _decided(ctx.session, ctx.caller.matrix_id, aanmelding.reference, outcome,
+                           ctx.clock.now())  # fmt: skip
             return
         form = {"geen-casus": GEEN_CASUS, "onduidelijk": ONDUIDELIJK,
                 "casusoverleg": CASUSOVERLEG}[outcome]  # fmt: skip

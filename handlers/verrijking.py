@@ -22,6 +22,7 @@ from handlers.errors import UserError
 from handlers.messages import Bold, Outgoing, Paragraph, notice
 from handlers.policy import Action
 from handlers.triage import TriageConfig, TriageService
+from storage.casus import AuditRepository
 from storage.repositories import VerrijkingRepository
 
 FORM_NAME = "verrijking"
@@ -117,6 +118,18 @@ def form_spec(triage: TriageConfig) -> FormSpec:
                 if request.delen_vooraf else "Alleen voor de procesregie (niet vooraf delen)."
             ))  # fmt: skip
         outgoing += await service.to_procesregie(notice(*answer))
+        await AuditRepository(session).add(now, "answered", caller.matrix_id, subject, {
+            "organisation": caller.organisation_key, "fields": ["bekend", "informatie"],
+            "delen_vooraf": request.delen_vooraf,
+        }, phase="triage")  # fmt: skip
+        await service.disclosed(
+            caller.matrix_id,
+            subject,
+            "verrijking-antwoord",
+            ["informatie"],
+            [m.matrix_id for m in await service.regie_members()],
+            now,
+        )
         return outgoing
 
     return FormSpec(VERRIJKING_FORM, _no_options, submit_answer)

@@ -9,8 +9,10 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
 
-from storage.models import Aanmelding, AuditEntry, Overleg, PvaActie
+from storage.audit_chain import GENESIS, entry_hash, stamp
+from storage.models import Aanmelding, AuditEntry, Member, Overleg, PvaActie
 
 
 class OverlegRepository:
@@ -90,22 +92,64 @@ class ActieRepository:
 
 
 class AuditRepository:
-    """The audit log: references and Matrix ids, never the personal data itself."""
+    """The audit log: references and Matrix ids, never the personal data itself.
+
+    Append-only: entries are added (in the transaction of what they record), never
+    changed; retention removes only the oldest, so the chain stays checkable from the first
+    entry left.
+    """
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
     async def add(
-        self, at: datetime, kind: str, actor: str, reference: str | None, detail: dict[str, Any]
+        self,
+        at: datetime,
+        kind: str,
+        actor: str,
+        reference: str | None,
+        detail: dict[str, Any],
+        phase: str | None = None,
     ) -> None:
+        member = (await self.session.execute(
+            select(Member).options(selectinload(Member.organisation))
+            .where(Member.matrix_id == actor)
+        )).scalar_one_or_none()  # fmt: skip
+        organisation = member.organisation.key if member else None
+        role = member.role if member else None
+        text = json.dumps(detail, sort_keys=True, ensure_ascii=False)
+        last = (await self.session.execute(
+            select(AuditEntry.entry_hash).order_by(AuditEntry.id.desc()).limit(1)
+        )).scalar_one_or_none()  # fmt: skip
+        previous = last or GENESIS
         self.session.add(AuditEntry(
-            at=at, kind=kind, actor=actor, reference=reference,
-            detail=json.dumps(detail, sort_keys=True, ensure_ascii=False),
+            at=at, kind=kind, actor=actor, organisation=organisation, role=role,
+            reference=reference, phase=phase, detail=text, prev_hash=previous,
+            entry_hash=entry_hash(previous, stamp(at), kind, actor, organisation, role,
+                                  reference, phase, text),
         ))  # fmt: skip
         await self.session.flush()
 
-    async def for_reference(self, reference: str) -> Sequence[AuditEntry]:
-        result = await self.session.execute(
-            select(AuditEntry).where(AuditEntry.reference == reference).order_by(AuditEntry.id)
-        )
-        return result.scalars().all()
+    async def entries(
+        self, reference: str | None = None, actor: str | None = None
+    ) -> Sequence[AuditEntry]:
+        query = select(AuditEntry).order_by(AuditEntry.id)
+        if reference is not None:
+            query = query.where(AuditEntry.reference == reference)
+        if actor is not None:
+            query = query.where(AuditEntry.actor == actor)
+        return (await self.session.execute(query)).scalars().all()
+
+    async def first_broken(self) -> int | None:
+        """The id of the first entry whose hash or link does not hold; None when intact."""
+        previous: str | None = None
+        for entry in await self.entries():
+            expected = entry_hash(entry.prev_hash, stamp(entry.at), entry.kind, entry.actor,
+                                  entry.organisation, entry.role, entry.reference, entry.phase,
+                                  entry.detail)  # fmt: skip
+            if entry.entry_hash != expected or (
+                previous is not None and entry.prev_hash != previous
+            ):
+                return entry.id
+            previous = entry.entry_hash
+        return None

@@ -365,10 +365,20 @@ class AuditEntry(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
-    kind: Mapped[str] = mapped_column(String(32))  # disclosure, incident, ...
-    actor: Mapped[str] = mapped_column(String(255))
+    # What happened: submitted, disclosure, viewed, answered, decided, denied, incident,
+    # afschaling, purge, member_added, member_removed, inzage, ...
+    kind: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(255), index=True)
+    # The actor's organisation and role at that moment (members change; the log does not).
+    organisation: Mapped[str | None] = mapped_column(String(32), default=None)
+    role: Mapped[str | None] = mapped_column(String(32), default=None)
     reference: Mapped[str | None] = mapped_column(String(32), default=None, index=True)
+    # The legal phase (DOMAIN.md): aanmelding, triage, casusoverleg, uitvoering, afschaling.
+    phase: Mapped[str | None] = mapped_column(String(16), default=None)
     detail: Mapped[str] = mapped_column(Text)  # JSON: fields, room, recipients, purpose
+    # Tamper evidence: each entry's hash covers its content and the previous entry's hash.
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    entry_hash: Mapped[str] = mapped_column(String(64))
 
 
 class SentMessage(Base):

@@ -16,6 +16,8 @@ import pytest
 from bot.devserver import LocalSynapse
 from bot.matrix import raw
 from bot.scripted import ScriptedMember
+from storage.casus import AuditRepository
+from storage.db import Database
 from tests.conftest import PASSWORD, BotHarness, MemberFactory, unique_localpart
 from tests.helpers import AANMELDING_ANSWERS, Chats, converse, open_dm, submit_aanmelding
 
@@ -170,19 +172,32 @@ async def test_the_casus_room_and_invitation_carry_only_what_the_policy_allows(
     assert room_id not in json.dumps(public)
 
     with sqlite3.connect(house.bot.db_path) as db:
-        audit = [json.loads(detail) for (detail,) in db.execute(
-            "SELECT detail FROM audit_log WHERE kind = 'disclosure' AND reference = ?",
-            (reference,),
-        )]  # fmt: skip
+        trail = db.execute(
+            "SELECT kind, detail FROM audit_log WHERE reference = ? ORDER BY id", (reference,)
+        ).fetchall()
+    kinds = [kind for kind, _ in trail]
+    for expected in ("submitted", "answered", "decided", "disclosure"):
+        assert expected in kinds, expected
+    audit = [json.loads(detail) for kind, detail in trail if kind == "disclosure"]
+    assert [a["purpose"] for a in audit] == [
+        "aanmelding", "verrijking-verzoek", "verrijking-verzoek", "verrijking-antwoord",
+        "verrijking-antwoord", "uitnodiging", "verrijking",
+    ]  # fmt: skip
     recipients = sorted([house.politie.user_id, house.om.user_id, house.regisseur.user_id])
-    assert {(tuple(a["fields"]), a["purpose"]) for a in audit} == {
+    room_disclosures = [a for a in audit if a["purpose"] in ("uitnodiging", "verrijking")]
+    assert {(tuple(a["fields"]), a["purpose"]) for a in room_disclosures} == {
         (("doel", "themas", "voornaam", "achternaam", "geboortedatum", "woonplaats"),
          "uitnodiging"),
         (("verrijking:politie",), "verrijking"),
     }  # fmt: skip
-    assert all(a["recipients"] == recipients for a in audit)
-    dumped_audit = json.dumps(audit, ensure_ascii=False)
+    assert all(a["recipients"] == recipients for a in room_disclosures)
+    assert audit[1]["fields"] == ["voornaam", "achternaam", "geboortedatum", "woonplaats"]
+    dumped_audit = json.dumps(trail, ensure_ascii=False)
     assert not any(p in dumped_audit for p in PERSONAL), "the audit log holds no personal data"
+    check = Database(f"sqlite+aiosqlite:///{house.bot.db_path}")
+    async with check.session() as session:
+        assert await AuditRepository(session).first_broken() is None, "the chain holds"
+    await check.close()
 
     # Verzet: the room's name follows, the participants are told in the room.
     later = a_weekday(17)

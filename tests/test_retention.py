@@ -17,6 +17,7 @@ from handlers.membership import MembershipService
 from handlers.messages import Outgoing, text_notice
 from handlers.outbox import queue
 from handlers.retention import RetentionPolicy, add_months, plan, purge
+from storage.casus import AuditRepository
 from storage.db import Database
 from storage.models import (
     Aanmelding,
@@ -89,8 +90,7 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
         await add_casus(session, "ZVH-2026-0001", "Afgeschaalde", AFGESCHAALD)
         await add_casus(session, "ZVH-2026-0002", "Lopende", None)
         old = datetime(2020, 1, 1, tzinfo=UTC)
-        session.add(AuditEntry(at=old, kind="disclosure", actor="@r:x.nl",
-                               reference="ZVH-2020-0001", detail="{}"))  # fmt: skip
+        await AuditRepository(session).add(old, "disclosure", "@r:x.nl", "ZVH-2020-0001", {})
     yield database
     await database.close()
 
