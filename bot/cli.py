@@ -23,12 +23,13 @@ from bot.config import (
 )
 from bot.logs import setup_logging
 from handlers.beheer import describe_change, removed_text
-from handlers.conversation.parsing import format_date
+from handlers.conversation.parsing import format_date, parse_dutch_date
 from handlers.errors import UserError
 from handlers.identity import IdentityService
 from handlers.membership import MembershipService, parse_matrix_id
 from handlers.outbox import queue
 from handlers.retention import plan
+from handlers.rights import CORRECTABLE, REASONS, as_json, correct, delete_early, inzage
 from handlers.triage import parse_reference
 from scheduler.clock import SystemClock
 from storage import crypto
@@ -94,6 +95,22 @@ def _parser() -> argparse.ArgumentParser:
     audit.add_argument("--casus", help="alleen dit kenmerk (ZVH-2026-0042)")
     audit.add_argument("--member", help="alleen wat dit lid deed (@gebruiker:server)")
     audit.add_argument("--csv", action="store_true", help="als CSV (voor de privacyfunctionaris)")
+    inzage = commands.add_parser(
+        "inzage", help="alles wat over een persoon bewaard is (AVG art. 15), als document"
+    )
+    inzage.add_argument("--achternaam", required=True)
+    inzage.add_argument("--geboortedatum", required=True, help="bijvoorbeeld 3-4-1990")
+    inzage.add_argument("--uit", type=Path, default=Path("."), help="map voor de bestanden")
+    correctie = commands.add_parser("correctie", help="een persoonsgegeven verbeteren (art. 16)")
+    correctie.add_argument("kenmerk")
+    correctie.add_argument("veld", choices=CORRECTABLE)
+    correctie.add_argument("waarde")
+    correctie.add_argument("--reden", required=True, choices=REASONS)
+    verwijderen = commands.add_parser(
+        "verwijderen", help="alles over een casus nu verwijderen (art. 17)"
+    )
+    verwijderen.add_argument("kenmerk")
+    verwijderen.add_argument("--reden", required=True, choices=REASONS)
     keys = commands.add_parser("keys", help="de datasleutel (versleuteling van persoonsgegevens)")
     key_commands = keys.add_subparsers(dest="keys_command", required=True, metavar="ACTIE")
     key_commands.add_parser("generate", help="een nieuwe datasleutel maken (naar stdout)")
@@ -234,6 +251,43 @@ def _purge_dry_run(config: Path) -> str:
 
 # Who acted, for the audit log, when it was the command line: the operating-system user.
 CLI_ACTOR = f"cli:{getpass.getuser()}"
+
+
+def _rights(args: argparse.Namespace) -> str:
+    """Inzage, correction and early deletion for one person, each audited."""
+
+    async def act() -> str:
+        db = Database(load_database_settings(args.config).url)
+        now = SystemClock(ZoneInfo("Europe/Amsterdam")).now()
+        try:
+            await db.migrate()
+            async with db.transaction() as session:
+                if args.command == "correctie":
+                    reference = await correct(session, args.kenmerk, args.veld, args.waarde,
+                                              args.reden, CLI_ACTOR, now)  # fmt: skip
+                    return f"{args.veld} van {reference} is verbeterd (vastgelegd in het auditlog)."
+                if args.command == "verwijderen":
+                    taken = await delete_early(session, args.kenmerk, args.reden, CLI_ACTOR, now)
+                    return (
+                        f"Alles over {args.kenmerk.upper()} is verwijderd; de bot neemt {taken} "
+                        "berichten terug en heft de casuskamer op."
+                    )
+                born = parse_dutch_date(args.geboortedatum)
+                result = await inzage(session, args.achternaam, born, CLI_ACTOR, now)
+        finally:
+            await db.close()
+        args.uit.mkdir(parents=True, exist_ok=True)
+        stem = args.uit / f"inzage-{now.astimezone(ZoneInfo('Europe/Amsterdam')):%Y%m%d-%H%M%S}"
+        for suffix, text in ((".md", result.markdown), (".json", as_json(result))):
+            path = stem.with_suffix(suffix)
+            path.write_text(text, encoding="utf-8")
+            os.chmod(path, 0o600)
+        found = ", ".join(result.references) or "geen gegevens gevonden"
+        return f"Inzage gemaakt ({found}): {stem}.md en {stem}.json (alleen voor jou leesbaar)."
+
+    return asyncio.run(act())
+
+
 AUDIT_COLUMNS = ("id", "moment", "wat", "wie", "organisatie", "rol", "kenmerk", "fase",
                  "details")  # fmt: skip
 
@@ -335,6 +389,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_demo(args.state_dir, args.port, once=args.once)
         elif args.command == "db":
             print(_db_upgrade(args.config))
+        elif args.command in ("inzage", "correctie", "verwijderen"):
+            print(_rights(args))
         elif args.command == "audit":
             print(_audit(args))
         elif args.command == "keys":

@@ -1,0 +1,128 @@
+"""Rights of the betrokkene through the beheerder's command line: inzage, correction and
+early deletion, each audited without the data itself."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import stat
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from bot.cli import main
+from storage.casus import AuditRepository
+from storage.db import Database
+from storage.models import Aanmelding, Verrijkingsverzoek
+from storage.repositories import AanmeldingRepository
+
+NOW = datetime(2026, 11, 23, 9, tzinfo=UTC)
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text(f'[database]\nurl = "sqlite+aiosqlite:///{tmp_path / "rights.db"}"\n')
+    return path
+
+
+def database(tmp_path: Path) -> Database:
+    return Database(f"sqlite+aiosqlite:///{tmp_path / 'rights.db'}")
+
+
+def seed(tmp_path: Path) -> None:
+    async def go() -> None:
+        db = database(tmp_path)
+        await db.migrate()
+        async with db.transaction() as session:
+            people = (("ZVH-2026-0001", "Testje", "van Nepnaam"),
+                      ("ZVH-2026-0002", "Testje", "Van  Nepnaam"),
+                      ("ZVH-2026-0003", "Ander", "Iemand"))  # fmt: skip
+            for reference, voornaam, achternaam in people:
+                aanmelding = await AanmeldingRepository(session).add(Aanmelding(
+                    reference=reference, submitted_at=NOW, status="aangemeld",
+                    aanmelder_matrix_id="@a:x.nl", aanmelder_organisation="politie",
+                    voornaam=voornaam, achternaam=achternaam, geboortedatum=date(1990, 4, 3),
+                    minderjarig=False, woonplaats="Demostad", gemeente="Demostad",
+                    probleemstelling="GEHEIM-PROBLEEM", doel="d", criteria="[]",
+                    betrokken_partners="[]", urgentie="regulier", contactpersoon="ik",
+                ))  # fmt: skip
+                session.add(Verrijkingsverzoek(
+                    aanmelding_id=aanmelding.id, organisation_key="politie", asked_at=NOW,
+                    status="beantwoord", bekend=True, informatie="POLITIE-INFO",
+                    delen_vooraf=False,
+                ))  # fmt: skip
+        await db.close()
+
+    asyncio.run(go())
+
+
+def audit_trail(tmp_path: Path) -> list[tuple[str, str | None, str]]:
+    async def go() -> list[tuple[str, str | None, str]]:
+        db = database(tmp_path)
+        async with db.session() as session:
+            entries = await AuditRepository(session).entries()
+        await db.close()
+        return [(e.kind, e.reference, e.detail) for e in entries]
+
+    return asyncio.run(go())
+
+
+def test_inzage_finds_the_person_by_name_and_birth_date_and_is_logged(
+    config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seed(tmp_path)
+    out = tmp_path / "inzage"
+    assert main(["--config", str(config), "inzage", "--achternaam", "VAN NEPNAAM",
+                 "--geboortedatum", "3-4-1990", "--uit", str(out)]) == 0  # fmt: skip
+    assert "ZVH-2026-0001, ZVH-2026-0002" in capsys.readouterr().out
+    document = next(out.glob("*.md"))
+    text = document.read_text()
+    assert stat.S_IMODE(document.stat().st_mode) == 0o600
+    for expected in ("## ZVH-2026-0001", "## ZVH-2026-0002", "voornaam: Testje",
+                     "GEHEIM-PROBLEEM", "politie: bekend — POLITIE-INFO"):  # fmt: skip
+        assert expected in text, expected
+    assert "Ander" not in text, "only this person"
+    data = json.loads(next(out.glob("*.json")).read_text())
+    assert [c["kenmerk"] for c in data["casussen"]] == ["ZVH-2026-0001", "ZVH-2026-0002"]
+    kind, _, detail = audit_trail(tmp_path)[-1]
+    assert kind == "inzage"
+    assert json.loads(detail)["references"] == ["ZVH-2026-0001", "ZVH-2026-0002"]
+    assert "Nepnaam" not in detail
+
+
+def test_correction_and_early_deletion_with_a_reason(
+    config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seed(tmp_path)
+    base = ["--config", str(config)]
+    assert main([*base, "correctie", "ZVH-2026-0003", "achternaam", "Anders",
+                 "--reden", "onjuist"]) == 0  # fmt: skip
+    assert main([*base, "inzage", "--achternaam", "anders", "--geboortedatum", "3-4-1990",
+                 "--uit", str(tmp_path / "na")]) == 0  # fmt: skip
+    assert "ZVH-2026-0003" in capsys.readouterr().out, "found under the corrected name"
+    with pytest.raises(SystemExit):
+        main([*base, "correctie", "ZVH-2026-0003", "woonplaats", "X", "--reden", "zomaar"])
+    assert main([*base, "correctie", "ZVH-2026-0003", "geboortedatum", "31-2-1990",
+                 "--reden", "onjuist"]) == 1, "a Dutch error for an impossible date"  # fmt: skip
+    assert "Die datum bestaat niet" in capsys.readouterr().err
+
+    assert main([*base, "verwijderen", "ZVH-2026-0001", "--reden", "verzoek-betrokkene"]) == 0
+
+    async def left() -> list[str]:
+        db = database(tmp_path)
+        async with db.session() as session:
+            rows = (await session.execute(select(Aanmelding.reference))).scalars().all()
+        await db.close()
+        return list(rows)
+
+    assert asyncio.run(left()) == ["ZVH-2026-0002", "ZVH-2026-0003"]
+    trail = audit_trail(tmp_path)
+    corrected = [json.loads(d) for k, _, d in trail if k == "corrected"]
+    assert corrected == [{"fields": ["achternaam"], "reason": "onjuist"}], "not the value"
+    assert [(k, r) for k, r, _ in trail if k == "deleted_early"] == [
+        ("deleted_early", "ZVH-2026-0001")
+    ]
+    assert main([*base, "verwijderen", "ZVH-2026-0001", "--reden", "dubbel"]) == 1
