@@ -25,6 +25,7 @@ from bot.logs import setup_logging
 from handlers.beheer import describe_change, removed_text
 from handlers.conversation.parsing import format_date, parse_dutch_date
 from handlers.errors import UserError
+from handlers.handover import hand_over
 from handlers.identity import IdentityService
 from handlers.membership import MembershipService, parse_matrix_id
 from handlers.outbox import queue
@@ -172,7 +173,8 @@ def _management(args: argparse.Namespace) -> str:
 
     async def member_remove(service: MembershipService) -> str:
         view, rooms = await service.remove_member(args.matrix_id, clock.now(), actor=CLI_ACTOR)
-        return removed_text(view.matrix_id, view.organisation_key, rooms)
+        notes = await hand_over(service.members.session, view.matrix_id, view.organisation_key)
+        return "\n".join([removed_text(view.matrix_id, view.organisation_key, rooms), *notes])
 
     async def member_confirm(service: MembershipService) -> str:
         session = service.members.session

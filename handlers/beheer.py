@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from handlers.commands import CommandContext, CommandRegistry
 from handlers.errors import UserError
+from handlers.handover import hand_over
 from handlers.identity import IdentityService
 from handlers.membership import MemberChange, MembershipService
 from handlers.messages import Bold, Paragraph, Table, notice, text_notice
@@ -96,7 +97,10 @@ def register(registry: CommandRegistry) -> None:
         view, rooms = await MembershipService(ctx.session).remove_member(
             args[0], ctx.clock.now(), actor=ctx.caller.matrix_id
         )
-        ctx.reply(text_notice(removed_text(view.matrix_id, view.organisation_key, rooms)))
+        notes = await hand_over(ctx.session, view.matrix_id, view.organisation_key)
+        ctx.reply(text_notice(" ".join(
+            [removed_text(view.matrix_id, view.organisation_key, rooms), *notes]
+        )))  # fmt: skip
 
     @registry.command(
         "identiteit bevestigen",

@@ -7,9 +7,9 @@ policy before action. It returns what to send; it never sends itself.
 from __future__ import annotations
 
 import logging
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable, Mapping, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -68,6 +68,10 @@ log = logging.getLogger(__name__)
 # Longest message the bot reads at all; answers have their own, smaller limits.
 MAX_MESSAGE_LENGTH = 8000
 MAX_REMEMBERED_REFUSALS = 10_000
+# Flood protection per member: more than this many messages within the window are not
+# handled (the member is told once per window to resend later).
+FLOOD_MESSAGES = 60
+FLOOD_WINDOW = timedelta(minutes=1)
 DENIALS_FOR_INCIDENT = 5
 DENIALS_WINDOW = timedelta(hours=1)
 
@@ -108,6 +112,9 @@ class Router:
         # (room, sender) pairs a non-member was already refused in; kept in memory only,
         # because nothing of a non-member may be stored, and bounded (oldest forgotten).
         self._refused: OrderedDict[tuple[str, str], None] = OrderedDict()
+        # Recent message times per member (memory only) and whom we told to slow down.
+        self._recent: dict[str, deque[datetime]] = {}
+        self._slowed: dict[str, datetime] = {}
 
     async def on_invite(self, invite: Invite) -> InviteDecision:
         async with self.db.session() as session:
@@ -189,6 +196,17 @@ class Router:
             return []
         if not incoming.encrypted:
             return [Outgoing(incoming.room_id, text_notice(UNENCRYPTED_MESSAGE))]
+        if self._flooding(member.matrix_id):
+            log.warning("flood protection: a member's message was not handled")
+            now = self.clock.now()
+            told = self._slowed.get(member.matrix_id)
+            if told is not None and now - told < FLOOD_WINDOW:
+                return []
+            self._slowed[member.matrix_id] = now
+            return [Outgoing(incoming.room_id, text_notice(
+                "Even geduld: je stuurt veel berichten kort na elkaar. Stuur je laatste "
+                "bericht over een minuut opnieuw."
+            ))]  # fmt: skip
         identity = await IdentityService(session).check(
             member.matrix_id, incoming.room_id, incoming.sender_identity, self.clock.now()
         )
@@ -253,6 +271,17 @@ class Router:
         log.info("command action=%s", parsed.command.action)
         async with ctx.session.begin_nested():
             await parsed.command.handler(ctx, parsed.args)
+
+    def _flooding(self, matrix_id: str) -> bool:
+        now = self.clock.now()
+        recent = self._recent.setdefault(matrix_id, deque())
+        while recent and now - recent[0] >= FLOOD_WINDOW:
+            recent.popleft()
+        recent.append(now)
+        if len(self._recent) > MAX_REMEMBERED_REFUSALS:  # bounded: forget the quiet ones
+            for quiet in [m for m, times in self._recent.items() if not times]:
+                del self._recent[quiet]
+        return len(recent) > FLOOD_MESSAGES
 
     async def _denied(self, ctx: CommandContext, action: Action) -> None:
         """Record a refusal; the fifth within an hour is a possible incident (a member

@@ -389,6 +389,12 @@ class ConversationRepository:
         await self.session.flush()
         deleted_personal_data(self.session)
 
+    async def count_for(self, matrix_id: str) -> int:
+        result = await self.session.execute(
+            select(func.count(Conversation.id)).where(Conversation.matrix_id == matrix_id)
+        )
+        return int(result.scalar_one())
+
     async def idle_since(self, cutoff: datetime) -> Sequence[Conversation]:
         result = await self.session.execute(
             select(Conversation).where(Conversation.updated_at <= cutoff).order_by(Conversation.id)

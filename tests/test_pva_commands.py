@@ -29,6 +29,7 @@ from storage.rooms import ManagedRoomRepository
 AMS = ZoneInfo("Europe/Amsterdam")
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=AMS)
 REGIE, AGENT, OFFICIER, ZORG = "@regie:x.nl", "@agent:x.nl", "@officier:x.nl", "@zorg:x.nl"
+BEHEER = "@beheer:x.nl"
 REF = "ZVH-2026-0003"
 _ids = itertools.count()
 
@@ -42,7 +43,8 @@ async def router(tmp_path: Path) -> AsyncIterator[Router]:
         for org in ("zvh", "politie", "om", "ggz"):
             await members.add_organisation(org, f"Organisatie {org}", NOW)
         for user, org, role in ((REGIE, "zvh", "procesregisseur"), (AGENT, "politie", "partner"),
-                                (OFFICIER, "om", "partner"), (ZORG, "ggz", "partner")):  # fmt: skip
+                                (OFFICIER, "om", "partner"), (ZORG, "ggz", "partner"),
+                                (BEHEER, "zvh", "beheerder")):  # fmt: skip
             await members.add_member(user, org, role, NOW)
             await members.record_direct_room(user, f"!dm-{user}")
         aanmelding = await AanmeldingRepository(session).add(Aanmelding(
@@ -188,3 +190,16 @@ async def test_a_verslag_with_a_follow_up_overleg_invites_again_without_personal
         numbers = (await session.execute(select(PvaActie.number))).scalars().all()
     assert planned == ["gehouden", "gehouden", "gepland"]
     assert sorted(numbers) == [1, 2, 3], "new actions continue the numbering"
+
+
+async def test_a_removed_member_hands_over_their_actions_and_their_casus(router: Router) -> None:
+    gone = await say(router, BEHEER, f"lid verwijderen {OFFICIER}")
+    assert "heeft geen toegang meer" in gone[BEHEER][0]
+    assert "1 open actie(s) gaan naar de contactpersonen van om" in gone[BEHEER][0]
+    async with router.db.session() as session:
+        owners = dict((await session.execute(select(PvaActie.number, PvaActie.owner))).all())
+    assert owners == {1: None, 2: None}
+    plan = await say(router, AGENT, f"pva {REF}")
+    assert "Organisatie om |" in plan[AGENT][0], "the action now belongs to the organisation"
+    regisseur_gone = await say(router, BEHEER, f"lid verwijderen {AGENT}")
+    assert f"{REF} heeft geen casusregisseur meer" in regisseur_gone[BEHEER][0]

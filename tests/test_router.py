@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import delete, select
 
+from handlers.aanmelding import form_spec as aanmelding_form_spec
 from handlers.membership import MembershipService
 from handlers.messages import Incoming, Invite
-from handlers.router import Router
+from handlers.router import FLOOD_MESSAGES, Router
 from handlers.texts import Wording
+from handlers.triage import TriageConfig
 from scheduler.clock import FrozenClock
 from storage.db import Database
 from storage.models import OutboxMessage
@@ -162,3 +164,28 @@ async def test_remembered_refusals_are_bounded(router: Router) -> None:
     for n in range(router_module.MAX_REMEMBERED_REFUSALS + 5):
         router._refuse_stranger(message(STRANGER, "hulp", room=f"!r{n}:x.nl"))
     assert len(router._refused) == router_module.MAX_REMEMBERED_REFUSALS
+
+
+async def test_a_flood_is_slowed_down_once_and_the_member_can_go_on_later(router: Router) -> None:
+    replies = [
+        await answer(router, message(PARTNER, "wie ben ik")) for _ in range(FLOOD_MESSAGES + 5)
+    ]
+    answered = [r for r in replies if r and "Politie" in r[0]]
+    slowed = [r for r in replies if r and r[0].startswith("Even geduld")]
+    assert len(answered) == FLOOD_MESSAGES
+    assert len(slowed) == 1, "told once, not at every message"
+    assert sum(1 for r in replies if not r) == 4
+    assert isinstance(router.clock, FrozenClock)
+    router.clock.advance(timedelta(seconds=61))
+    assert "Politie" in (await answer(router, message(PARTNER, "wie ben ik")))[0]
+
+
+async def test_open_forms_are_bounded(router: Router) -> None:
+    router.forms = {"aanmelding": aanmelding_form_spec({}, "ZVH", TriageConfig())}
+    for room in range(3):
+        started = await answer(router, message(PARTNER, "aanmelden", room=f"!r{room}:x.nl"))
+        assert "Vraag 1" in started[0]
+    refused = await answer(router, message(PARTNER, "aanmelden", room="!r3:x.nl"))
+    assert refused == [
+        "Je hebt al 3 formulieren open in andere chats. Maak er eerst een af, of typ daar stop."
+    ]

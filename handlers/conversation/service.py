@@ -28,6 +28,8 @@ from storage.rooms import SentMessageRepository
 log = logging.getLogger(__name__)
 
 # Option lists for a form's questions; ``subject`` is what the conversation is about.
+# Half-finished forms per member (each holds personal data): a bound, not a quota.
+MAX_OPEN_FORMS = 3
 OptionLoader = Callable[[AsyncSession, str | None], Awaitable[Mapping[str, Sequence[Option]]]]
 
 
@@ -83,6 +85,13 @@ class ConversationService:
         self, form_name: str, caller: Caller, room_id: str, subject: str | None = None
     ) -> list[Outgoing]:
         existing = await self.active(caller.matrix_id, room_id)
+        if existing is None:
+            elsewhere = await self.repository.count_for(caller.matrix_id)
+            if elsewhere >= MAX_OPEN_FORMS:
+                raise UserError(
+                    f"Je hebt al {elsewhere} formulieren open in andere chats. Maak er eerst "
+                    "een af, of typ daar stop."
+                )
         engine = await self._engine(form_name, subject)
         if existing is not None:
             state = ConversationState.model_validate_json(existing.state)
