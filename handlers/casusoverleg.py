@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -327,7 +327,7 @@ class CasusoverlegService:
         day = local.date() - timedelta(days=1)
         while not hours.is_working_day(day):
             day -= timedelta(days=1)
-        return datetime.combine(day, hours.start, tzinfo=self.config.zone).astimezone(UTC)
+        return hours.start_of(day)
 
     async def remind(self, now: datetime) -> list[Outgoing]:
         """Remind the participants the working day before, once per overleg."""

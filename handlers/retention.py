@@ -96,39 +96,39 @@ class PurgeReport:
 
 
 async def plan(session: AsyncSession, today: date, policy: RetentionPolicy) -> list[Due]:
-    """Every casus retention has business with (for the job and ``purge --dry-run``)."""
-    result = await session.execute(
-        select(Aanmelding)
+    """Every casus retention has business with (for the job and ``purge --dry-run``).
+
+    Runs every tick: it reads references and dates only (nothing to decrypt) and asks
+    once which of them still hold verrijking answers.
+    """
+    with_answers = select(Verrijkingsverzoek.aanmelding_id).distinct().scalar_subquery()
+    rows = (await session.execute(
+        select(
+            Aanmelding.reference, Aanmelding.triage_status, Aanmelding.afgeschaald_on,
+            Aanmelding.cleaned_at, Aanmelding.id.in_(with_answers),
+        )
         .where(
             (Aanmelding.afgeschaald_on.is_not(None)) | (Aanmelding.triage_status == "geen-casus")
         )
         .order_by(Aanmelding.id)
-    )
+    )).all()  # fmt: skip
     plans = []
-    for aanmelding in result.scalars():
-        if aanmelding.triage_status == "geen-casus":
-            plans.append(Due(aanmelding.reference, None, None, today, ("geen-casus",)))
+    for reference, status, afgeschaald, cleaned_at, has_answers in rows:
+        if status == "geen-casus":
+            plans.append(Due(reference, None, None, today, ("geen-casus",)))
             continue
-        afgeschaald = aanmelding.afgeschaald_on
-        assert afgeschaald is not None
+        assert afgeschaald is not None  # the query selects afgeschaalde or geen-casus only
         clean_on = add_months(afgeschaald, policy.clean_months)
         delete_on = add_months(afgeschaald, policy.delete_months)
         due = []
-        if await _has_verrijking(session, aanmelding):
+        if has_answers:
             due.append("verrijking")
-        if aanmelding.cleaned_at is None and today >= clean_on:
+        if cleaned_at is None and today >= clean_on:
             due.append("opschonen")
         if today >= delete_on:
             due.append("verwijderen")
-        plans.append(Due(aanmelding.reference, afgeschaald, clean_on, delete_on, tuple(due)))
+        plans.append(Due(reference, afgeschaald, clean_on, delete_on, tuple(due)))
     return plans
-
-
-async def _has_verrijking(session: AsyncSession, aanmelding: Aanmelding) -> bool:
-    result = await session.execute(
-        select(Verrijkingsverzoek.id).where(Verrijkingsverzoek.aanmelding_id == aanmelding.id)
-    )
-    return result.first() is not None
 
 
 async def drop_verrijking(session: AsyncSession, aanmelding: Aanmelding) -> int:

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import load_only, selectinload
 
 from storage.audit_chain import GENESIS, entry_hash, stamp
 from storage.models import Aanmelding, AuditEntry, Member, Overleg, PvaActie
@@ -72,10 +72,20 @@ class ActieRepository:
         return actie
 
     async def open_in_active_casus(self) -> Sequence[tuple[PvaActie, Aanmelding]]:
-        """Open actions of casussen that are not afgeschaald."""
+        """Open actions of casussen that are not afgeschaald. Read every tick, so only the
+        casus's reference and its regisseurs are loaded (nothing personal to decrypt)."""
         result = await self.session.execute(
             select(PvaActie, Aanmelding)
             .join(Aanmelding, Aanmelding.id == PvaActie.aanmelding_id)
+            .options(
+                load_only(
+                    Aanmelding.id,
+                    Aanmelding.reference,
+                    Aanmelding.casusregisseur,
+                    Aanmelding.procesregisseur,
+                    Aanmelding.afgeschaald_on,
+                )
+            )
             .where(PvaActie.status == "open", Aanmelding.afgeschaald_on.is_(None))
             .order_by(PvaActie.deadline, PvaActie.id)
         )
