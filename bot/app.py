@@ -21,6 +21,7 @@ from handlers.aanmelding import form_spec as aanmelding_form_spec
 from handlers.casusoverleg import CasusoverlegService, OverlegConfig
 from handlers.conversation.service import FormSpec
 from handlers.drafts import housekeep_drafts
+from handlers.guard import ProcesregieGuard
 from handlers.messages import Incoming, Invite, InviteDecision, Notice
 from handlers.outbox import queue
 from handlers.overleg_commands import verslag_spec
@@ -198,9 +199,12 @@ class Application:
         self.outbox = OutboxSender(
             self.db, self.transport.sending, self.clock, self.router.on_delivery_failure
         )
+        regie_room = settings.house.procesregie_room
         self.rooms = RoomManager(
-            self.db, self.transport.managed, self.clock, self.router.on_intruder, self.outbox.wake
-        )
+            self.db, self.transport.managed, self.clock, self.router.on_intruder, self.outbox.wake,
+            guard=ProcesregieGuard(self.db, self.clock, regie_room, self._queued)
+            if regie_room else None,
+        )  # fmt: skip
         self.router.on_queued = self._queued
         self.transport.on_membership_change = self.rooms.wake
         tick = settings.scheduler.tick_seconds

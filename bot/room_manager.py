@@ -7,6 +7,10 @@ every membership change the sync sees and on a short tick, so an intruder is out
 seconds. A person removed who was never invited by the bot is reported as a possible
 incident; one who was invited but no longer belongs (a revoked member) is removed quietly.
 
+It also guards one room it does not own: the procesregie room, made and run by people.
+Whoever is in it (or invited) without the right to read it is removed when the bot has
+the power to; when it has not, the guard is told once, so people can act.
+
 Messages for a managed room wait in the outbox until the room is *ready*: created and
 everyone invited, visible to nio, so the room key of the first message reaches them all.
 """
@@ -41,6 +45,19 @@ MAX_REDACTION_ATTEMPTS = 20
 REDACTION_BATCH = 50
 
 IntruderReporter = Callable[[str, str], Awaitable[None]]
+GUARD_REASON = "Je hoort niet (meer) bij de procesregie."
+
+
+class RoomGuard(Protocol):
+    """A room made by people that only some may be in (the procesregie room)."""
+
+    room_id: str
+
+    async def allowed(self) -> frozenset[str]: ...
+
+    async def removed(self, user_id: str) -> None: ...
+
+    async def cannot_remove(self, user_id: str) -> None: ...
 
 
 class RoomOps(Protocol):
@@ -90,12 +107,15 @@ class RoomManager:
         clock: Clock,
         report_intruder: IntruderReporter,
         on_ready: Callable[[], None],
+        guard: RoomGuard | None = None,
     ) -> None:
         self.db = db
         self.ops = ops
         self.clock = clock
         self.report_intruder = report_intruder
         self.on_ready = on_ready
+        self.guard = guard
+        self._guard_told: set[str] = set()
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
         self._removed: dict[tuple[str, str], float] = {}
@@ -136,6 +156,35 @@ class RoomManager:
                 await self._reconcile(wish)
             except Exception:
                 log.exception("managing a room failed; retrying")
+        if self.guard is not None:
+            try:
+                await self._keep_guarded(self.guard)
+            except Exception:
+                log.exception("guarding a room failed; retrying")
+
+    async def _keep_guarded(self, guard: RoomGuard) -> None:
+        room_id = guard.room_id
+        if not self.ops.known(room_id):
+            return  # not (yet) joined
+        present = self.ops.present(room_id)
+        strangers = present - await guard.allowed()
+        self._guard_told &= strangers  # once out, a next time is told again
+        now = asyncio.get_running_loop().time()
+        for user_id in sorted(strangers):
+            if (room_id, user_id) in self._removed and now - self._removed[(room_id, user_id)] < (
+                REMOVED_MEMORY_SECONDS
+            ):
+                continue
+            result = await self.ops.remove(room_id, user_id, GUARD_REASON)
+            if result.ok:
+                self._removed[(room_id, user_id)] = now
+                self.removed += 1
+                log.warning("removed %s from the guarded room", pseudonym(user_id))
+                await guard.removed(user_id)
+            elif user_id not in self._guard_told:
+                self._guard_told.add(user_id)
+                log.error("cannot remove someone from the guarded room (%s)", result.error)
+                await guard.cannot_remove(user_id)
 
     async def redact_pending(self) -> None:
         """Take back the messages retention asked for (before their room is closed)."""

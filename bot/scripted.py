@@ -36,8 +36,8 @@ from bot.matrix.cross_signing import (
     ensure_cross_signing,
     only_key,
     query_own_keys,
-    verify,
 )
+from bot.matrix.device_trust import judge
 
 MEGOLM = "m.megolm.v1.aes-sha2"
 
@@ -238,14 +238,10 @@ class ScriptedMember:
         )
         excluded: set[str] = set()
         for user in others:
-            master = only_key(keys.get("master_keys", {}).get(user))
-            self_signing = keys.get("self_signing_keys", {}).get(user)
-            ssk = only_key(self_signing)
-            chain_ok = bool(master and ssk and self_signing and verify(self_signing, user, master))
-            for device_id, device_keys in keys.get("device_keys", {}).get(user, {}).items():
-                signed = chain_ok and ssk is not None and verify(device_keys, user, ssk)
+            signed = judge(keys, user).signed
+            for device_id in keys.get("device_keys", {}).get(user, {}):
                 device = self.client.device_store[user].get(device_id)
-                if device is not None and not signed:
+                if device is not None and device_id not in signed:
                     self.client.blacklist_device(device)
                     excluded.add(device_id)
         # Start a new session so only the devices still trusted get its key.

@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.conversation.parsing import format_date, format_moment, short_moment
 from handlers.errors import UserError
-from handlers.membership import MembershipService
+from handlers.incidents import incident_notices
 from handlers.messages import Block, Bold, BulletList, Notice, Outgoing, Paragraph, Table, notice
 from handlers.triage import OUTCOME_LABELS, TriageConfig, TriageService
 from scheduler.workhours import WorkingTime
@@ -352,7 +352,7 @@ async def report_intruder(
     session: AsyncSession, key: str, user_id: str, now: datetime, triage: TriageConfig, term: str
 ) -> list[Outgoing]:
     """Someone was in a casus room without the bot's invitation: a possible security
-    incident for the procesregie and the managers (AVG art. 33/34)."""
+    incident for the procesregie, the managers and the beheerders (AVG art. 33/34)."""
     reference = reference_of(key) or key
     await AuditRepository(session).add(now, "incident", user_id, reference_of(key), {
         "what": "uninvited_in_room", "room": key,
@@ -367,8 +367,5 @@ async def report_intruder(
                   "als datalek (AVG art. 33/34)."),
     )  # fmt: skip
     service = TriageService(session, triage)
-    outgoing = await service.to_procesregie(text, sensitive=False)
-    for manager in await MembershipService(session).with_role(Role.MANAGER):
-        if manager.dm_room_id:
-            outgoing.append(Outgoing(manager.dm_room_id, text))
-    return outgoing
+    return [*await service.to_procesregie(text, sensitive=False),
+            *await incident_notices(session, text)]  # fmt: skip

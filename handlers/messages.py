@@ -33,6 +33,9 @@ class Incoming:
     edit_of: str | None = None
     # The sender's cross-signing master key as the homeserver shows it now (None: none).
     sender_identity: str | None = None
+    # Whether the sending device is cross-signed by its owner; None when the owner has no
+    # cross-signing (then no device can be told apart from another).
+    device_signed: bool | None = None
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from handlers.commands import Caller, CommandContext, CommandRegistry
 from handlers.conversation.service import ConversationService, FormSpec
 from handlers.errors import UserError
 from handlers.identity import IdentityService
+from handlers.incidents import incident_notices
 from handlers.membership import MembershipService
 from handlers.messages import (
     BulletList,
@@ -40,7 +41,7 @@ from handlers.messages import (
     text_notice,
 )
 from handlers.outbox import queue
-from handlers.policy import Action, may
+from handlers.policy import may
 from handlers.texts import (
     EDIT_IGNORED,
     NOT_ALLOWED,
@@ -48,6 +49,7 @@ from handlers.texts import (
     UNENCRYPTED_MESSAGE,
     UNENCRYPTED_ROOM,
     UNKNOWN_COMMAND,
+    UNSIGNED_DEVICE,
     Wording,
     delivery_failure_report,
     invite_declined,
@@ -213,6 +215,12 @@ class Router:
         if identity.blocked:
             log.warning("message not handled: the sender's identity change is unconfirmed")
             return identity.outgoing
+        if incoming.device_signed is False:
+            # Possibly a stolen password: a new session the owner did not verify.
+            log.warning("message not handled: sent from a device its owner did not sign")
+            outgoing = [Outgoing(incoming.room_id, text_notice(UNSIGNED_DEVICE))]
+            outgoing += await self._record_denial(session, member.matrix_id, "unsigned_device")
+            return outgoing
         if len(incoming.body) > MAX_MESSAGE_LENGTH:
             return [
                 Outgoing(
@@ -265,7 +273,9 @@ class Router:
             return
         if not may(ctx.caller.role, parsed.command.action):
             log.info("denied action=%s role=%s", parsed.command.action, ctx.caller.role)
-            await self._denied(ctx, parsed.command.action)
+            ctx.outgoing += await self._record_denial(
+                ctx.session, ctx.caller.matrix_id, parsed.command.action.value
+            )
             ctx.reply(text_notice(NOT_ALLOWED))
             return
         log.info("command action=%s", parsed.command.action)
@@ -283,27 +293,26 @@ class Router:
                 del self._recent[quiet]
         return len(recent) > FLOOD_MESSAGES
 
-    async def _denied(self, ctx: CommandContext, action: Action) -> None:
+    async def _record_denial(
+        self, session: AsyncSession, matrix_id: str, action: str
+    ) -> list[Outgoing]:
         """Record a refusal; the fifth within an hour is a possible incident (a member
-        probing what they may not do) for the managers and beheerders."""
+        probing what they may not do, or someone else on their account)."""
         now = self.clock.now()
-        audit = AuditRepository(ctx.session)
-        await audit.add(now, "denied", ctx.caller.matrix_id, None, {"action": action.value})
-        recent = [e for e in await audit.entries(actor=ctx.caller.matrix_id)
+        audit = AuditRepository(session)
+        await audit.add(now, "denied", matrix_id, None, {"action": action})
+        recent = [e for e in await audit.entries(actor=matrix_id)
                   if e.kind == "denied" and e.at >= now - DENIALS_WINDOW]  # fmt: skip
         if len(recent) != DENIALS_FOR_INCIDENT:
-            return
+            return []
         text = text_notice(
-            f"Mogelijk incident: {ctx.caller.matrix_id} probeerde binnen een uur "
-            f"{DENIALS_FOR_INCIDENT} keer iets waarvoor de rol geen recht geeft. "
-            "Ga na of het account nog in de juiste handen is."
+            f"Mogelijk incident: {matrix_id} probeerde binnen een uur "
+            f"{DENIALS_FOR_INCIDENT} keer iets wat niet mocht (een commando zonder recht, of "
+            "vanaf een niet-geverifieerde sessie). Ga na of het account nog in de juiste "
+            "handen is."
         )
-        members = MembershipService(ctx.session)
-        for role in (Role.MANAGER, Role.BEHEERDER):
-            for member in await members.with_role(role):
-                if member.dm_room_id and member.matrix_id != ctx.caller.matrix_id:
-                    ctx.outgoing.append(Outgoing(member.dm_room_id, text))
-        await audit.add(now, "incident", ctx.caller.matrix_id, None, {"what": "repeated_denials"})
+        await audit.add(now, "incident", matrix_id, None, {"what": "repeated_denials"})
+        return await incident_notices(session, text, exclude=matrix_id)
 
     def _refuse_stranger(self, incoming: Incoming) -> Sequence[Outgoing]:
         key = (incoming.room_id, incoming.sender)

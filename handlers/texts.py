@@ -69,6 +69,11 @@ NOT_ALLOWED = "Dat kan ik voor jouw rol niet doen."
 UNKNOWN_COMMAND = "Dat commando ken ik niet."
 
 EDIT_IGNORED = "Bewerkte berichten verwerk ik niet. Stuur je bericht gewoon opnieuw."
+UNSIGNED_DEVICE = (
+    "Dit bericht komt van een sessie die je nog niet hebt geverifieerd, dus ik voer het niet "
+    "uit en stuur die sessie geen gegevens. Verifieer de sessie in Element (Instellingen → "
+    "Sessies) met een apparaat dat je al gebruikt, en probeer het dan opnieuw."
+)
 
 # Why the bot will not send case data into a room (codes from the transport's room policy).
 ROOM_POLICY_REASONS = {

@@ -8,11 +8,13 @@ import sqlite3
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
 
+from bot.cli import main
 from bot.devserver import LocalSynapse
 from bot.matrix import raw
 from bot.scripted import ScriptedMember
@@ -345,3 +347,37 @@ async def test_verslag_stores_the_plan_and_each_owner_gets_only_their_actions(
     assert actions == [(1, "politie", None, "open"), (2, "om", house.om.user_id, "gereed")]
     again = await house.ask(house.regisseur, f"overleg plan {reference} {first:%d-%m-%Y} 10:00")
     assert "is afgeschaald op" in again
+
+
+async def test_a_member_removed_on_the_command_line_loses_the_casus_room_at_once(
+    house: House, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    await start(house)
+    reference = await house.casus()
+    await house.plan(reference, a_weekday(10))
+    room_id = await house.politie.accept_invite(house.bot.user_id)
+    await house.om.accept_invite(house.bot.user_id)
+    await house.politie.wait_for_text(house.bot.user_id, room_id, "Uitnodiging")
+
+    config = tmp_path / "beheer.toml"
+    config.write_text(f'[database]\nurl = "sqlite+aiosqlite:///{house.bot.db_path}"\n')
+    code = await asyncio.to_thread(
+        main, ["--config", str(config), "member", "remove", house.politie.user_id]
+    )
+    assert code == 0
+    told = capsys.readouterr().out
+    assert "heeft geen toegang meer" in told
+    assert "1 casuskamer" in told
+
+    def politie_left() -> bool:
+        return any(
+            room == room_id and user == house.politie.user_id and membership == "leave"
+            for room, user, membership, _ in house.om.inbox.memberships
+        )
+
+    # The running bot takes them out within its room manager's tick, quietly.
+    await house.om.wait_until(politie_left, timeout=30)
+    await asyncio.sleep(1)
+    assert not [m for m in house.manager.messages_from(house.bot.user_id) if "incident" in m.body]
+    refused = await house.ask(house.politie, f"pva {reference}")
+    assert reference not in refused

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from nio import AsyncClient, KeysQueryResponse, RoomSendResponse
 
+from bot.matrix.device_trust import DeviceTrust
 from bot.matrix.rooms import WaitForRoom, room_policy_violation
 from bot.outbox import Delivery, SendOutcome
 from handlers.messages import Notice
@@ -18,9 +19,10 @@ PERMANENT_ERRORS = ("M_FORBIDDEN", "M_NOT_FOUND", "M_UNKNOWN")
 
 
 class NoticeSending:
-    def __init__(self, client: AsyncClient, wait_for_room: WaitForRoom) -> None:
+    def __init__(self, client: AsyncClient, wait_for_room: WaitForRoom, trust: DeviceTrust) -> None:
         self.client = client
         self.wait_for_room = wait_for_room
+        self.trust = trust
 
     @property
     def user_id(self) -> str:
@@ -63,6 +65,13 @@ class NoticeSending:
             query = await self.client.keys_query()
             if not isinstance(query, KeysQueryResponse):
                 return SendOutcome(Delivery.RETRY, f"keys_query:{query.status_code}")
+        room = self.client.rooms.get(room_id)
+        if room is not None and room.encrypted:
+            try:
+                # Room keys only for devices their owners signed (when they cross-sign).
+                await self.trust.apply(list(room.users))
+            except Exception as exc:  # the homeserver's key list is unavailable: wait
+                return SendOutcome(Delivery.RETRY, f"device_trust:{type(exc).__name__}")
         # 429s are waited out inside nio (it honours retry_after_ms); connection errors are
         # retried there too. What comes back here is success or an error response.
         response = await self.client.room_send(

@@ -38,7 +38,8 @@ from bot.logs import pseudonym
 from bot.matrix import raw
 from bot.matrix.batches import BatchTracker
 from bot.matrix.content import message_text
-from bot.matrix.cross_signing import ensure_cross_signing, only_key
+from bot.matrix.cross_signing import ensure_cross_signing
+from bot.matrix.device_trust import DeviceTrust
 from bot.matrix.managed import ManagedRoomOps
 from bot.matrix.ports import MessageHandler, PositionStore
 from bot.matrix.rooms import RoomKeeper, member_count
@@ -130,7 +131,8 @@ class MatrixTransport:
             config=config,
         )
         # Sending (for the outbox) and room admission live in their own modules.
-        self.sending = NoticeSending(self.client, self.wait_for_room)
+        self.trust = DeviceTrust(self.client)
+        self.sending = NoticeSending(self.client, self.wait_for_room, self.trust)
         self.rooms = RoomKeeper(self.client, handler, self.wait_for_room, self.sending.send_raw)
         self.managed = ManagedRoomOps(self.client)
         # Called after a sync that changed someone's membership somewhere (or the first
@@ -144,7 +146,6 @@ class MatrixTransport:
         self._next_batch: str | None = None
         self.last_sync_at: datetime | None = None
         self.undecryptable_events = 0
-        self._master_keys: dict[str, str | None] = {}
 
     @property
     def user_id(self) -> str:
@@ -316,8 +317,7 @@ class MatrixTransport:
             await asyncio.wait_for(self._stopping.wait(), timeout=delay)
 
     async def _dispatch(self, response: SyncResponse, initial: bool, first: bool) -> None:
-        for user_id in response.device_list.changed:
-            self._master_keys.pop(user_id, None)
+        self.trust.forget(response.device_list.changed)
         seq = self._batches.open(response.next_batch)
         for room_id, info in response.rooms.invite.items():
             inviter = self._inviter(info.invite_state)
@@ -387,16 +387,21 @@ class MatrixTransport:
     async def master_key_of(self, user_id: str) -> str | None:
         """A user's cross-signing master key as the homeserver shows it (cached until the
         sync reports a change in that user's devices)."""
-        if user_id not in self._master_keys:
-            try:
-                keys = await raw.request(
-                    self.client, "POST", "/keys/query", {"device_keys": {user_id: []}}
-                )
-            except Exception as exc:
-                log.warning("identity lookup failed (%s)", type(exc).__name__)
-                return None
-            self._master_keys[user_id] = only_key(keys.get("master_keys", {}).get(user_id))
-        return self._master_keys[user_id]
+        try:
+            return await self.trust.master_key(user_id)
+        except Exception as exc:
+            log.warning("identity lookup failed (%s)", type(exc).__name__)
+            return None
+
+    async def _device_signed(self, event: RoomMessageText) -> bool | None:
+        """Whether the sending device is cross-signed by its owner (None: not judged)."""
+        if not event.decrypted:
+            return None
+        try:
+            return await self.trust.sender_is_signed(event.sender, event.sender_key)
+        except Exception as exc:
+            log.warning("device lookup failed (%s)", type(exc).__name__)
+            return None
 
     async def _incoming(self, room_id: str, event: RoomMessageText) -> Incoming:
         body, edit_of = message_text(event.source.get("content", {}), event.body)
@@ -410,6 +415,7 @@ class MatrixTransport:
             room_members=member_count(self.client, room_id),
             edit_of=edit_of,
             sender_identity=await self.master_key_of(event.sender),
+            device_signed=await self._device_signed(event),
         )
 
     def _message_item(self, room_id: str, event: RoomMessageText) -> WorkItem:
