@@ -9,12 +9,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import time
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from bot.config import WEEKDAYS, ConfigError, RetentionSettings, Settings
+from bot.health import Health, HealthServer
 from bot.logs import configure_pseudonyms, correlation_id
 from bot.matrix.transport import MatrixTransport, TransportSettings
+from bot.metrics import Metrics, Tally, label_value
 from bot.outbox import OutboxSender
 from bot.room_manager import RoomManager
 from handlers.aanmelding import form_spec as aanmelding_form_spec
@@ -29,6 +33,7 @@ from handlers.pva_jobs import ReminderPolicy, remind_actions
 from handlers.retention import RetentionPolicy, purge
 from handlers.review import review_authorisations
 from handlers.router import Router
+from handlers.stats import casussen_per_phase, outbox_depth
 from handlers.texts import Wording
 from handlers.triage import TriageConfig
 from handlers.triage_commands import form_specs as decision_form_specs
@@ -68,10 +73,11 @@ class DatabasePositions:
 
 
 class _CorrelatedHandler:
-    """Gives every handled event its own correlation id in the logs."""
+    """Gives every handled event its own correlation id in the logs, and times it."""
 
-    def __init__(self, router: Router) -> None:
+    def __init__(self, router: Router, metrics: Metrics) -> None:
         self.router = router
+        self.metrics = metrics
 
     async def on_invite(self, invite: Invite) -> InviteDecision:
         correlation_id.set(uuid.uuid4().hex[:12])
@@ -84,7 +90,12 @@ class _CorrelatedHandler:
 
     async def on_message(self, incoming: Incoming) -> None:
         correlation_id.set(uuid.uuid4().hex[:12])
-        await self.router.on_message(incoming)
+        started = time.perf_counter()
+        try:
+            await self.router.on_message(incoming)
+        finally:
+            self.metrics.handler_seconds.observe(time.perf_counter() - started)
+            self.metrics.messages_handled.inc()
 
     async def on_undecryptable(self, room_id: str, sender: str, event_id: str) -> None:
         correlation_id.set(uuid.uuid4().hex[:12])
@@ -167,6 +178,8 @@ class Application:
             house_name=settings.house.name,
             procesregisseur=settings.house.terminology.procesregisseur,
         )
+        self.metrics = Metrics()
+        self.metrics.track(self._tallies)
         self.working_time = build_working_time(settings)
         self.triage = build_triage(settings)
         self.overleg = build_overleg(settings, self.working_time)
@@ -193,7 +206,7 @@ class Application:
                 sync_timeout_ms=matrix.sync_timeout_seconds * 1000,
                 key_grace_seconds=matrix.key_grace_seconds,
             ),
-            _CorrelatedHandler(self.router),
+            _CorrelatedHandler(self.router, self.metrics),
             DatabasePositions(self.db, matrix.user_id, self.clock),
         )
         self.outbox = OutboxSender(
@@ -218,6 +231,12 @@ class Application:
                 Job("authorisation_review", tick, self._authorisation_review),
                 Job("handled_events", HANDLED_EVENTS_PRUNE_SECONDS, self._prune_handled_events),
             ]
+        )
+        health = settings.health
+        self.health_server = (
+            HealthServer(health.host, health.port, self.health, self.render_metrics)
+            if health.enabled
+            else None
         )
         self.started_at: datetime | None = None
         self._sync_task: asyncio.Task[None] | None = None
@@ -244,6 +263,9 @@ class Application:
             build_retention(self.settings.retention),
         )  # fmt: skip
         if report:
+            self.metrics.purges.inc()
+            for what, count in report.counts.items():
+                self.metrics.purge_removed.labels(label_value(what)).inc(count)
             self._queued()  # the notice, and redactions and rooms for the room manager
 
     async def _action_reminders(self) -> None:
@@ -252,10 +274,13 @@ class Application:
             tuple(pva.remind_working_days_before), pva.escalate_after_working_days
         )
         async with self.db.transaction() as session:
-            queued = await remind_actions(
+            run = await remind_actions(
                 session, self.clock.now(), self.working_time, policy, self.triage
             )
-        if queued:
+        self.metrics.reminders_sent.labels("plan_van_aanpak").inc(run.reminded)
+        self.metrics.reminders_sent.labels("escalatie").inc(run.escalated)
+        self.metrics.reminders_late.inc(run.late)
+        if run.notices:
             self.outbox.wake()
 
     async def _overleg_reminders(self) -> None:
@@ -263,6 +288,7 @@ class Application:
             service = CasusoverlegService(session, self.triage, self.overleg)
             outgoing = await service.remind(self.clock.now())
             await queue(session, outgoing, self.clock.now())
+        self.metrics.reminders_sent.labels("casusoverleg").inc(len(outgoing))
         if outgoing:
             self.outbox.wake()
 
@@ -276,6 +302,7 @@ class Application:
                 reminder_after=timedelta(hours=retention.draft_reminder_hours),
                 delete_after=timedelta(days=retention.draft_days),
             )
+        self.metrics.reminders_sent.labels("concept").inc(queued)
         if queued:
             self.outbox.wake()
 
@@ -292,6 +319,7 @@ class Application:
             queued = await remind_late_verrijking(
                 session, self.clock.now(), self.working_time, self.triage
             )
+            self.metrics.reminders_sent.labels("verrijking").inc(queued)
             queued += await post_weekly_agenda(
                 session, self.clock.now(), self.working_time, self.triage,
                 WEEKDAYS.index(triage.agenda_day), triage.agenda_time,
@@ -307,6 +335,71 @@ class Application:
         self._outbox_task = asyncio.create_task(self.outbox.run(), name="outbox")
         self._rooms_task = asyncio.create_task(self.rooms.run(), name="rooms")
         self.jobs.start()
+        if self.health_server is not None:
+            await self.health_server.start()
+
+    # --- operability ----------------------------------------------------------------
+
+    async def health(self) -> Health:
+        last = self.transport.last_sync_at
+        return Health(
+            sync_loop=self._sync_task is not None and not self._sync_task.done(),
+            database=await self.db.ping(),
+            scheduler=self.jobs.running,
+            last_sync_age_seconds=None
+            if last is None
+            else (datetime.now(UTC) - last).total_seconds(),
+            max_sync_age_seconds=self.settings.health.max_sync_age_seconds,
+        )
+
+    async def render_metrics(self) -> bytes:
+        """Refresh what is read from the database, then the whole registry."""
+        metrics = self.metrics
+        try:
+            async with self.db.session() as session:
+                depth = await outbox_depth(session)
+                phases = await casussen_per_phase(session)
+        except Exception as exc:  # the database is down: say so in /healthz, not here
+            log.warning("metrics: database not readable (%s)", type(exc).__name__)
+        else:
+            for state in ("pending", "held", "failed"):
+                metrics.outbox_depth.labels(state).set(depth.get(state, 0))
+            for phase, count in phases.items():
+                metrics.open_casussen.labels(phase).set(count)
+        last = self.transport.last_sync_at
+        if last is not None:
+            metrics.last_sync_age.set((datetime.now(UTC) - last).total_seconds())
+        return metrics.render()
+
+    def _tallies(self) -> list[Tally]:
+        """The counters the components keep, for /metrics."""
+        outbox, rooms = self.outbox, self.rooms
+        tallies = [
+            Tally("casusbot_outbox_sent", "Messages delivered.", lambda: outbox.sent),
+            Tally("casusbot_outbox_retries", "Deliveries to retry.", lambda: outbox.retries),
+            Tally("casusbot_outbox_failures", "Messages that failed for good.",
+                  lambda: outbox.failures),
+            Tally("casusbot_undecryptable_events", "Events the bot could not decrypt.",
+                  lambda: self.transport.undecryptable_events),
+            Tally("casusbot_devices_withheld", "Unsigned devices that got no room keys.",
+                  lambda: self.transport.trust.withheld),
+            Tally("casusbot_room_removals", "People removed from rooms the bot keeps.",
+                  lambda: rooms.removed),
+            Tally("casusbot_redactions", "Own messages taken back (retention).",
+                  lambda: rooms.redacted),
+            Tally("casusbot_rooms_closed", "Casus rooms closed.", lambda: rooms.closed),
+        ]  # fmt: skip
+        jobs = self.jobs
+        for name in jobs.jobs:
+            labels = (("job", name),)
+            tallies.append(
+                Tally(
+                    "casusbot_job_runs", "Job runs.", partial(jobs.runs.__getitem__, name), labels
+                )
+            )
+            tallies.append(Tally("casusbot_job_failures", "Job runs that failed.",
+                                 partial(jobs.failures.__getitem__, name), labels))  # fmt: skip
+        return tallies
 
     @property
     def sync_task(self) -> asyncio.Task[None]:
@@ -317,6 +410,8 @@ class Application:
         # The sync loop finishes the batch it is dispatching, then ends by itself; the
         # events in hand are handled; deliveries under way finish. What is still in the
         # outbox stays there and is sent after the next start.
+        if self.health_server is not None:
+            await self.health_server.stop()
         await self.jobs.stop(SHUTDOWN_GRACE_SECONDS)
         self.transport.stop()
         if self._sync_task is not None:

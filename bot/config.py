@@ -320,6 +320,15 @@ class SchedulerSettings(_Section):
     authorisation_review_months: list[Annotated[int, Field(ge=1, le=12)]] = [1, 7]
 
 
+class HealthSettings(_Section):
+    # /healthz and /metrics (Prometheus text format) for the operator's monitoring.
+    enabled: bool = True
+    host: str = "127.0.0.1"
+    port: Annotated[int, Field(ge=0, le=65535)] = 9464  # 0: any free port
+    # /healthz fails when the last successful sync is older than this.
+    max_sync_age_seconds: Annotated[int, Field(ge=10, le=3600)] = 120
+
+
 class LoggingSettings(_Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     format: Literal["text", "json"] = "text"
@@ -337,6 +346,7 @@ class Settings(_Section):
     scheduler: SchedulerSettings = SchedulerSettings()
     forms: dict[Literal["aanmelding"], FormSettings] = {}
     logging: LoggingSettings = LoggingSettings()
+    health: HealthSettings = HealthSettings()
 
 
 def _format_error(error: ValidationError) -> str:

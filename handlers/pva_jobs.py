@@ -36,6 +36,16 @@ class ReminderPolicy:
     escalate_after: int = 1
 
 
+@dataclass
+class ReminderRun:
+    """What one run queued: notices in all, and per action reminded, late, escalated."""
+
+    notices: int = 0
+    reminded: int = 0
+    late: int = 0
+    escalated: int = 0
+
+
 def _when(deadline: date, today: date, working: WorkingTime) -> str:
     if deadline == today:
         return "vandaag"
@@ -55,11 +65,11 @@ async def remind_actions(
     working: WorkingTime,
     policy: ReminderPolicy,
     triage: TriageConfig,
-) -> int:
-    """Queue what is due; returns the number of notices."""
+) -> ReminderRun:
+    """Queue what is due; says what it queued."""
     service = TriageService(session, triage)
     names = await service.org_names()
-    queued = 0
+    run = ReminderRun()
     for actie, aanmelding in await ActieRepository(session).open_in_active_casus():
         escalate_at = working.start_of(
             working.working_day_after(actie.deadline, policy.escalate_after)
@@ -76,13 +86,16 @@ async def remind_actions(
         if actie.escalated_at is None and now >= escalate_at:
             actie.escalated_at = now
             outgoing = await _escalation(service, aanmelding, actie, names, now - escalate_at)
+            run.escalated += 1
         elif due - stale:
             latest = min(due - stale)
             late = now - moments[latest] > LATE_AFTER
             outgoing = await _reminders(service, aanmelding, actie, names, now, working, late)
+            run.reminded += 1
+            run.late += late
         await queue(session, outgoing, now, not_before=working.next_working_moment(now))
-        queued += len(outgoing)
-    return queued
+        run.notices += len(outgoing)
+    return run
 
 
 async def _recipients(

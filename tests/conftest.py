@@ -75,6 +75,7 @@ class BotHarness:
             },
             "database": {"url": f"sqlite+aiosqlite:///{self.directory / 'casusbot.db'}"},
             "house": {"name": "Zorg- en Veiligheidshuis Testregio"},
+            "health": {"port": 0},  # any free port: several bots may run at once
         }
         for section, values in self.extra_config.items():
             config.setdefault(section, {}).update(values)

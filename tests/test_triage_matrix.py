@@ -260,7 +260,7 @@ class _Capture(logging.Handler):
 
 async def test_no_personal_data_reaches_the_log(house: House) -> None:
     """A whole triage at the most verbose production log level: names, birth date, free
-    text and answers appear in no log line, message or traceback."""
+    text and answers appear in no log line, message, traceback or metric."""
     root = logging.getLogger()
     saved = (root.handlers[:], root.level)
     setup_logging("DEBUG", "json")
@@ -286,7 +286,11 @@ async def test_no_personal_data_reaches_the_log(house: House) -> None:
     finally:
         root.handlers[:], level = saved
         root.setLevel(level)
-    log_text = "\n".join(capture.lines)
+    app = house.bot.running
+    assert app is not None
+    metrics = (await app.render_metrics()).decode()
+    assert "casusbot_messages_handled_total" in metrics
+    log_text = "\n".join([*capture.lines, metrics])
     # The capture works: the scenario's commands are in it (by kind, not content).
     assert "command action=triage" in log_text
     assert "form submitted: verrijking" in log_text
