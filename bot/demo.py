@@ -21,13 +21,15 @@ from pathlib import Path
 from bot.app import Application
 from bot.config import Settings, load_settings
 from bot.devserver import LocalSynapse
+from bot.matrix import raw
 from bot.scripted import Received, ScriptedMember
 from handlers.errors import UserError
 from handlers.membership import MembershipService
-from scheduler.clock import SystemClock
+from scheduler.clock import OffsetClock, SystemClock, local_now
 from storage import crypto
 from storage.crypto import generate_key
 from storage.db import Database
+from storage.repositories import AanmeldingRepository
 
 DEMO_PASSWORD = "casusbot-demo"  # noqa: S105 (local demo accounts, printed on purpose)
 BOT_LOCALPART = "casusbot"
@@ -63,6 +65,7 @@ class DemoUser:
 USERS = (
     DemoUser("demo-beheer", "zvh", HOUSE_NAME, "beheerder", "functioneel beheerder"),
     DemoUser("demo-regisseur", "zvh", HOUSE_NAME, "procesregisseur", "procesregisseur"),
+    DemoUser("demo-manager", "zvh", HOUSE_NAME, "manager", "manager (hoort van incidenten)"),
     DemoUser("demo-politie", "politie", "Politie (demo)", "partner", "partner, politie"),
     DemoUser("demo-gemeente", "gemeente", "Gemeente Demostad", "partner", "partner, gemeente"),
     DemoUser("demo-zorg", "ggz", "GGZ Demo", None, "partner, GGZ (wordt in de demo toegevoegd)"),
@@ -159,7 +162,12 @@ def _mxid(localpart: str) -> str:
 
 
 async def _play(
-    state_dir: Path, synapse: LocalSynapse, bot_user: str, transcript: Transcript
+    state_dir: Path,
+    synapse: LocalSynapse,
+    bot_user: str,
+    transcript: Transcript,
+    app: Application,
+    clock: OffsetClock,
 ) -> None:
     members: dict[str, ScriptedMember] = {}
 
@@ -268,16 +276,25 @@ async def _play(
         invitation = await gemeente.wait_for_text(bot_user, casus_room, "Uitnodiging")
         transcript.received("demo-gemeente", "casuskamer", invitation)
         name = gemeente.client.rooms[casus_room].name or ""
+        personalia = app.settings.casusoverleg.personalia
         transcript.check(
             invitation.encrypted and "Voorbeeldpersoon" in invitation.body
             and "Fictieve casus" not in invitation.body and "Nepstraat" not in invitation.body
+            and "9999" not in invitation.body
             and "Bekend bij het wijkteam" not in invitation.body,
-            "de uitnodiging voor het casusoverleg bevat alleen de toegestane personalia",
+            f"uitnodiging bevatte alleen: {', '.join(personalia)}",
         )  # fmt: skip
         transcript.check(
             reference in name and "Voorbeeldpersoon" not in name,
             f"de casuskamer heet alleen naar kenmerk en moment ({name})",
         )
+
+        manager = await member("demo-manager")
+        manager_room = await open_dm(manager, "demo-manager")
+        await _plan_and_purge(
+            app, clock, bot_user, transcript, reference, casus_room,
+            (regisseur, regie_room), (gemeente, gemeente_room), (manager, manager_room),
+        )  # fmt: skip
 
         beheer = await member("demo-beheer")
         beheer_room = await open_dm(beheer, "demo-beheer")
@@ -318,6 +335,102 @@ async def _play(
             await scripted.close()
 
 
+Chat = tuple[ScriptedMember, str]
+
+
+async def _plan_and_purge(
+    app: Application,
+    clock: OffsetClock,
+    bot_user: str,
+    transcript: Transcript,
+    reference: str,
+    casus_room: str,
+    regie: Chat,
+    gemeente: Chat,
+    manager: Chat,
+) -> None:
+    """Verslag → plan van aanpak → a reminder (time-travelled) → afschaling → purge."""
+    (regisseur, regie_room), (partner, partner_room) = regie, gemeente
+    working = app.working_time
+    deadline = working.working_day_after(local_now(clock).date(), 10)
+    invitation = next(m for m in partner.messages_from(bot_user, casus_room)
+                      if "Uitnodiging" in m.body)  # fmt: skip
+
+    async def ask(text: str, quiet: bool = False) -> Received:
+        reply = await regisseur.ask(regie_room, bot_user, text)
+        if not quiet:
+            transcript.said("demo-regisseur", "DM", text)
+            transcript.received("demo-regisseur", "DM", reply)
+        return reply
+
+    await ask(f"overleg verslag {reference}")
+    for text in (partner.user_id,
+                 f"Huisbezoek afleggen (fictief); gemeente; {deadline:%d-%m-%Y}",
+                 "De casusregisseur.", "Vaste woonplek en schuldhulp lopen (fictief).",
+                 "overslaan"):  # fmt: skip
+        await ask(text, quiet=True)
+    print("\n    … demo-regisseur legt casusregisseur, actie, informant en criteria vast …")
+    await ask("bevestig")
+    plan = await partner.wait_for_text(bot_user, partner_room, "casusregisseur voor")
+    transcript.received("demo-gemeente", "DM", plan)
+    transcript.check(
+        "Huisbezoek afleggen" in plan.body,
+        "het verslag legt het plan van aanpak vast; de casusregisseur krijgt het plan",
+    )
+
+    # Travel to the first reminder: three working days before the deadline, 08:30.
+    moment = working.start_of(working.working_day_before(deadline, 3))
+    clock.travel(moment - clock.now() + timedelta(minutes=1))
+    shown = moment.astimezone(working.zone)
+    print(f"\n    … tijdreis naar {shown:%d-%m-%Y %H:%M} (3 werkdagen voor de deadline) …")
+    await app.jobs.run_now("plan_van_aanpak")
+    reminder = await partner.wait_for_text(bot_user, partner_room, "Herinnering: actie 1")
+    transcript.received("demo-gemeente", "DM", reminder)
+    transcript.check(
+        "Voorbeeldpersoon" not in reminder.body and reference in reminder.body,
+        "de herinnering kwam op tijd, met kenmerk en actie en zonder personalia",
+    )
+
+    await ask(f"afschalen {reference}", quiet=True)
+    done = await ask(f"afschalen {reference} bevestig")
+    told = await partner.wait_for_text(bot_user, casus_room, "afgeschaald")
+    transcript.received("demo-gemeente", "casuskamer", told)
+    transcript.check("afgeschaald op" in done.body, "de afschaling is vastgelegd")
+
+    # Travel past the retention period after afschaling: everything about the casus goes.
+    months = app.settings.retention.afschaling_delete_months
+    clock.travel(timedelta(days=31 * months + 1))
+    print(f"\n    … tijdreis naar {local_now(clock):%d-%m-%Y}: {months} maanden na afschaling …")
+    await app.jobs.run_now("retention")
+    await partner.wait_until(lambda: invitation.event_id in partner.inbox.redacted, timeout=60)
+    gone = await _room_deleted(app, casus_room)
+    notice = await manager[0].wait_for_text(bot_user, manager[1], "Bewaartermijnen")
+    transcript.received("demo-manager", "DM", notice)
+    async with app.db.session() as session:
+        aanmelding = await AanmeldingRepository(session).by_reference(reference)
+    transcript.check(
+        gone and (aanmelding is None or aanmelding.cleaned_at is not None),
+        "na de bewaartermijn zijn de gegevens gewist, de berichten van de bot over de casus "
+        "ingetrokken en de casuskamer opgeheven",
+    )
+
+
+async def _room_deleted(app: Application, room_id: str, timeout: float = 60) -> bool:
+    """Whether the homeserver has deleted the room (asked with the demo bot's admin right)."""
+    path = raw.room_path(room_id).removeprefix("/rooms/")
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while loop.time() < deadline:
+        try:
+            await raw.request(app.transport.client, "GET", f"/rooms/{path}",
+                              prefix="/_synapse/admin/v1")  # fmt: skip
+        except raw.RawApiError as error:
+            if error.status == 404:
+                return True
+        await asyncio.sleep(0.5)
+    return False
+
+
 async def _demo(state_dir: Path, port: int, once: bool) -> int:
     synapse = LocalSynapse(state_dir / "synapse", port=port)
     print(f"Lokale homeserver starten op {synapse.url} …")
@@ -339,15 +452,21 @@ async def _demo(state_dir: Path, port: int, once: bool) -> int:
         settings = load_settings(config, environ)
         crypto.install(settings.database.resolve_data_keys())
         await _seed(settings)
-        app = Application(settings)
+        clock = OffsetClock(settings.house.zone)
+        app = Application(settings, clock)
         await app.start()
         print(f"Casusbot draait als {bot_user}.")
 
         transcript = Transcript()
-        await _play(state_dir, synapse, bot_user, transcript)
+        await _play(state_dir, synapse, bot_user, transcript, app, clock)
         ok = transcript.summary()
         if once:
             return 0 if ok else 1
+        # Back to the present for whoever tries it by hand.
+        await app.stop()
+        app = None
+        app = Application(settings)
+        await app.start()
         _print_instructions(synapse, bot_user)
         await _wait_for_signal()
         return 0 if ok else 1

@@ -51,3 +51,20 @@ class FrozenClock:
         if instant.tzinfo is None:
             raise ValueError("FrozenClock needs aware times")
         self._now = instant.astimezone(UTC)
+
+
+class OffsetClock:
+    """The real time plus an offset that only grows: the bot keeps running normally
+    (retries, timeouts) while a demo or a test travels months ahead."""
+
+    def __init__(self, zone: ZoneInfo | None = None) -> None:
+        self.zone = zone or ZoneInfo("Europe/Amsterdam")
+        self.offset = timedelta()
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+    def travel(self, delta: timedelta) -> None:
+        if delta < timedelta():
+            raise ValueError("OffsetClock only travels forward")
+        self.offset += delta

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from bot.scripted import Received, ScriptedMember
 from storage import crypto
@@ -69,21 +67,6 @@ async def wait_until_bot_left(member: ScriptedMember, bot: BotHarness, room_id: 
 
     await member.wait_until(lambda: bool(leaves()))
     return leaves()[0]
-
-
-class ShiftedClock:
-    """The real time plus an offset the test moves forward: the bot keeps running normally
-    (retries, timeouts) while the test travels months ahead."""
-
-    def __init__(self, zone: ZoneInfo | None = None) -> None:
-        self.zone = zone or ZoneInfo("Europe/Amsterdam")
-        self.offset = timedelta()
-
-    def now(self) -> datetime:
-        return datetime.now(UTC) + self.offset
-
-    def travel(self, delta: timedelta) -> None:
-        self.offset += delta
 
 
 @dataclass

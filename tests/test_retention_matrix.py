@@ -13,7 +13,8 @@ import aiohttp
 import pytest
 
 from bot.devserver import LocalSynapse
-from tests.helpers import ShiftedClock, opened
+from scheduler.clock import OffsetClock
+from tests.helpers import opened
 from tests.test_casusoverleg_matrix import House, a_weekday, admin_token, house, start
 
 pytestmark = pytest.mark.integration
@@ -23,7 +24,7 @@ __all__ = ["house"]  # the fixture
 async def test_six_months_after_afschaling_the_messages_and_the_room_are_gone(
     house: House, synapse: LocalSynapse
 ) -> None:
-    clock = ShiftedClock()
+    clock = OffsetClock()
     house.bot.clock = clock
     await start(house)
     reference = await house.casus()
