@@ -68,7 +68,9 @@ async def run_until(
             await asyncio.sleep(0.01)
         pytest.fail("condition not reached")
     finally:
+        # As the application stops it: deliveries under way finish their bookkeeping.
         sender.stop()
+        await sender.drain(5)
         await task
 
 
