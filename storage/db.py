@@ -10,7 +10,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy import event, func, select
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.engine import Connection, ExceptionContext, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -55,6 +55,8 @@ class Database:
             }
         # hide_parameters: SQL errors must not carry the values (personal data) into logs.
         self.engine: AsyncEngine = create_async_engine(url, hide_parameters=True, **options)
+        if self.is_postgresql:
+            event.listen(self.engine.sync_engine, "handle_error", _scrub_postgresql_error)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
             event.listen(self.engine.sync_engine, "begin", _sqlite_begin)
@@ -133,6 +135,32 @@ async def _take_write_lock(connection: AsyncConnection) -> None:
     sees what the previous holder committed.
     """
     await connection.execute(select(func.pg_advisory_xact_lock(WRITE_LOCK)))
+
+
+def _scrub_postgresql_error(context: ExceptionContext) -> None:
+    """Keep what went wrong, drop the values PostgreSQL and asyncpg put in error texts.
+
+    Unlike SQLite's, their messages carry data: DETAIL lines ("Key (matrix_id)=(...)",
+    "Failing row contains (...)") and asyncpg's "invalid input for query argument $1:
+    <value>". hide_parameters only hides SQLAlchemy's own list of the values, so the
+    driver's text is replaced by the error's class and SQLSTATE, and the driver's own
+    exception is cut from the chain a logged traceback shows. Lost connections keep their
+    text (it holds no data, and telling them apart relies on it).
+    """
+    error = context.original_exception
+    if context.is_disconnect or not isinstance(error, Exception):
+        return
+    driver = getattr(error, "orig", None) or error
+    sqlstate = getattr(driver, "sqlstate", None)
+    text = type(driver).__name__ + (f" (SQLSTATE {sqlstate})" if sqlstate else "")
+    error.args = (text,)
+    if hasattr(error, "detail"):
+        setattr(error, "detail", None)  # noqa: B010 (not every driver error has one)
+    error.__cause__ = error.__context__ = None
+    error.__suppress_context__ = True
+    wrapped = context.sqlalchemy_exception
+    if wrapped is not None:  # built from the driver's text already
+        wrapped.args = (f"({type(error).__module__}.{type(error).__name__}) {text}",)
 
 
 def _sqlite_begin(connection: Connection) -> None:
