@@ -1,4 +1,4 @@
-"""Fixtures: one real Synapse per test session, bots and E2EE members per test."""
+"""Fixtures: one real Synapse per test session; bots, E2EE members and databases per test."""
 
 from __future__ import annotations
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from alembic import command
@@ -9,19 +10,23 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from storage import crypto
+from storage.casus import AuditRepository
 from storage.db import Database, _alembic_config
 from tests.databases import Databases, rows
 
 
-def _upgrade_to_0004(connection: Connection) -> None:
-    command.upgrade(_alembic_config(connection), "0004")
+def _upgrade_to(revision: str) -> Callable[[Connection], None]:
+    def upgrade(connection: Connection) -> None:
+        command.upgrade(_alembic_config(connection), revision)
+
+    return upgrade
 
 
 async def test_upgrade_from_the_first_aanmeldingen_keeps_the_data(databases: Databases) -> None:
     db = Database(databases.url("old", empty=True))
     try:
         async with db.engine.begin() as connection:
-            await connection.run_sync(_upgrade_to_0004)
+            await connection.run_sync(_upgrade_to("0004"))
             await connection.execute(text(
                 "INSERT INTO aanmeldingen (reference, submitted_at, status, aanmelder_matrix_id, "
                 "aanmelder_organisation, voornaam, achternaam, geboortedatum, minderjarig, "
@@ -35,8 +40,17 @@ async def test_upgrade_from_the_first_aanmeldingen_keeps_the_data(databases: Dat
                 "attempts, created_at, next_attempt_at) VALUES ('!r', 'tx1', 'hallo', 'hallo', "
                 "false, false, 'pending', 0, '2026-11-01 09:00:00+00', '2026-11-01 09:00:00+00')"
             ))  # fmt: skip
+            await connection.run_sync(_upgrade_to("0007"))
+            await connection.execute(text(
+                "INSERT INTO audit_log (at, kind, actor, reference, detail) VALUES "
+                "('2026-11-01 09:00:00.123456+00', 'submitted', '@a:x.nl', 'ZVH-2026-0001', '{}')"
+            ))  # fmt: skip
         await db.migrate()
         revision = await db.current_revision()
+        async with db.session() as session:
+            audit = AuditRepository(session)
+            assert len(await audit.entries()) == 1
+            assert await audit.first_broken() is None, "the chain is built over old entries"
     finally:
         await db.close()
 
