@@ -24,6 +24,7 @@ _QUIET = (
     "nio",
     "peewee",
     "aiosqlite",
+    "asyncpg",
     "sqlalchemy",
     "alembic",
     "asyncio",

@@ -30,7 +30,7 @@ async def hand_over(session: AsyncSession, matrix_id: str, organisation_key: str
         select(Aanmelding).where(
             (Aanmelding.casusregisseur == matrix_id) | (Aanmelding.procesregisseur == matrix_id),
             Aanmelding.afgeschaald_on.is_(None),
-        )
+        ).order_by(Aanmelding.reference)
     )).scalars().all()  # fmt: skip
     for aanmelding in guarded:
         if aanmelding.casusregisseur == matrix_id:
@@ -41,7 +41,7 @@ async def hand_over(session: AsyncSession, matrix_id: str, organisation_key: str
             aanmelding.procesregisseur = None
             notes.append(f"{aanmelding.reference} heeft geen vaste procesregisseur meer.")
     drafts = (await session.execute(
-        select(Conversation).where(Conversation.matrix_id == matrix_id)
+        select(Conversation).where(Conversation.matrix_id == matrix_id).order_by(Conversation.id)
     )).scalars().all()  # fmt: skip
     for draft in drafts:
         await SentMessageRepository(session).request_redaction(transcript_tag(draft))

@@ -22,6 +22,7 @@ from storage.rooms import ManagedRoomRepository
 ORG_KEY_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,31}$")
 # Matrix user ids (spec: user identifiers), with an optional port on the server name.
 MATRIX_ID_RE = re.compile(r"^@[a-z0-9._=\-/+]{1,200}:[A-Za-z0-9.\-]{1,200}(:[0-9]{1,5})?$")
+MAX_MATRIX_ID = 255  # the spec's limit, and the column's (PostgreSQL enforces it)
 MAX_ORG_NAME = 200
 
 
@@ -75,7 +76,7 @@ def parse_org_key(text: str) -> str:
 
 def parse_matrix_id(text: str) -> str:
     candidate = text.strip()
-    if not MATRIX_ID_RE.match(candidate):
+    if len(candidate) > MAX_MATRIX_ID or not MATRIX_ID_RE.match(candidate):
         raise UserError(
             f"'{candidate[:60]}' is geen Matrix-gebruikers-ID. Die ziet eruit als "
             "@naam:server.nl (kleine letters)."
@@ -97,6 +98,8 @@ def parse_org_name(text: str) -> str:
         raise UserError("Geef de organisatie een naam.")
     if len(name) > MAX_ORG_NAME:
         raise UserError(f"Die naam is te lang (maximaal {MAX_ORG_NAME} tekens).")
+    if not name.isprintable():  # e.g. a NUL, which PostgreSQL cannot store in text
+        raise UserError("Die naam bevat onzichtbare tekens; typ hem opnieuw.")
     return name
 
 

@@ -9,9 +9,10 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import event
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy import event, func, select
+from sqlalchemy.engine import Connection, ExceptionContext, make_url
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -21,6 +22,11 @@ from sqlalchemy.ext.asyncio import (
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 SCRUB_FLAG = "casusbot.scrub"
 IMMEDIATE = "casusbot_sqlite_immediate"
+# PostgreSQL: the transaction-level advisory lock every write transaction takes (an
+# arbitrary constant; advisory locks are per database, so other databases are unaffected).
+WRITE_LOCK = 0x636173757362  # "casusb"
+# Like SQLite's busy_timeout: a writer waiting longer than this fails instead of hanging.
+LOCK_TIMEOUT_MS = 5000
 
 
 def deleted_personal_data(session: AsyncSession) -> None:
@@ -35,10 +41,22 @@ class Database:
         self.url = url
         parsed = make_url(url)
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
+        self.is_postgresql = parsed.get_backend_name() == "postgresql"
         if self.is_sqlite and parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        options: dict[str, Any] = {}
+        if self.is_postgresql:
+            options = {
+                # Read committed, whatever the server's default: each statement after the
+                # write lock then sees everything committed before it (see transaction()).
+                "isolation_level": "READ COMMITTED",
+                "pool_pre_ping": True,  # survive a server restart between transactions
+                "connect_args": {"server_settings": {"lock_timeout": str(LOCK_TIMEOUT_MS)}},
+            }
         # hide_parameters: SQL errors must not carry the values (personal data) into logs.
-        self.engine: AsyncEngine = create_async_engine(url, hide_parameters=True)
+        self.engine: AsyncEngine = create_async_engine(url, hide_parameters=True, **options)
+        if self.is_postgresql:
+            event.listen(self.engine.sync_engine, "handle_error", _scrub_postgresql_error)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
             event.listen(self.engine.sync_engine, "begin", _sqlite_begin)
@@ -48,6 +66,11 @@ class Database:
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """One unit of work, committed at the end (rolled back on an exception).
 
+        Write transactions run one at a time, on every database: jobs read what is due and
+        then record what they did, and two runs at once must not both send (a reminder,
+        a case number, a job slot). On SQLite that is ``BEGIN IMMEDIATE``; on PostgreSQL a
+        transaction-level advisory lock, taken first (see :func:`_take_write_lock`).
+
         When the work deleted personal data (see :func:`deleted_personal_data`), the
         write-ahead log is scrubbed right after the commit, so the old copies go too.
         """
@@ -56,7 +79,9 @@ class Database:
             # reads first and writes later would otherwise fail at once with "database is
             # locked" when another connection wrote in between, instead of waiting.
             async with session.begin():
-                await session.connection(execution_options={IMMEDIATE: True})
+                connection = await session.connection(execution_options={IMMEDIATE: True})
+                if self.is_postgresql:
+                    await _take_write_lock(connection)
                 yield session
             if session.info.pop(SCRUB_FLAG, False):
                 await self.scrub()
@@ -64,6 +89,8 @@ class Database:
     async def migrate(self) -> None:
         """Upgrade the schema to the newest migration."""
         async with self.engine.begin() as connection:
+            if self.is_postgresql:
+                await _take_write_lock(connection)  # two processes starting at once
             await connection.run_sync(_upgrade)
 
     async def current_revision(self) -> str | None:
@@ -75,7 +102,8 @@ class Database:
 
         With secure_delete the database pages are zeroed, but the WAL still holds older
         copies of changed pages until a checkpoint truncates it. Call after deleting
-        personal data. A no-op on other databases.
+        personal data. A no-op on PostgreSQL, whose files are the server's: deleted rows
+        stay there until vacuum reuses the space (their personal values encrypted).
         """
         if not self.is_sqlite:
             return
@@ -92,6 +120,47 @@ class Database:
 
     async def close(self) -> None:
         await self.engine.dispose()
+
+
+async def _take_write_lock(connection: AsyncConnection) -> None:
+    """PostgreSQL's BEGIN IMMEDIATE: wait for the write lock, held until commit or rollback.
+
+    One lock for all write transactions, as on SQLite, rather than SELECT ... FOR UPDATE
+    per row: several jobs decide on rows that do not exist yet (a job slot, the year's
+    first case number) and row locks cannot guard an absent row; and a unit of work is
+    a context manager whose body cannot be replayed after a serialization failure. One
+    writer at a time also commits rows in the order of their ids, which the outbox (sent
+    by id, per room) and the audit log's hash chain rely on. The bot writes little, so
+    this costs nothing noticeable. Under read committed each statement after the lock
+    sees what the previous holder committed.
+    """
+    await connection.execute(select(func.pg_advisory_xact_lock(WRITE_LOCK)))
+
+
+def _scrub_postgresql_error(context: ExceptionContext) -> None:
+    """Keep what went wrong, drop the values PostgreSQL and asyncpg put in error texts.
+
+    Unlike SQLite's, their messages carry data: DETAIL lines ("Key (matrix_id)=(...)",
+    "Failing row contains (...)") and asyncpg's "invalid input for query argument $1:
+    <value>". hide_parameters only hides SQLAlchemy's own list of the values, so the
+    driver's text is replaced by the error's class and SQLSTATE, and the driver's own
+    exception is cut from the chain a logged traceback shows. Lost connections keep their
+    text (it holds no data, and telling them apart relies on it).
+    """
+    error = context.original_exception
+    if context.is_disconnect or not isinstance(error, Exception):
+        return
+    driver = getattr(error, "orig", None) or error
+    sqlstate = getattr(driver, "sqlstate", None)
+    text = type(driver).__name__ + (f" (SQLSTATE {sqlstate})" if sqlstate else "")
+    error.args = (text,)
+    if hasattr(error, "detail"):
+        setattr(error, "detail", None)  # noqa: B010 (not every driver error has one)
+    error.__cause__ = error.__context__ = None
+    error.__suppress_context__ = True
+    wrapped = context.sqlalchemy_exception
+    if wrapped is not None:  # built from the driver's text already
+        wrapped.args = (f"({type(error).__module__}.{type(error).__name__}) {text}",)
 
 
 def _sqlite_begin(connection: Connection) -> None:

@@ -92,7 +92,7 @@ class SyncPosition(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     account: Mapped[str] = mapped_column(String(255))
-    next_batch: Mapped[str] = mapped_column(String(255))
+    next_batch: Mapped[str] = mapped_column(Text)  # opaque, of no fixed length
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 

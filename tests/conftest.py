@@ -1,4 +1,4 @@
-"""Fixtures: one real Synapse per test session, bots and E2EE members per test."""
+"""Fixtures: one real Synapse per test session; bots, E2EE members and databases per test."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from handlers.membership import MembershipService
 from scheduler.clock import Clock, SystemClock
 from storage import crypto
 from storage.db import Database
+from tests.databases import ON_POSTGRES, Databases, Template, rows, stored_bytes
 
 PASSWORD = "test-password-123"
 _counter = itertools.count()
@@ -31,10 +32,35 @@ os.environ["CASUSBOT_DATA_KEY"] = TEST_DATA_KEY
 crypto.install(crypto.DataKeys(crypto.parse_key(TEST_DATA_KEY)))
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On PostgreSQL, leave out what is about SQLite itself (each says why in its marker)."""
+    if not ON_POSTGRES:
+        return
+    left_out = [item for item in items if item.get_closest_marker("sqlite_only")]
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = [item for item in items if not item.get_closest_marker("sqlite_only")]
+
+
+@pytest.fixture(scope="session")
+def database_template() -> Iterator[Template]:
+    template = Template()
+    yield template
+    template.drop()
+
+
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    """A migrated SQLite database of this test alone."""
-    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'unit.db'}")
+def databases(tmp_path: Path, database_template: Template) -> Iterator[Databases]:
+    """This test's databases: SQLite files, or fresh PostgreSQL databases (tests/databases.py)."""
+    created = Databases(tmp_path, database_template)
+    yield created
+    created.drop_all()
+
+
+@pytest.fixture
+async def db(databases: Databases) -> AsyncIterator[Database]:
+    """A migrated database of this test alone."""
+    database = Database(databases.url("unit"))
     await database.migrate()
     yield database
     await database.close()
@@ -59,6 +85,7 @@ class BotHarness:
     synapse: LocalSynapse
     directory: Path
     user_id: str
+    database_url: str
     extra_config: dict[str, Any] = field(default_factory=dict)
     clock: Clock | None = None  # a FrozenClock to travel in time
     running: Application | None = None
@@ -73,7 +100,7 @@ class BotHarness:
                 "pickle_key": "test-pickle-key-0123456789",
                 "sync_timeout_seconds": 5,
             },
-            "database": {"url": f"sqlite+aiosqlite:///{self.directory / 'casusbot.db'}"},
+            "database": {"url": self.database_url},
             "house": {"name": "Zorg- en Veiligheidshuis Testregio"},
             "health": {"port": 0},  # any free port: several bots may run at once
         }
@@ -85,9 +112,13 @@ class BotHarness:
     def settings(self) -> Settings:
         return settings_from_mapping(self.config(), environ={"CASUSBOT_DATA_KEY": TEST_DATA_KEY})
 
-    @property
-    def db_path(self) -> Path:
-        return self.directory / "casusbot.db"
+    async def rows(self, sql: str, **params: Any) -> list[tuple[Any, ...]]:
+        """Rows straight from the bot's database (plain SQL, ``:name`` parameters)."""
+        return await rows(self.database_url, sql, **params)
+
+    async def stored_bytes(self) -> bytes:
+        """What a copy of the bot's database shows without the data key."""
+        return await stored_bytes(self.database_url)
 
     async def start(self) -> Application:
         assert self.running is None, "bot already running"
@@ -120,10 +151,17 @@ class BotHarness:
 
 
 @pytest.fixture
-async def bot(synapse: LocalSynapse, tmp_path: Path) -> AsyncIterator[BotHarness]:
+async def bot(
+    synapse: LocalSynapse, tmp_path: Path, databases: Databases
+) -> AsyncIterator[BotHarness]:
     localpart = unique_localpart("casusbot")
     user_id = synapse.register(localpart, PASSWORD)
-    harness = BotHarness(synapse=synapse, directory=tmp_path / "bot", user_id=user_id)
+    harness = BotHarness(
+        synapse=synapse,
+        directory=tmp_path / "bot",
+        user_id=user_id,
+        database_url=databases.url("casusbot"),
+    )
     yield harness
     await harness.stop()
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -12,6 +11,7 @@ import pytest
 
 from bot.scripted import ScriptedMember
 from scheduler.clock import FrozenClock
+from storage.models import Aanmelding
 from tests.conftest import BotHarness, MemberFactory
 from tests.helpers import AANMELDING_ANSWERS, converse, open_dm, opened
 
@@ -20,16 +20,15 @@ pytestmark = pytest.mark.integration
 ANSWERS = AANMELDING_ANSWERS
 
 
-def stored_aanmeldingen(bot: BotHarness) -> list[dict[str, object]]:
-    with sqlite3.connect(bot.db_path) as db:
-        db.row_factory = sqlite3.Row
-        rows = db.execute("SELECT * FROM aanmeldingen ORDER BY id")
-        return [{key: opened(value) for key, value in dict(row).items()} for row in rows]
+async def stored_aanmeldingen(bot: BotHarness) -> list[dict[str, object]]:
+    columns = [column.name for column in Aanmelding.__table__.columns]
+    rows = await bot.rows(f"SELECT {', '.join(columns)} FROM aanmeldingen ORDER BY id")  # noqa: S608
+    return [{key: opened(value) for key, value in zip(columns, row, strict=True)} for row in rows]
 
 
-def drafts_left(bot: BotHarness) -> int:
-    with sqlite3.connect(bot.db_path) as db:
-        return int(db.execute("SELECT count(*) FROM conversations").fetchone()[0])
+async def drafts_left(bot: BotHarness) -> int:
+    [(count,)] = await bot.rows("SELECT count(*) FROM conversations")
+    return int(count)
 
 
 @pytest.fixture
@@ -77,7 +76,7 @@ async def test_a_partner_submits_an_aanmelding_and_gets_a_reference(
     for detail in ("Testje van Nepnaam", "3 april 1990", "Demostad", ANSWERS[8], "politie"):
         assert detail in announced.body
 
-    rows = stored_aanmeldingen(bot)
+    rows = await stored_aanmeldingen(bot)
     assert len(rows) == 1
     row = rows[0]
     assert row["reference"] == reference
@@ -95,7 +94,7 @@ async def test_a_partner_submits_an_aanmelding_and_gets_a_reference(
     assert row["urgentie"] == "regulier"
     assert row["contactpersoon"] == partner.user_id
     assert row["aanmelder_organisation"] == "politie"
-    assert drafts_left(bot) == 0
+    assert await drafts_left(bot) == 0
 
 
 async def test_mistakes_navigation_and_a_restart_lose_nothing(
@@ -133,8 +132,8 @@ async def test_mistakes_navigation_and_a_restart_lose_nothing(
     assert "Wil je echt stoppen?" in stop.body
     stopped = await partner.ask(room, bot.user_id, "ja")
     assert "Het concept is verwijderd" in stopped.body
-    assert stored_aanmeldingen(bot) == []
-    assert drafts_left(bot) == 0
+    assert await stored_aanmeldingen(bot) == []
+    assert await drafts_left(bot) == 0
 
 
 async def test_a_second_start_offers_to_continue_the_draft(
@@ -223,7 +222,7 @@ async def test_an_abandoned_draft_is_reminded_once_then_deleted(
     await partner.wait_for_text(bot.user_id, room, "is verwijderd")
     reminders = [m for m in partner.messages_from(bot.user_id, room) if "nog een" in m.body]
     assert len(reminders) == 1
-    assert drafts_left(bot) == 0
+    assert await drafts_left(bot) == 0
     after = await partner.ask(room, bot.user_id, "hulp")
     assert "Dit kun je met mij doen" in after.body, "no conversation is left"
 
@@ -242,7 +241,7 @@ async def test_a_non_member_cannot_start_an_aanmelding(
     await stranger.client.join(group)
     await stranger.send(group, "!aanmelden")
     await stranger.wait_for_text(bot.user_id, group, "niet op de ledenlijst")
-    assert drafts_left(bot) == 0
+    assert await drafts_left(bot) == 0
 
 
 async def test_new_aanmelding_is_announced_in_the_procesregie_room(
@@ -262,4 +261,4 @@ async def test_new_aanmelding_is_announced_in_the_procesregie_room(
     assert "SPOED" in announced.body
     assert "spoed: Huisuitzetting morgen." in announced.body
     assert f"verrijk {reference} standaard" in announced.body
-    assert stored_aanmeldingen(bot)[0]["spoed_reden"] == "Huisuitzetting morgen."
+    assert (await stored_aanmeldingen(bot))[0]["spoed_reden"] == "Huisuitzetting morgen."

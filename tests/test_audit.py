@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import sqlite3
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -22,15 +21,16 @@ from scheduler.clock import FrozenClock
 from storage.casus import AuditRepository
 from storage.db import Database
 from storage.models import OutboxMessage
+from tests.databases import Databases, rows_now
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 _ids = itertools.count()
 
 
 @pytest.fixture
-def config(tmp_path: Path) -> Path:
+def config(tmp_path: Path, databases: Databases) -> Path:
     path = tmp_path / "config.toml"
-    path.write_text(f'[database]\nurl = "sqlite+aiosqlite:///{tmp_path / "audit.db"}"\n')
+    path.write_text(f'[database]\nurl = "{databases.url("audit")}"\n')
     return path
 
 
@@ -47,10 +47,12 @@ async def write_some(db: Database) -> None:
 
 
 def test_the_chain_holds_and_a_changed_or_removed_line_is_found(
-    config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    config: Path, databases: Databases, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    url = databases.url("audit")
+
     async def seed() -> None:
-        db = Database(f"sqlite+aiosqlite:///{tmp_path / 'audit.db'}")
+        db = Database(url)
         await db.migrate()
         await write_some(db)
         async with db.session() as session:
@@ -72,19 +74,17 @@ def test_the_chain_holds_and_a_changed_or_removed_line_is_found(
     assert main(["--config", str(config), "audit", "--member", "@beheer:x.nl"]) == 0
     assert "member_added" in capsys.readouterr().out
 
-    with sqlite3.connect(tmp_path / "audit.db") as raw:
-        raw.execute("UPDATE audit_log SET detail = '{}' WHERE kind = 'disclosure'")
+    rows_now(url, "UPDATE audit_log SET detail = '{}' WHERE kind = 'disclosure'")
     assert main(["--config", str(config), "audit", "verify"]) == 1
     assert "aangetast vanaf regel 3" in capsys.readouterr().err
-    with sqlite3.connect(tmp_path / "audit.db") as raw:
-        raw.execute("DELETE FROM audit_log WHERE kind = 'disclosure'")
+    rows_now(url, "DELETE FROM audit_log WHERE kind = 'disclosure'")
     assert main(["--config", str(config), "audit", "verify"]) == 1
     assert "aangetast vanaf regel 4" in capsys.readouterr().err, "a removed line breaks the link"
 
 
 @pytest.fixture
-async def router(tmp_path: Path) -> AsyncIterator[Router]:
-    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'router.db'}")
+async def router(databases: Databases) -> AsyncIterator[Router]:
+    db = Database(databases.url("router"))
     await db.migrate()
     async with db.transaction() as session:
         members = MembershipService(session)

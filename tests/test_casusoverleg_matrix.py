@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sqlite3
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -173,10 +172,9 @@ async def test_the_casus_room_and_invitation_carry_only_what_the_policy_allows(
     public = await raw.request(house.politie.client, "GET", "/publicRooms")
     assert room_id not in json.dumps(public)
 
-    with sqlite3.connect(house.bot.db_path) as db:
-        trail = db.execute(
-            "SELECT kind, detail FROM audit_log WHERE reference = ? ORDER BY id", (reference,)
-        ).fetchall()
+    trail = await house.bot.rows(
+        "SELECT kind, detail FROM audit_log WHERE reference = :r ORDER BY id", r=reference
+    )
     kinds = [kind for kind, _ in trail]
     for expected in ("submitted", "answered", "decided", "disclosure"):
         assert expected in kinds, expected
@@ -196,7 +194,7 @@ async def test_the_casus_room_and_invitation_carry_only_what_the_policy_allows(
     assert audit[1]["fields"] == ["voornaam", "achternaam", "geboortedatum", "woonplaats"]
     dumped_audit = json.dumps(trail, ensure_ascii=False)
     assert not any(p in dumped_audit for p in PERSONAL), "the audit log holds no personal data"
-    check = Database(f"sqlite+aiosqlite:///{house.bot.db_path}")
+    check = Database(house.bot.database_url)
     async with check.session() as session:
         assert await AuditRepository(session).first_broken() is None, "the chain holds"
     await check.close()
@@ -213,8 +211,9 @@ async def test_the_casus_room_and_invitation_carry_only_what_the_policy_allows(
 
     assert await eventually(renamed), "the room name follows the new moment"
 
-    # A copy of the database files (with the write-ahead log) without the key: no personalia.
-    copied = b"".join(p.read_bytes() for p in house.bot.db_path.parent.glob("casusbot.db*"))
+    # A copy of the database (SQLite: the files with the write-ahead log) without the key:
+    # no personalia.
+    copied = await house.bot.stored_bytes()
     for personal in (*(p for p in PERSONAL if len(p) > 5), "1234 AB", "1234AB"):
         assert personal.encode() not in copied, personal
 
@@ -279,10 +278,9 @@ async def test_an_intruder_is_removed_and_reported_as_an_incident(
     assert house.ggz.user_id in incident
     assert reference in incident
     await house.told(house.manager, "Mogelijk beveiligingsincident")
-    with sqlite3.connect(house.bot.db_path) as db:
-        kinds = db.execute(
-            "SELECT actor FROM audit_log WHERE kind = 'incident' AND reference = ?", (reference,)
-        ).fetchall()
+    kinds = await house.bot.rows(
+        "SELECT actor FROM audit_log WHERE kind = 'incident' AND reference = :r", r=reference
+    )
     assert kinds == [(house.ggz.user_id,)]
     join = await house.ggz.client.join(room_id)
     assert type(join).__name__ == "JoinError", "the removed invitation cannot be used"
@@ -335,15 +333,15 @@ async def test_verslag_stores_the_plan_and_each_owner_gets_only_their_actions(
     assert "Typ afschalen" in await house.ask(house.regisseur, f"afschalen {reference}")
     recorded = await house.ask(house.regisseur, f"afschalen {reference} bevestig")
     assert "afgeschaald op" in recorded
-    with sqlite3.connect(house.bot.db_path) as db:
-        row = db.execute(
-            "SELECT casusregisseur, afgeschaald_on FROM aanmeldingen WHERE reference = ?",
-            (reference,),
-        ).fetchone()
-        actions = db.execute(
-            "SELECT number, organisation_key, owner, status FROM pva_acties ORDER BY number"
-        ).fetchall()
-    assert row == (house.politie.user_id, date.today().isoformat())
+    [row] = await house.bot.rows(
+        "SELECT casusregisseur, afgeschaald_on FROM aanmeldingen WHERE reference = :r",
+        r=reference,
+    )
+    actions = await house.bot.rows(
+        "SELECT number, organisation_key, owner, status FROM pva_acties ORDER BY number"
+    )
+    # SQLite hands back the date as text, PostgreSQL as a date.
+    assert (row[0], str(row[1])) == (house.politie.user_id, date.today().isoformat())
     assert actions == [(1, "politie", None, "open"), (2, "om", house.om.user_id, "gereed")]
     again = await house.ask(house.regisseur, f"overleg plan {reference} {first:%d-%m-%Y} 10:00")
     assert "is afgeschaald op" in again
@@ -360,7 +358,7 @@ async def test_a_member_removed_on_the_command_line_loses_the_casus_room_at_once
     await house.politie.wait_for_text(house.bot.user_id, room_id, "Uitnodiging")
 
     config = tmp_path / "beheer.toml"
-    config.write_text(f'[database]\nurl = "sqlite+aiosqlite:///{house.bot.db_path}"\n')
+    config.write_text(f'[database]\nurl = "{house.bot.database_url}"\n')
     code = await asyncio.to_thread(
         main, ["--config", str(config), "member", "remove", house.politie.user_id]
     )

@@ -8,12 +8,13 @@ import pytest
 
 from bot.cli import main
 from storage import crypto
+from tests.databases import Databases, rows_now
 
 
 @pytest.fixture
-def config(tmp_path: Path) -> Path:
+def config(tmp_path: Path, databases: Databases) -> Path:
     path = tmp_path / "config.toml"
-    path.write_text(f'[database]\nurl = "sqlite+aiosqlite:///{tmp_path / "cli.db"}"\n')
+    path.write_text(f'[database]\nurl = "{databases.url("cli")}"\n')
     return path
 
 
@@ -63,41 +64,41 @@ def test_management_needs_no_matrix_secrets_but_a_valid_database_url(
 
 
 def test_database_url_from_the_environment(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path,
+    databases: Databases,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    monkeypatch.setenv("CASUSBOT_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'env.db'}")
+    url = databases.url("env")
+    monkeypatch.setenv("CASUSBOT_DATABASE_URL", url)
     assert main(["--config", str(tmp_path / "absent.toml"), "org", "list"]) == 0
     assert "Er zijn nog geen organisaties." in capsys.readouterr().out
-    assert (tmp_path / "env.db").exists()
+    assert rows_now(url, "SELECT count(*) FROM organisations") == [(0,)], "that database"
 
 
 def test_purge_dry_run_lists_what_goes_when_and_changes_nothing(
-    config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    config: Path, databases: Databases, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    import sqlite3
-
+    url = databases.url("cli")
     assert run(config, "purge", "--dry-run") == 0
     assert "niets dat volgens de bewaartermijnen" in capsys.readouterr().out
     config.write_text(config.read_text() + "[retention]\nafschaling_clean_months = 2\n")
     enc = crypto.installed().encrypt
-    with sqlite3.connect(tmp_path / "cli.db") as db:
-        db.execute(
-            "INSERT INTO aanmeldingen (reference, submitted_at, status, aanmelder_matrix_id, "
-            "aanmelder_organisation, voornaam, achternaam, geboortedatum, minderjarig, "
-            "woonplaats, gemeente, probleemstelling, doel, criteria, betrokken_partners, "
-            "urgentie, contactpersoon, triage_status, afgeschaald_on) VALUES ('ZVH-2026-0001', "
-            "'2026-01-01 09:00:00', 'aangemeld', '@a:x.nl', 'politie', ?, ?, ?, 0, ?, ?, ?, ?, "
-            "'[]', '[]', 'regulier', ?, 'casusoverleg', '2026-01-15')",
-            [
-                enc(v)
-                for v in ("Testje", "Nep", "1990-04-03", "Demostad", "Demostad", "p", "d", "ik")
-            ],
-        )
+    values = ("Testje", "Nep", "1990-04-03", "Demostad", "Demostad", "p", "d", "ik")
+    rows_now(
+        url,
+        "INSERT INTO aanmeldingen (reference, submitted_at, status, aanmelder_matrix_id, "
+        "aanmelder_organisation, voornaam, achternaam, geboortedatum, minderjarig, "
+        "woonplaats, gemeente, probleemstelling, doel, criteria, betrokken_partners, "
+        "urgentie, contactpersoon, triage_status, afgeschaald_on) VALUES ('ZVH-2026-0001', "
+        "'2026-01-01 09:00:00', 'aangemeld', '@a:x.nl', 'politie', :v0, :v1, :v2, false, "
+        ":v3, :v4, :v5, :v6, '[]', '[]', 'regulier', :v7, 'casusoverleg', '2026-01-15')",
+        **{f"v{n}": enc(value) for n, value in enumerate(values)},
+    )
     assert run(config, "purge", "--dry-run") == 0
     out = capsys.readouterr().out
     assert "ZVH-2026-0001  15 januari 2026  15 maart 2026  15 januari 2027" in out
-    with sqlite3.connect(tmp_path / "cli.db") as db:
-        (stored,) = db.execute("SELECT voornaam FROM aanmeldingen").fetchone()
-        assert crypto.installed().decrypt(stored) == "Testje"
+    [(stored,)] = rows_now(url, "SELECT voornaam FROM aanmeldingen")
+    assert crypto.installed().decrypt(stored) == "Testje"
     with pytest.raises(SystemExit):
         run(config, "purge")  # without --dry-run: the running bot purges, not the CLI

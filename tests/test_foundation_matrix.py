@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
 from nio import RoomCreateResponse
 
@@ -39,8 +37,7 @@ async def test_member_gets_help_for_their_role_in_an_encrypted_dm(
     assert "lid toevoegen" in beheer_help.body
     assert "functioneel beheerder" in beheer_help.body
 
-    with sqlite3.connect(bot.db_path) as db:
-        rows = dict(db.execute("SELECT matrix_id, dm_room_id FROM members").fetchall())
+    rows = dict(await bot.rows("SELECT matrix_id, dm_room_id FROM members"))
     assert rows[partner.user_id] == room_id, "the member's DM is remembered to reach them later"
 
 
@@ -69,7 +66,7 @@ async def test_stranger_is_declined_politely_and_leaves_no_trace(
     assert len(refusals) == 1, "a stranger is refused once, not on every message"
 
     await bot.stop()
-    raw = b"".join(path.read_bytes() for path in bot.db_path.parent.glob("casusbot.db*"))
+    raw = await bot.stored_bytes()
     assert stranger.user_id.encode() not in raw
     assert member.user_id.encode() in raw  # the check itself can see user ids
 

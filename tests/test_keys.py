@@ -4,7 +4,6 @@ replaced while the bot keeps reading."""
 from __future__ import annotations
 
 import base64
-import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -18,6 +17,7 @@ from storage.db import Database
 from storage.keys import encrypted_columns, rotate
 from storage.models import Aanmelding
 from storage.repositories import AanmeldingRepository
+from tests.databases import rows
 
 NOW = datetime(2026, 11, 23, 9, tzinfo=UTC)
 OLD = crypto.installed()
@@ -42,11 +42,10 @@ async def add(db: Database) -> None:
         ))  # fmt: skip
 
 
-def stored_keys(path: Path) -> set[str]:
-    with sqlite3.connect(path) as connection:
-        values = connection.execute(
-            "SELECT voornaam, geboortedatum, probleemstelling FROM aanmeldingen"
-        ).fetchone()
+async def stored_keys(db: Database) -> set[str]:
+    [values] = await rows(
+        db.url, "SELECT voornaam, geboortedatum, probleemstelling FROM aanmeldingen"
+    )
     return {crypto.DataKeys.key_of(v) for v in values}
 
 
@@ -82,12 +81,9 @@ def test_every_personal_column_is_encrypted() -> None:
         assert expected <= set(columns[table]), table
 
 
-async def test_rotation_rewrites_everything_while_both_keys_read(
-    db: Database, tmp_path: Path
-) -> None:
+async def test_rotation_rewrites_everything_while_both_keys_read(db: Database) -> None:
     await add(db)
-    path = Path(db.url.split("///")[1])
-    assert stored_keys(path) == {OLD.primary_id}
+    assert await stored_keys(db) == {OLD.primary_id}
     crypto.install(NEW)
     async with db.session() as session:
         with pytest.raises(crypto.DataKeyError):
@@ -95,7 +91,7 @@ async def test_rotation_rewrites_everything_while_both_keys_read(
     crypto.install(crypto.DataKeys(NEW.primary, (OLD.primary,)))  # the bot during rotation
     counts = await rotate(db)
     assert counts["aanmeldingen"] >= 3
-    assert stored_keys(path) == {NEW.primary_id}
+    assert await stored_keys(db) == {NEW.primary_id}
     assert await rotate(db) == {}, "nothing left the second time"
     crypto.install(NEW)  # the old key is gone
     async with db.session() as session:

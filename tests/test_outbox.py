@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -14,6 +13,7 @@ from handlers.messages import Notice
 from scheduler.clock import FrozenClock
 from storage.db import Database
 from storage.repositories import IdentityRepository, OutboxRepository
+from tests.databases import stored_bytes
 
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 
@@ -130,10 +130,9 @@ async def test_permanent_failure_is_kept_without_text_and_reported(db: Database)
     assert [text for _, text, _ in matrix.sent] == ["daarna"]
     async with db.session() as session:
         assert await OutboxRepository(session).count("failed") == 1
-    # The text is gone from the file itself, including free pages and the write-ahead log.
-    database = Path(db.url.removeprefix("sqlite+aiosqlite:///"))
-    raw = b"".join(p.read_bytes() for p in database.parent.glob(database.name + "*"))
-    assert b"geheim" not in raw
+    # The text is gone from the file itself, including free pages and the write-ahead log
+    # (on PostgreSQL: from every row).
+    assert b"geheim" not in await stored_bytes(db.url)
 
 
 async def test_held_message_does_not_block_its_room(db: Database) -> None:

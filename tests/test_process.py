@@ -13,19 +13,20 @@ import pytest
 
 from bot.devserver import LocalSynapse, free_port
 from tests.conftest import PASSWORD, unique_localpart
+from tests.databases import Databases
 
 pytestmark = pytest.mark.integration
 
 
 def test_sigterm_stops_the_bot_cleanly_without_logging_out(
-    synapse: LocalSynapse, tmp_path: Path
+    synapse: LocalSynapse, tmp_path: Path, databases: Databases
 ) -> None:
     user_id = synapse.register(unique_localpart("proc"), PASSWORD)
     config = tmp_path / "config.toml"
     config.write_text(
         f'[matrix]\nhomeserver_url = "{synapse.url}"\nuser_id = "{user_id}"\n'
         f'store_path = "{tmp_path / "crypto"}"\nsync_timeout_seconds = 30\n'
-        f'[database]\nurl = "sqlite+aiosqlite:///{tmp_path / "bot.db"}"\n'
+        f'[database]\nurl = "{databases.url("bot")}"\n'
     )
     env = {
         **os.environ,
@@ -85,6 +86,7 @@ def test_sigterm_stops_the_bot_cleanly_without_logging_out(
     assert not any("logging in again" in line for line in lines)
 
 
+@pytest.mark.sqlite_only(reason="the demo keeps its own SQLite database, whatever the tests use")
 def test_demo_plays_a_conversation_and_verifies_it(tmp_path: Path) -> None:
     result = subprocess.run(
         [

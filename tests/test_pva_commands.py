@@ -6,7 +6,6 @@ import itertools
 import json
 from collections.abc import AsyncIterator
 from datetime import date, datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -25,6 +24,7 @@ from storage.db import Database
 from storage.models import Aanmelding, OutboxMessage, Overleg, PvaActie
 from storage.repositories import AanmeldingRepository
 from storage.rooms import ManagedRoomRepository
+from tests.databases import Databases
 
 AMS = ZoneInfo("Europe/Amsterdam")
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=AMS)
@@ -35,8 +35,8 @@ _ids = itertools.count()
 
 
 @pytest.fixture
-async def router(tmp_path: Path) -> AsyncIterator[Router]:
-    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'pva.db'}")
+async def router(databases: Databases) -> AsyncIterator[Router]:
+    db = Database(databases.url("pva"))
     await db.migrate()
     async with db.transaction() as session:
         members = MembershipService(session)

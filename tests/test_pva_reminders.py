@@ -10,7 +10,6 @@ import asyncio
 import json
 from collections.abc import AsyncIterator
 from datetime import date, datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -23,6 +22,7 @@ from scheduler.workhours import WorkingTime
 from storage.db import Database
 from storage.models import Aanmelding, OutboxMessage, PvaActie
 from storage.repositories import AanmeldingRepository
+from tests.databases import Databases
 
 AMS = ZoneInfo("Europe/Amsterdam")
 WORK = WorkingTime(zone=AMS)
@@ -32,8 +32,8 @@ CREATED = datetime(2026, 3, 2, 9, 0, tzinfo=AMS)
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'reminders.db'}")
+async def db(databases: Databases) -> AsyncIterator[Database]:
+    database = Database(databases.url("reminders"))
     await database.migrate()
     async with database.transaction() as session:
         members = MembershipService(session)

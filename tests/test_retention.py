@@ -7,7 +7,6 @@ import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -31,6 +30,7 @@ from storage.models import (
 )
 from storage.repositories import AanmeldingRepository
 from storage.rooms import ManagedRoomRepository, SentMessageRepository
+from tests.databases import Databases
 
 POLICY = RetentionPolicy(clean_months=6, delete_months=12, audit_years=5)
 AFGESCHAALD = date(2026, 1, 31)
@@ -79,8 +79,8 @@ async def add_casus(session: AsyncSession, reference: str, voornaam: str,
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'retention.db'}")
+async def db(databases: Databases) -> AsyncIterator[Database]:
+    database = Database(databases.url("retention"))
     await database.migrate()
     async with database.transaction() as session:
         members = MembershipService(session)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import sqlite3
 from datetime import timedelta
 
 import aiohttp
@@ -72,15 +71,14 @@ async def test_six_months_after_afschaling_the_messages_and_the_room_are_gone(
             await asyncio.sleep(0.2)
         assert not await room_exists(), "the room is deleted on the homeserver"
 
-    with sqlite3.connect(house.bot.db_path) as db:
-        row = db.execute(
-            "SELECT voornaam, geboortedatum, cleaned_at IS NOT NULL FROM aanmeldingen "
-            "WHERE reference = ?", (reference,),
-        ).fetchone()  # fmt: skip
-        left = db.execute(
-            "SELECT count(*) FROM sent_messages WHERE reference = ?", (reference,)
-        ).fetchone()[0]
-        rooms = db.execute("SELECT count(*) FROM managed_rooms").fetchone()[0]
+    [row] = await house.bot.rows(
+        "SELECT voornaam, geboortedatum, cleaned_at IS NOT NULL FROM aanmeldingen "
+        "WHERE reference = :r", r=reference,
+    )  # fmt: skip
+    [(left,)] = await house.bot.rows(
+        "SELECT count(*) FROM sent_messages WHERE reference = :r", r=reference
+    )
+    [(rooms,)] = await house.bot.rows("SELECT count(*) FROM managed_rooms")
     assert tuple(map(opened, row)) == ("", None, 1)
     assert left == 0
     assert rooms == 0

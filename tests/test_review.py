@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -16,6 +15,7 @@ from handlers.texts import Wording
 from scheduler.workhours import WorkingTime
 from storage.db import Database
 from storage.models import OutboxMessage
+from tests.databases import Databases
 
 AMS = ZoneInfo("Europe/Amsterdam")
 WORK = WorkingTime(zone=AMS)
@@ -23,8 +23,8 @@ WORDING = Wording(house_name="ZVH Testregio")
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'review.db'}")
+async def db(databases: Databases) -> AsyncIterator[Database]:
+    database = Database(databases.url("review"))
     await database.migrate()
     start = datetime(2026, 6, 1, tzinfo=AMS)
     async with database.transaction() as session:

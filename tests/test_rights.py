@@ -17,24 +17,21 @@ from storage.casus import AuditRepository
 from storage.db import Database
 from storage.models import Aanmelding, Verrijkingsverzoek
 from storage.repositories import AanmeldingRepository
+from tests.databases import Databases
 
 NOW = datetime(2026, 11, 23, 9, tzinfo=UTC)
 
 
 @pytest.fixture
-def config(tmp_path: Path) -> Path:
+def config(tmp_path: Path, databases: Databases) -> Path:
     path = tmp_path / "config.toml"
-    path.write_text(f'[database]\nurl = "sqlite+aiosqlite:///{tmp_path / "rights.db"}"\n')
+    path.write_text(f'[database]\nurl = "{databases.url("rights")}"\n')
     return path
 
 
-def database(tmp_path: Path) -> Database:
-    return Database(f"sqlite+aiosqlite:///{tmp_path / 'rights.db'}")
-
-
-def seed(tmp_path: Path) -> None:
+def seed(url: str) -> None:
     async def go() -> None:
-        db = database(tmp_path)
+        db = Database(url)
         await db.migrate()
         async with db.transaction() as session:
             people = (("ZVH-2026-0001", "Testje", "van Nepnaam"),
@@ -59,9 +56,9 @@ def seed(tmp_path: Path) -> None:
     asyncio.run(go())
 
 
-def audit_trail(tmp_path: Path) -> list[tuple[str, str | None, str]]:
+def audit_trail(url: str) -> list[tuple[str, str | None, str]]:
     async def go() -> list[tuple[str, str | None, str]]:
-        db = database(tmp_path)
+        db = Database(url)
         async with db.session() as session:
             entries = await AuditRepository(session).entries()
         await db.close()
@@ -71,9 +68,10 @@ def audit_trail(tmp_path: Path) -> list[tuple[str, str | None, str]]:
 
 
 def test_inzage_finds_the_person_by_name_and_birth_date_and_is_logged(
-    config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    config: Path, databases: Databases, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    seed(tmp_path)
+    url = databases.url("rights")
+    seed(url)
     out = tmp_path / "inzage"
     assert main(["--config", str(config), "inzage", "--achternaam", "VAN NEPNAAM",
                  "--geboortedatum", "3-4-1990", "--uit", str(out)]) == 0  # fmt: skip
@@ -87,16 +85,17 @@ def test_inzage_finds_the_person_by_name_and_birth_date_and_is_logged(
     assert "Ander" not in text, "only this person"
     data = json.loads(next(out.glob("*.json")).read_text())
     assert [c["kenmerk"] for c in data["casussen"]] == ["ZVH-2026-0001", "ZVH-2026-0002"]
-    kind, _, detail = audit_trail(tmp_path)[-1]
+    kind, _, detail = audit_trail(url)[-1]
     assert kind == "inzage"
     assert json.loads(detail)["references"] == ["ZVH-2026-0001", "ZVH-2026-0002"]
     assert "Nepnaam" not in detail
 
 
 def test_correction_and_early_deletion_with_a_reason(
-    config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    config: Path, databases: Databases, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    seed(tmp_path)
+    url = databases.url("rights")
+    seed(url)
     base = ["--config", str(config)]
     assert main([*base, "correctie", "ZVH-2026-0003", "achternaam", "Anders",
                  "--reden", "onjuist"]) == 0  # fmt: skip
@@ -112,14 +111,15 @@ def test_correction_and_early_deletion_with_a_reason(
     assert main([*base, "verwijderen", "ZVH-2026-0001", "--reden", "verzoek-betrokkene"]) == 0
 
     async def left() -> list[str]:
-        db = database(tmp_path)
+        db = Database(url)
         async with db.session() as session:
-            rows = (await session.execute(select(Aanmelding.reference))).scalars().all()
+            query = select(Aanmelding.reference).order_by(Aanmelding.reference)
+            rows = (await session.execute(query)).scalars().all()
         await db.close()
         return list(rows)
 
     assert asyncio.run(left()) == ["ZVH-2026-0002", "ZVH-2026-0003"]
-    trail = audit_trail(tmp_path)
+    trail = audit_trail(url)
     corrected = [json.loads(d) for k, _, d in trail if k == "corrected"]
     assert corrected == [{"fields": ["achternaam"], "reason": "onjuist"}], "not the value"
     assert [(k, r) for k, r, _ in trail if k == "deleted_early"] == [

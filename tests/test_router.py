@@ -5,7 +5,6 @@ from __future__ import annotations
 import itertools
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import delete, select
@@ -19,6 +18,7 @@ from handlers.triage import TriageConfig
 from scheduler.clock import FrozenClock
 from storage.db import Database
 from storage.models import OutboxMessage
+from tests.databases import Databases
 
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 BEHEERDER = "@beheer:zvh.nl"
@@ -28,8 +28,8 @@ _ids = itertools.count()
 
 
 @pytest.fixture
-async def router(tmp_path: Path) -> AsyncIterator[Router]:
-    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'router.db'}")
+async def router(databases: Databases) -> AsyncIterator[Router]:
+    db = Database(databases.url("router"))
     await db.migrate()
     async with db.session() as session, session.begin():
         service = MembershipService(session)

@@ -180,7 +180,7 @@ async def test_hostile_text_arrives_as_text_and_a_flood_is_slowed_once(
 
     # The betrokkene's inzage finds what arrived through Matrix, and says so in the log.
     config = tmp_path / "beheer.toml"
-    config.write_text(f'[database]\nurl = "sqlite+aiosqlite:///{bot.db_path}"\n')
+    config.write_text(f'[database]\nurl = "{bot.database_url}"\n')
     out = tmp_path / "inzage"
     out.mkdir()
     code = await asyncio.to_thread(

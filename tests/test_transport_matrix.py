@@ -16,6 +16,7 @@ from bot.matrix.cross_signing import KEY_FILE, only_key, verify
 from bot.scripted import ScriptedMember
 from storage.repositories import OutboxRepository
 from tests.conftest import PASSWORD, BotHarness, MemberFactory, unique_localpart
+from tests.databases import Databases
 from tests.helpers import open_dm
 
 pytestmark = pytest.mark.integration
@@ -225,11 +226,14 @@ async def own_synapse(tmp_path: Path) -> AsyncIterator[LocalSynapse]:
     await asyncio.to_thread(server.stop)
 
 
-async def make_pair(server: LocalSynapse, tmp_path: Path) -> tuple[BotHarness, ScriptedMember]:
+async def make_pair(
+    server: LocalSynapse, tmp_path: Path, databases: Databases
+) -> tuple[BotHarness, ScriptedMember]:
     bot = BotHarness(
         synapse=server,
         directory=tmp_path / "bot",
         user_id=server.register(unique_localpart("bot"), PASSWORD),
+        database_url=databases.url("casusbot"),
     )
     member_id = server.register(unique_localpart("partner"), PASSWORD)
     member = ScriptedMember(server.url, member_id, PASSWORD, tmp_path / "member")
@@ -240,9 +244,9 @@ async def make_pair(server: LocalSynapse, tmp_path: Path) -> tuple[BotHarness, S
 
 
 async def test_rate_limited_replies_all_arrive_once(
-    own_synapse: LocalSynapse, tmp_path: Path
+    own_synapse: LocalSynapse, tmp_path: Path, databases: Databases
 ) -> None:
-    bot, member = await make_pair(own_synapse, tmp_path)
+    bot, member = await make_pair(own_synapse, tmp_path, databases)
     try:
         room_id = await open_dm(member, bot)
         before = len(member.messages_from(bot.user_id, room_id))
@@ -261,9 +265,9 @@ async def test_rate_limited_replies_all_arrive_once(
 
 
 async def test_conversation_survives_a_homeserver_crash(
-    own_synapse: LocalSynapse, tmp_path: Path
+    own_synapse: LocalSynapse, tmp_path: Path, databases: Databases
 ) -> None:
-    bot, member = await make_pair(own_synapse, tmp_path)
+    bot, member = await make_pair(own_synapse, tmp_path, databases)
     try:
         room_id = await open_dm(member, bot)
         await member.ask(room_id, bot.user_id, "hulp")
@@ -314,11 +318,13 @@ async def test_partner_that_excludes_insecure_devices_can_still_talk_to_the_bot(
     assert unsigned.inbox.undecryptable >= 1, "the excluded device really got no key"
 
 
-async def test_expired_access_token_is_renewed_on_the_same_device(tmp_path: Path) -> None:
+async def test_expired_access_token_is_renewed_on_the_same_device(
+    tmp_path: Path, databases: Databases
+) -> None:
     server = LocalSynapse(tmp_path / "short-sessions", extra_yaml="session_lifetime: 8s")
     await asyncio.to_thread(server.start)
     try:
-        bot, member = await make_pair(server, tmp_path)
+        bot, member = await make_pair(server, tmp_path, databases)
         try:
             app = bot.running
             assert app is not None

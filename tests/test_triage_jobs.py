@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from datetime import date, datetime, time, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -19,6 +18,7 @@ from scheduler.workhours import WorkingTime
 from storage.db import Database
 from storage.models import Aanmelding, OutboxMessage
 from storage.repositories import AanmeldingRepository, VerrijkingRepository
+from tests.databases import Databases
 
 AMS = ZoneInfo("Europe/Amsterdam")
 WORK = WorkingTime(zone=AMS)
@@ -28,8 +28,8 @@ ASKED = datetime(2026, 4, 23, 10, 0, tzinfo=AMS)
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'triage.db'}")
+async def db(databases: Databases) -> AsyncIterator[Database]:
+    database = Database(databases.url("triage"))
     await database.migrate()
     async with database.transaction() as session:
         members = MembershipService(session)

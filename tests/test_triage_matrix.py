@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -181,13 +180,12 @@ async def test_geen_casus_advises_and_deletes_the_personal_data(house: House) ->
     )
     await asyncio.sleep(1)
 
-    with sqlite3.connect(house.bot.db_path) as db:
-        assert db.execute("SELECT count(*) FROM aanmeldingen").fetchone()[0] == 0
-        assert db.execute("SELECT count(*) FROM verrijkingsverzoeken").fetchone()[0] == 0
-        outcomes = db.execute("SELECT organisation_key, outcome FROM triage_outcomes").fetchall()
+    assert await house.bot.rows("SELECT count(*) FROM aanmeldingen") == [(0,)]
+    assert await house.bot.rows("SELECT count(*) FROM verrijkingsverzoeken") == [(0,)]
+    outcomes = await house.bot.rows("SELECT organisation_key, outcome FROM triage_outcomes")
     assert outcomes == [("wijkteam", "geen-casus")]
     await house.bot.stop()
-    raw = b"".join(p.read_bytes() for p in house.bot.db_path.parent.glob("casusbot.db*"))
+    raw = await house.bot.stored_bytes()
     for personal in (b"Testje", b"Nepnaam", b"GEHEIM-PROBLEEM", b"POLITIE-INFO"):
         assert personal not in raw, personal
     await house.bot.start()
@@ -227,13 +225,12 @@ async def test_other_outcomes_are_recorded_and_told(house: House) -> None:
     await house.aanmelder.wait_for_text(
         house.bot.user_id, house.room(house.aanmelder), f"{direct}: het ZVH pakt dit op"
     )
-    with sqlite3.connect(house.bot.db_path) as db:
-        rows = dict(db.execute("SELECT reference, triage_status FROM aanmeldingen").fetchall())
-        stored = db.execute(
-            "SELECT overleg_doel, overleg_themas, overleg_partners FROM aanmeldingen "
-            "WHERE reference = ?",
-            (overleg,),
-        ).fetchone()
+    rows = dict(await house.bot.rows("SELECT reference, triage_status FROM aanmeldingen"))
+    [stored] = await house.bot.rows(
+        "SELECT overleg_doel, overleg_themas, overleg_partners FROM aanmeldingen "
+        "WHERE reference = :r",
+        r=overleg,
+    )
     assert rows == {unclear: "onduidelijk", overleg: "casusoverleg", direct: "casus-zonder-overleg"}
     assert tuple(map(opened, stored)) == ("Samen één plan.", "wonen, schulden", '["politie", "om"]')
 
