@@ -27,10 +27,11 @@ from bench.report import (
     matrix_targets,
     percentile,
     ratios,
+    storage_lines,
     storage_targets,
     target_lines,
 )
-from bench.storage import StorageResult, run_storage
+from bench.storage import Timing, run_storage
 
 MAX_INTAKES_PER_MINUTE = 3  # 3 x 16 messages + the warm-up stay under 60 a minute
 
@@ -93,7 +94,7 @@ def _nproc() -> int:
     return len(os.sched_getaffinity(0))
 
 
-def print_report(results: list[PhaseResult], storage: StorageResult | None) -> bool:
+def print_report(results: list[PhaseResult], storage: list[Timing]) -> bool:
     met = True
     if results:
         print("\nRound trips (latency from send to the reply arriving at the member)\n")
@@ -112,39 +113,19 @@ def print_report(results: list[PhaseResult], storage: StorageResult | None) -> b
         for line in target_lines(targets):
             print(f"  {line}")
         met = all(t.met for t in targets)
-    if storage is not None:
+    if storage:
         print("\nStorage (SQLite)\n")
-        if storage.purge_clean_seconds is not None:
-            print(
-                f"  retention, {storage.casussen} casussen due for cleaning: "
-                f"{storage.purge_clean_seconds:.1f} s {storage.purge_counts.get('clean')}"
-            )
-            print(f"  retention, next run with nothing due: {storage.purge_idle_seconds:.2f} s")
-            print(
-                f"  retention, the same casussen due for deletion: "
-                f"{storage.purge_delete_seconds:.1f} s {storage.purge_counts.get('delete')}"
-            )
-        if storage.tick_idle_ms is not None:
-            print(
-                f"  reminder tick, {storage.actions} open actions, nothing due: "
-                f"{storage.tick_idle_ms:.0f} ms (median of {_runs(storage.tick_idle_all_ms)})"
-            )
-            print(
-                f"  reminder tick, 1% due ({storage.tick_due_queued} notices): "
-                f"{storage.tick_due_ms:.0f} ms (median of {_runs(storage.tick_due_all_ms)})"
-            )
+        for line in storage_lines(storage):
+            print(f"  {line}")
         targets = storage_targets(storage)
+        print("\nTargets:")
         for line in target_lines(targets):
             print(f"  {line}")
         met = met and all(t.met for t in targets)
     return met
 
 
-def _runs(values: tuple[float, ...]) -> str:
-    return ", ".join(f"{v:.0f}" for v in values)
-
-
-def _json(results: list[PhaseResult], storage: StorageResult | None) -> dict[str, object]:
+def _json(results: list[PhaseResult], storage: list[Timing]) -> dict[str, object]:
     return {
         "machine": machine(),
         "matrix": [
@@ -157,7 +138,7 @@ def _json(results: list[PhaseResult], storage: StorageResult | None) -> dict[str
             }
             for r in results
         ],
-        "storage": asdict(storage) if storage is not None else None,
+        "storage": [asdict(t) for t in storage],
     }
 
 
@@ -180,7 +161,7 @@ async def _main(args: argparse.Namespace) -> int:
             sizes, args.rounds, args.timeout, args.settle, args.dir.resolve(), args.profile
         )
         results = await run_matrix(options)
-    storage = None
+    storage: list[Timing] = []
     if not args.skip_storage:
         storage = await run_storage(args.dir / "storage", args.casussen, args.actions)
     met = print_report(results, storage)
