@@ -56,12 +56,16 @@ class ManagedRoomRepository:
 
     async def close(self, key: str, now: datetime) -> bool:
         """Retention: the room is to be emptied and given up. False when there is none."""
-        room = await self.get(key)
-        if room is None:
-            return False
-        room.state, room.members, room.updated_at = "closing", "", now
-        await self.session.flush()
-        return True
+        return await self.close_all([key], now) > 0
+
+    async def close_all(self, keys: Sequence[str], now: datetime) -> int:
+        """:meth:`close` for many rooms in one statement; returns how many there were."""
+        result = await self.session.execute(
+            update(ManagedRoom)
+            .where(ManagedRoom.key.in_(keys))
+            .values(state="closing", members="", updated_at=now)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
 
     async def with_rooms(self) -> Sequence[ManagedRoom]:
         result = await self.session.execute(
@@ -116,12 +120,16 @@ class SentMessageRepository:
     async def request_redaction(self, reference: str) -> int:
         """Ask the bot to take back every message about ``reference``; those still waiting
         in the outbox are simply not sent. Returns how many messages are affected."""
+        return await self.request_redaction_all([reference])
+
+    async def request_redaction_all(self, references: Sequence[str]) -> int:
+        """:meth:`request_redaction` for many references in one statement per table."""
         dropped = await self.session.execute(
-            delete(OutboxMessage).where(OutboxMessage.reference == reference)
+            delete(OutboxMessage).where(OutboxMessage.reference.in_(references))
         )
         marked = await self.session.execute(
             update(SentMessage)
-            .where(SentMessage.reference == reference, SentMessage.state == "sent")
+            .where(SentMessage.reference.in_(references), SentMessage.state == "sent")
             .values(state="redact")
         )
         return int(getattr(dropped, "rowcount", 0) or 0) + int(getattr(marked, "rowcount", 0) or 0)
