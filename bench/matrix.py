@@ -59,6 +59,8 @@ class Options:
     directory: Path
     # Record a py-spy profile of casusbot during its phases into this directory.
     profile: Path | None = None
+    # Which responders to measure, in this order (all three by default).
+    targets: tuple[str, ...] = TARGETS
 
 
 @dataclass(frozen=True)
@@ -204,7 +206,7 @@ async def _run_group(run: _Run, size: int) -> list[PhaseResult]:
         await asyncio.sleep(max(2.0, options.settle))
         script = list(INTAKE) * options.rounds
         results = []
-        for target in TARGETS:
+        for target in options.targets:
             result = await _phase(run, target, members, [r[target] for r in rooms],
                                   peers[target], script)  # fmt: skip
             results.append(result)

@@ -20,7 +20,7 @@ from dataclasses import asdict
 from importlib.metadata import version
 from pathlib import Path
 
-from bench.matrix import INTAKE, Options, PhaseResult, run_matrix
+from bench.matrix import INTAKE, TARGETS, Options, PhaseResult, run_matrix
 from bench.proc import cpu_model, loadavg
 from bench.report import (
     matrix_table,
@@ -71,6 +71,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--skip-storage", action="store_true", help="Matrix benchmark only")
     parser.add_argument("--dir", type=Path, default=Path("var/bench"))
     parser.add_argument("--json", type=Path, help="also write all figures to this file")
+    parser.add_argument(
+        "--targets",
+        default=",".join(TARGETS),
+        help="responders to measure, in this order (default floor,echo,casusbot)",
+    )
     parser.add_argument(
         "--profile",
         type=Path,
@@ -157,9 +162,14 @@ async def _main(args: argparse.Namespace) -> int:
         print(line)
     results: list[PhaseResult] = []
     if not args.skip_matrix:
+        targets = tuple(args.targets.split(","))
+        if not set(targets) <= set(TARGETS):
+            print(f"--targets: choose from {', '.join(TARGETS)}", file=sys.stderr)
+            return 2
         options = Options(
-            sizes, args.rounds, args.timeout, args.settle, args.dir.resolve(), args.profile
-        )
+            sizes, args.rounds, args.timeout, args.settle, args.dir.resolve(), args.profile,
+            targets,
+        )  # fmt: skip
         results = await run_matrix(options)
     storage: list[Timing] = []
     if not args.skip_storage:
