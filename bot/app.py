@@ -201,7 +201,8 @@ class Application:
         self.rooms = RoomManager(
             self.db, self.transport.managed, self.clock, self.router.on_intruder, self.outbox.wake
         )
-        self.router.on_queued = self._queued
+        self.router.on_queued = self.outbox.wake
+        self.router.on_room_work = self.rooms.wake
         self.transport.on_membership_change = self.rooms.wake
         tick = settings.scheduler.tick_seconds
         self.jobs = JobRunner(
@@ -221,7 +222,7 @@ class Application:
         self._rooms_task: asyncio.Task[None] | None = None
 
     def _queued(self) -> None:
-        """Handlers wrote to the outbox, and maybe a room wish: both look now."""
+        """A job wrote to the outbox, and maybe a room wish or redactions: both look now."""
         self.outbox.wake()
         self.rooms.wake()
 

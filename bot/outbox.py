@@ -90,24 +90,31 @@ class OutboxSender:
         while not self._stopping.is_set():
             self._wake.clear()
             try:
-                await self._start_due()
+                timeout = await self._start_due()
                 await self._scrub_when_idle()
-                timeout = await self._seconds_until_next()
             except Exception:
                 log.exception("outbox pass failed; retrying")
                 timeout = IDLE_POLL_SECONDS
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=timeout)
 
-    async def _start_due(self) -> None:
+    async def _start_due(self) -> float:
+        """Start delivering each room's next message that is due; returns how long the
+        loop may sleep (a delivery in progress wakes it when it ends, so the rooms in flight
+        do not count: counting them made the loop poll every 50 ms under load)."""
+        now = self.clock.now()
         async with self.db.session() as session:
-            due = await OutboxRepository(session).due_heads(
-                self.clock.now(), exclude_rooms=self._in_flight.keys()
-            )
+            outbox = OutboxRepository(session)
+            due = await outbox.due_heads(now, exclude_rooms=self._in_flight.keys())
+            busy = {*self._in_flight.keys(), *(message.room_id for message in due)}
+            next_at = await outbox.next_due_at(exclude_rooms=busy)
         for message in due:
             task = asyncio.create_task(self._deliver(message))
             self._in_flight[message.room_id] = task
             task.add_done_callback(functools.partial(self._finished, message.room_id))
+        if next_at is None:
+            return IDLE_POLL_SECONDS
+        return max(0.05, min(IDLE_POLL_SECONDS, (next_at - now).total_seconds()))
 
     async def _scrub_when_idle(self) -> None:
         loop = asyncio.get_running_loop()
@@ -124,22 +131,18 @@ class OutboxSender:
         self._in_flight.pop(room_id, None)
         self._wake.set()  # the room's next message may be due now
 
-    async def _seconds_until_next(self) -> float:
-        async with self.db.session() as session:
-            next_at = await OutboxRepository(session).next_due_at()
-        if next_at is None:
-            return IDLE_POLL_SECONDS
-        return max(0.05, min(IDLE_POLL_SECONDS, (next_at - self.clock.now()).total_seconds()))
-
     async def _deliver(self, message: QueuedMessage) -> None:
         if message.sensitive and message.audience:
-            async with self.db.transaction() as session:
+            # A read first: holding the write lock for the check would make every
+            # delivery wait for (and delay) the handlers' transactions.
+            async with self.db.session() as session:
                 paused = await IdentityRepository(session).paused(message.audience)
-                if paused:
+            if paused:
+                async with self.db.transaction() as session:
                     # Released when a beheerder confirms the new identity.
                     await OutboxRepository(session).hold(message.id, "identity_paused")
-                    log.warning("message held: a recipient's identity change is unconfirmed")
-                    return
+                log.warning("message held: a recipient's identity change is unconfirmed")
+                return
         try:
             outcome = await self.sender.send_notice(
                 message.target,

@@ -10,6 +10,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Aanmelding, ManagedRoom, OutboxMessage, SentMessage
 
+ROOM_WORK = "casusbot.room_work"
+
+
+def room_work(session: AsyncSession) -> bool:
+    """Whether this unit of work gave the room manager something to do (a room wish,
+    redactions): the caller wakes it after the commit."""
+    return bool(session.info.get(ROOM_WORK))
+
+
+def _room_work_written(session: AsyncSession) -> None:
+    session.info[ROOM_WORK] = True
+
 
 def split_ids(text: str) -> frozenset[str]:
     return frozenset(line for line in text.split("\n") if line)
@@ -39,9 +51,11 @@ class ManagedRoomRepository:
                 create_attempts=0, updated_at=now,
             )  # fmt: skip
             self.session.add(room)
+            _room_work_written(self.session)
         elif (room.name, room.topic, room.members) != (name, topic, wanted):
             room.name, room.topic, room.members = name, topic, wanted
             room.state, room.updated_at = "pending", now
+            _room_work_written(self.session)
         await self.session.flush()
         return room
 
@@ -65,7 +79,10 @@ class ManagedRoomRepository:
             .where(ManagedRoom.key.in_(keys))
             .values(state="closing", members="", updated_at=now)
         )
-        return int(getattr(result, "rowcount", 0) or 0)
+        closed = int(getattr(result, "rowcount", 0) or 0)
+        if closed:
+            _room_work_written(self.session)
+        return closed
 
     async def with_rooms(self) -> Sequence[ManagedRoom]:
         result = await self.session.execute(
@@ -93,6 +110,7 @@ class ManagedRoomRepository:
         for room in rooms:
             room.members = join_ids(split_ids(room.members) - {matrix_id})
             room.state, room.updated_at = "pending", now
+            _room_work_written(self.session)
         await self.session.flush()
         return len(rooms)
 
@@ -132,7 +150,10 @@ class SentMessageRepository:
             .where(SentMessage.reference.in_(references), SentMessage.state == "sent")
             .values(state="redact")
         )
-        return int(getattr(dropped, "rowcount", 0) or 0) + int(getattr(marked, "rowcount", 0) or 0)
+        redactions = int(getattr(marked, "rowcount", 0) or 0)
+        if redactions:
+            _room_work_written(self.session)
+        return int(getattr(dropped, "rowcount", 0) or 0) + redactions
 
     async def redact_orphans(self) -> int:
         """Messages about a casus that no longer exists (e.g. a decision's own follow-up
@@ -146,7 +167,10 @@ class SentMessageRepository:
             )
             .values(state="redact")
         )
-        return int(getattr(result, "rowcount", 0) or 0)
+        redactions = int(getattr(result, "rowcount", 0) or 0)
+        if redactions:
+            _room_work_written(self.session)
+        return redactions
 
     async def to_redact(self, limit: int = 50) -> Sequence[SentMessage]:
         result = await self.session.execute(
