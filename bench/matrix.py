@@ -17,7 +17,7 @@ import os
 import signal
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bench.members import BenchMember, Conversation, converse
@@ -46,6 +46,14 @@ TARGETS = ("floor", "echo", "casusbot")
 SUBMITTED = "ingediend onder kenmerk"
 FLOOD_NOTICE = "je stuurt veel berichten"
 SETUP_TIMEOUT = 120.0
+# Other processes may use this share of one core during a phase; a phase that saw more is
+# measured again (MAX_ATTEMPTS in all), and each phase waits up to QUIET_WAIT for it.
+QUIET_SHARE = 0.10
+QUIET_WAIT = 180.0
+MAX_ATTEMPTS = 2
+# casusbot's flood protection (handlers/router.py): messages per member per minute.
+FLOOD_MESSAGES = 60
+FLOOD_WINDOW = 60.0
 # Only account set-up is affected: every login and registration hashes the password.
 SYNAPSE_EXTRA = "bcrypt_rounds: 4\n"
 
@@ -80,10 +88,23 @@ class PhaseResult:
     completed_intakes: int | None
     flood_notices: int
     loadavg: str
+    attempts: int = 1
 
     @property
     def replies(self) -> int:
         return len(self.latencies_ms)
+
+    @property
+    def other_share(self) -> float:
+        """The share of a core that processes outside the benchmark used meanwhile (the
+        readings have a resolution of 10 ms per process, so a quiet phase reads about 0)."""
+        if not self.wall_seconds:
+            return 0.0
+        return max(0.0, self.other_cpu_ms / 1000.0 / self.wall_seconds)
+
+    @property
+    def disturbed(self) -> bool:
+        return self.other_share > QUIET_SHARE
 
     def per_message(self, cpu: float) -> float:
         return cpu / self.replies if self.replies else float("nan")
@@ -207,18 +228,49 @@ async def _run_group(run: _Run, size: int) -> list[PhaseResult]:
         script = list(INTAKE) * options.rounds
         results = []
         for target in options.targets:
-            result = await _phase(run, target, members, [r[target] for r in rooms],
-                                  peers[target], script)  # fmt: skip
+            target_rooms = [r[target] for r in rooms]
+            for attempt in range(1, MAX_ATTEMPTS + 1):
+                started = time.monotonic()
+                await _wait_until_quiet(run.pids())
+                result = await _phase(run, target, members, target_rooms, peers[target], script)
+                result = replace(result, attempts=attempt)
+                p50 = _median(result.latencies_ms)
+                print(f"  {target:<9} p50 {p50:7.0f} ms, {result.replies} replies in "
+                      f"{result.wall_seconds:.1f} s, other processes "
+                      f"{result.other_share:.0%} of a core", flush=True)  # fmt: skip
+                await asyncio.sleep(options.settle)
+                # A phase disturbed by other work on the machine is measured again (once),
+                # unless replies went missing: then the conversations are not where the
+                # script expects them, and the loss is reported as it is.
+                if not result.disturbed or result.lost or attempt == MAX_ATTEMPTS:
+                    break
+                print("  disturbed by other processes: measuring again", flush=True)
+                if target == "casusbot" and 2 * len(script) + 1 > FLOOD_MESSAGES:
+                    # casusbot's flood protection counts a minute per member.
+                    await asyncio.sleep(max(0.0, started + FLOOD_WINDOW - time.monotonic()))
             results.append(result)
-            p50 = _median(result.latencies_ms)
-            print(f"  {target:<9} p50 {p50:7.0f} ms, {result.replies} replies in "
-                  f"{result.wall_seconds:.1f} s", flush=True)  # fmt: skip
-            await asyncio.sleep(options.settle)
         return results
     finally:
         await asyncio.gather(*(m.close() for m in members), return_exceptions=True)
         run.floor = None
         floor.stop()
+
+
+async def _wait_until_quiet(pids: dict[str, int]) -> None:
+    """Wait (at most QUIET_WAIT) until processes outside the benchmark use less than
+    QUIET_SHARE of a core, so a phase does not start in the middle of someone's test run."""
+    deadline = time.monotonic() + QUIET_WAIT
+    told = False
+    while True:
+        busy, ours = machine_busy_ms(), sum(_cpu(pids).values())
+        await asyncio.sleep(1.0)
+        share = ((machine_busy_ms() - busy) - (sum(_cpu(pids).values()) - ours)) / 1000.0
+        if share <= QUIET_SHARE or time.monotonic() > deadline:
+            return
+        if not told:
+            print(f"  waiting for a quieter machine (other processes use {share:.0%} of a "
+                  "core) …", flush=True)  # fmt: skip
+            told = True
 
 
 def _median(values: Sequence[float]) -> float:

@@ -34,7 +34,7 @@ class Target:
 
 def matrix_table(results: Sequence[PhaseResult]) -> str:
     header = ("N", "responder", "p50 ms", "p95 ms", "p99 ms", "msg/s", "CPU ms/msg",
-              "Synapse ms/msg", "lost", "doubled", "other CPU ms")  # fmt: skip
+              "Synapse ms/msg", "lost", "doubled", "other CPU", "runs")  # fmt: skip
     rows = []
     for r in results:
         rows.append((
@@ -42,7 +42,8 @@ def matrix_table(results: Sequence[PhaseResult]) -> str:
             f"{percentile(r.latencies_ms, 50):.0f}", f"{percentile(r.latencies_ms, 95):.0f}",
             f"{percentile(r.latencies_ms, 99):.0f}", f"{r.replies / r.wall_seconds:.1f}",
             f"{r.per_message(r.responder_cpu_ms):.1f}", f"{r.per_message(r.synapse_cpu_ms):.1f}",
-            str(r.lost), str(r.doubled), f"{r.other_cpu_ms:.0f}",
+            str(r.lost), str(r.doubled),
+            f"{r.other_share:.0%}" + (" (disturbed)" if r.disturbed else ""), str(r.attempts),
         ))  # fmt: skip
     return markdown_table(header, rows)
 

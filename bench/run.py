@@ -105,8 +105,9 @@ def print_report(results: list[PhaseResult], storage: list[Timing]) -> bool:
         print("\nRound trips (latency from send to the reply arriving at the member)\n")
         print(matrix_table(results))
         print("\nCPU ms/msg: CPU of the responder process (floor: the partner clients) per "
-              "reply.\nother CPU: busy CPU of the machine outside the benchmark's processes "
-              "(disturbance).")  # fmt: skip
+              "reply; Synapse likewise.\nother CPU: the share of a core that processes "
+              "outside the benchmark used during the phase; runs: 2 when the first was "
+              "disturbed.")  # fmt: skip
         print("\nRatios:")
         for line in ratios(results):
             print(f"  {line}")
