@@ -1,20 +1,23 @@
-"""``python -m bench.sqlcount --config FILE run``: casusbot, counting its SQL statements.
+"""``python -m bench.sqlcount --config FILE run``: casusbot, counting its SQL and HTTP.
 
 For profiling only (``python -m bench.run --profile DIR``): every statement the bot sends
-to the database is counted by its text. SIGUSR1 starts the count afresh, SIGUSR2 writes
-it to ``$BENCH_SQLCOUNT_FILE``; the benchmark sends them around casusbot's phase, so the
-counts divided by the messages handled show which queries each message costs.
+to the database is counted by its text, every request to the homeserver by method and
+path (ids and tokens left out). SIGUSR1 starts the count afresh, SIGUSR2 writes it to
+``$BENCH_SQLCOUNT_FILE``; the benchmark sends them around casusbot's phase, so the counts
+divided by the messages handled show what each message costs.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import signal
 import sys
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from nio import AsyncClient
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -26,6 +29,18 @@ counts: Counter[str] = Counter()
 @event.listens_for(Engine, "before_cursor_execute")
 def _count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
     counts[" ".join(statement.split())[:160]] += 1
+
+
+_send = AsyncClient.send
+
+
+async def _counted_send(self: AsyncClient, method: str, path: str, *args: Any, **kw: Any) -> Any:
+    route = re.sub(r"[!@$%][^/?]*|/[0-9a-f]{16,}|\?.*", "", path)
+    counts[f"HTTP {method} {route}"] += 1
+    return await _send(self, method, path, *args, **kw)
+
+
+AsyncClient.send = _counted_send
 
 
 def _reset(_signum: int, _frame: Any) -> None:
