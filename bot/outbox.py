@@ -100,16 +100,28 @@ class OutboxSender:
 
     async def _start_due(self) -> float:
         """Start delivering each room's next message that is due; returns how long the
-        loop may sleep (a delivery in progress wakes it when it ends, so the rooms in flight
-        do not count: counting them made the loop poll every 50 ms under load)."""
+        loop may sleep.
+
+        One session per pass: the due messages, whose recipients are paused (one query for
+        all of them, not a session per delivery), and, when nothing is in flight, when the
+        next message falls due. A delivery in progress wakes the loop when it ends, so
+        then the loop sleeps at most IDLE_POLL_SECONDS (counting the rooms in flight made
+        it poll every 50 ms under load).
+        """
         now = self.clock.now()
         async with self.db.session() as session:
             outbox = OutboxRepository(session)
             due = await outbox.due_heads(now, exclude_rooms=self._in_flight.keys())
-            busy = {*self._in_flight.keys(), *(message.room_id for message in due)}
-            next_at = await outbox.next_due_at(exclude_rooms=busy)
+            audiences = {
+                member for message in due if message.sensitive for member in message.audience or ()
+            }
+            paused = await IdentityRepository(session).paused(audiences)
+            next_at = None
+            if not due and not self._in_flight:
+                next_at = await outbox.next_due_at()
         for message in due:
-            task = asyncio.create_task(self._deliver(message))
+            held = message.sensitive and bool(paused & (message.audience or frozenset()))
+            task = asyncio.create_task(self._deliver(message, held))
             self._in_flight[message.room_id] = task
             task.add_done_callback(functools.partial(self._finished, message.room_id))
         if next_at is None:
@@ -131,18 +143,13 @@ class OutboxSender:
         self._in_flight.pop(room_id, None)
         self._wake.set()  # the room's next message may be due now
 
-    async def _deliver(self, message: QueuedMessage) -> None:
-        if message.sensitive and message.audience:
-            # A read first: holding the write lock for the check would make every
-            # delivery wait for (and delay) the handlers' transactions.
-            async with self.db.session() as session:
-                paused = await IdentityRepository(session).paused(message.audience)
-            if paused:
-                async with self.db.transaction() as session:
-                    # Released when a beheerder confirms the new identity.
-                    await OutboxRepository(session).hold(message.id, "identity_paused")
-                log.warning("message held: a recipient's identity change is unconfirmed")
-                return
+    async def _deliver(self, message: QueuedMessage, held: bool = False) -> None:
+        if held:
+            async with self.db.transaction() as session:
+                # Released when a beheerder confirms the new identity.
+                await OutboxRepository(session).hold(message.id, "identity_paused")
+            log.warning("message held: a recipient's identity change is unconfirmed")
+            return
         try:
             outcome = await self.sender.send_notice(
                 message.target,
