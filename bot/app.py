@@ -215,10 +215,11 @@ class Application:
         regie_room = settings.house.procesregie_room
         self.rooms = RoomManager(
             self.db, self.transport.managed, self.clock, self.router.on_intruder, self.outbox.wake,
-            guard=ProcesregieGuard(self.db, self.clock, regie_room, self._queued)
+            guard=ProcesregieGuard(self.db, self.clock, regie_room, self.outbox.wake)
             if regie_room else None,
         )  # fmt: skip
-        self.router.on_queued = self._queued
+        self.router.on_queued = self.outbox.wake
+        self.router.on_room_work = self.rooms.wake
         self.transport.on_membership_change = self.rooms.wake
         tick = settings.scheduler.tick_seconds
         self.jobs = JobRunner(
@@ -244,7 +245,7 @@ class Application:
         self._rooms_task: asyncio.Task[None] | None = None
 
     def _queued(self) -> None:
-        """Handlers wrote to the outbox, and maybe a room wish: both look now."""
+        """A job wrote to the outbox, and maybe a room wish or redactions: both look now."""
         self.outbox.wake()
         self.rooms.wake()
 

@@ -64,6 +64,7 @@ from storage.casus import AuditRepository
 from storage.db import Database
 from storage.models import Role
 from storage.repositories import HandledEventRepository
+from storage.rooms import room_work
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +103,7 @@ class Router:
         triage: TriageConfig | None = None,
         overleg: OverlegConfig | None = None,
         on_queued: Callable[[], None] = lambda: None,
+        on_room_work: Callable[[], None] = lambda: None,
     ) -> None:
         self.forms = forms if forms is not None else {}
         self.triage = triage or TriageConfig(house_name=wording.house_name)
@@ -110,6 +112,9 @@ class Router:
         self.clock = clock
         self.wording = wording
         self.on_queued = on_queued
+        # Called after a unit of work that gave the room manager something to do; not
+        # after every message: its pass reads every managed room (bench/RESULTS.md).
+        self.on_room_work = on_room_work
         self.registry = build_registry()
         # (room, sender) pairs a non-member was already refused in; kept in memory only,
         # because nothing of a non-member may be stored, and bounded (oldest forgotten).
@@ -154,6 +159,8 @@ class Router:
             await self._queue(session, outgoing)
         if outgoing:
             self.on_queued()
+        if room_work(session):
+            self.on_room_work()
 
     async def on_delivery_failure(self, room_id: str, error: str) -> None:
         """Tell the beheerders a message could not be delivered (no content, only the room)."""

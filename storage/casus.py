@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -71,10 +71,13 @@ class ActieRepository:
         await self.session.flush()
         return actie
 
-    async def open_in_active_casus(self) -> Sequence[tuple[PvaActie, Aanmelding]]:
-        """Open actions of casussen that are not afgeschaald. Read every tick, so only the
-        casus's reference and its regisseurs are loaded (nothing personal to decrypt)."""
-        result = await self.session.execute(
+    async def open_in_active_casus(
+        self, deadline_until: date | None = None
+    ) -> Sequence[tuple[PvaActie, Aanmelding]]:
+        """Open actions of casussen that are not afgeschaald (with a deadline on or before
+        ``deadline_until``, when given). Read every tick, so only the casus's reference and
+        its regisseurs are loaded (nothing personal to decrypt)."""
+        query = (
             select(PvaActie, Aanmelding)
             .join(Aanmelding, Aanmelding.id == PvaActie.aanmelding_id)
             .options(
@@ -89,6 +92,9 @@ class ActieRepository:
             .where(PvaActie.status == "open", Aanmelding.afgeschaald_on.is_(None))
             .order_by(PvaActie.deadline, PvaActie.id)
         )
+        if deadline_until is not None:
+            query = query.where(PvaActie.deadline <= deadline_until)
+        result = await self.session.execute(query)
         return [(actie, aanmelding) for actie, aanmelding in result.all()]
 
     async def open_with_number(self, number: int) -> Sequence[tuple[PvaActie, Aanmelding]]:

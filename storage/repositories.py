@@ -8,9 +8,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from storage.crypto import installed
 from storage.db import deleted_personal_data
@@ -69,9 +71,11 @@ class MemberRepository:
         self.session = session
 
     async def get(self, matrix_id: str) -> Member | None:
+        # Looked up for every message: one query with a join, not a second for the
+        # organisation.
         result = await self.session.execute(
             select(Member)
-            .options(selectinload(Member.organisation))
+            .options(joinedload(Member.organisation))
             .where(Member.matrix_id == matrix_id)
         )
         return result.scalar_one_or_none()
@@ -115,6 +119,17 @@ class HandledEventRepository:
 
     async def claim(self, event_id: str, now: datetime) -> bool:
         """Mark ``event_id`` handled; False when it already was."""
+        dialect = self.session.get_bind().dialect.name
+        if dialect in ("sqlite", "postgresql"):
+            # Every message passes here: one statement instead of a lookup and an insert
+            # in a savepoint (four).
+            upsert = sqlite_insert if dialect == "sqlite" else postgresql_insert
+            result = await self.session.execute(
+                upsert(HandledEvent)
+                .values(event_id=event_id, handled_at=now)
+                .on_conflict_do_nothing(index_elements=[HandledEvent.event_id])
+            )
+            return bool(getattr(result, "rowcount", 0))
         if await self.session.get(HandledEvent, event_id) is not None:
             return False
         try:
@@ -142,16 +157,15 @@ class SyncPositionRepository:
         return result.scalar_one_or_none()
 
     async def save(self, account: str, next_batch: str, now: datetime) -> None:
+        # Saved after nearly every sync: one UPDATE, an INSERT only the first time.
         result = await self.session.execute(
-            select(SyncPosition).where(SyncPosition.account == account)
+            update(SyncPosition)
+            .where(SyncPosition.account == account)
+            .values(next_batch=next_batch, updated_at=now)
         )
-        position = result.scalar_one_or_none()
-        if position is None:
+        if not getattr(result, "rowcount", 0):
             self.session.add(SyncPosition(account=account, next_batch=next_batch, updated_at=now))
-        else:
-            position.next_batch = next_batch
-            position.updated_at = now
-        await self.session.flush()
+            await self.session.flush()
 
 
 @dataclass(frozen=True)
@@ -254,8 +268,9 @@ class OutboxRepository:
             for row, managed_room_id in result.all()
         ]
 
-    async def next_due_at(self) -> datetime | None:
-        result = await self.session.execute(
+    async def next_due_at(self, exclude_rooms: Iterable[str] = ()) -> datetime | None:
+        """When the next message (of a room not in ``exclude_rooms``) is due."""
+        query = (
             select(func.min(OutboxMessage.next_attempt_at))
             .outerjoin(ManagedRoom, ManagedRoom.key == OutboxMessage.room_id)
             .where(
@@ -263,6 +278,10 @@ class OutboxRepository:
                 or_(OutboxMessage.room_id.startswith("!"), ManagedRoom.state == "ready"),
             )
         )
+        excluded = list(exclude_rooms)
+        if excluded:
+            query = query.where(OutboxMessage.room_id.not_in(excluded))
+        result = await self.session.execute(query)
         value: datetime | None = result.scalar_one_or_none()  # min() keeps the column type
         return value
 
@@ -362,9 +381,17 @@ class ConversationRepository:
         return result.scalar_one_or_none()
 
     async def save(
-        self, matrix_id: str, room_id: str, form: str, state: str, now: datetime
+        self,
+        matrix_id: str,
+        room_id: str,
+        form: str,
+        state: str,
+        now: datetime,
+        loaded: Conversation | None = None,
     ) -> Conversation:
-        existing = await self.get(matrix_id, room_id)
+        """Insert or update the conversation; ``loaded`` is its row when the caller has it
+        (every answer in a conversation: no second lookup)."""
+        existing = loaded or await self.get(matrix_id, room_id)
         if existing is None:
             existing = Conversation(
                 matrix_id=matrix_id,

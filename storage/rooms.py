@@ -10,6 +10,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Aanmelding, ManagedRoom, OutboxMessage, SentMessage
 
+ROOM_WORK = "casusbot.room_work"
+
+
+def room_work(session: AsyncSession) -> bool:
+    """Whether this unit of work gave the room manager something to do (a room wish,
+    redactions): the caller wakes it after the commit."""
+    return bool(session.info.get(ROOM_WORK))
+
+
+def _room_work_written(session: AsyncSession) -> None:
+    session.info[ROOM_WORK] = True
+
 
 def split_ids(text: str) -> frozenset[str]:
     return frozenset(line for line in text.split("\n") if line)
@@ -39,9 +51,11 @@ class ManagedRoomRepository:
                 create_attempts=0, updated_at=now,
             )  # fmt: skip
             self.session.add(room)
+            _room_work_written(self.session)
         elif (room.name, room.topic, room.members) != (name, topic, wanted):
             room.name, room.topic, room.members = name, topic, wanted
             room.state, room.updated_at = "pending", now
+            _room_work_written(self.session)
         await self.session.flush()
         return room
 
@@ -56,12 +70,19 @@ class ManagedRoomRepository:
 
     async def close(self, key: str, now: datetime) -> bool:
         """Retention: the room is to be emptied and given up. False when there is none."""
-        room = await self.get(key)
-        if room is None:
-            return False
-        room.state, room.members, room.updated_at = "closing", "", now
-        await self.session.flush()
-        return True
+        return await self.close_all([key], now) > 0
+
+    async def close_all(self, keys: Sequence[str], now: datetime) -> int:
+        """:meth:`close` for many rooms in one statement; returns how many there were."""
+        result = await self.session.execute(
+            update(ManagedRoom)
+            .where(ManagedRoom.key.in_(keys))
+            .values(state="closing", members="", updated_at=now)
+        )
+        closed = int(getattr(result, "rowcount", 0) or 0)
+        if closed:
+            _room_work_written(self.session)
+        return closed
 
     async def with_rooms(self) -> Sequence[ManagedRoom]:
         result = await self.session.execute(
@@ -84,7 +105,11 @@ class ManagedRoomRepository:
         ]
 
     async def revoke(self, matrix_id: str, now: datetime) -> int:
-        """Take a member out of every room they are wanted in; returns how many rooms."""
+        """Take a member out of every room they are wanted in; returns how many rooms.
+
+        Always room work: the room manager also guards a room it does not own (the
+        procesregie room), which the member may be in."""
+        _room_work_written(self.session)
         rooms = await self.containing(matrix_id)
         for room in rooms:
             room.members = join_ids(split_ids(room.members) - {matrix_id})
@@ -116,15 +141,22 @@ class SentMessageRepository:
     async def request_redaction(self, reference: str) -> int:
         """Ask the bot to take back every message about ``reference``; those still waiting
         in the outbox are simply not sent. Returns how many messages are affected."""
+        return await self.request_redaction_all([reference])
+
+    async def request_redaction_all(self, references: Sequence[str]) -> int:
+        """:meth:`request_redaction` for many references in one statement per table."""
         dropped = await self.session.execute(
-            delete(OutboxMessage).where(OutboxMessage.reference == reference)
+            delete(OutboxMessage).where(OutboxMessage.reference.in_(references))
         )
         marked = await self.session.execute(
             update(SentMessage)
-            .where(SentMessage.reference == reference, SentMessage.state == "sent")
+            .where(SentMessage.reference.in_(references), SentMessage.state == "sent")
             .values(state="redact")
         )
-        return int(getattr(dropped, "rowcount", 0) or 0) + int(getattr(marked, "rowcount", 0) or 0)
+        redactions = int(getattr(marked, "rowcount", 0) or 0)
+        if redactions:
+            _room_work_written(self.session)
+        return int(getattr(dropped, "rowcount", 0) or 0) + redactions
 
     async def redact_orphans(self) -> int:
         """Messages about a casus that no longer exists (e.g. a decision's own follow-up
@@ -138,7 +170,10 @@ class SentMessageRepository:
             )
             .values(state="redact")
         )
-        return int(getattr(result, "rowcount", 0) or 0)
+        redactions = int(getattr(result, "rowcount", 0) or 0)
+        if redactions:
+            _room_work_written(self.session)
+        return redactions
 
     async def to_redact(self, limit: int = 50) -> Sequence[SentMessage]:
         result = await self.session.execute(

@@ -9,14 +9,14 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import delete, select
 
 from handlers.membership import MembershipService
-from handlers.pva_jobs import ReminderPolicy, remind_actions
+from handlers.pva_jobs import ReminderPolicy, horizon, remind_actions
 from handlers.triage import TriageConfig
 from scheduler.workhours import WorkingTime
 from storage.db import Database
@@ -192,3 +192,18 @@ async def test_a_deadline_set_after_a_moment_does_not_send_it_late(db: Database)
         actie.reschedule(date(2026, 4, 1), at(30, 3, 10))  # set after Friday's moment
     assert await run(db, at(30, 3, 11)) == {}
     assert OFFICIER in await run(db, at(1, 4, 8, 30))
+
+
+@pytest.mark.parametrize("before", [(3, 0), (0,), (5, 1), ()])
+def test_beyond_the_horizon_nothing_is_due_today(before: tuple[int, ...]) -> None:
+    """The job reads only deadlines up to the horizon; a later one has nothing due today,
+    whatever the weekends and holidays in between."""
+    policy = ReminderPolicy(before=before, escalate_after=1)
+    for offset in range(400):  # every day of 2026 and into 2027 (Easter, Christmas)
+        today = date(2026, 1, 1) + timedelta(days=offset)
+        end_of_today = datetime.combine(today, time(23, 59), tzinfo=AMS)
+        for later in range(1, 8):
+            deadline = horizon(today, WORK, policy) + timedelta(days=later)
+            moments = [WORK.start_of(WORK.working_day_before(deadline, n)) for n in before]
+            moments.append(WORK.start_of(WORK.working_day_after(deadline, 1)))
+            assert min(moments) > end_of_today, (today, deadline)

@@ -1,5 +1,5 @@
 """Retention over a real database with a travelling clock: exactly what the policy says goes,
-in one transaction per casus, idempotent, and resumed after a crash half-way."""
+in transactions of a batch of casussen, idempotent, and resumed after a crash half-way."""
 
 from __future__ import annotations
 
@@ -177,7 +177,8 @@ async def test_a_purge_that_crashes_half_way_is_finished_by_the_next_run(db: Dat
 
     @asynccontextmanager
     async def crashing() -> AsyncIterator[AsyncSession]:
-        """The third unit of work (the second casus; the first is the plan) crashes."""
+        """The third unit of work (the second batch of one casus; the first is the plan)
+        crashes."""
         calls["n"] += 1
         async with db.transaction() as session:
             yield session
@@ -187,7 +188,7 @@ async def test_a_purge_that_crashes_half_way_is_finished_by_the_next_run(db: Dat
     day = date(2026, 8, 1)
     now = datetime(2026, 8, 1, 3, tzinfo=UTC)
     with pytest.raises(RuntimeError):
-        await purge(crashing, now, day, POLICY)
+        await purge(crashing, now, day, POLICY, batch_size=1)
     first, second = await casus(db, "ZVH-2026-0001"), await casus(db, "ZVH-2026-0003")
     assert first is not None
     assert first.cleaned_at is not None, "the first casus was done"
@@ -205,3 +206,29 @@ async def test_a_purge_that_crashes_half_way_is_finished_by_the_next_run(db: Dat
     async with db.session() as session:
         dry = await plan(session, day, POLICY)
     assert [d.now for d in dry if d.reference != "ZVH-2026-0002"] == [(), ()]
+
+
+async def test_one_batch_does_for_each_casus_what_is_due_for_it(db: Database) -> None:
+    """Deleting, cleaning and dropping the answers, side by side in one transaction."""
+    async with db.transaction() as session:
+        await add_casus(session, "ZVH-2026-0003", "Oude", date(2025, 1, 15))  # 12+ months
+        await add_casus(session, "ZVH-2026-0004", "Recente", date(2026, 7, 1))  # answers only
+    counts = await run(db, date(2026, 8, 1))
+    assert counts == {
+        "dossiers verwijderd": 1,
+        "dossiers opgeschoond": 1,
+        "verrijkingsantwoorden verwijderd": 1,
+        "berichten teruggenomen": 6,  # three of each of the first two
+        "auditregels verwijderd": 1,
+    }
+    assert await casus(db, "ZVH-2026-0003") is None
+    cleaned, recent = await casus(db, "ZVH-2026-0001"), await casus(db, "ZVH-2026-0004")
+    assert cleaned is not None
+    assert cleaned.cleaned_at is not None
+    assert cleaned.voornaam == ""
+    assert recent is not None
+    assert recent.cleaned_at is None
+    assert recent.voornaam == "Recente"
+    assert await count(db, Verrijkingsverzoek) == 1, "only the running casus keeps its answers"
+    assert await count(db, Conversation) == 2, "the running and the recent casus keep theirs"
+    assert await run(db, date(2026, 8, 2)) == {}, "idempotent"

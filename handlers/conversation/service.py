@@ -161,6 +161,7 @@ class ConversationService:
             form_name,
             outcome.state.model_dump_json(),
             self.clock.now(),
+            loaded=existing,
         )
         return self._to_member(caller, room_id, outcome.notices, transcript_tag(saved))
 
