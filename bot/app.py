@@ -329,6 +329,9 @@ class Application:
             self.outbox.wake()
 
     async def start(self) -> None:
+        # First, so a port in use stops the start before anything runs (503 until synced).
+        if self.health_server is not None:
+            await self.health_server.start()
         await self.db.migrate()
         await self.transport.start()
         self.started_at = self.clock.now()
@@ -336,8 +339,6 @@ class Application:
         self._outbox_task = asyncio.create_task(self.outbox.run(), name="outbox")
         self._rooms_task = asyncio.create_task(self.rooms.run(), name="rooms")
         self.jobs.start()
-        if self.health_server is not None:
-            await self.health_server.start()
 
     # --- operability ----------------------------------------------------------------
 

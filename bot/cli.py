@@ -60,6 +60,9 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--state-dir", type=Path, default=Path("var/demo"))
     demo.add_argument("--port", type=int, default=8008)
     demo.add_argument(
+        "--health-port", type=int, default=9464, help="poort voor /healthz en /metrics (0: vrij)"
+    )
+    demo.add_argument(
         "--once",
         action="store_true",
         help="alleen het gescripte gesprek spelen en daarna stoppen",
@@ -388,7 +391,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             from bot.demo import run_demo
 
             setup_logging("WARNING", "text")
-            return run_demo(args.state_dir, args.port, once=args.once)
+            return run_demo(args.state_dir, args.port, once=args.once, health_port=args.health_port)
         elif args.command == "db":
             print(_db_upgrade(args.config))
         elif args.command in ("inzage", "correctie", "verwijderen"):

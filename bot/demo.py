@@ -110,7 +110,7 @@ def _secrets(state_dir: Path) -> dict[str, str]:
     return values
 
 
-def _write_config(state_dir: Path, synapse: LocalSynapse, bot_user: str) -> Path:
+def _write_config(state_dir: Path, synapse: LocalSynapse, bot_user: str, health_port: int) -> Path:
     """A config file for the demo bot, so it can also be run with ``casusbot run``."""
     config = state_dir / "config.toml"
     config.write_text(
@@ -127,6 +127,9 @@ url = "sqlite+aiosqlite:///{state_dir / "casusbot.db"}"
 
 [house]
 name = "{HOUSE_NAME}"
+
+[health]
+port = {health_port}
 """,
         encoding="utf-8",
     )
@@ -431,7 +434,7 @@ async def _room_deleted(app: Application, room_id: str, timeout: float = 60) -> 
     return False
 
 
-async def _demo(state_dir: Path, port: int, once: bool) -> int:
+async def _demo(state_dir: Path, port: int, once: bool, health_port: int) -> int:
     synapse = LocalSynapse(state_dir / "synapse", port=port)
     print(f"Lokale homeserver starten op {synapse.url} …")
     await asyncio.to_thread(synapse.start)
@@ -443,7 +446,7 @@ async def _demo(state_dir: Path, port: int, once: bool) -> int:
         )
         for user in USERS:
             await asyncio.to_thread(synapse.register, user.localpart, DEMO_PASSWORD)
-        config = _write_config(state_dir, synapse, bot_user)
+        config = _write_config(state_dir, synapse, bot_user, health_port)
         environ = {
             "CASUSBOT_MATRIX_PASSWORD": values["bot_password"],
             "CASUSBOT_PICKLE_KEY": values["pickle_key"],
@@ -492,7 +495,7 @@ async def _wait_for_signal() -> None:
     print("\nStoppen …")
 
 
-def run_demo(state_dir: Path, port: int, once: bool) -> int:
+def run_demo(state_dir: Path, port: int, once: bool, health_port: int = 9464) -> int:
     state_dir = state_dir.resolve()
     state_dir.mkdir(parents=True, exist_ok=True)
-    return asyncio.run(_demo(state_dir, port, once))
+    return asyncio.run(_demo(state_dir, port, once, health_port))

@@ -15,7 +15,13 @@ from dataclasses import dataclass
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST
 
+from bot.config import ConfigError
+
 log = logging.getLogger(__name__)
+
+
+class HealthPortError(ConfigError):
+    """The health server cannot listen where configured (a Dutch message for the operator)."""
 
 
 @dataclass(frozen=True)
@@ -70,7 +76,15 @@ class HealthServer:
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
-        await site.start()
+        try:
+            await site.start()
+        except OSError as error:
+            await self._runner.cleanup()
+            self._runner = None
+            raise HealthPortError(
+                f"health.port: {self.host}:{self.port} is niet beschikbaar ({error.strerror}); "
+                "kies een andere poort of zet health.enabled = false"
+            ) from None
         server = site._server
         sockets = getattr(server, "sockets", None) or []
         if sockets:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import aiohttp
 import pytest
 
-from bot.health import Health, HealthServer
+from bot.health import Health, HealthPortError, HealthServer
 
 
 def health(**changes: object) -> Health:
@@ -52,3 +52,20 @@ async def test_healthz_names_the_failing_check(state: Health, failed: str | None
     assert status == (200 if failed is None else 503)
     assert body["status"] == ("ok" if failed is None else "fail")
     assert [name for name, ok in body["checks"].items() if not ok] == ([failed] if failed else [])
+
+
+async def test_a_port_in_use_is_a_clear_configuration_error() -> None:
+    async def current() -> Health:
+        return health()
+
+    async def metrics() -> bytes:
+        return b""
+
+    first = HealthServer("127.0.0.1", 0, current, metrics)
+    await first.start()
+    try:
+        second = HealthServer("127.0.0.1", first.port, current, metrics)
+        with pytest.raises(HealthPortError, match=r"health\.port: .* is niet beschikbaar"):
+            await second.start()
+    finally:
+        await first.stop()

@@ -27,6 +27,7 @@ def test_sigterm_stops_the_bot_cleanly_without_logging_out(
         f'[matrix]\nhomeserver_url = "{synapse.url}"\nuser_id = "{user_id}"\n'
         f'store_path = "{tmp_path / "crypto"}"\nsync_timeout_seconds = 30\n'
         f'[database]\nurl = "{databases.url("bot")}"\n'
+        "[health]\nport = 0\n"  # the other backend's run may hold the default port
     )
     env = {
         **os.environ,
@@ -99,6 +100,8 @@ def test_demo_plays_a_conversation_and_verifies_it(tmp_path: Path) -> None:
             str(tmp_path / "demo"),
             "--port",
             str(free_port()),
+            "--health-port",
+            "0",
         ],
         capture_output=True,
         text=True,
