@@ -118,6 +118,9 @@ url = "sqlite+aiosqlite:///{directory / "casusbot.db"}"
 
 [house]
 name = "Zorg- en Veiligheidshuis Benchmarkregio"
+
+[health]
+port = 0
 """,
         encoding="utf-8",
     )
