@@ -103,10 +103,9 @@ class OutboxSender:
         loop may sleep.
 
         One session per pass: the due messages, whose recipients are paused (one query for
-        all of them, not a session per delivery), and, when nothing is in flight, when the
-        next message falls due. A delivery in progress wakes the loop when it ends, so
-        then the loop sleeps at most IDLE_POLL_SECONDS (counting the rooms in flight made
-        it poll every 50 ms under load).
+        all of them, not a session per delivery), and, when none is due, when the next
+        message of a room without a delivery in progress falls due (a delivery wakes the
+        loop when it ends; counting the rooms in flight made it poll every 50 ms).
         """
         now = self.clock.now()
         async with self.db.session() as session:
@@ -117,8 +116,8 @@ class OutboxSender:
             }
             paused = await IdentityRepository(session).paused(audiences)
             next_at = None
-            if not due and not self._in_flight:
-                next_at = await outbox.next_due_at()
+            if not due:  # rooms with a delivery in flight wake the loop when it ends
+                next_at = await outbox.next_due_at(exclude_rooms=self._in_flight.keys())
         for message in due:
             held = message.sensitive and bool(paused & (message.audience or frozenset()))
             task = asyncio.create_task(self._deliver(message, held))
