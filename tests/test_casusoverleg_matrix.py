@@ -151,9 +151,12 @@ async def test_the_casus_room_and_invitation_carry_only_what_the_policy_allows(
 
     # Room state is not encrypted: it carries the reference and the date, nothing personal.
     state = await state_of(house.politie, room_id)
-    dumped = json.dumps(state, ensure_ascii=False)
-    for personal in PERSONAL:
-        assert personal not in dumped, personal
+    # What the room's state says; event ids, timestamps and member ids (server-made, with
+    # digits such as 1990 in them by chance) are left out.
+    said = json.dumps([(e["type"], e["content"]) for e in state if e["type"] != "m.room.member"],
+                      ensure_ascii=False)  # fmt: skip
+    for personal in (*PERSONAL, "3 april 1990", "1990-04-03", "3-4-1990", "1234 AB"):
+        assert personal not in said, personal
     by_type = {(e["type"], e["state_key"]): e["content"] for e in state}
     assert by_type[("m.room.join_rules", "")] == {"join_rule": "invite"}
     assert by_type[("m.room.history_visibility", "")]["history_visibility"] in ("invited", "joined")
