@@ -19,6 +19,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from storage import sqlite_driver
+
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 SCRUB_FLAG = "casusbot.scrub"
 IMMEDIATE = "casusbot_sqlite_immediate"
@@ -53,6 +55,13 @@ class Database:
                 "pool_pre_ping": True,  # survive a server restart between transactions
                 "connect_args": {"server_settings": {"lock_timeout": str(LOCK_TIMEOUT_MS)}},
             }
+        if self.is_sqlite and parsed.get_driver_name() == "aiosqlite":
+            module = sqlite_driver.dbapi_module()
+            if module is not None:
+                options["module"] = module  # one thread hand-off per statement
+            # Connection.close() already rolls back a transaction left open; the pool's
+            # own rollback on return would be one more hand-off for every session.
+            options["pool_reset_on_return"] = None
         # hide_parameters: SQL errors must not carry the values (personal data) into logs.
         self.engine: AsyncEngine = create_async_engine(url, hide_parameters=True, **options)
         if self.is_postgresql:
