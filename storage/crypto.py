@@ -60,18 +60,21 @@ class DataKeys:
     primary: bytes
     previous: tuple[bytes, ...] = ()
     _by_id: dict[str, AESGCM] = field(init=False, repr=False, compare=False)
+    # Derived once: every encrypted column written would otherwise hash the key again.
+    primary_id: str = field(init=False, repr=False, compare=False)
+    _lookup_key: bytes = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         keys = {key_id(k): AESGCM(k) for k in (*self.previous, self.primary)}
         object.__setattr__(self, "_by_id", keys)
-
-    @property
-    def primary_id(self) -> str:
-        return key_id(self.primary)
+        object.__setattr__(self, "primary_id", key_id(self.primary))
+        subkey = hmac.new(self.primary, b"casusbot-lookup", hashlib.sha256).digest()
+        object.__setattr__(self, "_lookup_key", subkey)
 
     def encrypt(self, plaintext: str) -> str:
         nonce = os.urandom(12)
-        sealed = AESGCM(self.primary).encrypt(nonce, plaintext.encode("utf-8"), PREFIX.encode())
+        cipher = self._by_id[self.primary_id]
+        sealed = cipher.encrypt(nonce, plaintext.encode("utf-8"), PREFIX.encode())
         token = base64.urlsafe_b64encode(nonce + sealed).decode()
         return f"{PREFIX}:{self.primary_id}:{token}"
 
@@ -95,9 +98,8 @@ class DataKeys:
 
     def lookup_hash(self, *parts: str) -> str:
         """A keyed hash of normalised parts (e.g. achternaam and geboortedatum)."""
-        subkey = hmac.new(self.primary, b"casusbot-lookup", hashlib.sha256).digest()
         normalised = "\x1f".join(" ".join(p.lower().split()) for p in parts)
-        return hmac.new(subkey, normalised.encode("utf-8"), hashlib.sha256).hexdigest()
+        return hmac.new(self._lookup_key, normalised.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 _installed: DataKeys | None = None
