@@ -14,6 +14,8 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from functools import partial
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot.config import WEEKDAYS, ConfigError, RetentionSettings, Settings
 from bot.health import Health, HealthServer
 from bot.logs import configure_pseudonyms, correlation_id
@@ -62,14 +64,20 @@ class DatabasePositions:
         self.db = db
         self.account = account
         self.clock = clock
+        db.deferred.register("sync_position", self._write, keep_last=True)
 
     async def load(self) -> str | None:
         async with self.db.session() as session:
             return await SyncPositionRepository(session).load(self.account)
 
     async def save(self, next_batch: str) -> None:
-        async with self.db.transaction() as session:
-            await SyncPositionRepository(session).save(self.account, next_batch, self.clock.now())
+        # Written with the next transaction, or within a moment: after a crash the sync
+        # resumes a little earlier, and what it delivers again was claimed once already.
+        self.db.deferred.add("sync_position", (next_batch, self.clock.now()))
+
+    async def _write(self, session: AsyncSession, latest: list[tuple[str, datetime]]) -> None:
+        next_batch, at = latest[-1]
+        await SyncPositionRepository(session).save(self.account, next_batch, at)
 
 
 class _CorrelatedHandler:
@@ -218,7 +226,7 @@ class Application:
             guard=ProcesregieGuard(self.db, self.clock, regie_room, self.outbox.wake)
             if regie_room else None,
         )  # fmt: skip
-        self.router.on_queued = self.outbox.wake
+        self.router.on_queued = self.outbox.hand_over
         self.router.on_room_work = self.rooms.wake
         self.transport.on_membership_change = self.rooms.wake
         tick = settings.scheduler.tick_seconds

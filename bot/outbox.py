@@ -13,11 +13,14 @@ import asyncio
 import contextlib
 import functools
 import logging
-from collections.abc import Awaitable, Callable
+from collections import deque
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import Enum
 from typing import Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.messages import Notice
 from scheduler.clock import Clock
@@ -62,7 +65,29 @@ class NoticeSender(Protocol):
 FailureReporter = Callable[[str, str], Awaitable[None]]
 
 
+@dataclass(frozen=True)
+class _Sent:
+    """A delivery to record (deferred: see ``storage/deferred.py``)."""
+
+    message_id: int
+    reference: str | None
+    room_id: str
+    event_id: str
+    at: datetime
+
+
 class OutboxSender:
+    """Delivers the outbox: each room's messages in order, one delivery per room at a time.
+
+    Two ways in. A handler's reply is *handed over* after its commit (``hand_over``) and
+    sent without reading it back; the outbox table stays the truth, read in a *database
+    pass*: at the start, when woken without messages (jobs, the command line, retries,
+    managed rooms), when a handed-over room turns out to have older messages waiting, and
+    every few seconds. A room whose order the database must decide (a retry waits, an older
+    message came from elsewhere) is sent from the database until it has nothing pending.
+    Deliveries are recorded a moment later, together with other work (``Database.deferred``).
+    """
+
     def __init__(
         self,
         db: Database,
@@ -77,55 +102,117 @@ class OutboxSender:
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
         self._in_flight: dict[str, asyncio.Task[None]] = {}
+        # Handed-over messages per room (rooms addressed by id only), oldest first.
+        self._handed: dict[str, deque[QueuedMessage]] = {}
+        # Rooms sent from the database until it has nothing pending for them.
+        self._database_rooms: set[str] = set()
+        self._database_pass_due = True
+        self._next_database_pass = 0.0
         self.sent = 0
         self.retries = 0
         self.failures = 0
         self._dirty = False
         self._last_scrub = 0.0
+        db.deferred.register("outbox_sent", self._record_sent)
 
     def wake(self) -> None:
+        """Something was queued that was not handed over: read the outbox."""
+        self._database_pass_due = True
+        self._wake.set()
+
+    def hand_over(self, messages: Sequence[QueuedMessage], more: bool = False) -> None:
+        """Committed messages, due now, to send as they are; ``more``: the unit of work
+        queued others too (the database pass finds them)."""
+        for message in messages:
+            room = message.room_id
+            if room in self._database_rooms or not room.startswith("!"):
+                more = True  # managed rooms wait until they are ready: the database knows
+                continue
+            queue = self._handed.setdefault(room, deque())
+            if not queue or queue[-1].id < message.id:
+                queue.append(message)
+        if more:
+            self._database_pass_due = True
         self._wake.set()
 
     async def run(self) -> None:
+        loop = asyncio.get_running_loop()
         while not self._stopping.is_set():
             self._wake.clear()
+            if self._database_pass_due or loop.time() >= self._next_database_pass:
+                try:
+                    await self._database_pass()
+                except Exception:
+                    log.exception("outbox pass failed; retrying")
+                    self._next_database_pass = loop.time() + IDLE_POLL_SECONDS
+            self._start_handed()  # even when the database is in trouble
             try:
-                timeout = await self._start_due()
                 await self._scrub_when_idle()
             except Exception:
-                log.exception("outbox pass failed; retrying")
-                timeout = IDLE_POLL_SECONDS
+                log.exception("scrubbing the database log failed; retrying")
+            timeout = max(0.0, self._next_database_pass - loop.time())
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=timeout)
 
-    async def _start_due(self) -> float:
-        """Start delivering each room's next message that is due; returns how long the
-        loop may sleep.
+    async def _database_pass(self) -> None:
+        """Start each room's next due message from the outbox table, and decide which
+        rooms the table orders; plans the next pass.
 
-        One session per pass: the due messages, whose recipients are paused (one query for
-        all of them, not a session per delivery), and, when none is due, when the next
+        One session: the due messages, whose recipients are paused (one query for all of
+        them), the rooms with anything pending and, when none is due, when the next
         message of a room without a delivery in progress falls due (a delivery wakes the
-        loop when it ends; counting the rooms in flight made it poll every 50 ms).
+        loop when it ends).
         """
+        self._database_pass_due = False
+        await self.db.deferred.flush()  # the table must know what was delivered
         now = self.clock.now()
+        in_flight = set(self._in_flight)
         async with self.db.session() as session:
             outbox = OutboxRepository(session)
-            due = await outbox.due_heads(now, exclude_rooms=self._in_flight.keys())
+            due = await outbox.due_heads(now, exclude_rooms=in_flight)
+            pending = await outbox.rooms_with_pending(now)
             audiences = {
                 member for message in due if message.sensitive for member in message.audience or ()
             }
             paused = await IdentityRepository(session).paused(audiences)
             next_at = None
-            if not due:  # rooms with a delivery in flight wake the loop when it ends
-                next_at = await outbox.next_due_at(exclude_rooms=self._in_flight.keys())
+            if not due:
+                next_at = await outbox.next_due_at(exclude_rooms=in_flight)
+        heads = {message.room_id: message for message in due}
+        for room in pending - in_flight:
+            handed = self._handed.get(room)
+            head = heads.get(room)
+            if handed and head is not None and handed[0].id == head.id:
+                continue  # what was handed over leads the room: it is sent from memory
+            self._handed.pop(room, None)  # the table has them too, in order
+            self._database_rooms.add(room)
+        self._database_rooms &= pending | in_flight  # drained rooms are handed over again
+        for room in set(self._handed) - pending - in_flight:
+            del self._handed[room]  # taken out of the outbox meanwhile (e.g. a form stopped)
         for message in due:
-            held = message.sensitive and bool(paused & (message.audience or frozenset()))
-            task = asyncio.create_task(self._deliver(message, held))
-            self._in_flight[message.room_id] = task
-            task.add_done_callback(functools.partial(self._finished, message.room_id))
-        if next_at is None:
-            return IDLE_POLL_SECONDS
-        return max(0.05, min(IDLE_POLL_SECONDS, (next_at - now).total_seconds()))
+            if message.room_id in self._database_rooms:
+                held = message.sensitive and bool(paused & (message.audience or frozenset()))
+                self._start(message, held)
+        loop = asyncio.get_running_loop()
+        wait = IDLE_POLL_SECONDS
+        if next_at is not None:
+            wait = max(0.05, min(IDLE_POLL_SECONDS, (next_at - now).total_seconds()))
+        self._next_database_pass = loop.time() + wait
+
+    def _start_handed(self) -> None:
+        for room in list(self._handed):
+            if room in self._in_flight:
+                continue
+            queue = self._handed[room]
+            if queue:
+                self._start(queue.popleft())
+            if not queue:
+                del self._handed[room]
+
+    def _start(self, message: QueuedMessage, held: bool = False) -> None:
+        task = asyncio.create_task(self._deliver(message, held))
+        self._in_flight[message.room_id] = task
+        task.add_done_callback(functools.partial(self._finished, message.room_id))
 
     async def _scrub_when_idle(self) -> None:
         loop = asyncio.get_running_loop()
@@ -140,7 +227,18 @@ class OutboxSender:
 
     def _finished(self, room_id: str, _task: asyncio.Task[None]) -> None:
         self._in_flight.pop(room_id, None)
-        self._wake.set()  # the room's next message may be due now
+        if room_id in self._database_rooms:
+            self._database_pass_due = True  # the room's next message is in the table
+        self._wake.set()
+
+    async def _record_sent(self, session: AsyncSession, sent: list[_Sent]) -> None:
+        """Deliveries, recorded with the next transaction: the text leaves the outbox, and
+        what carries a casus's data is kept for retention to redact."""
+        await OutboxRepository(session).mark_sent_all([s.message_id for s in sent])
+        await SentMessageRepository(session).add_all([
+            (s.reference, s.room_id, s.event_id, s.at) for s in sent if s.reference and s.event_id
+        ])  # fmt: skip
+        self._dirty = True
 
     async def _deliver(self, message: QueuedMessage, held: bool = False) -> None:
         if held:
@@ -160,18 +258,19 @@ class OutboxSender:
         except Exception as exc:  # a bug or an unexpected library error: retry, visibly
             log.exception("sending failed unexpectedly")
             outcome = SendOutcome(Delivery.RETRY, error=type(exc).__name__)
+        if outcome.delivery is Delivery.SENT:
+            self.sent += 1
+            self.db.deferred.add("outbox_sent", _Sent(
+                message.id, message.reference, message.target, outcome.event_id, self.clock.now()
+            ))  # fmt: skip
+            return
+        # The room's order is the table's now (a retry holds it up).
+        self._handed.pop(message.room_id, None)
+        if message.room_id.startswith("!"):
+            self._database_rooms.add(message.room_id)
         async with self.db.transaction() as session:
             outbox = OutboxRepository(session)
-            if outcome.delivery is Delivery.SENT:
-                await outbox.mark_sent(message.id)
-                if message.reference and outcome.event_id:
-                    # Retention redacts it when the casus's data must go.
-                    await SentMessageRepository(session).add(
-                        message.reference, message.target, outcome.event_id, self.clock.now()
-                    )
-                self.sent += 1
-                self._dirty = True
-            elif outcome.delivery is Delivery.RETRY:
+            if outcome.delivery is Delivery.RETRY:
                 delay = outcome.retry_after or min(
                     MAX_BACKOFF_SECONDS, 0.5 * 2 ** min(message.attempts + 1, 10)
                 )
@@ -198,3 +297,4 @@ class OutboxSender:
         tasks = list(self._in_flight.values())
         if tasks:
             await asyncio.wait(tasks, timeout=timeout)
+        await self.db.deferred.close()  # what was delivered is recorded before the end

@@ -162,11 +162,11 @@ AANMELDING_FORM = Form(
 
 
 async def option_lists(session: AsyncSession, subject: str | None) -> dict[str, Sequence[Option]]:
-    organisations = await MembershipService(session).list_organisations()
+    organisations = await MembershipService(session).organisation_names()
     return {
         "criteria": CRITERIA,
         "urgentie": URGENTIE,
-        "organisaties": [Option(o.key, o.name) for o in organisations],
+        "organisaties": [Option(key, name) for key, name in organisations],
     }
 
 

@@ -45,13 +45,15 @@ class IdentityService:
     async def check(
         self, matrix_id: str, room_id: str, seen_key: str | None, now: datetime
     ) -> IdentityCheck:
+        keys = await self.identities.keys(matrix_id)
         if seen_key is None:
             # No cross-signing on this account (yet): nothing to compare; the first key
             # that does appear is remembered.
-            known = await self.identities.get(matrix_id)
-            if known is not None and known.pending_master_key is not None:
+            if keys is not None and keys[1] is not None:
                 return IdentityCheck([Outgoing(room_id, text_notice(IDENTITY_PAUSED))])
             return IdentityCheck(())
+        if keys == (seen_key, None):
+            return IdentityCheck(())  # the usual case: the key we know, nothing pending
         known = await self.identities.get(matrix_id)
         if known is None:
             await self.identities.remember(matrix_id, seen_key, now)

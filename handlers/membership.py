@@ -209,8 +209,20 @@ class MembershipService:
         return [_view(member) for member in await self.members.list() if member.role == role.value]
 
     async def find(self, matrix_id: str) -> MemberView | None:
-        member = await self.members.get(matrix_id)
-        return None if member is None else _view(member)
+        member = await self.members.summary(matrix_id)
+        if member is None:
+            return None
+        return MemberView(
+            matrix_id=member.matrix_id,
+            organisation_key=member.organisation_key,
+            organisation_name=member.organisation_name,
+            role=Role(member.role),
+            dm_room_id=member.dm_room_id,
+        )
+
+    async def organisation_names(self) -> Sequence[tuple[str, str]]:
+        """(key, name) of every organisation, by key."""
+        return await self.organisations.names()
 
     async def record_direct_room(self, matrix_id: str, room_id: str) -> bool:
         member = await self.members.get(matrix_id)

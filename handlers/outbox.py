@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Sequence
 from datetime import datetime
@@ -9,7 +10,9 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.messages import Outgoing
-from storage.repositories import OutboxRepository
+from storage.repositories import IdentityRepository, OutboxRepository, QueuedMessage
+
+log = logging.getLogger(__name__)
 
 CASE_REFERENCE = re.compile(r"\b[A-Z]{2,6}-\d{4}-\d{4,6}\b")
 
@@ -32,12 +35,21 @@ async def queue(
     now: datetime,
     is_report: bool = False,
     not_before: datetime | None = None,
-) -> None:
+) -> list[QueuedMessage]:
     """Write notices in the caller's transaction; the running bot delivers them
-    (not before ``not_before``, e.g. the next working moment)."""
+    (not before ``not_before``, e.g. the next working moment).
+
+    A message with personal data for a member whose identity change is not confirmed yet
+    is parked (held) right away. Returns the messages the sender may take over after the
+    commit without reading them back (see ``OutboxSender.hand_over``).
+    """
     outbox = OutboxRepository(session)
+    audiences = {m for item in outgoing if item.sensitive for m in item.audience or ()}
+    paused = await IdentityRepository(session).paused(audiences) if audiences else set()
+    queued = []
     for item in outgoing:
-        await outbox.add(
+        held = item.sensitive and bool(paused & (item.audience or frozenset()))
+        message = await outbox.add(
             item.room_id,
             item.notice.plain,
             item.notice.html,
@@ -47,4 +59,10 @@ async def queue(
             is_report=is_report,
             not_before=not_before,
             reference=case_of(item),
+            held="identity_paused" if held else None,
         )
+        if held:
+            log.warning("message held: a recipient's identity change is unconfirmed")
+        elif not_before is None:
+            queued.append(message)
+    return queued

@@ -128,7 +128,7 @@ def verslag_spec(triage: TriageConfig, config: OverlegConfig) -> FormSpec:
         aanmelding = await AanmeldingRepository(session).by_reference(subject or "")
         keys = json.loads(aanmelding.overleg_partners or "[]") if aanmelding else []
         membership = MembershipService(session)
-        names = {o.key: o.name for o in await membership.list_organisations()}
+        names = dict(await membership.organisation_names())
         members = [(m, key) for key in keys if key in names
                    for m in await membership.list_members(key)]  # fmt: skip
         return {

@@ -47,7 +47,7 @@ async def review_authorisations(
     if now - slot > TOO_LATE:
         return 0
     service = MembershipService(session)
-    organisations = {o.key: o.name for o in await service.list_organisations()}
+    organisations = dict(await service.organisation_names())
     rows = tuple(
         (organisations.get(m.organisation_key, m.organisation_key),
          wording.role_name(m.role), m.matrix_id)

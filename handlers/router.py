@@ -63,7 +63,7 @@ from scheduler.clock import Clock
 from storage.casus import AuditRepository
 from storage.db import Database
 from storage.models import Role
-from storage.repositories import HandledEventRepository
+from storage.repositories import HandledEventRepository, QueuedMessage, queued_count
 from storage.rooms import room_work
 
 log = logging.getLogger(__name__)
@@ -77,6 +77,9 @@ FLOOD_MESSAGES = 60
 FLOOD_WINDOW = timedelta(minutes=1)
 DENIALS_FOR_INCIDENT = 5
 DENIALS_WINDOW = timedelta(hours=1)
+
+
+QueuedCallback = Callable[[Sequence[QueuedMessage], bool], None]
 
 
 def build_registry() -> CommandRegistry:
@@ -102,7 +105,7 @@ class Router:
         forms: Mapping[str, FormSpec] | None = None,
         triage: TriageConfig | None = None,
         overleg: OverlegConfig | None = None,
-        on_queued: Callable[[], None] = lambda: None,
+        on_queued: QueuedCallback = lambda handed, more: None,
         on_room_work: Callable[[], None] = lambda: None,
     ) -> None:
         self.forms = forms if forms is not None else {}
@@ -111,6 +114,9 @@ class Router:
         self.db = db
         self.clock = clock
         self.wording = wording
+        # Called after a commit with the messages the outbox sender may take over as they
+        # are, and whether the unit of work queued more than those (the sender then reads
+        # the outbox itself): a reply goes out without being read back (bench/RESULTS.md).
         self.on_queued = on_queued
         # Called after a unit of work that gave the room manager something to do; not
         # after every message: its pass reads every managed room (bench/RESULTS.md).
@@ -138,8 +144,8 @@ class Router:
             if room_members == 2:
                 await MembershipService(session).record_direct_room(inviter, room_id)
             texts = [*room_notes(notes), welcome(self.wording)]
-            await self._queue(session, [Outgoing(room_id, text_notice(t)) for t in texts])
-        self.on_queued()
+            handed = await self._queue(session, [Outgoing(room_id, text_notice(t)) for t in texts])
+        self._queued(session, handed)
 
     def unencrypted_room_notice(self) -> Notice:
         return text_notice(UNENCRYPTED_ROOM)
@@ -150,15 +156,14 @@ class Router:
                 return
             if not await HandledEventRepository(session).claim(event_id, self.clock.now()):
                 return
-            await self._queue(session, [Outgoing(room_id, text_notice(UNDECRYPTABLE))])
-        self.on_queued()
+            handed = await self._queue(session, [Outgoing(room_id, text_notice(UNDECRYPTABLE))])
+        self._queued(session, handed)
 
     async def on_message(self, incoming: Incoming) -> None:
         async with self.db.transaction() as session:
             outgoing = await self._answer(session, incoming)
-            await self._queue(session, outgoing)
-        if outgoing:
-            self.on_queued()
+            handed = await self._queue(session, outgoing)
+        self._queued(session, handed)
         if room_work(session):
             self.on_room_work()
 
@@ -174,8 +179,8 @@ class Router:
             for beheerder in await MembershipService(session).with_role(Role.BEHEERDER):
                 if beheerder.dm_room_id and beheerder.dm_room_id != room_id:
                     outgoing.append(Outgoing(beheerder.dm_room_id, report))
-            await self._queue(session, outgoing, is_report=True)
-        self.on_queued()
+            handed = await self._queue(session, outgoing, is_report=True)
+        self._queued(session, handed)
 
     async def on_intruder(self, room_key: str, user_id: str) -> None:
         """Someone was removed from a casus room they were never invited to."""
@@ -183,14 +188,20 @@ class Router:
             outgoing = await report_intruder(
                 session, room_key, user_id, self.clock.now(), self.triage, self.overleg.term
             )
-            await self._queue(session, outgoing)
-        self.on_queued()
+            handed = await self._queue(session, outgoing)
+        self._queued(session, handed)
 
     async def _queue(
         self, session: AsyncSession, outgoing: Sequence[Outgoing], is_report: bool = False
-    ) -> None:
-        """Write notices to the outbox; the caller wakes the sender after committing."""
-        await queue(session, outgoing, self.clock.now(), is_report=is_report)
+    ) -> list[QueuedMessage]:
+        """Write notices to the outbox; the caller tells the sender after committing."""
+        return await queue(session, outgoing, self.clock.now(), is_report=is_report)
+
+    def _queued(self, session: AsyncSession, handed: Sequence[QueuedMessage]) -> None:
+        """After the commit: hand the sender what it may send as it is."""
+        more = queued_count(session) > len(handed)
+        if handed or more:
+            self.on_queued(handed, more)
 
     async def _answer(self, session: AsyncSession, incoming: Incoming) -> Sequence[Outgoing]:
         is_direct = incoming.room_members <= 2

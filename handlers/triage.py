@@ -142,7 +142,7 @@ class TriageService:
         return aanmelding
 
     async def org_names(self) -> dict[str, str]:
-        return {o.key: o.name for o in await self.members.list_organisations()}
+        return dict(await self.members.organisation_names())
 
     # --- who hears what ---------------------------------------------------------------
 

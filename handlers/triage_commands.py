@@ -85,8 +85,8 @@ CASUSOVERLEG = Form(
 
 
 async def _organisations(session: AsyncSession, subject: str | None) -> dict[str, Sequence[Option]]:
-    organisations = await MembershipService(session).list_organisations()
-    return {"organisaties": [Option(o.key, o.name) for o in organisations]}
+    organisations = await MembershipService(session).organisation_names()
+    return {"organisaties": [Option(key, name) for key, name in organisations]}
 
 
 Decide = Callable[[TriageService, Aanmelding, Submission], Awaitable[list[Outgoing]]]

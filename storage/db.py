@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from storage import sqlite_driver
+from storage.deferred import DeferredWrites, Writer
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 SCRUB_FLAG = "casusbot.scrub"
@@ -70,6 +71,8 @@ class Database:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
             event.listen(self.engine.sync_engine, "begin", _sqlite_begin)
         self.session = async_sessionmaker(self.engine, expire_on_commit=False)
+        self.deferred = DeferredWrites()
+        self.deferred.bind(self._write_deferred)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
@@ -84,16 +87,46 @@ class Database:
         write-ahead log is scrubbed right after the commit, so the old copies go too.
         """
         async with self.session() as session:
-            # SQLite: take the write lock up front (BEGIN IMMEDIATE). A transaction that
-            # reads first and writes later would otherwise fail at once with "database is
-            # locked" when another connection wrote in between, instead of waiting.
-            async with session.begin():
-                connection = await session.connection(execution_options={IMMEDIATE: True})
-                if self.is_postgresql:
-                    await _take_write_lock(connection)
-                yield session
+            batches: list[tuple[Writer, list[Any]]] = []
+            written = False
+            try:
+                # SQLite: take the write lock up front (BEGIN IMMEDIATE). A transaction that
+                # reads first and writes later would otherwise fail at once with "database
+                # is locked" when another connection wrote in between, instead of waiting.
+                async with session.begin():
+                    connection = await session.connection(execution_options={IMMEDIATE: True})
+                    if self.is_postgresql:
+                        await _take_write_lock(connection)
+                    if self.deferred.ride_along:  # bookkeeping that waited (storage/deferred.py)
+                        batches = self.deferred.take()
+                        for writer, items in batches:
+                            await writer(session, items)
+                    written = True
+                    yield session
+            except BaseException:
+                if batches:  # not committed: they wait for the next transaction
+                    self.deferred.failed(batches, writers_failed=not written)
+                raise
             if session.info.pop(SCRUB_FLAG, False):
                 await self.scrub()
+
+    async def _write_deferred(self) -> None:
+        """Deferred bookkeeping in a transaction of its own (nothing else came along)."""
+        async with self.session() as session:
+            batches: list[tuple[Writer, list[Any]]] = []
+            try:
+                async with session.begin():
+                    connection = await session.connection(execution_options={IMMEDIATE: True})
+                    if self.is_postgresql:
+                        await _take_write_lock(connection)
+                    batches = self.deferred.take()
+                    for writer, items in batches:
+                        await writer(session, items)
+            except BaseException:
+                if batches:
+                    self.deferred.failed(batches, writers_failed=True)
+                raise
+            self.deferred.succeeded_alone()
 
     async def migrate(self) -> None:
         """Upgrade the schema to the newest migration."""
@@ -128,6 +161,7 @@ class Database:
         return True
 
     async def close(self) -> None:
+        await self.deferred.close()
         await self.engine.dispose()
 
 

@@ -52,6 +52,14 @@ class OrganisationRepository:
         organisation.name = name
         await self.session.flush()
 
+    async def names(self) -> Sequence[tuple[str, str]]:
+        """(key, name) of every organisation, by key: a plain query, read for many messages
+        (the choices of a form)."""
+        result = await self.session.execute(
+            select(Organisation.key, Organisation.name).order_by(Organisation.key)
+        )
+        return [(key, name) for key, name in result.all()]
+
     async def list_with_member_counts(self) -> Sequence[tuple[Organisation, int]]:
         counts = (
             select(Member.organisation_id, func.count(Member.id).label("n"))
@@ -66,13 +74,35 @@ class OrganisationRepository:
         return [(organisation, int(count)) for organisation, count in result.all()]
 
 
+@dataclass(frozen=True)
+class MemberSummary:
+    matrix_id: str
+    role: str
+    dm_room_id: str | None
+    organisation_key: str
+    organisation_name: str
+
+
 class MemberRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
+    async def summary(self, matrix_id: str) -> MemberSummary | None:
+        """What the bot needs to know of a member for every message: one plain query (no
+        ORM object to track), with the organisation joined in."""
+        result = await self.session.execute(
+            select(
+                Member.matrix_id, Member.role, Member.dm_room_id, Organisation.key,
+                Organisation.name,
+            )
+            .join(Member.organisation)
+            .where(Member.matrix_id == matrix_id)
+        )  # fmt: skip
+        row = result.first()
+        return None if row is None else MemberSummary(*row)
+
     async def get(self, matrix_id: str) -> Member | None:
-        # Looked up for every message: one query with a join, not a second for the
-        # organisation.
+        # One query with a join, not a second for the organisation.
         result = await self.session.execute(
             select(Member)
             .options(joinedload(Member.organisation))
@@ -168,6 +198,14 @@ class SyncPositionRepository:
             await self.session.flush()
 
 
+QUEUED_COUNT = "casusbot.queued"
+
+
+def queued_count(session: AsyncSession) -> int:
+    """How many messages this unit of work put in the outbox (rolled-back ones included)."""
+    return int(session.info.get(QUEUED_COUNT, 0))
+
+
 @dataclass(frozen=True)
 class QueuedMessage:
     id: int
@@ -202,25 +240,42 @@ class OutboxRepository:
         is_report: bool = False,
         not_before: datetime | None = None,
         reference: str | None = None,
-    ) -> None:
-        self.session.add(
-            OutboxMessage(
-                reference=reference,
-                room_id=room_id,
-                tx_id=uuid.uuid4().hex,
-                plain=plain,
-                html=html,
-                sensitive=sensitive,
-                audience=None if audience is None else "\n".join(sorted(audience)),
-                is_report=is_report,
-                state="pending",
-                attempts=0,
-                created_at=now,
-                not_before=not_before if not_before and not_before > now else None,
-                next_attempt_at=max(now, not_before) if not_before else now,
-            )
+        held: str | None = None,
+    ) -> QueuedMessage:
+        """Queue a message (``held``: parked for that reason until :meth:`release_held`).
+        Returns it as the sender reads it (the target is the room id or key as given)."""
+        row = OutboxMessage(
+            reference=reference,
+            room_id=room_id,
+            tx_id=uuid.uuid4().hex,
+            plain=plain,
+            html=html,
+            sensitive=sensitive,
+            audience=None if audience is None else "\n".join(sorted(audience)),
+            is_report=is_report,
+            state="pending" if held is None else "held",
+            error=None if held is None else held[:64],
+            attempts=0,
+            created_at=now,
+            not_before=not_before if not_before and not_before > now else None,
+            next_attempt_at=max(now, not_before) if not_before else now,
         )
+        self.session.add(row)
         await self.session.flush()
+        self.session.info[QUEUED_COUNT] = self.session.info.get(QUEUED_COUNT, 0) + 1
+        return QueuedMessage(
+            id=row.id,
+            room_id=room_id,
+            target=room_id,
+            tx_id=row.tx_id,
+            plain=plain,
+            html=html,
+            sensitive=sensitive,
+            audience=None if audience is None else frozenset(audience),
+            is_report=is_report,
+            attempts=0,
+            reference=reference,
+        )
 
     async def due_heads(self, now: datetime, exclude_rooms: Iterable[str]) -> list[QueuedMessage]:
         """The oldest pending message of each room, if it is due: rooms keep their order.
@@ -285,8 +340,24 @@ class OutboxRepository:
         value: datetime | None = result.scalar_one_or_none()  # min() keeps the column type
         return value
 
+    async def rooms_with_pending(self, now: datetime) -> set[str]:
+        """Rooms with a pending message that holds up the room (due, or waiting for a
+        retry; not one deferred to a later moment)."""
+        result = await self.session.execute(
+            select(OutboxMessage.room_id)
+            .where(
+                OutboxMessage.state == "pending",
+                or_(OutboxMessage.not_before.is_(None), OutboxMessage.not_before <= now),
+            )
+            .distinct()
+        )
+        return set(result.scalars())
+
     async def mark_sent(self, message_id: int) -> None:
-        await self.session.execute(delete(OutboxMessage).where(OutboxMessage.id == message_id))
+        await self.mark_sent_all([message_id])
+
+    async def mark_sent_all(self, message_ids: Sequence[int]) -> None:
+        await self.session.execute(delete(OutboxMessage).where(OutboxMessage.id.in_(message_ids)))
 
     async def retry_later(self, message_id: int, at: datetime, error: str) -> None:
         row = await self.session.get(OutboxMessage, message_id)
@@ -333,6 +404,16 @@ class IdentityRepository:
 
     async def get(self, matrix_id: str) -> MemberIdentity | None:
         return await self.session.get(MemberIdentity, matrix_id)
+
+    async def keys(self, matrix_id: str) -> tuple[str, str | None] | None:
+        """(known master key, unconfirmed new one): a plain query, read for every message."""
+        result = await self.session.execute(
+            select(MemberIdentity.master_key, MemberIdentity.pending_master_key).where(
+                MemberIdentity.matrix_id == matrix_id
+            )
+        )
+        row = result.first()
+        return None if row is None else (row[0], row[1])
 
     async def remember(self, matrix_id: str, master_key: str, now: datetime) -> None:
         self.session.add(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Aanmelding, ManagedRoom, OutboxMessage, SentMessage
@@ -125,11 +125,16 @@ class SentMessageRepository:
         self.session = session
 
     async def add(self, reference: str, room_id: str, event_id: str, now: datetime) -> None:
-        self.session.add(SentMessage(
-            reference=reference, room_id=room_id, event_id=event_id, sent_at=now,
-            state="sent", attempts=0,
-        ))  # fmt: skip
-        await self.session.flush()
+        await self.add_all([(reference, room_id, event_id, now)])
+
+    async def add_all(self, sent: Sequence[tuple[str, str, str, datetime]]) -> None:
+        """(reference, room id, event id, sent at) of messages delivered, in one statement."""
+        if sent:
+            await self.session.execute(insert(SentMessage), [
+                {"reference": reference, "room_id": room_id, "event_id": event_id,
+                 "sent_at": at, "state": "sent", "attempts": 0}
+                for reference, room_id, event_id, at in sent
+            ])  # fmt: skip
 
     async def retag(self, old: str, new: str) -> None:
         """A conversation became a casus: its messages (sent or waiting) follow the casus."""

@@ -9,7 +9,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.outbox import Delivery, OutboxSender, SendOutcome
-from handlers.messages import Notice
+from handlers.messages import Notice, Outgoing, text_notice
+from handlers.outbox import queue
 from scheduler.clock import FrozenClock
 from storage.db import Database
 from storage.repositories import IdentityRepository, OutboxRepository
@@ -170,3 +171,94 @@ async def test_a_deferred_message_does_not_hold_up_its_room(db: Database) -> Non
     later = OutboxSender(db, matrix, clock, no_failure_expected)  # e.g. the bot the next morning
     await run_until(later, lambda: len(matrix.sent) == 2, clock)
     assert [text for _, text, _ in matrix.sent] == ["welkom", "agenda"]
+
+
+async def eventually(condition: Callable[[], bool]) -> None:
+    for _ in range(500):
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+    pytest.fail("condition not reached")
+
+
+async def hand(db: Database, sender: OutboxSender, *items: tuple[str, str]) -> None:
+    """As the router does: queue replies in a unit of work, hand them over after it."""
+    async with db.transaction() as session:
+        handed = await queue(
+            session, [Outgoing(room, text_notice(text)) for room, text in items], NOW
+        )
+    sender.hand_over(handed)
+
+
+async def test_handed_over_replies_go_out_in_order_once_and_are_recorded(db: Database) -> None:
+    matrix = FakeMatrix()
+    clock = FrozenClock(NOW)
+    sender = OutboxSender(db, matrix, clock, no_failure_expected)
+    task = asyncio.create_task(sender.run())
+    try:
+        await hand(db, sender, ("!a", "vraag 1"), ("!b", "welkom"))
+        await hand(db, sender, ("!a", "vraag 2"))
+        await eventually(lambda: len(matrix.sent) == 3)
+    finally:
+        sender.stop()
+        await sender.drain(5)
+        await task
+    assert [text for room, text, _ in matrix.sent if room == "!a"] == ["vraag 1", "vraag 2"]
+    assert len(matrix.sent) == 3
+    async with db.session() as session:  # recorded as delivered: nothing left to send
+        assert await OutboxRepository(session).count() == 0
+
+
+async def test_an_older_message_in_the_outbox_goes_before_one_handed_over(db: Database) -> None:
+    # E.g. the command line queued one for the same room a moment earlier.
+    matrix = FakeMatrix()
+    clock = FrozenClock(NOW)
+    sender = OutboxSender(db, matrix, clock, no_failure_expected)
+    await add(db, "!a", "van de beheerder")
+    await hand(db, sender, ("!a", "antwoord"))
+    await run_until(sender, lambda: len(matrix.sent) == 2, clock)
+    assert [text for _, text, _ in matrix.sent] == ["van de beheerder", "antwoord"]
+
+
+async def test_a_retry_holds_up_what_is_handed_over_after_it(db: Database) -> None:
+    matrix = FakeMatrix()
+    matrix.script["vraag 1"] = [SendOutcome(Delivery.RETRY, "http_502")] * 2
+    clock = FrozenClock(NOW)
+    sender = OutboxSender(db, matrix, clock, no_failure_expected)
+    task = asyncio.create_task(sender.run())
+    try:
+        await hand(db, sender, ("!a", "vraag 1"))
+        await eventually(lambda: sender.retries == 1)
+        await hand(db, sender, ("!a", "vraag 2"))
+        await asyncio.sleep(0.2)
+        assert matrix.sent == []  # not past the message that waits for its retry
+    finally:
+        sender.stop()
+        await sender.drain(5)
+        await task
+    restarted = OutboxSender(db, matrix, clock, no_failure_expected)
+    await run_until(restarted, lambda: len(matrix.sent) == 2, clock)
+    assert [text for _, text, _ in matrix.sent] == ["vraag 1", "vraag 2"]
+
+
+async def test_a_reply_for_a_paused_member_is_held_when_queued(db: Database) -> None:
+    matrix = FakeMatrix()
+    clock = FrozenClock(NOW)
+    async with db.transaction() as session:
+        identities = IdentityRepository(session)
+        await identities.remember("@p:x.nl", "KEY1", NOW)
+        known = await identities.get("@p:x.nl")
+        assert known is not None
+        await identities.mark_changed(known, "KEY2", NOW)
+        handed = await queue(session, [
+            Outgoing("!dm", text_notice("casusgegevens"), sensitive=True,
+                     audience=frozenset({"@p:x.nl"})),
+            Outgoing("!dm", text_notice("je bent gepauzeerd")),
+        ], NOW)  # fmt: skip
+    assert [m.plain for m in handed] == ["je bent gepauzeerd"]
+    sender = OutboxSender(db, matrix, clock, no_failure_expected)
+    sender.hand_over(handed)
+    await run_until(sender, lambda: len(matrix.sent) == 1, clock)
+    assert [text for _, text, _ in matrix.sent] == ["je bent gepauzeerd"]
+    async with db.session() as session:
+        assert await OutboxRepository(session).count("held") == 1

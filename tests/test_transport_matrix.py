@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -83,18 +83,18 @@ async def test_reply_sent_but_not_marked_is_not_posted_twice_after_a_crash(
 
     # Crash right after the homeserver accepted the reply, before the outbox row was removed.
     crashed = asyncio.Event()
-    original = OutboxRepository.mark_sent
+    original = OutboxRepository.mark_sent_all
 
-    async def crash(self: OutboxRepository, message_id: int) -> None:
+    async def crash(self: OutboxRepository, message_ids: Sequence[int]) -> None:
         crashed.set()
         raise RuntimeError("simulated crash after sending")
 
-    monkeypatch.setattr(OutboxRepository, "mark_sent", crash)
+    monkeypatch.setattr(OutboxRepository, "mark_sent_all", crash)
     before = len(partner.messages_from(bot.user_id, room_id))
     await partner.send(room_id, "wie ben ik")
     await asyncio.wait_for(crashed.wait(), 30)
     await bot.stop()
-    monkeypatch.setattr(OutboxRepository, "mark_sent", original)
+    monkeypatch.setattr(OutboxRepository, "mark_sent_all", original)
 
     # On restart the message is still in the outbox and is sent again with the same
     # transaction id: the homeserver recognises it, the member sees it once.
@@ -118,7 +118,7 @@ async def test_reply_committed_but_not_sent_arrives_after_restart(
     # The bot goes down between handling the message and sending the reply.
     queued = asyncio.Event()
     monkeypatch.setattr(app.outbox, "wake", queued.set)
-    app.router.on_queued = queued.set
+    app.router.on_queued = lambda _handed, _more: queued.set()
     before = len(partner.messages_from(bot.user_id, room_id))
     app.outbox.stop()
     await partner.send(room_id, "wie ben ik")

@@ -1,0 +1,72 @@
+"""Deferred bookkeeping (storage/deferred.py): it rides along with the next transaction,
+is written on its own within a moment otherwise, and is never lost on a failure."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.app import DatabasePositions
+from scheduler.clock import FrozenClock
+from storage.db import Database
+from storage.repositories import JobSlotRepository, SyncPositionRepository
+
+NOW = datetime(2026, 11, 23, 9, tzinfo=UTC)
+
+
+async def stored_position(db: Database) -> str | None:
+    async with db.session() as session:
+        return await SyncPositionRepository(session).load("@bot:x.nl")
+
+
+async def test_the_sync_position_rides_along_with_the_next_transaction(db: Database) -> None:
+    db.deferred.delay = 60  # no transaction of its own during this test
+    positions = DatabasePositions(db, "@bot:x.nl", FrozenClock(NOW))
+    await positions.save("s1")
+    await positions.save("s2")
+    assert await stored_position(db) is None  # not yet: it waits for company
+    async with db.transaction() as session:
+        await JobSlotRepository(session).claim("agenda", NOW)
+    assert await stored_position(db) == "s2"  # only the newest counts
+
+
+async def test_alone_it_is_written_within_a_moment(db: Database) -> None:
+    positions = DatabasePositions(db, "@bot:x.nl", FrozenClock(NOW))
+    await positions.save("s1")
+    for _ in range(100):
+        if await stored_position(db) == "s1":
+            break
+        await asyncio.sleep(0.05)
+    assert await stored_position(db) == "s1"
+
+
+async def test_a_failing_writer_loses_nothing_and_stops_riding_along(db: Database) -> None:
+    db.deferred.delay = 60
+    written: list[Any] = []
+    failures = [RuntimeError("disk full")]
+
+    async def writer(_session: AsyncSession, items: list[Any]) -> None:
+        if failures:
+            raise failures.pop()
+        written.extend(items)
+
+    db.deferred.register("test", writer)
+    db.deferred.add("test", 1)
+    db.deferred.add("test", 2)
+    with pytest.raises(RuntimeError):
+        async with db.transaction() as session:
+            await JobSlotRepository(session).claim("agenda", NOW)
+    assert written == []
+    # Other work goes on without it...
+    async with db.transaction() as session:
+        assert await JobSlotRepository(session).claim("agenda", NOW)
+    assert written == []
+    # ...and the items are written on their own, in order, none lost.
+    db.deferred.add("test", 3)
+    await db.deferred.flush()
+    assert written == [1, 2, 3]
+    assert db.deferred.ride_along
