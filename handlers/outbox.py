@@ -35,16 +35,19 @@ async def queue(
     now: datetime,
     is_report: bool = False,
     not_before: datetime | None = None,
+    not_paused: frozenset[str] = frozenset(),
 ) -> list[QueuedMessage]:
     """Write notices in the caller's transaction; the running bot delivers them
     (not before ``not_before``, e.g. the next working moment).
 
     A message with personal data for a member whose identity change is not confirmed yet
-    is parked (held) right away. Returns the messages the sender may take over after the
-    commit without reading them back (see ``OutboxSender.hand_over``).
+    is parked (held) right away (``not_paused``: members this unit of work checked).
+    Returns the messages the sender may take over after the commit without reading them
+    back (see ``OutboxSender.hand_over``).
     """
     outbox = OutboxRepository(session)
     audiences = {m for item in outgoing if item.sensitive for m in item.audience or ()}
+    audiences -= not_paused
     paused = await IdentityRepository(session).paused(audiences) if audiences else set()
     queued = []
     for item in outgoing:

@@ -79,6 +79,8 @@ DENIALS_FOR_INCIDENT = 5
 DENIALS_WINDOW = timedelta(hours=1)
 
 
+# The member whose identity this unit of work found unpaused (session.info key).
+SENDER_CLEARED = "casusbot.sender_cleared"
 QueuedCallback = Callable[[Sequence[QueuedMessage], bool], None]
 
 
@@ -195,7 +197,11 @@ class Router:
         self, session: AsyncSession, outgoing: Sequence[Outgoing], is_report: bool = False
     ) -> list[QueuedMessage]:
         """Write notices to the outbox; the caller tells the sender after committing."""
-        return await queue(session, outgoing, self.clock.now(), is_report=is_report)
+        cleared = session.info.get(SENDER_CLEARED)
+        return await queue(
+            session, outgoing, self.clock.now(), is_report=is_report,
+            not_paused=frozenset({cleared}) if cleared else frozenset(),
+        )  # fmt: skip
 
     def _queued(self, session: AsyncSession, handed: Sequence[QueuedMessage]) -> None:
         """After the commit: hand the sender what it may send as it is."""
@@ -230,6 +236,8 @@ class Router:
         identity = await IdentityService(session).check(
             member.matrix_id, incoming.room_id, incoming.sender_identity, self.clock.now()
         )
+        # Checked just now: the sender's identity is not paused (see _queue).
+        session.info[SENDER_CLEARED] = None if identity.blocked else member.matrix_id
         if identity.blocked:
             log.warning("message not handled: the sender's identity change is unconfirmed")
             return identity.outgoing
@@ -259,9 +267,9 @@ class Router:
         conversation = await conversations.active(member.matrix_id, incoming.room_id)
         if conversation is not None and not incoming.body.lstrip().startswith("!"):
             # Inside a conversation everything is an answer (a leading ! runs a command).
+            # A UserError leaves nothing written: the service rolls back where it must.
             try:
-                async with session.begin_nested():
-                    return await conversations.handle(conversation, caller, incoming)
+                return await conversations.handle(conversation, caller, incoming)
             except UserError as error:
                 return [Outgoing(incoming.room_id, text_notice(error.message))]
         if incoming.edit_of is not None:

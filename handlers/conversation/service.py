@@ -119,8 +119,9 @@ class ConversationService:
             outcome = engine.handle(state, incoming.body, incoming.event_id)
         tag = transcript_tag(conversation)
         if outcome.restart:
-            await self._forget(conversation)
-            return await self.start(conversation.form, caller, incoming.room_id, state.subject)
+            async with self.session.begin_nested():  # start may refuse: keep the old one
+                await self._forget(conversation)
+                return await self.start(conversation.form, caller, incoming.room_id, state.subject)
         if outcome.submitted is not None:
             spec = self.forms[conversation.form]
             now = self.clock.now()
