@@ -353,9 +353,6 @@ class OutboxRepository:
         )
         return set(result.scalars())
 
-    async def mark_sent(self, message_id: int) -> None:
-        await self.mark_sent_all([message_id])
-
     async def mark_sent_all(self, message_ids: Sequence[int]) -> None:
         await self.session.execute(delete(OutboxMessage).where(OutboxMessage.id.in_(message_ids)))
 
