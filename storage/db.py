@@ -60,9 +60,6 @@ class Database:
             module = sqlite_driver.dbapi_module()
             if module is not None:
                 options["module"] = module  # one thread hand-off per statement
-            # Connection.close() already rolls back a transaction left open; the pool's
-            # own rollback on return would be one more hand-off for every session.
-            options["pool_reset_on_return"] = None
         # hide_parameters: SQL errors must not carry the values (personal data) into logs.
         self.engine: AsyncEngine = create_async_engine(url, hide_parameters=True, **options)
         if self.is_postgresql:
