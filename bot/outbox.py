@@ -167,6 +167,9 @@ class OutboxSender:
         await self.db.deferred.flush()  # the table must know what was delivered
         now = self.clock.now()
         in_flight = set(self._in_flight)
+        # What memory held before the queries: a reply handed over while they run may be
+        # newer than what they saw, and must not be taken for one gone from the table.
+        known = {room: queue[0].id for room, queue in self._handed.items() if queue}
         async with self.db.session() as session:
             outbox = OutboxRepository(session)
             due = await outbox.due_heads(now, exclude_rooms=in_flight)
@@ -180,15 +183,19 @@ class OutboxSender:
                 next_at = await outbox.next_due_at(exclude_rooms=in_flight)
         heads = {message.room_id: message for message in due}
         for room in pending - in_flight:
-            handed = self._handed.get(room)
+            queue = self._handed.get(room)
             head = heads.get(room)
-            if handed and head is not None and handed[0].id == head.id:
+            if queue and head is not None and queue[0].id == head.id:
                 continue  # what was handed over leads the room: it is sent from memory
+            if queue and room not in known and (head is None or head.id > queue[0].id):
+                continue  # handed over during the queries: nothing older in the table
             self._handed.pop(room, None)  # the table has them too, in order
             self._database_rooms.add(room)
         self._database_rooms &= pending | in_flight  # drained rooms are handed over again
-        for room in set(self._handed) - pending - in_flight:
-            del self._handed[room]  # taken out of the outbox meanwhile (e.g. a form stopped)
+        for room in set(known) - pending - in_flight:
+            queue = self._handed.get(room)
+            if queue and queue[0].id == known[room]:
+                del self._handed[room]  # taken out of the outbox meanwhile (a form stopped)
         for message in due:
             if message.room_id in self._database_rooms:
                 held = message.sensitive and bool(paused & (message.audience or frozenset()))

@@ -173,8 +173,8 @@ async def test_a_deferred_message_does_not_hold_up_its_room(db: Database) -> Non
     assert [text for _, text, _ in matrix.sent] == ["welkom", "agenda"]
 
 
-async def eventually(condition: Callable[[], bool]) -> None:
-    for _ in range(500):
+async def eventually(condition: Callable[[], bool], seconds: float = 5) -> None:
+    for _ in range(int(seconds * 100)):
         if condition():
             return
         await asyncio.sleep(0.01)
@@ -262,3 +262,29 @@ async def test_a_reply_for_a_paused_member_is_held_when_queued(db: Database) -> 
     assert [text for _, text, _ in matrix.sent] == ["je bent gepauzeerd"]
     async with db.session() as session:
         assert await OutboxRepository(session).count("held") == 1
+
+
+async def test_a_reply_handed_over_while_the_outbox_is_read_goes_out_at_once(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    matrix = FakeMatrix()
+    clock = FrozenClock(NOW)
+    sender = OutboxSender(db, matrix, clock, no_failure_expected)
+    original = OutboxRepository.rooms_with_pending
+    racing = [("!a", "antwoord")]
+
+    async def meanwhile(self: OutboxRepository, now: datetime) -> set[str]:
+        rooms = await original(self, now)
+        if racing:  # the router commits a reply between the pass's queries
+            await hand(db, sender, racing.pop())
+        return rooms
+
+    monkeypatch.setattr(OutboxRepository, "rooms_with_pending", meanwhile)
+    task = asyncio.create_task(sender.run())
+    try:
+        await eventually(lambda: len(matrix.sent) == 1, seconds=2)  # not at the next pass (5 s)
+    finally:
+        sender.stop()
+        await sender.drain(5)
+        await task
+    assert [text for _, text, _ in matrix.sent] == ["antwoord"]
