@@ -91,9 +91,7 @@ class Database:
                 # reads first and writes later would otherwise fail at once with "database
                 # is locked" when another connection wrote in between, instead of waiting.
                 async with session.begin():
-                    connection = await session.connection(execution_options={IMMEDIATE: True})
-                    if self.is_postgresql:
-                        await _take_write_lock(connection)
+                    await self._lock_for_writing(session)
                     if self.deferred.ride_along:  # bookkeeping that waited (storage/deferred.py)
                         batches = self.deferred.take()
                         for writer, items in batches:
@@ -107,15 +105,18 @@ class Database:
             if session.info.pop(SCRUB_FLAG, False):
                 await self.scrub()
 
+    async def _lock_for_writing(self, session: AsyncSession) -> None:
+        connection = await session.connection(execution_options={IMMEDIATE: True})
+        if self.is_postgresql:
+            await _take_write_lock(connection)
+
     async def _write_deferred(self) -> None:
         """Deferred bookkeeping in a transaction of its own (nothing else came along)."""
         async with self.session() as session:
             batches: list[tuple[Writer, list[Any]]] = []
             try:
                 async with session.begin():
-                    connection = await session.connection(execution_options={IMMEDIATE: True})
-                    if self.is_postgresql:
-                        await _take_write_lock(connection)
+                    await self._lock_for_writing(session)
                     batches = self.deferred.take()
                     for writer, items in batches:
                         await writer(session, items)
