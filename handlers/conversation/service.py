@@ -22,7 +22,7 @@ from handlers.messages import Incoming, Notice, Outgoing, text_notice
 from handlers.outbox import case_of
 from scheduler.clock import Clock, local_now
 from storage.models import Conversation
-from storage.repositories import ConversationRepository
+from storage.repositories import ConversationRepository, ConversationRow
 from storage.rooms import SentMessageRepository
 
 log = logging.getLogger(__name__)
@@ -70,7 +70,7 @@ class ConversationService:
         self.forms = forms
         self.repository = ConversationRepository(session)
 
-    async def active(self, matrix_id: str, room_id: str) -> Conversation | None:
+    async def active(self, matrix_id: str, room_id: str) -> ConversationRow | None:
         return await self.repository.get(matrix_id, room_id)
 
     async def _engine(self, form_name: str, subject: str | None) -> Engine:
@@ -109,7 +109,7 @@ class ConversationService:
         return await self._apply(outcome, form_name, caller, room_id, existing)
 
     async def handle(
-        self, conversation: Conversation, caller: Caller, incoming: Incoming
+        self, conversation: ConversationRow, caller: Caller, incoming: Incoming
     ) -> list[Outgoing]:
         state = ConversationState.model_validate_json(conversation.state)
         engine = await self._engine(conversation.form, state.subject)
@@ -150,7 +150,7 @@ class ConversationService:
         form_name: str,
         caller: Caller,
         room_id: str,
-        existing: Conversation | None,
+        existing: ConversationRow | None,
     ) -> list[Outgoing]:
         if outcome.state is None:
             if existing is not None:
@@ -166,7 +166,7 @@ class ConversationService:
         )
         return self._to_member(caller, room_id, outcome.notices, transcript_tag(saved))
 
-    async def _forget(self, conversation: Conversation) -> None:
+    async def _forget(self, conversation: ConversationRow) -> None:
         """A conversation given up: its draft, and what the bot echoed of it, go."""
         await SentMessageRepository(self.session).request_redaction(transcript_tag(conversation))
         await self.repository.delete(conversation)
@@ -181,6 +181,6 @@ class ConversationService:
         ]
 
 
-def transcript_tag(conversation: Conversation) -> str:
+def transcript_tag(conversation: ConversationRow | Conversation) -> str:
     """The reference of the bot's messages in a conversation until it becomes a casus."""
     return f"gesprek:{conversation.id}"
