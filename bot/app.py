@@ -57,6 +57,11 @@ HANDLED_EVENTS_KEPT = timedelta(days=30)
 HANDLED_EVENTS_PRUNE_SECONDS = 6 * 3600
 
 
+# The sync position is written at most once a second (with other work when it can): each
+# write cost about as much as the rest of a message's bookkeeping (bench/RESULTS.md).
+SYNC_POSITION_INTERVAL = 1.0
+
+
 class DatabasePositions:
     """The transport's sync position, kept in the bot's database."""
 
@@ -64,7 +69,9 @@ class DatabasePositions:
         self.db = db
         self.account = account
         self.clock = clock
-        db.deferred.register("sync_position", self._write, keep_last=True)
+        db.deferred.register(
+            "sync_position", self._write, keep_last=True, interval=SYNC_POSITION_INTERVAL
+        )
 
     async def load(self) -> str | None:
         async with self.db.session() as session:

@@ -110,14 +110,14 @@ class Database:
         if self.is_postgresql:
             await _take_write_lock(connection)
 
-    async def _write_deferred(self) -> None:
+    async def _write_deferred(self, everything: bool) -> None:
         """Deferred bookkeeping in a transaction of its own (nothing else came along)."""
         async with self.session() as session:
             batches: list[tuple[Writer, list[Any]]] = []
             try:
                 async with session.begin():
                     await self._lock_for_writing(session)
-                    batches = self.deferred.take()
+                    batches = self.deferred.take(everything)
                     for writer, items in batches:
                         await writer(session, items)
             except BaseException:

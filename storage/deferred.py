@@ -11,6 +11,10 @@ within ``delay`` seconds, in one transaction of their own.
 Riding along also keeps them in order with what follows: a conversation that becomes a
 casus re-tags the messages sent in it, and those must be recorded before that.
 
+A kind may also be written at most every so often (``interval``): the sync position changes
+with every sync, and only the newest matters, so it is written about once a second however
+many syncs come in between. :meth:`DeferredWrites.close` writes everything.
+
 The writers must not fail on valid items (delete by id, plain inserts, an upsert). If one
 fails all the same, the transaction it rode along with fails too; from then on the items
 are only written in transactions of their own, so other work is not held hostage, and a
@@ -21,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,7 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 log = logging.getLogger(__name__)
 
 Writer = Callable[[AsyncSession, list[Any]], Awaitable[None]]
-Flusher = Callable[[], Awaitable[None]]
+Flusher = Callable[[bool], Awaitable[None]]
 
 DEFAULT_DELAY_SECONDS = 0.25
 RETRY_SECONDS = 5.0
@@ -40,7 +45,14 @@ RETRY_SECONDS = 5.0
 class _Kind:
     writer: Writer
     keep_last: bool
+    interval: float
     items: list[Any] = field(default_factory=list)
+    # When this kind was last taken (time.monotonic()).
+    taken_at: float = float("-inf")
+
+    def wait(self, now: float) -> float:
+        """Seconds until its items may be taken (0: now)."""
+        return max(0.0, self.taken_at + self.interval - now)
 
 
 class DeferredWrites:
@@ -53,12 +65,16 @@ class DeferredWrites:
         self.ride_along = True
 
     def bind(self, flusher: Flusher) -> None:
-        """How to write the items in a transaction of their own (the database's)."""
+        """How to write the items in a transaction of their own (the database's);
+        ``flusher(everything)`` passes its argument on to :meth:`take`."""
         self._flusher = flusher
 
-    def register(self, kind: str, writer: Writer, keep_last: bool = False) -> None:
-        """``writer(session, items)`` writes a batch; ``keep_last``: only the newest counts."""
-        self._kinds[kind] = _Kind(writer, keep_last)
+    def register(
+        self, kind: str, writer: Writer, keep_last: bool = False, interval: float = 0.0
+    ) -> None:
+        """``writer(session, items)`` writes a batch; ``keep_last``: only the newest counts;
+        ``interval``: written at most once in so many seconds (except by :meth:`close`)."""
+        self._kinds[kind] = _Kind(writer, keep_last, interval)
 
     def add(self, kind: str, item: Any) -> None:
         entry = self._kinds[kind]
@@ -66,20 +82,34 @@ class DeferredWrites:
             entry.items[:] = [item]
         else:
             entry.items.append(item)
-        self._schedule(self.delay)
+        self._schedule(max(self.delay, entry.wait(time.monotonic())))
 
-    @property
-    def pending(self) -> bool:
-        return any(entry.items for entry in self._kinds.values())
+    def due(self, everything: bool = False) -> bool:
+        """Whether anything may be written now (``everything``: whatever is waiting)."""
+        now = time.monotonic()
+        return any(
+            entry.items and (everything or not entry.wait(now)) for entry in self._kinds.values()
+        )
 
-    def take(self) -> list[tuple[Writer, list[Any]]]:
-        """The items to write now, handed to the caller's transaction; :meth:`done` or
-        :meth:`failed` says how that ended."""
+    def take(self, everything: bool = False) -> list[tuple[Writer, list[Any]]]:
+        """The items to write now, handed to the caller's transaction; :meth:`failed` or
+        :meth:`succeeded_alone` says how that ended. Items of a kind whose interval has not
+        passed stay (unless ``everything``) and get a write of their own when it has."""
+        now = time.monotonic()
         batches = []
+        later = None
         for entry in self._kinds.values():
-            if entry.items:
-                batches.append((entry.writer, entry.items))
-                entry.items = []
+            if not entry.items:
+                continue
+            wait = 0.0 if everything else entry.wait(now)
+            if wait:
+                later = wait if later is None else min(later, wait)
+                continue
+            batches.append((entry.writer, entry.items))
+            entry.items = []
+            entry.taken_at = now
+        if later is not None:
+            self._schedule(later)
         return batches
 
     def failed(self, batches: list[tuple[Writer, list[Any]]], writers_failed: bool) -> None:
@@ -88,6 +118,7 @@ class DeferredWrites:
         for writer, items in batches:
             for entry in self._kinds.values():
                 if entry.writer is writer:
+                    entry.taken_at = float("-inf")  # not written: no interval to wait
                     if entry.keep_last:
                         entry.items = entry.items or items
                     else:
@@ -121,13 +152,17 @@ class DeferredWrites:
         except Exception:
             log.exception("deferred bookkeeping could not be written; retrying")
 
-    async def flush(self) -> None:
-        """Write what is waiting now, in a transaction of its own if needed."""
+    async def flush(self, everything: bool = False) -> None:
+        """Write what may be written now (``everything``: all that waits), in a
+        transaction of its own if needed."""
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
-        if self.pending and self._flusher is not None:
-            await self._flusher()
+        if self._flusher is not None:
+            if self.due(everything):
+                await self._flusher(everything)
+            elif not everything:
+                self.take()  # nothing due: only (re)schedule what waits for its interval
 
     async def close(self) -> None:
         """The last write before the database closes. If it fails, the items are lost:
@@ -136,6 +171,6 @@ class DeferredWrites:
         if self._task is not None:
             await asyncio.gather(self._task, return_exceptions=True)
         try:
-            await self.flush()
+            await self.flush(everything=True)
         except Exception:
             log.exception("deferred bookkeeping lost at shutdown (repeated after the start)")

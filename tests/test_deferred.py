@@ -14,6 +14,7 @@ from bot.app import DatabasePositions
 from scheduler.clock import FrozenClock
 from storage.db import Database
 from storage.repositories import JobSlotRepository, SyncPositionRepository
+from tests.databases import Databases
 
 NOW = datetime(2026, 11, 23, 9, tzinfo=UTC)
 
@@ -70,3 +71,52 @@ async def test_a_failing_writer_loses_nothing_and_stops_riding_along(db: Databas
     await db.deferred.flush()
     assert written == [1, 2, 3]
     assert db.deferred.ride_along
+
+
+async def test_the_sync_position_is_written_at_most_once_a_second(db: Database) -> None:
+    db.deferred.delay = 0.01
+    positions = DatabasePositions(db, "@bot:x.nl", FrozenClock(NOW))
+    writes: list[str] = []
+
+    async def counting(session: AsyncSession, latest: list[Any]) -> None:
+        writes.append(latest[-1][0])
+        await SyncPositionRepository(session).save("@bot:x.nl", latest[-1][0], NOW)
+
+    db.deferred.register("sync_position", counting, keep_last=True, interval=1.0)
+    await positions.save("s1")
+    for _ in range(100):  # the first is written within a moment
+        if writes:
+            break
+        await asyncio.sleep(0.01)
+    assert writes == ["s1"]
+    # Syncs keep coming, and so does other work; the position waits out its second...
+    for n in range(2, 6):
+        await positions.save(f"s{n}")
+        async with db.transaction() as session:
+            await JobSlotRepository(session).claim(f"job{n}", NOW)
+    assert writes == ["s1"]
+    assert await stored_position(db) == "s1"
+    # ...and then only the newest is written, on its own if nothing else comes.
+    for _ in range(200):
+        if len(writes) > 1:
+            break
+        await asyncio.sleep(0.01)
+    assert writes == ["s1", "s5"]
+    assert await stored_position(db) == "s5"
+
+
+async def test_closing_the_database_writes_the_newest_position_at_once(
+    databases: Databases,
+) -> None:
+    db = Database(databases.url("closing"))
+    await db.migrate()
+    positions = DatabasePositions(db, "@bot:x.nl", FrozenClock(NOW))
+    await positions.save("s1")
+    await db.deferred.flush(everything=True)
+    await positions.save("s2")  # within its second: it would wait
+    await db.close()
+    reopened = Database(databases.url("closing"))
+    try:
+        assert await stored_position(reopened) == "s2"
+    finally:
+        await reopened.close()
