@@ -107,6 +107,24 @@ class OneCallConnection(AsyncAdapt_aiosqlite_connection):
     __slots__ = ()
     _cursor_cls = OneCallCursor  # type: ignore[assignment]  # a subclass; mypy disagrees
 
+    def _idle(self) -> bool:
+        """No transaction open in SQLite: commit and rollback have nothing to do (sqlite3
+        checks the same before it acts). Read here without a hand-off: nothing runs on
+        this connection meanwhile (SQLAlchemy uses it from one task at a time)."""
+        connection: Any = self._connection
+        raw = connection._connection
+        return raw is not None and not raw.in_transaction
+
+    def rollback(self) -> None:
+        # The pool rolls back every connection it gets back, and a read never opens a
+        # transaction in SQLite: most of these would be a hand-off that does nothing.
+        if not self._idle():
+            super().rollback()
+
+    def commit(self) -> None:
+        if not self._idle():
+            super().commit()
+
 
 class OneCallDBAPI(AsyncAdapt_aiosqlite_dbapi):
     """The aiosqlite DBAPI shim of SQLAlchemy, handing out :class:`OneCallConnection`."""
