@@ -51,6 +51,7 @@ from bot.matrix.session import (
     load_session,
     save_session,
 )
+from bot.matrix.store import CasusbotStore
 from handlers.messages import Incoming
 
 log = logging.getLogger(__name__)
@@ -120,6 +121,7 @@ class MatrixTransport:
         config = AsyncClientConfig(
             encryption_enabled=True,
             store_sync_tokens=False,  # the position is saved by us, after handling
+            store=CasusbotStore,
             pickle_key=settings.pickle_key,
             max_timeout_retry_wait_time=30,
             request_timeout=max(60, settings.sync_timeout_ms / 1000 + 30),
