@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from enum import Enum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,6 +25,13 @@ from handlers.texts import (
 )
 from storage.models import Role
 from storage.repositories import IdentityRepository, OutboxRepository
+
+
+class Unread(Enum):
+    UNREAD = "unread"
+
+
+UNREAD = Unread.UNREAD
 
 
 @dataclass(frozen=True)
@@ -43,9 +51,18 @@ class IdentityService:
         self.identities = IdentityRepository(session)
 
     async def check(
-        self, matrix_id: str, room_id: str, seen_key: str | None, now: datetime
+        self,
+        matrix_id: str,
+        room_id: str,
+        seen_key: str | None,
+        now: datetime,
+        known_keys: tuple[str, str | None] | Unread | None = UNREAD,
     ) -> IdentityCheck:
-        keys = await self.identities.keys(matrix_id)
+        """``known_keys``: the member's keys as read in this unit of work, if they were."""
+        if isinstance(known_keys, Unread):
+            keys = await self.identities.keys(matrix_id)
+        else:
+            keys = known_keys
         if seen_key is None:
             # No cross-signing on this account (yet): nothing to compare; the first key
             # that does appear is remembered.

@@ -33,6 +33,8 @@ class MemberView:
     organisation_name: str
     role: Role
     dm_room_id: str | None
+    # (known master key, unconfirmed new one) when read along (see MembershipService.find).
+    identity_keys: tuple[str, str | None] | None = None
 
     @property
     def has_dm(self) -> bool:
@@ -218,6 +220,7 @@ class MembershipService:
             organisation_name=member.organisation_name,
             role=Role(member.role),
             dm_room_id=member.dm_room_id,
+            identity_keys=member.identity_keys,
         )
 
     async def organisation_names(self) -> Sequence[tuple[str, str]]:

@@ -234,8 +234,9 @@ class Router:
                 "bericht over een minuut opnieuw."
             ))]  # fmt: skip
         identity = await IdentityService(session).check(
-            member.matrix_id, incoming.room_id, incoming.sender_identity, self.clock.now()
-        )
+            member.matrix_id, incoming.room_id, incoming.sender_identity, self.clock.now(),
+            known_keys=member.identity_keys,
+        )  # fmt: skip
         # Checked just now: the sender's identity is not paused (see _queue).
         session.info[SENDER_CLEARED] = None if identity.blocked else member.matrix_id
         if identity.blocked:

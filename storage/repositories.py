@@ -63,8 +63,10 @@ _MEMBER_SUMMARY = (
     select(
         _members.c.matrix_id, _members.c.role, _members.c.dm_room_id,
         _organisations.c.key, _organisations.c.name,
+        _identities.c.master_key, _identities.c.pending_master_key,
     )
     .join(_organisations, _organisations.c.id == _members.c.organisation_id)
+    .outerjoin(_identities, _identities.c.matrix_id == _members.c.matrix_id)
     .where(_members.c.matrix_id == bindparam("matrix_id"))
 )  # fmt: skip
 _IDENTITY_KEYS = select(_identities.c.master_key, _identities.c.pending_master_key).where(
@@ -159,6 +161,17 @@ class MemberSummary:
     dm_room_id: str | None
     organisation_key: str
     organisation_name: str
+    # The identity (cross-signing master key) the bot knows of them, and an unconfirmed
+    # new one: read along, since every message checks it (see IdentityService.check).
+    master_key: str | None = None
+    pending_master_key: str | None = None
+
+    @property
+    def identity_keys(self) -> tuple[str, str | None] | None:
+        """As :meth:`IdentityRepository.keys` would return them."""
+        if self.master_key is None:
+            return None
+        return (self.master_key, self.pending_master_key)
 
 
 class MemberRepository:
@@ -167,7 +180,7 @@ class MemberRepository:
 
     async def summary(self, matrix_id: str) -> MemberSummary | None:
         """What the bot needs to know of a member for every message: one plain query (no
-        ORM object to track), with the organisation joined in."""
+        ORM object to track), with the organisation and their known identity joined in."""
         result = await _execute(self.session, _MEMBER_SUMMARY, {"matrix_id": matrix_id})
         row = result.first()
         return None if row is None else MemberSummary(*row)
