@@ -16,6 +16,7 @@ from typing import Any
 from nio import (
     AsyncClient,
     AsyncClientConfig,
+    EncryptionError,
     JoinResponse,
     LoginResponse,
     MegolmEvent,
@@ -80,6 +81,9 @@ class ScriptedMember:
             ),
         )
         self.inbox = _Inbox()
+        # Events that came before their room key: tried again after every sync, as Element
+        # does (a key may arrive in a later sync than the message it opens).
+        self._waiting_for_keys: list[tuple[Any, MegolmEvent]] = []
         self._task: asyncio.Task[None] | None = None
         self.client.add_event_callback(self._on_message, (RoomMessageText, RoomMessageNotice))
         self.client.add_event_callback(self._on_member, RoomMemberEvent)
@@ -105,6 +109,7 @@ class ScriptedMember:
                 else:
                     await asyncio.sleep(0.5)
                 continue
+            await self._decrypt_late()
             await self.client.send_to_device_messages()
             if self.client.should_upload_keys:
                 await self.client.keys_upload()
@@ -172,9 +177,22 @@ class ScriptedMember:
             self.inbox.changed.notify_all()
 
     async def _on_undecryptable(self, room: Any, event: MegolmEvent) -> None:
+        self._waiting_for_keys.append((room, event))
         async with self.inbox.changed:
             self.inbox.undecryptable += 1
             self.inbox.changed.notify_all()
+
+    async def _decrypt_late(self) -> None:
+        waiting, self._waiting_for_keys = self._waiting_for_keys, []
+        for room, event in waiting:
+            event.room_id = room.room_id
+            try:
+                decrypted = self.client.decrypt_event(event)
+            except EncryptionError:
+                self._waiting_for_keys.append((room, event))
+                continue
+            if isinstance(decrypted, (RoomMessageText, RoomMessageNotice)):
+                await self._on_message(room, decrypted)
 
     # --- actions --------------------------------------------------------------------
 
@@ -292,7 +310,15 @@ class ScriptedMember:
         self, sender: str, room_id: str, after: int, timeout: float = 30
     ) -> Received:
         """Wait for message number ``after`` (0-based) from ``sender`` in ``room_id``."""
-        await self.wait_until(lambda: len(self.messages_from(sender, room_id)) > after, timeout)
+        try:
+            await self.wait_until(lambda: len(self.messages_from(sender, room_id)) > after, timeout)
+        except TimeoutError:
+            waiting = sum(1 for room, _ in self._waiting_for_keys if room.room_id == room_id)
+            raise TimeoutError(
+                f"{self.user_id}: message {after + 1} from {sender} did not come within "
+                f"{timeout:.0f} s ({len(self.messages_from(sender, room_id))} did; events "
+                f"in the room still without their key: {waiting})"
+            ) from None
         return self.messages_from(sender, room_id)[after]
 
     async def wait_for_text(
