@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from enum import Enum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -25,13 +24,6 @@ from handlers.texts import (
 )
 from storage.models import Role
 from storage.repositories import IdentityRepository, OutboxRepository
-
-
-class Unread(Enum):
-    UNREAD = "unread"
-
-
-UNREAD = Unread.UNREAD
 
 
 @dataclass(frozen=True)
@@ -56,13 +48,10 @@ class IdentityService:
         room_id: str,
         seen_key: str | None,
         now: datetime,
-        known_keys: tuple[str, str | None] | Unread | None = UNREAD,
+        keys: tuple[str, str | None] | None,
     ) -> IdentityCheck:
-        """``known_keys``: the member's keys as read in this unit of work, if they were."""
-        if isinstance(known_keys, Unread):
-            keys = await self.identities.keys(matrix_id)
-        else:
-            keys = known_keys
+        """``keys``: (known master key, unconfirmed new one) as read with the member in this
+        unit of work (``MemberView.identity_keys``), None when no key is known yet."""
         if seen_key is None:
             # No cross-signing on this account (yet): nothing to compare; the first key
             # that does appear is remembered.

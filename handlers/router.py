@@ -235,7 +235,7 @@ class Router:
             ))]  # fmt: skip
         identity = await IdentityService(session).check(
             member.matrix_id, incoming.room_id, incoming.sender_identity, self.clock.now(),
-            known_keys=member.identity_keys,
+            member.identity_keys,
         )  # fmt: skip
         # Checked just now: the sender's identity is not paused (see _queue).
         session.info[SENDER_CLEARED] = None if identity.blocked else member.matrix_id

@@ -97,20 +97,20 @@ class DeferredWrites:
         passed stay (unless ``everything``) and get a write of their own when it has."""
         now = time.monotonic()
         batches = []
-        later = None
         for entry in self._kinds.values():
-            if not entry.items:
-                continue
-            wait = 0.0 if everything else entry.wait(now)
-            if wait:
-                later = wait if later is None else min(later, wait)
-                continue
-            batches.append((entry.writer, entry.items))
-            entry.items = []
-            entry.taken_at = now
-        if later is not None:
-            self._schedule(later)
+            if entry.items and (everything or not entry.wait(now)):
+                batches.append((entry.writer, entry.items))
+                entry.items = []
+                entry.taken_at = now
+        self._schedule_waiting()
         return batches
+
+    def _schedule_waiting(self) -> None:
+        """A write of their own for items that wait for their interval."""
+        now = time.monotonic()
+        waits = [entry.wait(now) for entry in self._kinds.values() if entry.items]
+        if waits:
+            self._schedule(min(waits))
 
     def failed(self, batches: list[tuple[Writer, list[Any]]], writers_failed: bool) -> None:
         """The transaction did not commit: the items wait for the next one, in front.
@@ -161,8 +161,8 @@ class DeferredWrites:
         if self._flusher is not None:
             if self.due(everything):
                 await self._flusher(everything)
-            elif not everything:
-                self.take()  # nothing due: only (re)schedule what waits for its interval
+            else:
+                self._schedule_waiting()
 
     async def close(self) -> None:
         """The last write before the database closes. If it fails, the items are lost:

@@ -69,9 +69,6 @@ _MEMBER_SUMMARY = (
     .outerjoin(_identities, _identities.c.matrix_id == _members.c.matrix_id)
     .where(_members.c.matrix_id == bindparam("matrix_id"))
 )  # fmt: skip
-_IDENTITY_KEYS = select(_identities.c.master_key, _identities.c.pending_master_key).where(
-    _identities.c.matrix_id == bindparam("matrix_id")
-)
 _CLAIM = {
     "sqlite": sqlite_insert(_handled).on_conflict_do_nothing(index_elements=["event_id"]),
     "postgresql": postgresql_insert(_handled).on_conflict_do_nothing(index_elements=["event_id"]),
@@ -168,7 +165,7 @@ class MemberSummary:
 
     @property
     def identity_keys(self) -> tuple[str, str | None] | None:
-        """As :meth:`IdentityRepository.keys` would return them."""
+        """(known master key, unconfirmed new one), or None when no key is known yet."""
         if self.master_key is None:
             return None
         return (self.master_key, self.pending_master_key)
@@ -482,12 +479,6 @@ class IdentityRepository:
 
     async def get(self, matrix_id: str) -> MemberIdentity | None:
         return await self.session.get(MemberIdentity, matrix_id)
-
-    async def keys(self, matrix_id: str) -> tuple[str, str | None] | None:
-        """(known master key, unconfirmed new one): a plain query, read for every message."""
-        result = await _execute(self.session, _IDENTITY_KEYS, {"matrix_id": matrix_id})
-        row = result.first()
-        return None if row is None else (row[0], row[1])
 
     async def remember(self, matrix_id: str, master_key: str, now: datetime) -> None:
         self.session.add(
