@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -68,6 +70,11 @@ class Database:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
             event.listen(self.engine.sync_engine, "begin", _sqlite_begin)
         self.session = async_sessionmaker(self.engine, expire_on_commit=False)
+        # This process's writers queue here, first come first served, before they ask the
+        # database for its write lock (see _writer_turn).
+        self._turns: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+            weakref.WeakKeyDictionary()
+        )
         self.deferred = DeferredWrites()
         self.deferred.bind(self._write_deferred)
 
@@ -83,7 +90,7 @@ class Database:
         When the work deleted personal data (see :func:`deleted_personal_data`), the
         write-ahead log is scrubbed right after the commit, so the old copies go too.
         """
-        async with self.session() as session:
+        async with self._writer_turn(), self.session() as session:
             batches: list[tuple[Writer, list[Any]]] = []
             written = False
             try:
@@ -105,6 +112,38 @@ class Database:
             if session.info.pop(SCRUB_FLAG, False):
                 await self.scrub()
 
+    @asynccontextmanager
+    async def _writer_turn(self) -> AsyncIterator[None]:
+        """Wait for this process's previous writers to finish, in order of arrival.
+
+        SQLite's busy handler lets a waiting writer sleep in growing steps (up to 100 ms)
+        and try again, so the write lock often stood free while writers slept: with 50
+        conversations at once a write transaction held the lock ~5 ms and waited ~70 ms
+        for it (bench/RESULTS.md). Queued here, the next writer starts the moment the
+        previous one commits, and waiting writers hold no pooled connection. The
+        database's own lock still guards against other processes (the command line).
+        After LOCK_TIMEOUT_MS the writer goes ahead anyway and the database decides, as
+        it did without this queue: a writer nested in another's transaction fails after
+        the timeout instead of hanging.
+        """
+        loop = asyncio.get_running_loop()
+        turn = self._turns.get(loop)
+        if turn is None:
+            turn = self._turns[loop] = asyncio.Lock()
+        mine = True
+        if not turn.locked():
+            await turn.acquire()  # nobody writing: no timer needed
+        else:
+            try:
+                await asyncio.wait_for(turn.acquire(), LOCK_TIMEOUT_MS / 1000)
+            except TimeoutError:
+                mine = False
+        try:
+            yield
+        finally:
+            if mine:
+                turn.release()
+
     async def _lock_for_writing(self, session: AsyncSession) -> None:
         connection = await session.connection(execution_options={IMMEDIATE: True})
         if self.is_postgresql:
@@ -112,7 +151,7 @@ class Database:
 
     async def _write_deferred(self, everything: bool) -> None:
         """Deferred bookkeeping in a transaction of its own (nothing else came along)."""
-        async with self.session() as session:
+        async with self._writer_turn(), self.session() as session:
             batches: list[tuple[Writer, list[Any]]] = []
             try:
                 async with session.begin():
@@ -220,7 +259,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # pages or the write-ahead log of the database file.
     cursor.execute("PRAGMA secure_delete=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={int(LOCK_TIMEOUT_MS)}")
     cursor.close()
 
 

@@ -6,11 +6,15 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 
+from storage import db as storage_db
 from storage.db import Database
 from storage.models import JobSlot
 from storage.repositories import JobSlotRepository, ReferenceRepository
+from tests.databases import Databases
 
 SLOT = datetime(2026, 11, 23, 9, tzinfo=UTC)
 
@@ -51,3 +55,40 @@ async def test_a_failed_transaction_releases_the_lock(db: Database) -> None:
         pass
     async with asyncio.timeout(5), db.transaction() as session:
         assert await JobSlotRepository(session).claim("agenda", SLOT), "rolled back"
+
+
+async def test_writers_take_their_turn_in_the_order_they_came(db: Database) -> None:
+    # Fifty conversations answered at once: no answer waits behind ones that came later
+    # (SQLite's busy handler alone lets waiting writers retry after naps, in any order).
+    entered: list[int] = []
+
+    async def one(number: int) -> None:
+        async with db.transaction() as session:
+            entered.append(number)
+            await JobSlotRepository(session).claim(f"job-{number}", SLOT)
+            await asyncio.sleep(0.005)
+
+    writers = []
+    for number in range(12):
+        writers.append(asyncio.create_task(one(number)))
+        await asyncio.sleep(0)  # each asks for its turn before the next one starts
+    await asyncio.gather(*writers)
+    assert entered == list(range(12))
+
+
+async def test_a_writer_inside_another_writers_transaction_fails_instead_of_hanging(
+    databases: Databases, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(storage_db, "LOCK_TIMEOUT_MS", 300)
+    database = Database(databases.url("nested"))
+    await database.migrate()
+    try:
+        async with database.transaction() as outer:
+            await JobSlotRepository(outer).claim("outer", SLOT)
+            with pytest.raises(DBAPIError):
+                async with asyncio.timeout(10), database.transaction() as inner:
+                    await JobSlotRepository(inner).claim("inner", SLOT)
+        async with database.transaction() as session:  # and the queue is free again
+            assert await JobSlotRepository(session).claim("inner", SLOT)
+    finally:
+        await database.close()
