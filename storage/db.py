@@ -109,6 +109,7 @@ class Database:
                 if batches:  # not committed: they wait for the next transaction
                     self.deferred.failed(batches, writers_failed=not written)
                 raise
+            self.deferred.committed(batches)
             if session.info.pop(SCRUB_FLAG, False):
                 await self.scrub()
 
@@ -163,7 +164,7 @@ class Database:
                 if batches:
                     self.deferred.failed(batches, writers_failed=True)
                 raise
-            self.deferred.succeeded_alone()
+            self.deferred.succeeded_alone(batches)
 
     async def migrate(self) -> None:
         """Upgrade the schema to the newest migration."""

@@ -15,6 +15,11 @@ A kind may also be written at most every so often (``interval``): the sync posit
 with every sync, and only the newest matters, so it is written about once a second however
 many syncs come in between. :meth:`DeferredWrites.close` writes everything.
 
+Items taken by a transaction that has not committed yet are *in transit*: :meth:`flush`
+waits for them first, so whoever flushes to read the table (the outbox sender) sees them
+written. Reading too early, it once took a delivered message for a pending one and sent it
+again.
+
 The writers must not fail on valid items (delete by id, plain inserts, an upsert). If one
 fails all the same, the transaction it rode along with fails too; from then on the items
 are only written in transactions of their own, so other work is not held hostage, and a
@@ -39,6 +44,9 @@ Flusher = Callable[[bool], Awaitable[None]]
 
 DEFAULT_DELAY_SECONDS = 0.25
 RETRY_SECONDS = 5.0
+# How long flush() waits for items in transit before it goes on without them (a bug
+# elsewhere must not stop the outbox for good; it logs a warning).
+SETTLE_TIMEOUT_SECONDS = 10.0
 
 
 @dataclass
@@ -63,6 +71,9 @@ class DeferredWrites:
         self._timer: asyncio.TimerHandle | None = None
         self._task: asyncio.Task[None] | None = None
         self.ride_along = True
+        # Batches taken and not yet committed or put back, and who waits for them.
+        self._in_transit = 0
+        self._settled: list[asyncio.Future[None]] = []
 
     def bind(self, flusher: Flusher) -> None:
         """How to write the items in a transaction of their own (the database's);
@@ -92,9 +103,10 @@ class DeferredWrites:
         )
 
     def take(self, everything: bool = False) -> list[tuple[Writer, list[Any]]]:
-        """The items to write now, handed to the caller's transaction; :meth:`failed` or
-        :meth:`succeeded_alone` says how that ended. Items of a kind whose interval has not
-        passed stay (unless ``everything``) and get a write of their own when it has."""
+        """The items to write now, handed to the caller's transaction; :meth:`committed`,
+        :meth:`succeeded_alone` or :meth:`failed` says how that ended (each must follow a
+        take that returned anything). Items of a kind whose interval has not passed stay
+        (unless ``everything``) and get a write of their own when it has."""
         now = time.monotonic()
         batches = []
         for entry in self._kinds.values():
@@ -102,8 +114,33 @@ class DeferredWrites:
                 batches.append((entry.writer, entry.items))
                 entry.items = []
                 entry.taken_at = now
+        if batches:
+            self._in_transit += 1
         self._schedule_waiting()
         return batches
+
+    def committed(self, batches: list[tuple[Writer, list[Any]]]) -> None:
+        """The transaction the batches rode along with committed."""
+        if batches:
+            self._settle()
+
+    def _settle(self) -> None:
+        self._in_transit = max(0, self._in_transit - 1)
+        if self._in_transit == 0:
+            waiters, self._settled = self._settled, []
+            for waiter in waiters:
+                if not waiter.done():
+                    waiter.set_result(None)
+
+    async def _wait_for_transit(self) -> None:
+        if not self._in_transit:
+            return
+        waiter = asyncio.get_running_loop().create_future()
+        self._settled.append(waiter)
+        try:
+            await asyncio.wait_for(asyncio.shield(waiter), SETTLE_TIMEOUT_SECONDS)
+        except TimeoutError:
+            log.warning("deferred bookkeeping still in transit; going on without it")
 
     def _schedule_waiting(self) -> None:
         """A write of their own for items that wait for their interval."""
@@ -115,6 +152,8 @@ class DeferredWrites:
     def failed(self, batches: list[tuple[Writer, list[Any]]], writers_failed: bool) -> None:
         """The transaction did not commit: the items wait for the next one, in front.
         ``writers_failed``: a writer raised while riding along (not the caller's work)."""
+        if batches:
+            self._settle()
         for writer, items in batches:
             for entry in self._kinds.values():
                 if entry.writer is writer:
@@ -128,9 +167,10 @@ class DeferredWrites:
             log.error("deferred bookkeeping failed; it is written on its own from now on")
         self._schedule(RETRY_SECONDS if writers_failed else self.delay)
 
-    def succeeded_alone(self) -> None:
+    def succeeded_alone(self, batches: list[tuple[Writer, list[Any]]]) -> None:
         """Written in a transaction of its own: riding along may resume."""
         self.ride_along = True
+        self.committed(batches)
 
     def _schedule(self, delay: float) -> None:
         if self._timer is not None or self._flusher is None:
@@ -154,10 +194,13 @@ class DeferredWrites:
 
     async def flush(self, everything: bool = False) -> None:
         """Write what may be written now (``everything``: all that waits), in a
-        transaction of its own if needed."""
+        transaction of its own if needed; returns when what was added before the call is
+        committed (or, after a failure, back in line). Not to be called inside a
+        transaction that took items: it would wait for itself until the timeout."""
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
+        await self._wait_for_transit()
         if self._flusher is not None:
             if self.due(everything):
                 await self._flusher(everything)

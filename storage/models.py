@@ -105,6 +105,9 @@ class OutboxMessage(Base):
     """
 
     __tablename__ = "outbox"
+    # Ids are never used twice: the sender refers to a message by id after it was sent and
+    # deleted (migration 0012).
+    __table_args__ = ({"sqlite_autoincrement": True},)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     room_id: Mapped[str] = mapped_column(String(255), index=True)

@@ -102,6 +102,7 @@ async def test_the_sync_position_is_written_at_most_once_a_second(db: Database) 
             break
         await asyncio.sleep(0.01)
     assert writes == ["s1", "s5"]
+    await db.deferred.flush()  # returns once the write in progress has committed
     assert await stored_position(db) == "s5"
 
 
@@ -120,3 +121,28 @@ async def test_closing_the_database_writes_the_newest_position_at_once(
         assert await stored_position(reopened) == "s2"
     finally:
         await reopened.close()
+
+
+async def test_a_flush_returns_once_what_another_transaction_took_is_committed(
+    db: Database,
+) -> None:
+    # Whoever flushes reads the table next (the outbox sender): it must see the items.
+    db.deferred.delay = 60
+    db.deferred.register("test", lambda _session, _items: asyncio.sleep(0))
+    db.deferred.add("test", 1)
+    release = asyncio.Event()
+
+    async def unit_of_work() -> None:
+        async with db.transaction() as session:  # takes item 1 along
+            await JobSlotRepository(session).claim("agenda", NOW)
+            await release.wait()
+
+    work = asyncio.create_task(unit_of_work())
+    await asyncio.sleep(0.05)
+    flushing = asyncio.create_task(db.deferred.flush())
+    await asyncio.sleep(0.1)
+    assert not flushing.done()  # item 1 is not committed yet
+    release.set()
+    await asyncio.wait_for(flushing, 2)
+    assert work.done()
+    await work
