@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,10 +22,12 @@ from nio import (
     JoinResponse,
     LoginResponse,
     MegolmEvent,
+    MessageDirection,
     RedactionEvent,
     RoomCreateResponse,
     RoomMemberEvent,
     RoomMessageNotice,
+    RoomMessagesResponse,
     RoomMessageText,
     RoomPreset,
     RoomSendResponse,
@@ -41,6 +45,9 @@ from bot.matrix.cross_signing import (
 from bot.matrix.device_trust import judge
 
 MEGOLM = "m.megolm.v1.aes-sha2"
+MESSAGE_TYPES = {"m.room.message", "m.room.encrypted"}
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -85,6 +92,9 @@ class ScriptedMember:
         # does (a key may arrive in a later sync than the message it opens).
         self._waiting_for_keys: list[tuple[Any, MegolmEvent]] = []
         self._task: asyncio.Task[None] | None = None
+        # For the timeout messages: when the last sync came back, and what went wrong since.
+        self._last_sync = 0.0
+        self._sync_failures = 0
         self.client.add_event_callback(self._on_message, (RoomMessageText, RoomMessageNotice))
         self.client.add_event_callback(self._on_member, RoomMemberEvent)
         self.client.add_event_callback(self._on_undecryptable, MegolmEvent)
@@ -100,23 +110,39 @@ class ScriptedMember:
         self._task = asyncio.create_task(self._sync_forever())
 
     async def _sync_forever(self) -> None:
-        """nio's sync_forever, plus logging in again (same device) when the token expires."""
+        """nio's sync_forever, plus logging in again (same device) when the token expires.
+
+        A failing round (the homeserver busy, a key request refused) is logged and tried
+        again: a member that silently stopped syncing would look like a bot that stopped
+        answering.
+        """
         while True:
-            response = await self.client.sync(timeout=1000)
-            if isinstance(response, SyncError):
-                if response.status_code == "M_UNKNOWN_TOKEN":
-                    await self.client.login(self.password, device_name="scripted")
-                else:
-                    await asyncio.sleep(0.5)
-                continue
-            await self._decrypt_late()
-            await self.client.send_to_device_messages()
-            if self.client.should_upload_keys:
-                await self.client.keys_upload()
-            if self.client.should_query_keys:
-                await self.client.keys_query()
-            if self.client.should_claim_keys:
-                await self.client.keys_claim(self.client.get_users_for_key_claiming())
+            try:
+                await self._sync_once()
+            except Exception:
+                self._sync_failures += 1
+                log.warning("%s: sync round failed; trying again", self.user_id, exc_info=True)
+                await asyncio.sleep(0.5)
+
+    async def _sync_once(self) -> None:
+        response = await self.client.sync(timeout=1000)
+        if isinstance(response, SyncError):
+            self._sync_failures += 1
+            log.warning("%s: sync failed: %s", self.user_id, response.status_code)
+            if response.status_code == "M_UNKNOWN_TOKEN":
+                await self.client.login(self.password, device_name="scripted")
+            else:
+                await asyncio.sleep(0.5)
+            return
+        self._last_sync = time.monotonic()
+        await self._decrypt_late()
+        await self.client.send_to_device_messages()
+        if self.client.should_upload_keys:
+            await self.client.keys_upload()
+        if self.client.should_query_keys:
+            await self.client.keys_query()
+        if self.client.should_claim_keys:
+            await self.client.keys_claim(self.client.get_users_for_key_claiming())
 
     async def close(self) -> None:
         if self._task is not None:
@@ -313,13 +339,42 @@ class ScriptedMember:
         try:
             await self.wait_until(lambda: len(self.messages_from(sender, room_id)) > after, timeout)
         except TimeoutError:
-            waiting = sum(1 for room, _ in self._waiting_for_keys if room.room_id == room_id)
             raise TimeoutError(
-                f"{self.user_id}: message {after + 1} from {sender} did not come within "
-                f"{timeout:.0f} s ({len(self.messages_from(sender, room_id))} did; events "
-                f"in the room still without their key: {waiting})"
+                f"message {after + 1} from {sender} did not come within {timeout:.0f} s; "
+                + await self.diagnosis(sender, room_id)
             ) from None
         return self.messages_from(sender, room_id)[after]
+
+    async def diagnosis(self, sender: str, room_id: str) -> str:
+        """What this member saw, for a timeout message: which way to look when a reply
+        does not come (test accounts and counts only, never a message body). The room's
+        history on the homeserver tells whether the sender sent at all."""
+        waiting = sum(1 for room, _ in self._waiting_for_keys if room.room_id == room_id)
+        alive = self._task is not None and not self._task.done()
+        since = time.monotonic() - self._last_sync if self._last_sync else float("nan")
+        on_server = "unknown"
+        with contextlib.suppress(Exception):
+            history = await asyncio.wait_for(
+                self.client.room_messages(
+                    room_id,
+                    start=self.client.next_batch or "",
+                    direction=MessageDirection.back,
+                    limit=1000,
+                ),
+                10,
+            )
+            if isinstance(history, RoomMessagesResponse):
+                on_server = str(sum(
+                    1 for e in history.chunk
+                    if e.sender == sender and e.source.get("type") in MESSAGE_TYPES
+                ))  # fmt: skip
+        return (
+            f"{self.user_id} has {len(self.messages_from(sender, room_id))} messages from "
+            f"{sender} in {room_id} (the homeserver has {on_server} in the room's history); "
+            f"events in the room still without their key: "
+            f"{waiting}; sync loop {'running' if alive else 'STOPPED'}, last sync "
+            f"{since:.1f} s ago, {self._sync_failures} failed sync rounds"
+        )
 
     async def wait_for_text(
         self, sender: str, room_id: str, contains: str, timeout: float = 30
@@ -329,7 +384,13 @@ class ScriptedMember:
         def matching() -> list[Received]:
             return [m for m in self.messages_from(sender, room_id) if contains in m.body]
 
-        await self.wait_until(lambda: bool(matching()), timeout)
+        try:
+            await self.wait_until(lambda: bool(matching()), timeout)
+        except TimeoutError:
+            raise TimeoutError(
+                f"no message from {sender} with the expected text within {timeout:.0f} s; "
+                + await self.diagnosis(sender, room_id)
+            ) from None
         return matching()[0]
 
     async def ask(self, room_id: str, bot_id: str, text: str, timeout: float = 30) -> Received:
