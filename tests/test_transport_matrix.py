@@ -339,3 +339,27 @@ async def test_expired_access_token_is_renewed_on_the_same_device(
             await bot.stop()
     finally:
         await asyncio.to_thread(server.stop)
+
+
+async def test_every_message_written_while_the_bot_was_down_is_answered(
+    bot: BotHarness, member_factory: MemberFactory
+) -> None:
+    # More than one sync returns for a room (Synapse: 10 events): the rest is read back.
+    partner = await member_factory("rvdk")
+    await bot.seed({partner.user_id: ("rvdk", "partner")})
+    await bot.start()
+    room_id = await open_dm(partner, bot)
+    await bot.stop()
+    before = len(partner.messages_from(bot.user_id, room_id))
+    questions = ["hulp" if n % 2 else "wie ben ik" for n in range(14)]
+    for question in questions:
+        await partner.send(room_id, question)
+
+    await bot.start()
+    await partner.wait_until(
+        lambda: len(partner.messages_from(bot.user_id, room_id)) >= before + len(questions),
+        timeout=90,
+    )
+    await asyncio.sleep(2)
+    replies = partner.messages_from(bot.user_id, room_id)[before:]
+    assert ["Dit kun je" in r.body for r in replies] == [q == "hulp" for q in questions]

@@ -40,6 +40,7 @@ from bot.matrix.batches import BatchTracker
 from bot.matrix.content import message_text
 from bot.matrix.cross_signing import ensure_cross_signing
 from bot.matrix.device_trust import DeviceTrust
+from bot.matrix.gaps import missed_events
 from bot.matrix.managed import ManagedRoomOps
 from bot.matrix.ports import MessageHandler, PositionStore
 from bot.matrix.rooms import RoomKeeper, member_count
@@ -328,8 +329,16 @@ class MatrixTransport:
         for room_id, info in response.rooms.join.items():
             if initial:
                 continue  # on the very first sync everything is history
+            events = list(info.timeline.events)
+            if info.timeline.limited and self._next_batch is not None:
+                # More happened than one sync returns: read the rest back first.
+                events = [
+                    *await missed_events(
+                        self.client, room_id, info.timeline.prev_batch, self._next_batch
+                    ),
+                    *events,
+                ]
             # A room we just joined shows what happened before our join first: skip that.
-            events = info.timeline.events
             start = next(
                 (
                     index + 1
