@@ -128,12 +128,16 @@ async def test_a_flush_returns_once_what_another_transaction_took_is_committed(
 ) -> None:
     # Whoever flushes reads the table next (the outbox sender): it must see the items.
     db.deferred.delay = 60
-    db.deferred.register("test", lambda _session, _items: asyncio.sleep(0))
-    db.deferred.add("test", 1)
+
+    async def writer(session: AsyncSession, items: list[Any]) -> None:
+        await SyncPositionRepository(session).save("@bot:x.nl", items[-1], NOW)
+
+    db.deferred.register("test", writer)
+    db.deferred.add("test", "s1")
     release = asyncio.Event()
 
     async def unit_of_work() -> None:
-        async with db.transaction() as session:  # takes item 1 along
+        async with db.transaction() as session:  # takes "s1" along
             await JobSlotRepository(session).claim("agenda", NOW)
             await release.wait()
 
@@ -141,8 +145,8 @@ async def test_a_flush_returns_once_what_another_transaction_took_is_committed(
     await asyncio.sleep(0.05)
     flushing = asyncio.create_task(db.deferred.flush())
     await asyncio.sleep(0.1)
-    assert not flushing.done()  # item 1 is not committed yet
+    assert not flushing.done()  # "s1" is not committed yet
     release.set()
     await asyncio.wait_for(flushing, 2)
-    assert work.done()
+    assert await stored_position(db) == "s1"  # what a reader right after the flush sees
     await work

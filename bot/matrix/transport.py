@@ -329,7 +329,7 @@ class MatrixTransport:
         for room_id, info in response.rooms.join.items():
             if initial:
                 continue  # on the very first sync everything is history
-            events = list(info.timeline.events)
+            events = info.timeline.events
             if info.timeline.limited and self._next_batch is not None:
                 # More happened than one sync returns: read the rest back first.
                 events = [
