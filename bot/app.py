@@ -225,8 +225,10 @@ class Application:
             DatabasePositions(self.db, matrix.user_id, self.clock),
         )
         self.outbox = OutboxSender(
-            self.db, self.transport.sending, self.clock, self.router.on_delivery_failure
-        )
+            self.db, self.transport.sending, self.clock, self.router.on_delivery_failure,
+            more_coming=self.transport.handling_others,
+        )  # fmt: skip
+        self.transport.on_all_handled = self.outbox.send_gathered
         regie_room = settings.house.procesregie_room
         self.rooms = RoomManager(
             self.db, self.transport.managed, self.clock, self.router.on_intruder, self.outbox.wake,

@@ -209,6 +209,58 @@ async def test_handed_over_replies_go_out_in_order_once_and_are_recorded(db: Dat
         assert await OutboxRepository(session).count() == 0
 
 
+async def test_replies_handed_over_while_others_are_handled_leave_together(
+    db: Database,
+) -> None:
+    # The bot is still handling other members' messages: the first replies wait for theirs.
+    matrix = FakeMatrix()
+    busy = [True]
+    sender = OutboxSender(
+        db, matrix, FrozenClock(NOW), no_failure_expected,
+        more_coming=lambda: busy[0], gather_seconds=30,
+    )  # fmt: skip
+    task = asyncio.create_task(sender.run())
+    try:
+        await hand(db, sender, ("!a", "vraag 1"))
+        await hand(db, sender, ("!b", "welkom"))
+        await asyncio.sleep(0.3)
+        assert matrix.sent == []  # held, not lost: the last handler is still at work
+        busy[0] = False
+        await hand(db, sender, ("!c", "vraag 1"))  # the last one sends them all
+        await eventually(lambda: len(matrix.sent) == 3, seconds=1)
+    finally:
+        sender.stop()
+        await sender.drain(5)
+        await task
+    assert sorted(room for room, _, _ in matrix.sent) == ["!a", "!b", "!c"]
+
+
+async def test_a_gathered_reply_goes_when_the_bot_is_done_or_the_wait_is_over(
+    db: Database,
+) -> None:
+    matrix = FakeMatrix()
+    sender = OutboxSender(
+        db, matrix, FrozenClock(NOW), no_failure_expected,
+        more_coming=lambda: True, gather_seconds=30,
+    )  # fmt: skip
+    task = asyncio.create_task(sender.run())
+    try:
+        await hand(db, sender, ("!a", "vraag 1"))
+        await asyncio.sleep(0.2)
+        assert matrix.sent == []
+        sender.send_gathered()  # the transport: every event in hand was handled
+        await eventually(lambda: len(matrix.sent) == 1, seconds=1)
+        # An event that is never done (a room key that does not come) holds no reply long.
+        sender.gather_seconds = 0.2
+        await hand(db, sender, ("!a", "vraag 2"))
+        await eventually(lambda: len(matrix.sent) == 2, seconds=2)
+    finally:
+        sender.stop()
+        await sender.drain(5)
+        await task
+    assert [text for _, text, _ in matrix.sent] == ["vraag 1", "vraag 2"]
+
+
 async def test_an_older_message_in_the_outbox_goes_before_one_handed_over(db: Database) -> None:
     # E.g. the command line queued one for the same room a moment earlier.
     matrix = FakeMatrix()

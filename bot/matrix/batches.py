@@ -23,6 +23,7 @@ class BatchTracker:
         self._batches: dict[int, _Batch] = {}
         self._next_seq = 0
         self._saved_seq = -1
+        self._pending = 0
 
     def open(self, token: str) -> int:
         seq = self._next_seq
@@ -32,6 +33,7 @@ class BatchTracker:
 
     def add(self, seq: int) -> None:
         self._batches[seq].pending += 1
+        self._pending += 1
 
     def close(self, seq: int) -> str | None:
         self._batches[seq].closed = True
@@ -39,11 +41,13 @@ class BatchTracker:
 
     def done(self, seq: int) -> str | None:
         self._batches[seq].pending -= 1
+        self._pending -= 1
         return self._advance()
 
     @property
     def in_flight(self) -> int:
-        return sum(batch.pending for batch in self._batches.values())
+        """Events queued or being handled, in all batches."""
+        return self._pending
 
     def _advance(self) -> str | None:
         """Drop finished batches from the front; return the newest safe token, if any."""

@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -81,6 +82,9 @@ class TransportSettings:
 
 WorkItem = Callable[[], Awaitable[None]]
 
+# Set in the room workers' tasks: code called from a handler can tell its own event apart.
+_IN_ROOM_WORKER: ContextVar[bool] = ContextVar("casusbot_in_room_worker", default=False)
+
 
 class _RoomWorker:
     """Runs one room's work items one after the other, in arrival order."""
@@ -94,6 +98,7 @@ class _RoomWorker:
         self.task = asyncio.create_task(self._run())
 
     async def _run(self) -> None:
+        _IN_ROOM_WORKER.set(True)  # this task's own context
         while True:
             seq, item = await self.queue.get()
             try:
@@ -141,6 +146,9 @@ class MatrixTransport:
         # Called after a sync that changed someone's membership somewhere (or the first
         # sync of a run): the room manager checks its rooms then.
         self.on_membership_change: Callable[[], None] = lambda: None
+        # Called when the last event in hand has been handled (the outbox sends the
+        # replies it gathered, see handling_others).
+        self.on_all_handled: Callable[[], None] = lambda: None
         self._batches = BatchTracker()
         self._workers: dict[str, _RoomWorker] = {}
         self._save_lock = asyncio.Lock()
@@ -384,8 +392,18 @@ class MatrixTransport:
         self._batches.add(seq)
         worker.queue.put_nowait((seq, item))
 
+    def handling_others(self) -> bool:
+        """Whether events other than the caller's own are queued or being handled.
+
+        Their replies follow in a moment, so the outbox holds a reply back briefly and
+        sends them together (bot/outbox.py: why that is faster).
+        """
+        return self._batches.in_flight > (1 if _IN_ROOM_WORKER.get() else 0)
+
     async def _item_done(self, seq: int) -> None:
         token = self._batches.done(seq)
+        if not self._batches.in_flight:
+            self.on_all_handled()
         if token is not None:
             await self._save_position(token)
 
