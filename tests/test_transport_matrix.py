@@ -14,6 +14,7 @@ from bot.devserver import LocalSynapse, RateLimits
 from bot.matrix import raw
 from bot.matrix.cross_signing import KEY_FILE, only_key, verify
 from bot.scripted import ScriptedMember
+from handlers.texts import UNDECRYPTABLE
 from storage.repositories import OutboxRepository
 from tests.conftest import PASSWORD, BotHarness, MemberFactory, unique_localpart
 from tests.databases import Databases
@@ -355,7 +356,7 @@ async def test_every_message_written_while_the_bot_was_down_is_answered(
     for question in questions:
         await partner.send(room_id, question)
 
-    await bot.start()
+    app = await bot.start()
     await partner.wait_until(
         lambda: len(partner.messages_from(bot.user_id, room_id)) >= before + len(questions),
         timeout=90,
@@ -363,3 +364,24 @@ async def test_every_message_written_while_the_bot_was_down_is_answered(
     await asyncio.sleep(2)
     replies = partner.messages_from(bot.user_id, room_id)[before:]
     assert ["Dit kun je" in r.body for r in replies] == [q == "hulp" for q in questions]
+    assert app.transport.sync_gaps_read >= 1  # as /metrics shows it
+
+
+async def test_history_before_the_bot_joined_is_neither_read_back_nor_answered(
+    bot: BotHarness, member_factory: MemberFactory
+) -> None:
+    # The join's sync is cut short by the room's history, but our join is in sight: what
+    # was left out came before it, and no request reads it back.
+    partner = await member_factory("ehist")
+    await bot.seed({partner.user_id: ("ehist", "partner")})
+    app = await bot.start()
+    room_id = await partner.create_room([])
+    for n in range(12):
+        await partner.send(room_id, "hulp" if n % 2 else f"notitie {n}")
+    invited = await partner.client.room_invite(room_id, bot.user_id)
+    assert type(invited).__name__ == "RoomInviteResponse", invited
+    await partner.wait_for_text(bot.user_id, room_id, "Typ hulp")
+    await asyncio.sleep(2)
+    said = [message.body for message in partner.messages_from(bot.user_id, room_id)]
+    assert not [body for body in said if "Dit kun je" in body or UNDECRYPTABLE in body]
+    assert app.transport.sync_gaps_read == 0

@@ -157,6 +157,7 @@ class MatrixTransport:
         self._next_batch: str | None = None
         self.last_sync_at: datetime | None = None
         self.undecryptable_events = 0
+        self.sync_gaps_read = 0  # rooms whose sync left events out, read back from history
 
     @property
     def user_id(self) -> str:
@@ -338,26 +339,20 @@ class MatrixTransport:
             if initial:
                 continue  # on the very first sync everything is history
             events = info.timeline.events
-            if info.timeline.limited and self._next_batch is not None:
-                # More happened than one sync returns: read the rest back first.
+            # A room we just joined shows what happened before our join first: skip that.
+            joined = self._own_join(events)
+            if info.timeline.limited and self._next_batch is not None and joined is None:
+                # More happened than one sync returns: read the rest back first. (Not when
+                # our join is in sight: what was left out came before it.)
+                self.sync_gaps_read += 1
                 events = [
                     *await missed_events(
                         self.client, room_id, info.timeline.prev_batch, self._next_batch
                     ),
                     *events,
                 ]
-            # A room we just joined shows what happened before our join first: skip that.
-            start = next(
-                (
-                    index + 1
-                    for index, event in enumerate(events)
-                    if isinstance(event, RoomMemberEvent)
-                    and event.state_key == self.user_id
-                    and event.membership == "join"
-                    and event.prev_membership != "join"
-                ),
-                0,
-            )
+                joined = self._own_join(events)
+            start = 0 if joined is None else joined + 1
             for event in events[start:]:
                 if getattr(event, "sender", None) == self.user_id:
                     continue
@@ -375,6 +370,20 @@ class MatrixTransport:
         token = self._batches.close(seq)
         if token is not None:
             await self._save_position(token)
+
+    def _own_join(self, events: list[Any]) -> int | None:
+        """Where the bot's own join is among ``events`` (None: not there)."""
+        return next(
+            (
+                index
+                for index, event in enumerate(events)
+                if isinstance(event, RoomMemberEvent)
+                and event.state_key == self.user_id
+                and event.membership == "join"
+                and event.prev_membership != "join"
+            ),
+            None,
+        )
 
     @staticmethod
     def _inviter(invite_state: list[Any]) -> str | None:
