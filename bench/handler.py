@@ -30,13 +30,16 @@ from sqlalchemy import event, func, select
 from sqlalchemy.engine import Engine
 
 from bench.matrix import INTAKE
-from bot.app import DatabasePositions, build_forms
-from bot.config import settings_from_mapping
+from bot.config_file import settings_from_mapping
+from bot.handling import BotHandler
+from bot.metrics import Metrics
 from bot.outbox import Delivery, OutboxSender, SendOutcome
-from handlers.membership import MembershipService
+from bot.positions import DatabasePositions
+from bot.wiring import build_house, features_of
+from handlers.beheer.members import MembershipService
 from handlers.messages import Incoming, Notice
+from handlers.outbox import Handled
 from handlers.router import Router
-from handlers.texts import Wording
 from scheduler.clock import SystemClock
 from storage import crypto
 from storage.db import Database
@@ -96,16 +99,25 @@ async def _run(
     await db.migrate()
     clock = SystemClock(settings.house.zone)
     ids = [f"@lid{n}:bench.invalid" for n in range(members)]
-    async with db.transaction() as session:
-        service = MembershipService(session)
+    async with db.transaction() as unit:
+        service = MembershipService(unit)
         await service.add_organisation("politie", "Politie Benchregio", clock.now())
         for matrix_id in [WARM_UP, *ids]:
             await service.add_member(matrix_id, "politie", "partner", clock.now())
 
-    router = Router(db, clock, Wording(house_name="ZVH Benchregio"), forms=build_forms(settings))
+    house = build_house(settings)
+    router = Router(db, clock, house, features_of(house))
     sender = InstantSender()
-    outbox = OutboxSender(db, sender, clock, router.on_delivery_failure)
-    router.on_queued = outbox.hand_over
+
+    def done(handled: Handled) -> None:  # as the application passes it on
+        if handled.handed or handled.more:
+            outbox.hand_over(handled.handed, handled.more)
+
+    async def delivery_failed(room_id: str, error: str) -> None:
+        done(await router.on_delivery_failure(room_id, error))
+
+    outbox = OutboxSender(db, sender, clock, delivery_failed)
+    handler = BotHandler(router, Metrics(), done, lambda: None)
     positions = DatabasePositions(db, BOT, clock)
     sending = asyncio.create_task(outbox.run())
     events = itertools.count()
@@ -114,7 +126,7 @@ async def _run(
         room = f"!dm-{matrix_id.strip('@').split(':')[0]}:bench.invalid"
         for _ in range(aanmeldingen):
             for text in INTAKE:
-                await router.on_message(Incoming(
+                await handler.on_message(Incoming(
                     room_id=room, sender=matrix_id, body=text, event_id=f"$e{next(events)}",
                     timestamp=clock.now(), encrypted=True, room_members=2,
                 ))  # fmt: skip

@@ -38,8 +38,8 @@ from bench.processes import (
     start_echo_bot,
     write_casusbot_config,
 )
-from bot.demo import DEMO_AANMELDING
-from bot.devserver import LocalSynapse, RateLimits
+from demo.devserver import LocalSynapse, RateLimits
+from demo.scenario import DEMO_AANMELDING
 
 INTAKE = ("aanmelden", *DEMO_AANMELDING, "bevestig")
 TARGETS = ("floor", "echo", "casusbot")

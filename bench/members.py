@@ -19,7 +19,7 @@ from typing import Any
 
 from nio import RoomMessageNotice, RoomMessageText, RoomSendResponse, SyncError
 
-from bot.scripted import ScriptedMember
+from demo.scripted import ScriptedMember
 
 SYNC_TIMEOUT_MS = 30_000
 

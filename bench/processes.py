@@ -16,8 +16,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot.config import load_settings
-from handlers.membership import MembershipService
+from bot.config_file import load_settings
+from handlers.beheer.members import MembershipService
 from scheduler.clock import SystemClock
 from storage import crypto
 from storage.crypto import generate_key
@@ -143,8 +143,8 @@ async def seed_partners(config: Path, environ: dict[str, str], members: Sequence
     now = SystemClock(settings.house.zone).now()
     try:
         await db.migrate()
-        async with db.transaction() as session:
-            service = MembershipService(session)
+        async with db.transaction() as unit:
+            service = MembershipService(unit)
             await service.add_organisation(ORGANISATION, ORGANISATION_NAME, now)
             for matrix_id in members:
                 await service.add_member(matrix_id, ORGANISATION, "partner", now)

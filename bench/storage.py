@@ -31,14 +31,16 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import delete, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.app import build_retention, build_triage, build_working_time
-from bot.config import Settings, settings_from_mapping
-from handlers.conversation.engine import ConversationState
-from handlers.membership import MembershipService
-from handlers.pva_jobs import ReminderPolicy, remind_actions
-from handlers.retention import PurgeReport, add_months, purge
+from bot.config import Settings
+from bot.config_file import settings_from_mapping
+from bot.wiring import build_house
+from handlers.beheer.members import MembershipService
+from handlers.conversation.form import ConversationState
+from handlers.retention.service import add_months
+from scheduler.job import JobRun, run_job
+from scheduler.jobs.plan_van_aanpak import action_reminders
+from scheduler.jobs.retention import retention
 from storage import crypto
 from storage.audit_chain import GENESIS, entry_hash, stamp
 from storage.db import Database
@@ -52,6 +54,7 @@ from storage.models import (
     PvaActie,
     SentMessage,
 )
+from storage.unit import Unit
 
 ORGANISATIONS = ("politie", "gemeente", "ggz", "reclassering", "woningcorporatie")
 PARTNERS_PER_ORGANISATION = 4
@@ -117,8 +120,8 @@ def _partner(org: str, i: int) -> str:
 
 async def _seed_members(db: Database, now: datetime) -> None:
     """Organisations, partners, a procesregisseur and a manager, each with a direct chat."""
-    async with db.transaction() as session:
-        service = MembershipService(session)
+    async with db.transaction() as unit:
+        service = MembershipService(unit)
         people = [("@regisseur:localhost", "gemeente", "procesregisseur"),
                   ("@manager:localhost", "gemeente", "manager")]  # fmt: skip
         for org in ORGANISATIONS:
@@ -153,9 +156,9 @@ def _aanmelding_row(i: int, now: datetime, afgeschaald: date | None) -> dict[str
     }  # fmt: skip
 
 
-async def _insert(session: AsyncSession, model: Any, rows: list[dict[str, Any]]) -> None:
+async def _insert(unit: Unit, model: Any, rows: list[dict[str, Any]]) -> None:
     for start in range(0, len(rows), BATCH):
-        await session.execute(insert(model), rows[start : start + BATCH])
+        await unit.session.execute(insert(model), rows[start : start + BATCH])
 
 
 async def _generate_casussen(
@@ -163,16 +166,16 @@ async def _generate_casussen(
     actions: int, action_deadline: Callable[[int], date],
 ) -> None:  # fmt: skip
     """``count`` casussen with everything around them, written in bulk."""
-    async with db.transaction() as session:
-        await _insert(session, Aanmelding,
+    async with db.transaction() as unit:
+        await _insert(unit, Aanmelding,
                       [_aanmelding_row(i, now, afgeschaald(i)) for i in range(count)])  # fmt: skip
-    async with db.transaction() as session:
-        rows = (await session.execute(
+    async with db.transaction() as unit:
+        rows = (await unit.session.execute(
             select(Aanmelding.id, Aanmelding.reference).order_by(Aanmelding.id)
         )).all()  # fmt: skip
         ids, refs = [row[0] for row in rows], [row[1] for row in rows]
         past = now - timedelta(days=300)
-        await _insert(session, Overleg, [{
+        await _insert(unit, Overleg, [{
             "aanmelding_id": a, "scheduled_at": past, "locatie": "Stadhuis, zaal 2 (fictief)",
             "status": "gehouden", "planned_by": "@regisseur:localhost", "created_at": past,
         } for a in ids])  # fmt: skip
@@ -189,13 +192,13 @@ async def _generate_casussen(
                     "status": "open" if afgeschaald(n) is None else "gereed",
                     "created_at": past, "reminders_sent": "", "deadline_set_at": past,
                 })  # fmt: skip
-        await _insert(session, PvaActie, action_rows)
-        await _insert(session, ManagedRoom, [{
+        await _insert(unit, PvaActie, action_rows)
+        await _insert(unit, ManagedRoom, [{
             "key": f"casus:{r}", "name": f"Casusoverleg {r}", "topic": f"Casusoverleg {r}",
             "members": "", "room_id": f"!casus{n}:localhost", "invited": "", "state": "ready",
             "create_attempts": 1, "updated_at": past,
         } for n, r in enumerate(refs)])  # fmt: skip
-        await _insert(session, SentMessage, [{
+        await _insert(unit, SentMessage, [{
             "reference": r, "room_id": f"!casus{n}:localhost" if m % 4 else "!dm-regisseur:lh",
             "event_id": f"$event-{n}-{m}", "sent_at": past, "state": "sent", "attempts": 0,
         } for n, r in enumerate(refs) for m in range(MESSAGES_PER_CASUS)])  # fmt: skip
@@ -212,8 +215,8 @@ async def _generate_casussen(
                               "reference": r, "phase": "triage", "detail": detail,
                               "prev_hash": previous, "entry_hash": digest})  # fmt: skip
                 previous = digest
-        await _insert(session, AuditEntry, audit)
-        await _insert(session, Conversation, [{
+        await _insert(unit, AuditEntry, audit)
+        await _insert(unit, Conversation, [{
             "matrix_id": _partner(ORGANISATIONS[d % 5], d // 5), "room_id": f"!draft{d}:lh",
             "form": "aanmelding", "created_at": now, "updated_at": now,
             "state": ConversationState(form="aanmelding", current="doel", answers={
@@ -230,7 +233,7 @@ async def _timed(work: Callable[[], Awaitable[Any]]) -> tuple[float, Any]:
 
 async def bench_retention(directory: Path, casussen: int) -> list[Timing]:
     settings, db = await _fresh(directory, "retention.db")
-    policy = build_retention(settings.retention)
+    job = retention(build_house(settings))
     now = datetime.now(UTC)
     today = now.date()
     try:
@@ -243,10 +246,10 @@ async def bench_retention(directory: Path, casussen: int) -> list[Timing]:
         )  # fmt: skip
         print(f"  generated {casussen} afgeschaalde casussen in "
               f"{time.perf_counter() - started:.1f} s", flush=True)  # fmt: skip
-        clean_s, cleaned = await _timed(lambda: purge(db.transaction, now, today, policy))
-        idle_s, idle = await _timed(lambda: purge(db.transaction, now, today, policy))
+        clean_s, cleaned = await _timed(lambda: run_job(db.transaction, job, now))
+        idle_s, idle = await _timed(lambda: run_job(db.transaction, job, now))
         later = now + timedelta(days=190)
-        delete_s, deleted = await _timed(lambda: purge(db.transaction, later, later.date(), policy))
+        delete_s, deleted = await _timed(lambda: run_job(db.transaction, job, later))
     finally:
         await db.close()
     return [
@@ -258,13 +261,14 @@ async def bench_retention(directory: Path, casussen: int) -> list[Timing]:
     ]  # fmt: skip
 
 
-def _counts(report: PurgeReport) -> str:
-    return ", ".join(f"{n} {what}" for what, n in sorted(report.counts.items())) or "nothing"
+def _counts(run: JobRun) -> str:
+    counts = {what: n for what, n in run.removed.items() if n}
+    return ", ".join(f"{n} {what}" for what, n in sorted(counts.items())) or "nothing"
 
 
 def _working_moment(settings: Settings) -> datetime:
     """10:00 on the next working day: reminders are computed for a moment inside hours."""
-    working = build_working_time(settings)
+    working = build_house(settings).working_time
     day = datetime.now(settings.house.zone).date()
     while not working.is_working_day(day):
         day += timedelta(days=1)
@@ -273,10 +277,9 @@ def _working_moment(settings: Settings) -> datetime:
 
 async def bench_reminders(directory: Path, actions: int) -> list[Timing]:
     settings, db = await _fresh(directory, "reminders.db")
-    working = build_working_time(settings)
-    triage = build_triage(settings)
-    pva = settings.plan_van_aanpak
-    policy = ReminderPolicy(tuple(pva.remind_working_days_before), pva.escalate_after_working_days)
+    house = build_house(settings)
+    working = house.working_time
+    job = action_reminders(house)
     now = _working_moment(settings)
     today = now.astimezone(settings.house.zone).date()
     overdue = working.working_day_before(today, 2)
@@ -292,18 +295,17 @@ async def bench_reminders(directory: Path, actions: int) -> list[Timing]:
             """One run of the job with ``count`` actions due (a fifth of them overdue:
             escalations), after undoing what the previous run recorded."""
             due = list(range(actions // count, actions + 1, actions // count)) if count else []
-            async with db.transaction() as session:
-                await session.execute(delete(OutboxMessage))
-                await session.execute(update(PvaActie).where(PvaActie.id.in_(due)).values(
+            async with db.transaction() as unit:
+                await unit.session.execute(delete(OutboxMessage))
+                await unit.session.execute(update(PvaActie).where(PvaActie.id.in_(due)).values(
                     deadline=today, reminders_sent="", escalated_at=None))  # fmt: skip
-                await session.execute(update(PvaActie).where(PvaActie.id.in_(due[::5])).values(
+                await unit.session.execute(update(PvaActie).where(PvaActie.id.in_(due[::5])).values(
                     deadline=overdue))  # fmt: skip
             started = time.perf_counter()
-            async with db.transaction() as session:
-                queued = (await remind_actions(session, now, working, policy, triage)).notices
+            queued = (await run_job(db.transaction, job, now)).queued
             elapsed = (time.perf_counter() - started) * 1000
-            async with db.transaction() as session:  # back to nothing due
-                await session.execute(update(PvaActie).where(PvaActie.id.in_(due)).values(
+            async with db.transaction() as unit:  # back to nothing due
+                await unit.session.execute(update(PvaActie).where(PvaActie.id.in_(due)).values(
                     deadline=today + timedelta(days=60)))  # fmt: skip
             return elapsed, queued
 

@@ -8,13 +8,10 @@ variables instead of the file, so the file can be world-readable.
 
 from __future__ import annotations
 
-import os
 import re
-import tomllib
-from collections.abc import Mapping
 from datetime import time
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -22,7 +19,6 @@ from pydantic import (
     ConfigDict,
     Field,
     SecretStr,
-    ValidationError,
     field_validator,
     model_validator,
 )
@@ -347,103 +343,3 @@ class Settings(_Section):
     forms: dict[Literal["aanmelding"], FormSettings] = {}
     logging: LoggingSettings = LoggingSettings()
     health: HealthSettings = HealthSettings()
-
-
-def _format_error(error: ValidationError) -> str:
-    """One Dutch line naming the first wrong setting, never echoing secret values."""
-    first = error.errors()[0]
-    location = ".".join(str(part) for part in first["loc"]) or "config"
-    kind = first["type"]
-    if kind == "missing":
-        reason = "ontbreekt"
-    elif kind == "extra_forbidden":
-        reason = "is geen bekende instelling"
-    else:
-        reason = first["msg"].removeprefix("Value error, ")
-    more = len(error.errors()) - 1
-    suffix = f" (en nog {more} andere fout{'en' if more > 1 else ''})" if more else ""
-    return f"{location}: {reason}{suffix}"
-
-
-def settings_from_mapping(
-    data: Mapping[str, Any], environ: Mapping[str, str] | None = None
-) -> Settings:
-    """Validate a parsed config mapping, overlaying secrets from ``environ``."""
-    merged: dict[str, Any] = {
-        key: dict(value) if isinstance(value, Mapping) else value for key, value in data.items()
-    }
-    env = os.environ if environ is None else environ
-    for section, key in ENV_ONLY:
-        given = data.get(section)
-        if isinstance(given, Mapping) and key in given:
-            raise ConfigError(
-                f"{section}.{key} hoort niet in het configuratiebestand: gebruik de "
-                "omgevingsvariabele of data_key_file"
-            )
-    for variable, (section, key) in ENV_OVERRIDES.items():
-        value = env.get(variable)
-        if value:
-            section_data = merged.setdefault(section, {})
-            if not isinstance(section_data, dict):
-                raise ConfigError(f"{section}: moet een sectie [{section}] zijn")
-            section_data[key] = value
-    try:
-        return Settings.model_validate(merged)
-    except ValidationError as exc:
-        raise ConfigError(_format_error(exc)) from None
-
-
-def load_settings(path: Path, environ: Mapping[str, str] | None = None) -> Settings:
-    """Read and validate the TOML file at ``path``."""
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ConfigError(f"config: kan {path} niet lezen ({exc.strerror})") from None
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"config: {path} is geen geldige TOML ({exc})") from None
-    return settings_from_mapping(data, environ)
-
-
-def load_database_settings(
-    path: Path, environ: Mapping[str, str] | None = None
-) -> DatabaseSettings:
-    """Only the ``[database]`` section: enough for the management commands.
-
-    The beheerder's command line needs no Matrix password or pickle key.
-    """
-    env = os.environ if environ is None else environ
-    data: dict[str, Any] = {}
-    if path.exists() or not env.get("CASUSBOT_DATABASE_URL"):
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8")).get("database", {})
-        except OSError as exc:
-            raise ConfigError(f"config: kan {path} niet lezen ({exc.strerror})") from None
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"config: {path} is geen geldige TOML ({exc})") from None
-    if "data_key" in data or "data_key_previous" in data:
-        raise ConfigError("database.data_key hoort niet in het configuratiebestand")
-    for variable, (section, key) in ENV_OVERRIDES.items():
-        if section == "database" and env.get(variable):
-            data = {**data, key: env[variable]}
-    try:
-        return DatabaseSettings.model_validate(data)
-    except ValidationError as exc:
-        message = _format_error(exc)
-        raise ConfigError(f"database.{message}") from None
-
-
-def load_retention_settings(path: Path) -> RetentionSettings:
-    """Only the ``[retention]`` section (for ``casusbot purge --dry-run``); defaults when the
-    file or the section is missing."""
-    data: dict[str, Any] = {}
-    if path.exists():
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8")).get("retention", {})
-        except (OSError, tomllib.TOMLDecodeError) as exc:
-            raise ConfigError(f"config: kan {path} niet lezen ({exc})") from None
-    try:
-        return RetentionSettings.model_validate(data)
-    except ValidationError as exc:
-        raise ConfigError(f"retention.{_format_error(exc)}") from None

@@ -20,13 +20,11 @@ from datetime import datetime, timedelta
 from enum import Enum
 from typing import Protocol
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from handlers.messages import Notice
 from scheduler.clock import Clock
 from storage.db import Database
-from storage.repositories import IdentityRepository, OutboxRepository, QueuedMessage
-from storage.rooms import SentMessageRepository
+from storage.outbox import QueuedMessage
+from storage.unit import Unit
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +65,28 @@ class NoticeSender(Protocol):
 FailureReporter = Callable[[str, str], Awaitable[None]]
 
 
+class Activity(Protocol):
+    """What the outbox asks of whoever handles events (the transport)."""
+
+    def handling_others(self) -> bool:
+        """Whether events other than the caller's own are queued or being handled."""
+        ...
+
+    def on_all_handled(self, listener: Callable[[], None]) -> None:
+        """Call ``listener`` whenever the last event in hand has been handled."""
+        ...
+
+
+class Idle:
+    """No events in hand ever (tools and tests without a transport)."""
+
+    def handling_others(self) -> bool:
+        return False
+
+    def on_all_handled(self, listener: Callable[[], None]) -> None:
+        pass
+
+
 @dataclass(frozen=True)
 class _Sent:
     """A delivery to record (deferred: see ``storage/deferred.py``)."""
@@ -90,8 +110,8 @@ class OutboxSender:
     Deliveries are recorded a moment later, together with other work (``Database.deferred``).
 
     Replies are *gathered*: one handed over while the bot still handles other events
-    (``more_coming``, the transport's) waits until those are handled too
-    (:meth:`send_gathered`), at most ``gather_seconds``, and then they all go out together.
+    (``activity``: the transport) waits until those are handled too (:meth:`send_gathered`,
+    which the activity calls), at most ``gather_seconds``, and then they all go out together.
     Under load that is faster for everyone: the bot handles a sync's messages one after
     the other (a write transaction each), and replies that trickle out one by one cost
     the homeserver more than the same replies sent at once. With 50 members at once,
@@ -105,14 +125,15 @@ class OutboxSender:
         sender: NoticeSender,
         clock: Clock,
         report_failure: FailureReporter,
-        more_coming: Callable[[], bool] = lambda: False,
+        activity: Activity | None = None,
         gather_seconds: float = GATHER_SECONDS,
     ) -> None:
         self.db = db
         self.sender = sender
         self.clock = clock
         self.report_failure = report_failure
-        self.more_coming = more_coming
+        self.activity: Activity = activity or Idle()
+        self.activity.on_all_handled(self.send_gathered)
         self.gather_seconds = gather_seconds
         self._gathering: asyncio.TimerHandle | None = None
         self._wake = asyncio.Event()
@@ -149,7 +170,7 @@ class OutboxSender:
                 queue.append(message)
         if more:
             self._database_pass_due = True
-        if self.more_coming():
+        if self.activity.handling_others():
             if self._gathering is None:
                 loop = asyncio.get_running_loop()
                 self._gathering = loop.call_later(self.gather_seconds, self.send_gathered)
@@ -201,14 +222,14 @@ class OutboxSender:
         # What memory held before the queries: a reply handed over while they run may be
         # newer than what they saw, and must not be taken for one gone from the table.
         known = {room: queue[0].id for room, queue in self._handed.items() if queue}
-        async with self.db.session() as session:
-            outbox = OutboxRepository(session)
+        async with self.db.reading() as unit:
+            outbox = unit.outbox
             due = await outbox.due_heads(now, exclude_rooms=in_flight)
             pending = await outbox.rooms_with_pending(now)
             audiences = {
                 member for message in due if message.sensitive for member in message.audience or ()
             }
-            paused = await IdentityRepository(session).paused(audiences)
+            paused = await unit.identities.paused(audiences)
             next_at = None
             if not due:
                 next_at = await outbox.next_due_at(exclude_rooms=in_flight)
@@ -269,20 +290,20 @@ class OutboxSender:
             self._database_pass_due = True  # the room's next message is in the table
         self._wake.set()
 
-    async def _record_sent(self, session: AsyncSession, sent: list[_Sent]) -> None:
+    async def _record_sent(self, unit: Unit, sent: list[_Sent]) -> None:
         """Deliveries, recorded with the next transaction: the text leaves the outbox, and
         what carries a casus's data is kept for retention to redact."""
-        await OutboxRepository(session).mark_sent_all([s.message_id for s in sent])
-        await SentMessageRepository(session).add_all([
+        await unit.outbox.mark_sent_all([s.message_id for s in sent])
+        await unit.sent.add_all([
             (s.reference, s.room_id, s.event_id, s.at) for s in sent if s.reference and s.event_id
         ])  # fmt: skip
         self._dirty = True
 
     async def _deliver(self, message: QueuedMessage, held: bool = False) -> None:
         if held:
-            async with self.db.transaction() as session:
+            async with self.db.transaction() as unit:
                 # Released when a beheerder confirms the new identity.
-                await OutboxRepository(session).hold(message.id, "identity_paused")
+                await unit.outbox.hold(message.id, "identity_paused")
             log.warning("message held: a recipient's identity change is unconfirmed")
             return
         try:
@@ -306,8 +327,8 @@ class OutboxSender:
         self._handed.pop(message.room_id, None)
         if message.room_id.startswith("!"):
             self._database_rooms.add(message.room_id)
-        async with self.db.transaction() as session:
-            outbox = OutboxRepository(session)
+        async with self.db.transaction() as unit:
+            outbox = unit.outbox
             if outcome.delivery is Delivery.RETRY:
                 delay = outcome.retry_after or min(
                     MAX_BACKOFF_SECONDS, 0.5 * 2 ** min(message.attempts + 1, 10)

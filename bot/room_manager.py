@@ -22,14 +22,16 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from bot.logs import pseudonym
 from bot.matrix.managed import Result
 from scheduler.clock import Clock
 from storage.db import Database
-from storage.models import ManagedRoom, SentMessage
-from storage.rooms import ManagedRoomRepository, SentMessageRepository, join_ids, split_ids
+from storage.models import ManagedRoom
+from storage.rooms import split_ids
+from storage.types import RoomState
 
 log = logging.getLogger(__name__)
 
@@ -86,9 +88,9 @@ class Wish:
     invited: frozenset[str]
     applied_name: str | None
     applied_topic: str | None
-    state: str
+    state: RoomState
     create_attempts: int
-    updated_at: object
+    updated_at: datetime
 
     @classmethod
     def of(cls, row: ManagedRoom) -> Wish:
@@ -144,8 +146,8 @@ class RoomManager:
 
     async def reconcile_all(self) -> None:
         await self.redact_pending()
-        async with self.db.session() as session:
-            repository = ManagedRoomRepository(session)
+        async with self.db.reading() as unit:
+            repository = unit.rooms
             rows = {row.id: row for row in await repository.pending()}
             rows.update({row.id: row for row in await repository.with_rooms()})
             wishes = [Wish.of(row) for row in rows.values()]
@@ -189,22 +191,22 @@ class RoomManager:
     async def redact_pending(self) -> None:
         """Take back the messages retention asked for (before their room is closed)."""
         while not self._stopping.is_set():
-            async with self.db.session() as session:
-                rows = await SentMessageRepository(session).to_redact(REDACTION_BATCH)
+            async with self.db.reading() as unit:
+                rows = await unit.sent.to_redact(REDACTION_BATCH)
                 batch = [(m.id, m.room_id, m.event_id, m.attempts) for m in rows]
             if not batch:
                 return
             for row_id, room_id, event_id, attempts in batch:
                 result = await self.ops.redact(room_id, event_id, REDACTION_REASON)
-                async with self.db.transaction() as session:
-                    row = await session.get(SentMessage, row_id)
+                async with self.db.transaction() as unit:
+                    row = await unit.sent.get(row_id)
                     if row is None:
                         continue
                     if result.ok or result.permanent or attempts + 1 >= MAX_REDACTION_ATTEMPTS:
                         if not result.ok:
                             # E.g. the bot is no longer in that room: nothing it can do.
                             log.warning("a redaction is impossible (%s)", result.error)
-                        await session.delete(row)
+                        await unit.sent.done(row)
                         self.redacted += result.ok
                     else:
                         row.attempts += 1
@@ -216,8 +218,8 @@ class RoomManager:
         bot may ask it to; then the wish is gone. Each step may be repeated after a crash."""
         room_id = wish.room_id
         if room_id is not None:
-            async with self.db.session() as session:
-                if await SentMessageRepository(session).waiting_in(room_id):
+            async with self.db.reading() as unit:
+                if await unit.sent.waiting_in(room_id):
                     return  # redact first: after leaving, the bot cannot
             for user_id in sorted(self.ops.present(room_id)):
                 await self.ops.remove(room_id, user_id, CLOSING_REASON)
@@ -225,15 +227,13 @@ class RoomManager:
             purged = await self.ops.purge(room_id)
             if not purged.ok:
                 log.info("closed room left empty; not purged on the homeserver (%s)", purged.error)
-        async with self.db.transaction() as session:
-            row = await session.get(ManagedRoom, wish.id)
-            if row is not None:
-                await session.delete(row)
+        async with self.db.transaction() as unit:
+            await unit.rooms.drop(wish.id)
         self.closed += 1
         log.info("closed a managed room")
 
     async def _reconcile(self, wish: Wish) -> None:
-        if wish.state == "closing":
+        if wish.state is RoomState.CLOSING:
             await self._close(wish)
             return
         room_id = wish.room_id or await self._create(wish)
@@ -250,16 +250,13 @@ class RoomManager:
         ready = (
             complete and clean and not invited and self._all_seen(room_id, present, wish.members)
         )
-        if ready and wish.state != "ready":
-            await self._set_state(wish, "ready")
+        if ready and wish.state is not RoomState.READY:
+            await self._set_state(wish, RoomState.READY)
             self.on_ready()
 
-    async def _set_state(self, wish: Wish, state: str) -> None:
-        async with self.db.transaction() as session:
-            row = await session.get(ManagedRoom, wish.id)
-            # A wish changed since it was read is handled in the next pass.
-            if row is not None and row.updated_at == wish.updated_at:
-                row.state = state
+    async def _set_state(self, wish: Wish, state: RoomState) -> None:
+        async with self.db.transaction() as unit:
+            await unit.rooms.set_state_unless_changed(wish.id, state, wish.updated_at)
 
     def _all_seen(self, room_id: str, present: frozenset[str], wanted: frozenset[str]) -> bool:
         now = asyncio.get_running_loop().time()
@@ -272,21 +269,17 @@ class RoomManager:
     async def _create(self, wish: Wish) -> str | None:
         room_id = await self.ops.find_marked(wish.key) if wish.create_attempts else None
         if room_id is None:
-            async with self.db.transaction() as session:
-                row = await session.get(ManagedRoom, wish.id)
-                assert row is not None
-                row.create_attempts += 1  # committed before the request: see find_marked
+            async with self.db.transaction() as unit:
+                # Committed before the request: see find_marked.
+                await unit.rooms.count_create_attempt(wish.id)
             room_id, result = await self.ops.create(wish.key, wish.name, wish.topic)
             if room_id is None:
                 log.warning("creating a managed room failed (%s)", result.error)
                 await self._record_error(wish, result.error)
                 return None
             log.info("created managed room %s", pseudonym(room_id))
-        async with self.db.transaction() as session:
-            row = await session.get(ManagedRoom, wish.id)
-            assert row is not None
-            row.room_id, row.applied_name, row.applied_topic = room_id, wish.name, wish.topic
-            row.error = None
+        async with self.db.transaction() as unit:
+            await unit.rooms.record_created(wish.id, room_id, wish.name, wish.topic)
         return room_id
 
     async def _remove_strangers(self, wish: Wish, room_id: str, present: frozenset[str]) -> bool:
@@ -294,9 +287,9 @@ class RoomManager:
         self._removed = {k: t for k, t in self._removed.items() if now - t < REMOVED_MEMORY_SECONDS}
         complete = True
         strangers = present - wish.members
-        if strangers and wish.state == "ready":
+        if strangers and wish.state is RoomState.READY:
             # Hold the room's messages (they wait in the outbox) until they are out.
-            await self._set_state(wish, "pending")
+            await self._set_state(wish, RoomState.PENDING)
         for user_id in sorted(strangers):
             if (room_id, user_id) in self._removed:
                 continue  # removed moments ago; sync has not shown it yet
@@ -309,10 +302,10 @@ class RoomManager:
             self.removed += 1
             if user_id in wish.invited:
                 log.info("removed a member who no longer belongs in a managed room")
-                async with self.db.transaction() as session:
-                    row = await session.get(ManagedRoom, wish.id)
+                async with self.db.transaction() as unit:
+                    row = await unit.rooms.by_id(wish.id)
                     if row is not None:
-                        row.invited = join_ids(split_ids(row.invited) - {user_id})
+                        await unit.rooms.set_invited(wish.id, split_ids(row.invited) - {user_id})
             else:
                 log.warning("removed %s: in a managed room uninvited", pseudonym(user_id))
                 await self.report_intruder(wish.key, user_id)
@@ -333,33 +326,29 @@ class RoomManager:
             else:
                 log.warning("inviting into a managed room failed (%s); retrying", result.error)
         if done:
-            async with self.db.transaction() as session:
-                row = await session.get(ManagedRoom, wish.id)
+            async with self.db.transaction() as unit:
+                row = await unit.rooms.by_id(wish.id)
                 if row is not None:
-                    row.invited = join_ids(split_ids(row.invited) | done)
+                    await unit.rooms.set_invited(wish.id, split_ids(row.invited) | done)
         return bool(done)
 
     async def _keep_state(self, wish: Wish, room_id: str) -> bool:
-        changes = []
+        changes: list[tuple[str, dict[str, str], str | None, str | None]] = []
         if wish.name != wish.applied_name:
-            changes.append(("m.room.name", {"name": wish.name}, "applied_name", wish.name))
+            changes.append(("m.room.name", {"name": wish.name}, wish.name, None))
         if wish.topic != wish.applied_topic:
-            changes.append(("m.room.topic", {"topic": wish.topic}, "applied_topic", wish.topic))
+            changes.append(("m.room.topic", {"topic": wish.topic}, None, wish.topic))
         complete = True
-        for event_type, content, column, value in changes:
+        for event_type, content, name, topic in changes:
             result = await self.ops.set_state(room_id, event_type, content)
             if not result.ok:
                 complete = False
                 await self._record_error(wish, result.error)
                 continue
-            async with self.db.transaction() as session:
-                row = await session.get(ManagedRoom, wish.id)
-                if row is not None:
-                    setattr(row, column, value)
+            async with self.db.transaction() as unit:
+                await unit.rooms.record_applied(wish.id, name, topic)
         return complete
 
     async def _record_error(self, wish: Wish, error: str) -> None:
-        async with self.db.transaction() as session:
-            row = await session.get(ManagedRoom, wish.id)
-            if row is not None:
-                row.error = error[:64]
+        async with self.db.transaction() as unit:
+            await unit.rooms.record_error(wish.id, error)

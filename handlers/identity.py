@@ -11,10 +11,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
+from handlers.directory import Directory
 from handlers.errors import UserError
-from handlers.membership import MembershipService, parse_matrix_id
+from handlers.house import House
+from handlers.identifiers import parse_matrix_id
 from handlers.messages import Outgoing, text_notice
 from handlers.texts import (
     IDENTITY_CONFIRMED_MEMBER,
@@ -22,8 +22,8 @@ from handlers.texts import (
     identity_changed_member,
     identity_changed_report,
 )
-from storage.models import Role
-from storage.repositories import IdentityRepository, OutboxRepository
+from handlers.vocabulary import Role
+from storage.unit import Unit
 
 
 @dataclass(frozen=True)
@@ -38,9 +38,10 @@ class IdentityCheck:
 
 
 class IdentityService:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-        self.identities = IdentityRepository(session)
+    def __init__(self, unit: Unit, house: House) -> None:
+        self.unit = unit
+        self.house = house
+        self.identities = unit.identities
 
     async def check(
         self,
@@ -73,9 +74,9 @@ class IdentityService:
         await self.identities.mark_changed(known, seen_key, now)
         outgoing = [Outgoing(room_id, text_notice(identity_changed_member()))]
         report = text_notice(identity_changed_report(matrix_id))
-        for beheerder in await MembershipService(self.session).with_role(Role.BEHEERDER):
-            if beheerder.dm_room_id and beheerder.matrix_id != matrix_id:
-                outgoing.append(Outgoing(beheerder.dm_room_id, report))
+        outgoing += await Directory(self.unit, self.house).to_roles(
+            (Role.BEHEERDER,), report, exclude=matrix_id
+        )
         return IdentityCheck(outgoing)
 
     async def confirm(
@@ -91,8 +92,8 @@ class IdentityService:
         if known is None or known.pending_master_key is None:
             raise UserError(f"Er is geen gewijzigde identiteit van {matrix_id} te bevestigen.")
         await self.identities.confirm(known)
-        await OutboxRepository(self.session).release_held(now)
-        member = await MembershipService(self.session).find(matrix_id)
-        if member is None or member.dm_room_id is None:
-            return []
-        return [Outgoing(member.dm_room_id, text_notice(IDENTITY_CONFIRMED_MEMBER))]
+        await self.unit.outbox.release_held(now)
+        told = await Directory(self.unit, self.house).to_own_chat(
+            matrix_id, text_notice(IDENTITY_CONFIRMED_MEMBER)
+        )
+        return [told] if told else []

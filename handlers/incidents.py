@@ -1,28 +1,92 @@
-"""Who hears of a possible security incident: the managers and the functioneel beheerders.
+"""Possible security incidents (AVG art. 33/34): recorded in the audit log and told at once
+to the managers and the functioneel beheerders, in each one's direct chat.
 
-An incident (an uninvited person in a casus room, repeated refusals, someone in the
-procesregie room who does not belong there) is told at once, in each one's direct chat.
+An uninvited person in a casus room, someone without a procesregie role in the procesregie
+room, repeated refusals of one member: each is a function here that the bot calls in a unit
+of work and that returns what to send.
 """
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from datetime import datetime
 
-from handlers.membership import MembershipService
-from handlers.messages import Notice, Outgoing
-from storage.models import Role
-
-INCIDENT_ROLES = (Role.MANAGER, Role.BEHEERDER)
+from handlers.access import INCIDENT_ROLES
+from handlers.directory import Directory
+from handlers.house import House
+from handlers.messages import Bold, Notice, Outgoing, Paragraph, notice, reference_of
+from handlers.vocabulary import AuditKind
+from storage.unit import Unit
 
 
 async def incident_notices(
-    session: AsyncSession, text: Notice, exclude: str | None = None
+    unit: Unit, house: House, text: Notice, exclude: str | None = None
 ) -> list[Outgoing]:
     """The notice for every manager and beheerder with a direct chat (not ``exclude``)."""
-    members = MembershipService(session)
-    outgoing: list[Outgoing] = []
-    for role in INCIDENT_ROLES:
-        for member in await members.with_role(role):
-            if member.dm_room_id and member.matrix_id != exclude:
-                outgoing.append(Outgoing(member.dm_room_id, text))
-    return outgoing
+    return await Directory(unit, house).to_roles(INCIDENT_ROLES, text, exclude=exclude)
+
+
+async def intruder_in_casus_room(
+    unit: Unit, house: House, room_key: str, user_id: str, now: datetime
+) -> list[Outgoing]:
+    """Someone was in a casus room without the bot's invitation (the bot removed them)."""
+    reference = reference_of(room_key)
+    await unit.audit.add(now, AuditKind.INCIDENT, user_id, reference, {
+        "what": "uninvited_in_room", "room": room_key,
+    })  # fmt: skip
+    text = notice(
+        Paragraph(Bold("Mogelijk beveiligingsincident")),
+        Paragraph(
+            f"{user_id} kwam in de kamer van {house.words.casusoverleg} {reference or room_key} "
+            "zonder uitnodiging van mij. Ik heb diegene direct verwijderd."
+        ),
+        Paragraph("Ga na hoe dit kon en of er gegevens zijn ingezien; meld het zo nodig "
+                  "als datalek (AVG art. 33/34)."),
+    )  # fmt: skip
+    directory = Directory(unit, house)
+    return [*await directory.to_procesregie(text, None, sensitive=False),
+            *await incident_notices(unit, house, text)]  # fmt: skip
+
+
+async def stranger_in_procesregie(
+    unit: Unit, house: House, user_id: str, now: datetime
+) -> list[Outgoing]:
+    """The bot removed someone without a procesregie role from the procesregie room: a
+    member whose access was revoked quietly, anyone else as a possible incident."""
+    if await unit.audit.was_removed(user_id):
+        await unit.audit.add(now, AuditKind.REMOVED_FROM_ROOM, user_id, None, {
+            "room": "procesregie", "why": "member_removed",
+        })  # fmt: skip
+        return []
+    await unit.audit.add(now, AuditKind.INCIDENT, user_id, None, {
+        "what": "uninvited_in_room", "room": "procesregie",
+    })  # fmt: skip
+    text = notice(
+        Paragraph(Bold("Mogelijk beveiligingsincident")),
+        Paragraph(
+            f"{user_id} was in de procesregiekamer (of uitgenodigd) zonder rol in de "
+            "procesregie. Ik heb diegene direct verwijderd."
+        ),
+        Paragraph("Ga na hoe dit kon en of er gegevens zijn ingezien; meld het zo "
+                  "nodig als datalek (AVG art. 33/34). Hoort diegene erbij, laat de "
+                  "beheerder dan eerst de rol toekennen."),
+    )  # fmt: skip
+    return await incident_notices(unit, house, text)
+
+
+async def cannot_remove_from_procesregie(
+    unit: Unit, house: House, user_id: str, now: datetime
+) -> list[Outgoing]:
+    """Someone who does not belong is in the procesregie room and the bot may not remove."""
+    await unit.audit.add(now, AuditKind.INCIDENT, user_id, None, {
+        "what": "cannot_remove", "room": "procesregie",
+    })  # fmt: skip
+    text = notice(
+        Paragraph(Bold("Actie nodig in de procesregiekamer")),
+        Paragraph(
+            f"{user_id} is in de procesregiekamer (of uitgenodigd) maar heeft geen "
+            "rol in de procesregie, en ik mag daar niemand verwijderen."
+        ),
+        Paragraph("Verwijder diegene zelf, of geef mij het recht om te verwijderen "
+                  "(moderator). Tot dan stuur ik geen casusgegevens naar die kamer."),
+    )  # fmt: skip
+    return await incident_notices(unit, house, text)

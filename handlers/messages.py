@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 WORD_JOINER = "\u2060"
@@ -70,15 +70,37 @@ class Outgoing:
     # history for newcomers, no guests) and, if given, only the audience is in the room.
     sensitive: bool = False
     audience: frozenset[str] | None = None
-    # What the message is about, when its text does not say (e.g. a conversation's answers
-    # echoed before the aanmelding has its reference): "gesprek:<id>" or a case reference.
-    # KEEP: a message about a casus that retention must not take back (e.g. the advice
-    # after 'geen casus', sent when the casus itself is already gone).
+    # The casus whose data the message carries, so retention can take it back: a case
+    # reference, or "gesprek:<id>" for a conversation's answers echoed before the casus has
+    # its reference. Every sensitive message names one. KEEP: a message about a casus that
+    # retention must not take back (e.g. the advice after 'geen casus', sent when the casus
+    # itself is already gone).
     reference: str | None = None
+    # Not before this moment (e.g. the next working moment); None: at once.
+    not_before: datetime | None = None
 
     def __post_init__(self) -> None:
         if self.sensitive and self.audience is None:
             raise ValueError("a sensitive message needs the audience allowed to read it")
+        if self.sensitive and self.reference is None:
+            raise ValueError("a sensitive message names the casus it is about")
+
+    def later(self, moment: datetime) -> Outgoing:
+        """The same message, not sent before ``moment`` (e.g. the next working moment)."""
+        return replace(self, not_before=moment)
+
+
+CASUS_ROOM = "casus:"
+
+
+def casus_room(reference: str) -> str:
+    """The outbox and room-manager address of a casus's room."""
+    return f"{CASUS_ROOM}{reference}"
+
+
+def reference_of(room_key: str) -> str | None:
+    """The casus a managed room's address names, if it is a casus room."""
+    return room_key.removeprefix(CASUS_ROOM) if room_key.startswith(CASUS_ROOM) else None
 
 
 # --- building notices -------------------------------------------------------------

@@ -1,58 +1,67 @@
-"""Putting notices in the outbox: the only way handlers (and the CLI) send anything."""
+"""Putting notices in the outbox: the only way handlers, jobs and the CLI send anything."""
 
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from handlers.messages import Outgoing
-from storage.repositories import IdentityRepository, OutboxRepository, QueuedMessage
+from handlers.messages import Outgoing, reference_of
+from storage.outbox import QueuedMessage
+from storage.unit import Unit
 
 log = logging.getLogger(__name__)
 
-CASE_REFERENCE = re.compile(r"\b[A-Z]{2,6}-\d{4}-\d{4,6}\b")
-
 
 def case_of(item: Outgoing) -> str | None:
-    """The casus whose data a message carries, so retention can take it back: everything in a
-    casus room, and personal data that names its casus (every message about one does)."""
+    """The casus whose data a message carries, so retention can take it back: what the
+    message names, and everything in a casus room."""
     if item.reference is not None:
         return item.reference
-    if item.room_id.startswith("casus:"):
-        return item.room_id.removeprefix("casus:")
-    if item.sensitive and (found := CASE_REFERENCE.search(item.notice.plain)):
-        return found.group(0)
-    return None
+    return reference_of(item.room_id)
+
+
+@dataclass(frozen=True)
+class Handled:
+    """What a committed unit of work leaves for the bot: messages the sender may take over
+    as they are, whether it queued others too (the sender then reads the outbox), and
+    whether the room manager has work."""
+
+    handed: list[QueuedMessage]
+    more: bool = False
+    room_work: bool = False
+
+    @classmethod
+    def of(cls, unit: Unit, handed: list[QueuedMessage]) -> Handled:
+        return cls(handed, unit.effects.outbox_written > len(handed), unit.effects.room_work)
+
+
+NOTHING = Handled([])
 
 
 async def queue(
-    session: AsyncSession,
+    unit: Unit,
     outgoing: Sequence[Outgoing],
     now: datetime,
     is_report: bool = False,
-    not_before: datetime | None = None,
     not_paused: frozenset[str] = frozenset(),
 ) -> list[QueuedMessage]:
-    """Write notices in the caller's transaction; the running bot delivers them
-    (not before ``not_before``, e.g. the next working moment).
+    """Write notices in the unit's transaction; the running bot delivers them (a message
+    with ``not_before`` not before then, e.g. the next working moment).
 
     A message with personal data for a member whose identity change is not confirmed yet
     is parked (held) right away (``not_paused``: members this unit of work checked).
     Returns the messages the sender may take over after the commit without reading them
     back (see ``OutboxSender.hand_over``).
     """
-    outbox = OutboxRepository(session)
     audiences = {m for item in outgoing if item.sensitive for m in item.audience or ()}
     audiences -= not_paused
-    paused = await IdentityRepository(session).paused(audiences) if audiences else set()
+    paused = await unit.identities.paused(audiences) if audiences else set()
     queued = []
     for item in outgoing:
         held = item.sensitive and bool(paused & (item.audience or frozenset()))
-        message = await outbox.add(
+        message = await unit.outbox.add(
             item.room_id,
             item.notice.plain,
             item.notice.html,
@@ -60,12 +69,12 @@ async def queue(
             sensitive=item.sensitive,
             audience=item.audience,
             is_report=is_report,
-            not_before=not_before,
+            not_before=item.not_before,
             reference=case_of(item),
             held="identity_paused" if held else None,
         )
         if held:
             log.warning("message held: a recipient's identity change is unconfirmed")
-        elif not_before is None:
+        elif item.not_before is None:
             queued.append(message)
     return queued

@@ -2,26 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from storage.models import Role
-
-
-@dataclass(frozen=True)
-class Wording:
-    """House-specific words (from ``[house]`` in the config) used in messages."""
-
-    house_name: str
-    procesregisseur: str = "procesregisseur"
-
-    def role_name(self, role: Role) -> str:
-        return {
-            Role.PARTNER: "medewerker ketenpartner",
-            Role.PROCESREGISSEUR: self.procesregisseur,
-            Role.PROCESONDERSTEUNER: "procesondersteuner",
-            Role.MANAGER: "manager",
-            Role.BEHEERDER: "functioneel beheerder",
-        }[role]
+from handlers.house import Wording
 
 
 def stranger_refusal(wording: Wording) -> str:

@@ -1,1 +1,2 @@
-"""Time and timed work: the injectable clock now; reminders and retention jobs build on it."""
+"""Time and timed work: the injectable clock, working hours, the APScheduler tick, and the
+jobs (``scheduler/jobs``) with their one contract (``scheduler/job.py``)."""

@@ -23,14 +23,16 @@ JobFunction = Callable[[], Awaitable[None]]
 
 
 @dataclass(frozen=True)
-class Job:
+class Periodic:
+    """Something to run every ``every_seconds`` (and once at start-up)."""
+
     name: str
     every_seconds: float
     run: JobFunction
 
 
 class JobRunner:
-    def __init__(self, jobs: list[Job]) -> None:
+    def __init__(self, jobs: list[Periodic]) -> None:
         self.jobs = {job.name: job for job in jobs}
         self.scheduler = AsyncIOScheduler(timezone=UTC)
         self.runs: dict[str, int] = dict.fromkeys(self.jobs, 0)

@@ -1,171 +1,211 @@
-"""Repositories for the casusoverleg and the plan van aanpak (DOMAIN.md phases 3-5)."""
+"""The casus aggregate: the aanmelding (the casus's personal data lives in its columns), its
+reference, the verrijking requests to partners, and the anonymous triage outcomes."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import load_only, selectinload
+from sqlalchemy import delete, select
 
-from storage.audit_chain import GENESIS, entry_hash, stamp
-from storage.models import Aanmelding, AuditEntry, Member, Overleg, PvaActie
+from handlers.vocabulary import TriageStatus, VerrijkingStatus
+from storage.base import Repository, rowcount
+from storage.crypto import installed
+from storage.models import Aanmelding, ReferenceCounter, TriageOutcome, Verrijkingsverzoek
+
+# Free-text and personal columns of an aanmelding, emptied when the file is cleaned.
+CLEANED_TEXT = (
+    "voornaam", "achternaam", "aliassen", "adres", "postcode", "woonplaats", "gemeente",
+    "probleemstelling", "doel", "spoed_reden", "contactpersoon", "open_vraag", "overleg_doel",
+    "overleg_themas", "client_informant", "afschaling_criteria",
+)  # fmt: skip
+NULLABLE = {"aliassen", "adres", "postcode", "spoed_reden", "open_vraag", "overleg_doel",
+            "overleg_themas", "client_informant", "afschaling_criteria"}  # fmt: skip
 
 
-class OverlegRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+@dataclass(frozen=True)
+class RetentionRow:
+    reference: str
+    triage_status: TriageStatus
+    afgeschaald_on: date | None
+    cleaned_at: datetime | None
+    has_answers: bool
 
-    async def add(self, overleg: Overleg) -> Overleg:
-        self.session.add(overleg)
+
+class ReferenceRepository(Repository):
+    async def next(self, prefix: str, year: int) -> str:
+        """The next case reference, e.g. ZVH-2026-0042; numbers restart every year."""
+        counter = await self.session.get(ReferenceCounter, (prefix, year), with_for_update=True)
+        if counter is None:
+            counter = ReferenceCounter(prefix=prefix, year=year, last=0)
+            self.session.add(counter)
+        counter.last += 1
         await self.session.flush()
-        return overleg
+        return f"{prefix}-{year}-{counter.last:04d}"
 
-    async def upcoming(self, aanmelding_id: int) -> Overleg | None:
-        """The casus's planned overleg that has not been held (at most one at a time)."""
-        result = await self.session.execute(
-            select(Overleg)
-            .where(Overleg.aanmelding_id == aanmelding_id, Overleg.status == "gepland")
-            .order_by(Overleg.scheduled_at)
-        )
-        return result.scalars().first()
 
-    async def to_remind(self, before: datetime) -> Sequence[tuple[Overleg, Aanmelding]]:
-        """Planned overleggen starting before ``before`` whose participants were not reminded."""
-        result = await self.session.execute(
-            select(Overleg, Aanmelding)
-            .join(Aanmelding, Aanmelding.id == Overleg.aanmelding_id)
-            .where(
-                Overleg.status == "gepland",
-                Overleg.reminded_at.is_(None),
-                Overleg.scheduled_at <= before,
+class AanmeldingRepository(Repository):
+    async def add(self, aanmelding: Aanmelding) -> Aanmelding:
+        self.rehash(aanmelding)
+        self.session.add(aanmelding)
+        await self.session.flush()
+        return aanmelding
+
+    @staticmethod
+    def rehash(aanmelding: Aanmelding) -> None:
+        """Inzage finds a person by achternaam and geboortedatum without plaintext: keep the
+        keyed hash in step with the two (after a correction too)."""
+        if aanmelding.geboortedatum is not None:
+            aanmelding.lookup_hash = installed().lookup_hash(
+                aanmelding.achternaam, aanmelding.geboortedatum.isoformat()
             )
-            .order_by(Overleg.scheduled_at)
-        )
-        return [(overleg, aanmelding) for overleg, aanmelding in result.all()]
 
-
-class ActieRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def for_casus(self, aanmelding_id: int) -> Sequence[PvaActie]:
+    async def in_triage(self) -> Sequence[Aanmelding]:
+        """Aanmeldingen awaiting a triage decision (open, or onduidelijk)."""
         result = await self.session.execute(
-            select(PvaActie)
-            .where(PvaActie.aanmelding_id == aanmelding_id)
-            .order_by(PvaActie.number)
+            select(Aanmelding)
+            .where(Aanmelding.triage_status.in_((TriageStatus.OPEN, TriageStatus.ONDUIDELIJK)))
+            .order_by(Aanmelding.submitted_at)
         )
         return result.scalars().all()
 
-    async def next_number(self, aanmelding_id: int) -> int:
-        result = await self.session.execute(
-            select(func.max(PvaActie.number)).where(PvaActie.aanmelding_id == aanmelding_id)
+    async def delete(self, aanmelding: Aanmelding) -> None:
+        """Delete the aanmelding and its verrijkingsverzoeken: rows, not flags."""
+        await self.session.execute(
+            delete(Verrijkingsverzoek).where(Verrijkingsverzoek.aanmelding_id == aanmelding.id)
         )
-        return int(result.scalar_one_or_none() or 0) + 1
-
-    async def add(self, actie: PvaActie) -> PvaActie:
-        self.session.add(actie)
+        await self.session.delete(aanmelding)
         await self.session.flush()
-        return actie
+        self.effects.scrub = True
 
-    async def open_in_active_casus(
-        self, deadline_until: date | None = None
-    ) -> Sequence[tuple[PvaActie, Aanmelding]]:
-        """Open actions of casussen that are not afgeschaald (with a deadline on or before
-        ``deadline_until``, when given). Read every tick, so only the casus's reference and
-        its regisseurs are loaded (nothing personal to decrypt)."""
-        query = (
-            select(PvaActie, Aanmelding)
-            .join(Aanmelding, Aanmelding.id == PvaActie.aanmelding_id)
-            .options(
-                load_only(
-                    Aanmelding.id,
-                    Aanmelding.reference,
-                    Aanmelding.casusregisseur,
-                    Aanmelding.procesregisseur,
-                    Aanmelding.afgeschaald_on,
-                )
-            )
-            .where(PvaActie.status == "open", Aanmelding.afgeschaald_on.is_(None))
-            .order_by(PvaActie.deadline, PvaActie.id)
-        )
-        if deadline_until is not None:
-            query = query.where(PvaActie.deadline <= deadline_until)
-        result = await self.session.execute(query)
-        return [(actie, aanmelding) for actie, aanmelding in result.all()]
-
-    async def open_with_number(self, number: int) -> Sequence[tuple[PvaActie, Aanmelding]]:
-        """Open actions numbered ``number`` in any casus that is not afgeschaald."""
+    async def by_reference(self, reference: str) -> Aanmelding | None:
         result = await self.session.execute(
-            select(PvaActie, Aanmelding)
-            .join(Aanmelding, Aanmelding.id == PvaActie.aanmelding_id)
-            .where(PvaActie.number == number, Aanmelding.afgeschaald_on.is_(None))
+            select(Aanmelding).where(Aanmelding.reference == reference)
         )
-        return [(actie, aanmelding) for actie, aanmelding in result.all()]
+        return result.scalar_one_or_none()
+
+    async def of_person(self, achternaam: str, geboortedatum: date) -> Sequence[Aanmelding]:
+        """Every aanmelding about this person, found through the keyed hash (inzage)."""
+        wanted = installed().lookup_hash(achternaam, geboortedatum.isoformat())
+        result = await self.session.execute(
+            select(Aanmelding).where(Aanmelding.lookup_hash == wanted).order_by(Aanmelding.id)
+        )
+        return result.scalars().all()
+
+    async def by_references(self, references: Sequence[str]) -> Sequence[Aanmelding]:
+        result = await self.session.execute(
+            select(Aanmelding).where(Aanmelding.reference.in_(references)).order_by(Aanmelding.id)
+        )
+        return result.scalars().all()
+
+    async def retention_candidates(self) -> Sequence[RetentionRow]:
+        """Every casus retention has business with: afgeschaald, or 'geen casus'. References
+        and dates only (nothing to decrypt), and whether it still holds verrijking answers."""
+        with_answers = select(Verrijkingsverzoek.aanmelding_id).distinct().scalar_subquery()
+        rows = await self.session.execute(
+            select(
+                Aanmelding.reference, Aanmelding.triage_status, Aanmelding.afgeschaald_on,
+                Aanmelding.cleaned_at, Aanmelding.id.in_(with_answers),
+            )
+            .where(
+                Aanmelding.afgeschaald_on.is_not(None)
+                | (Aanmelding.triage_status == TriageStatus.GEEN_CASUS)
+            )
+            .order_by(Aanmelding.id)
+        )  # fmt: skip
+        return [RetentionRow(*row) for row in rows.all()]
+
+    def clean(self, aanmeldingen: Sequence[Aanmelding], now: datetime) -> None:
+        """Personal data and free text out of the files; reference and dates stay."""
+        for aanmelding in aanmeldingen:
+            for column in CLEANED_TEXT:
+                setattr(aanmelding, column, None if column in NULLABLE else "")
+            aanmelding.geboortedatum = None
+            aanmelding.lookup_hash = None
+            aanmelding.cleaned_at = now
+        self.effects.scrub = True
+
+    async def erase(self, aanmeldingen: Sequence[Aanmelding]) -> None:
+        """The files themselves (what hangs on them is deleted first by the caller)."""
+        for aanmelding in aanmeldingen:
+            await self.session.delete(aanmelding)
+        await self.session.flush()
+        self.effects.scrub = True
+
+    async def guarded_by(self, matrix_id: str) -> Sequence[Aanmelding]:
+        """Running casussen the member guards as casusregisseur or procesregisseur."""
+        result = await self.session.execute(
+            select(Aanmelding)
+            .where(
+                (Aanmelding.casusregisseur == matrix_id)
+                | (Aanmelding.procesregisseur == matrix_id),
+                Aanmelding.afgeschaald_on.is_(None),
+            )
+            .order_by(Aanmelding.reference)
+        )
+        return result.scalars().all()
 
 
-class AuditRepository:
-    """The audit log: references and Matrix ids, never the personal data itself.
+class VerrijkingRepository(Repository):
+    async def for_aanmelding(self, aanmelding_id: int) -> Sequence[Verrijkingsverzoek]:
+        result = await self.session.execute(
+            select(Verrijkingsverzoek)
+            .where(Verrijkingsverzoek.aanmelding_id == aanmelding_id)
+            .order_by(Verrijkingsverzoek.organisation_key)
+        )
+        return result.scalars().all()
 
-    Append-only: entries are added (in the transaction of what they record), never
-    changed; retention removes only the oldest, so the chain stays checkable from the first
-    entry left.
-    """
-
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+    async def get(self, aanmelding_id: int, organisation_key: str) -> Verrijkingsverzoek | None:
+        result = await self.session.execute(
+            select(Verrijkingsverzoek).where(
+                Verrijkingsverzoek.aanmelding_id == aanmelding_id,
+                Verrijkingsverzoek.organisation_key == organisation_key,
+            )
+        )
+        return result.scalar_one_or_none()
 
     async def add(
-        self,
-        at: datetime,
-        kind: str,
-        actor: str,
-        reference: str | None,
-        detail: dict[str, Any],
-        phase: str | None = None,
-    ) -> None:
-        member = (await self.session.execute(
-            select(Member).options(selectinload(Member.organisation))
-            .where(Member.matrix_id == actor)
-        )).scalar_one_or_none()  # fmt: skip
-        organisation = member.organisation.key if member else None
-        role = member.role if member else None
-        text = json.dumps(detail, sort_keys=True, ensure_ascii=False)
-        last = (await self.session.execute(
-            select(AuditEntry.entry_hash).order_by(AuditEntry.id.desc()).limit(1)
-        )).scalar_one_or_none()  # fmt: skip
-        previous = last or GENESIS
-        self.session.add(AuditEntry(
-            at=at, kind=kind, actor=actor, organisation=organisation, role=role,
-            reference=reference, phase=phase, detail=text, prev_hash=previous,
-            entry_hash=entry_hash(previous, stamp(at), kind, actor, organisation, role,
-                                  reference, phase, text),
-        ))  # fmt: skip
+        self, aanmelding_id: int, organisation_key: str, now: datetime
+    ) -> Verrijkingsverzoek:
+        request = Verrijkingsverzoek(
+            aanmelding_id=aanmelding_id,
+            organisation_key=organisation_key,
+            asked_at=now,
+            status=VerrijkingStatus.OPEN,
+            delen_vooraf=False,
+        )
+        self.session.add(request)
         await self.session.flush()
+        return request
 
-    async def entries(
-        self, reference: str | None = None, actor: str | None = None
-    ) -> Sequence[AuditEntry]:
-        query = select(AuditEntry).order_by(AuditEntry.id)
-        if reference is not None:
-            query = query.where(AuditEntry.reference == reference)
-        if actor is not None:
-            query = query.where(AuditEntry.actor == actor)
-        return (await self.session.execute(query)).scalars().all()
+    async def open_requests(
+        self, organisation_key: str | None = None
+    ) -> Sequence[tuple[Verrijkingsverzoek, Aanmelding]]:
+        """Requests still waiting for an answer (of one organisation), oldest first."""
+        query = (
+            select(Verrijkingsverzoek, Aanmelding)
+            .join(Aanmelding, Aanmelding.id == Verrijkingsverzoek.aanmelding_id)
+            .where(Verrijkingsverzoek.status == VerrijkingStatus.OPEN)
+            .order_by(Verrijkingsverzoek.id)
+        )
+        if organisation_key is not None:
+            query = query.where(Verrijkingsverzoek.organisation_key == organisation_key)
+        result = await self.session.execute(query)
+        return [(request, aanmelding) for request, aanmelding in result.all()]
 
-    async def first_broken(self) -> int | None:
-        """The id of the first entry whose hash or link does not hold; None when intact."""
-        previous: str | None = None
-        for entry in await self.entries():
-            expected = entry_hash(entry.prev_hash, stamp(entry.at), entry.kind, entry.actor,
-                                  entry.organisation, entry.role, entry.reference, entry.phase,
-                                  entry.detail)  # fmt: skip
-            if entry.entry_hash != expected or (
-                previous is not None and entry.prev_hash != previous
-            ):
-                return entry.id
-            previous = entry.entry_hash
-        return None
+    async def delete_for(self, aanmelding_ids: Sequence[int]) -> int:
+        """The partners' answers of these casussen go (retention, afschaling)."""
+        result = await self.session.execute(
+            delete(Verrijkingsverzoek).where(Verrijkingsverzoek.aanmelding_id.in_(aanmelding_ids))
+        )
+        self.effects.scrub = True
+        return rowcount(result)
+
+
+class TriageOutcomeRepository(Repository):
+    async def add(self, decided_on: date, organisation_key: str, outcome: TriageStatus) -> None:
+        self.session.add(
+            TriageOutcome(decided_on=decided_on, organisation_key=organisation_key, outcome=outcome)
+        )
+        await self.session.flush()

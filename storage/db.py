@@ -23,20 +23,15 @@ from sqlalchemy.ext.asyncio import (
 
 from storage import sqlite_driver
 from storage.deferred import DeferredWrites, Writer
+from storage.unit import Unit
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
-SCRUB_FLAG = "casusbot.scrub"
 IMMEDIATE = "casusbot_sqlite_immediate"
 # PostgreSQL: the transaction-level advisory lock every write transaction takes (an
 # arbitrary constant; advisory locks are per database, so other databases are unaffected).
 WRITE_LOCK = 0x636173757362  # "casusb"
 # Like SQLite's busy_timeout: a writer waiting longer than this fails instead of hanging.
 LOCK_TIMEOUT_MS = 5000
-
-
-def deleted_personal_data(session: AsyncSession) -> None:
-    """Mark the unit of work: after its commit, :meth:`Database.transaction` scrubs."""
-    session.info[SCRUB_FLAG] = True
 
 
 class Database:
@@ -79,7 +74,13 @@ class Database:
         self.deferred.bind(self._write_deferred)
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[AsyncSession]:
+    async def reading(self) -> AsyncIterator[Unit]:
+        """A unit of work that only reads (no write lock, nothing committed)."""
+        async with self.session() as session:
+            yield Unit(session)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Unit]:
         """One unit of work, committed at the end (rolled back on an exception).
 
         Write transactions run one at a time, on every database: jobs read what is due and
@@ -87,10 +88,11 @@ class Database:
         a case number, a job slot). On SQLite that is ``BEGIN IMMEDIATE``; on PostgreSQL a
         transaction-level advisory lock, taken first (see :func:`_take_write_lock`).
 
-        When the work deleted personal data (see :func:`deleted_personal_data`), the
-        write-ahead log is scrubbed right after the commit, so the old copies go too.
+        When the work deleted personal data (its effects say so), the write-ahead log is
+        scrubbed right after the commit, so the old copies go too.
         """
         async with self._writer_turn(), self.session() as session:
+            unit = Unit(session)
             batches: list[tuple[Writer, list[Any]]] = []
             written = False
             try:
@@ -102,15 +104,15 @@ class Database:
                     if self.deferred.ride_along:  # bookkeeping that waited (storage/deferred.py)
                         batches = self.deferred.take()
                         for writer, items in batches:
-                            await writer(session, items)
+                            await writer(unit, items)
                     written = True
-                    yield session
+                    yield unit
             except BaseException:
                 if batches:  # not committed: they wait for the next transaction
                     self.deferred.failed(batches, writers_failed=not written)
                 raise
             self.deferred.committed(batches)
-            if session.info.pop(SCRUB_FLAG, False):
+            if unit.effects.scrub:
                 await self.scrub()
 
     @asynccontextmanager
@@ -159,7 +161,7 @@ class Database:
                     await self._lock_for_writing(session)
                     batches = self.deferred.take(everything)
                     for writer, items in batches:
-                        await writer(session, items)
+                        await writer(Unit(session), items)
             except BaseException:
                 if batches:
                     self.deferred.failed(batches, writers_failed=True)

@@ -35,11 +35,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from storage.unit import Unit
 
 log = logging.getLogger(__name__)
 
-Writer = Callable[[AsyncSession, list[Any]], Awaitable[None]]
+Writer = Callable[[Unit, list[Any]], Awaitable[None]]
 Flusher = Callable[[bool], Awaitable[None]]
 
 DEFAULT_DELAY_SECONDS = 0.25
@@ -83,7 +83,7 @@ class DeferredWrites:
     def register(
         self, kind: str, writer: Writer, keep_last: bool = False, interval: float = 0.0
     ) -> None:
-        """``writer(session, items)`` writes a batch; ``keep_last``: only the newest counts;
+        """``writer(unit, items)`` writes a batch; ``keep_last``: only the newest counts;
         ``interval``: written at most once in so many seconds (except by :meth:`close`)."""
         self._kinds[kind] = _Kind(writer, keep_last, interval)
 

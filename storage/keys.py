@@ -36,7 +36,8 @@ async def rotate(db: Database) -> dict[str, int]:
         table = Base.metadata.tables[name]
         last_id = 0
         while True:
-            async with db.transaction() as session:
+            async with db.transaction() as unit:
+                session = unit.session
                 rows = (await session.execute(
                     select(table.c.id, *(type_coerce(table.c[c], Text()) for c in columns))
                     .where(table.c.id > last_id).order_by(table.c.id).limit(BATCH)
@@ -65,8 +66,8 @@ async def rotate(db: Database) -> dict[str, int]:
 
 
 async def _rehash(db: Database, keys: DataKeys) -> None:
-    async with db.transaction() as session:
-        for aanmelding in (await session.execute(select(Aanmelding))).scalars():
+    async with db.transaction() as unit:
+        for aanmelding in (await unit.session.execute(select(Aanmelding))).scalars():
             if aanmelding.geboortedatum is not None:
                 aanmelding.lookup_hash = keys.lookup_hash(
                     aanmelding.achternaam, aanmelding.geboortedatum.isoformat()

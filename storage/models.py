@@ -2,46 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
-from enum import StrEnum
-from typing import Any
+from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
-from sqlalchemy.engine import Dialect
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
-from sqlalchemy.types import TypeDecorator
 
+from handlers.vocabulary import (
+    ActieStatus,
+    AuditKind,
+    OverlegStatus,
+    Phase,
+    Role,
+    TriageStatus,
+    Urgentie,
+    VerrijkingStatus,
+)
 from storage.crypto import EncryptedDate, EncryptedText
-
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """An aware datetime stored as UTC; SQLite would otherwise hand back naive values."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> Any:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime refused: pass an aware datetime")
-        return value.astimezone(UTC)
-
-    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        assert isinstance(value, datetime)
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-class Role(StrEnum):
-    """Global roles (DOMAIN.md, 'Roles'). The casusregisseur is appointed per casus, not here."""
-
-    PARTNER = "partner"
-    PROCESREGISSEUR = "procesregisseur"
-    PROCESONDERSTEUNER = "procesondersteuner"
-    MANAGER = "manager"
-    BEHEERDER = "beheerder"
+from storage.types import EnumText, OutboxState, RoomState, SentState, UTCDateTime
 
 
 class Base(DeclarativeBase):
@@ -67,7 +44,7 @@ class Member(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     matrix_id: Mapped[str] = mapped_column(String(255), unique=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
-    role: Mapped[str] = mapped_column(String(32))
+    role: Mapped[Role] = mapped_column(EnumText(Role, 32))
     # The encrypted direct chat the member opened with the bot; where the bot reaches them.
     dm_room_id: Mapped[str | None] = mapped_column(String(255), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -120,7 +97,9 @@ class OutboxMessage(Base):
     audience: Mapped[str | None] = mapped_column(Text, default=None)
     # A report about a failed delivery: never itself reported when it fails.
     is_report: Mapped[bool] = mapped_column(Boolean, default=False)
-    state: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    state: Mapped[OutboxState] = mapped_column(
+        EnumText(OutboxState, 16), default=OutboxState.PENDING, index=True
+    )
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(String(64), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -186,7 +165,9 @@ class Aanmelding(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     reference: Mapped[str] = mapped_column(String(32), unique=True)
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    status: Mapped[str] = mapped_column(String(32))
+    # Written since the first version and never read; the column stays (dropping it means
+    # rebuilding this table on SQLite, whose children cascade).
+    status: Mapped[str] = mapped_column(String(32), default="aangemeld")
     aanmelder_matrix_id: Mapped[str] = mapped_column(String(255))
     aanmelder_organisation: Mapped[str] = mapped_column(String(32))
     # Personalia of the betrokkene.
@@ -204,11 +185,13 @@ class Aanmelding(Base):
     doel: Mapped[str] = mapped_column(EncryptedText())
     criteria: Mapped[str] = mapped_column(Text)  # JSON list of criterion keys
     betrokken_partners: Mapped[str] = mapped_column(Text)  # JSON list of organisation keys
-    urgentie: Mapped[str] = mapped_column(String(16))
+    urgentie: Mapped[Urgentie] = mapped_column(EnumText(Urgentie, 16))
     spoed_reden: Mapped[str | None] = mapped_column(EncryptedText(), default=None)
     contactpersoon: Mapped[str] = mapped_column(EncryptedText())
     # Triage (DOMAIN.md phase 2).
-    triage_status: Mapped[str] = mapped_column(String(32), default="open")
+    triage_status: Mapped[TriageStatus] = mapped_column(
+        EnumText(TriageStatus, 32), default=TriageStatus.OPEN
+    )
     open_vraag: Mapped[str | None] = mapped_column(EncryptedText(), default=None)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     overleg_doel: Mapped[str | None] = mapped_column(EncryptedText(), default=None)
@@ -244,7 +227,7 @@ class Verrijkingsverzoek(Base):
     )
     organisation_key: Mapped[str] = mapped_column(String(32))
     asked_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    status: Mapped[str] = mapped_column(String(16))  # open, beantwoord, ingetrokken
+    status: Mapped[VerrijkingStatus] = mapped_column(EnumText(VerrijkingStatus, 16))
     answered_by: Mapped[str | None] = mapped_column(String(255), default=None)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     bekend: Mapped[bool | None] = mapped_column(Boolean, default=None)
@@ -264,7 +247,7 @@ class TriageOutcome(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     decided_on: Mapped[date] = mapped_column(Date)
     organisation_key: Mapped[str] = mapped_column(String(32))
-    outcome: Mapped[str] = mapped_column(String(32))
+    outcome: Mapped[TriageStatus] = mapped_column(EnumText(TriageStatus, 32))
 
 
 class JobSlot(Base):
@@ -287,7 +270,7 @@ class Overleg(Base):
     )
     scheduled_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     locatie: Mapped[str | None] = mapped_column(EncryptedText(), default=None)
-    status: Mapped[str] = mapped_column(String(16))  # gepland, geannuleerd, gehouden
+    status: Mapped[OverlegStatus] = mapped_column(EnumText(OverlegStatus, 16))
     planned_by: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
@@ -308,7 +291,7 @@ class PvaActie(Base):
     organisation_key: Mapped[str] = mapped_column(String(32))
     owner: Mapped[str | None] = mapped_column(String(255), default=None)
     deadline: Mapped[date] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(16), default="open")  # open, gereed
+    status: Mapped[ActieStatus] = mapped_column(EnumText(ActieStatus, 16), default=ActieStatus.OPEN)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     # A new deadline the owner asked for, until the casusregisseur decides.
     requested_deadline: Mapped[date | None] = mapped_column(Date, default=None)
@@ -353,8 +336,9 @@ class ManagedRoom(Base):
     invited: Mapped[str] = mapped_column(Text, default="")  # ids the bot invited
     applied_name: Mapped[str | None] = mapped_column(String(255), default=None)
     applied_topic: Mapped[str | None] = mapped_column(String(255), default=None)
-    # pending: the homeserver does not match the wish yet; ready: it does.
-    state: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    state: Mapped[RoomState] = mapped_column(
+        EnumText(RoomState, 16), default=RoomState.PENDING, index=True
+    )
     create_attempts: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(String(64), default=None)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -368,16 +352,13 @@ class AuditEntry(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
-    # What happened: submitted, disclosure, viewed, answered, decided, denied, incident,
-    # afschaling, purge, member_added, member_removed, inzage, ...
-    kind: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[AuditKind] = mapped_column(EnumText(AuditKind, 32))
     actor: Mapped[str] = mapped_column(String(255), index=True)
     # The actor's organisation and role at that moment (members change; the log does not).
     organisation: Mapped[str | None] = mapped_column(String(32), default=None)
-    role: Mapped[str | None] = mapped_column(String(32), default=None)
+    role: Mapped[Role | None] = mapped_column(EnumText(Role, 32), default=None)
     reference: Mapped[str | None] = mapped_column(String(32), default=None, index=True)
-    # The legal phase (DOMAIN.md): aanmelding, triage, casusoverleg, uitvoering, afschaling.
-    phase: Mapped[str | None] = mapped_column(String(16), default=None)
+    phase: Mapped[Phase | None] = mapped_column(EnumText(Phase, 16), default=None)
     detail: Mapped[str] = mapped_column(Text)  # JSON: fields, room, recipients, purpose
     # Tamper evidence: each entry's hash covers its content and the previous entry's hash.
     prev_hash: Mapped[str] = mapped_column(String(64))
@@ -398,5 +379,7 @@ class SentMessage(Base):
     room_id: Mapped[str] = mapped_column(String(255))
     event_id: Mapped[str] = mapped_column(String(255))
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    state: Mapped[str] = mapped_column(String(16), default="sent", index=True)
+    state: Mapped[SentState] = mapped_column(
+        EnumText(SentState, 16), default=SentState.SENT, index=True
+    )
     attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -7,21 +7,10 @@ from datetime import datetime
 from typing import cast
 
 from sqlalchemy import Table, delete, func, insert, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.base import Repository, rowcount
 from storage.models import Aanmelding, ManagedRoom, OutboxMessage, SentMessage
-
-ROOM_WORK = "casusbot.room_work"
-
-
-def room_work(session: AsyncSession) -> bool:
-    """Whether this unit of work gave the room manager something to do (a room wish,
-    redactions): the caller wakes it after the commit."""
-    return bool(session.info.get(ROOM_WORK))
-
-
-def _room_work_written(session: AsyncSession) -> None:
-    session.info[ROOM_WORK] = True
+from storage.types import RoomState, SentState
 
 
 def split_ids(text: str) -> frozenset[str]:
@@ -32,10 +21,7 @@ def join_ids(ids: Iterable[str]) -> str:
     return "\n".join(sorted(set(ids)))
 
 
-class ManagedRoomRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
+class ManagedRoomRepository(Repository):
     async def get(self, key: str) -> ManagedRoom | None:
         result = await self.session.execute(select(ManagedRoom).where(ManagedRoom.key == key))
         return result.scalar_one_or_none()
@@ -48,15 +34,16 @@ class ManagedRoomRepository:
         room = await self.get(key)
         if room is None:
             room = ManagedRoom(
-                key=key, name=name, topic=topic, members=wanted, invited="", state="pending",
+                key=key, name=name, topic=topic, members=wanted, invited="",
+                state=RoomState.PENDING,
                 create_attempts=0, updated_at=now,
             )  # fmt: skip
             self.session.add(room)
-            _room_work_written(self.session)
+            self.effects.room_work = True
         elif (room.name, room.topic, room.members) != (name, topic, wanted):
             room.name, room.topic, room.members = name, topic, wanted
-            room.state, room.updated_at = "pending", now
-            _room_work_written(self.session)
+            room.state, room.updated_at = RoomState.PENDING, now
+            self.effects.room_work = True
         await self.session.flush()
         return room
 
@@ -64,7 +51,7 @@ class ManagedRoomRepository:
         """Rooms whose homeserver state does not match the wish yet (closing included)."""
         result = await self.session.execute(
             select(ManagedRoom)
-            .where(ManagedRoom.state.in_(("pending", "closing")))
+            .where(ManagedRoom.state.in_((RoomState.PENDING, RoomState.CLOSING)))
             .order_by(ManagedRoom.id)
         )
         return result.scalars().all()
@@ -78,11 +65,11 @@ class ManagedRoomRepository:
         result = await self.session.execute(
             update(ManagedRoom)
             .where(ManagedRoom.key.in_(keys))
-            .values(state="closing", members="", updated_at=now)
+            .values(state=RoomState.CLOSING, members="", updated_at=now)
         )
-        closed = int(getattr(result, "rowcount", 0) or 0)
+        closed = rowcount(result)
         if closed:
-            _room_work_written(self.session)
+            self.effects.room_work = True
         return closed
 
     async def with_rooms(self) -> Sequence[ManagedRoom]:
@@ -110,20 +97,64 @@ class ManagedRoomRepository:
 
         Always room work: the room manager also guards a room it does not own (the
         procesregie room), which the member may be in."""
-        _room_work_written(self.session)
+        self.effects.room_work = True
         rooms = await self.containing(matrix_id)
         for room in rooms:
             room.members = join_ids(split_ids(room.members) - {matrix_id})
-            room.state, room.updated_at = "pending", now
+            room.state, room.updated_at = RoomState.PENDING, now
         await self.session.flush()
         return len(rooms)
 
+    # --- what the room manager records of its work (by the wish's id) --------------------
 
-class SentMessageRepository:
+    async def by_id(self, room_id: int) -> ManagedRoom | None:
+        return await self.session.get(ManagedRoom, room_id)
+
+    async def count_create_attempt(self, wish_id: int) -> None:
+        row = await self.by_id(wish_id)
+        if row is not None:
+            row.create_attempts += 1
+
+    async def record_created(self, wish_id: int, room_id: str, name: str, topic: str) -> None:
+        row = await self.by_id(wish_id)
+        if row is not None:
+            row.room_id, row.applied_name, row.applied_topic = room_id, name, topic
+            row.error = None
+
+    async def set_state_unless_changed(
+        self, wish_id: int, state: RoomState, updated_at: datetime
+    ) -> None:
+        """A wish changed since it was read is handled in the next pass."""
+        row = await self.by_id(wish_id)
+        if row is not None and row.updated_at == updated_at:
+            row.state = state
+
+    async def set_invited(self, wish_id: int, invited: frozenset[str]) -> None:
+        row = await self.by_id(wish_id)
+        if row is not None:
+            row.invited = join_ids(invited)
+
+    async def record_applied(self, wish_id: int, name: str | None, topic: str | None) -> None:
+        row = await self.by_id(wish_id)
+        if row is not None:
+            if name is not None:
+                row.applied_name = name
+            if topic is not None:
+                row.applied_topic = topic
+
+    async def record_error(self, wish_id: int, error: str) -> None:
+        row = await self.by_id(wish_id)
+        if row is not None:
+            row.error = error[:64]
+
+    async def drop(self, wish_id: int) -> None:
+        row = await self.by_id(wish_id)
+        if row is not None:
+            await self.session.delete(row)
+
+
+class SentMessageRepository(Repository):
     """Messages with a casus's personal data, and which of them must be redacted."""
-
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
 
     async def add(self, reference: str, room_id: str, event_id: str, now: datetime) -> None:
         await self.add_all([(reference, room_id, event_id, now)])
@@ -135,7 +166,7 @@ class SentMessageRepository:
             # CPU, and this runs for nearly every message (bench/RESULTS.md).
             await self.session.execute(insert(cast(Table, SentMessage.__table__)), [
                 {"reference": reference, "room_id": room_id, "event_id": event_id,
-                 "sent_at": at, "state": "sent", "attempts": 0}
+                 "sent_at": at, "state": SentState.SENT, "attempts": 0}
                 for reference, room_id, event_id, at in sent
             ])  # fmt: skip
 
@@ -158,13 +189,13 @@ class SentMessageRepository:
         )
         marked = await self.session.execute(
             update(SentMessage)
-            .where(SentMessage.reference.in_(references), SentMessage.state == "sent")
-            .values(state="redact")
+            .where(SentMessage.reference.in_(references), SentMessage.state == SentState.SENT)
+            .values(state=SentState.REDACT)
         )
-        redactions = int(getattr(marked, "rowcount", 0) or 0)
+        redactions = rowcount(marked)
         if redactions:
-            _room_work_written(self.session)
-        return int(getattr(dropped, "rowcount", 0) or 0) + redactions
+            self.effects.room_work = True
+        return rowcount(dropped) + redactions
 
     async def redact_orphans(self) -> int:
         """Messages about a casus that no longer exists (e.g. a decision's own follow-up
@@ -172,21 +203,21 @@ class SentMessageRepository:
         result = await self.session.execute(
             update(SentMessage)
             .where(
-                SentMessage.state == "sent",
+                SentMessage.state == SentState.SENT,
                 SentMessage.reference.not_like("gesprek:%"),
                 SentMessage.reference.not_in(select(Aanmelding.reference)),
             )
-            .values(state="redact")
+            .values(state=SentState.REDACT)
         )
-        redactions = int(getattr(result, "rowcount", 0) or 0)
+        redactions = rowcount(result)
         if redactions:
-            _room_work_written(self.session)
+            self.effects.room_work = True
         return redactions
 
     async def to_redact(self, limit: int = 50) -> Sequence[SentMessage]:
         result = await self.session.execute(
             select(SentMessage)
-            .where(SentMessage.state == "redact")
+            .where(SentMessage.state == SentState.REDACT)
             .order_by(SentMessage.id)
             .limit(limit)
         )
@@ -195,7 +226,14 @@ class SentMessageRepository:
     async def waiting_in(self, room_id: str) -> int:
         result = await self.session.execute(
             select(func.count(SentMessage.id)).where(
-                SentMessage.room_id == room_id, SentMessage.state == "redact"
+                SentMessage.room_id == room_id, SentMessage.state == SentState.REDACT
             )
         )
         return int(result.scalar_one())
+
+    async def get(self, row_id: int) -> SentMessage | None:
+        return await self.session.get(SentMessage, row_id)
+
+    async def done(self, row: SentMessage) -> None:
+        """A redaction done, or impossible for good: the row goes."""
+        await self.session.delete(row)

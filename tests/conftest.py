@@ -14,10 +14,11 @@ from typing import Any
 import pytest
 
 from bot.app import Application
-from bot.config import Settings, settings_from_mapping
-from bot.devserver import LocalSynapse
-from bot.scripted import ScriptedMember
-from handlers.membership import MembershipService
+from bot.config import Settings
+from bot.config_file import settings_from_mapping
+from demo.devserver import LocalSynapse
+from demo.scripted import ScriptedMember
+from handlers.beheer.members import MembershipService
 from scheduler.clock import Clock, SystemClock
 from storage import crypto
 from storage.db import Database
@@ -138,8 +139,8 @@ class BotHarness:
         clock = SystemClock(self.settings.house.zone)
         try:
             await db.migrate()
-            async with db.session() as session, session.begin():
-                service = MembershipService(session)
+            async with db.transaction() as unit:
+                service = MembershipService(unit)
                 known = {org.key for org in await service.list_organisations()}
                 for matrix_id, (org, role) in members.items():
                     if org not in known:

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.scripted import Received, ScriptedMember
+from demo.scripted import Received, ScriptedMember
+from handlers.features import build_features
+from handlers.house import House
+from handlers.router import Router
+from scheduler.clock import Clock
 from storage import crypto
+from storage.db import Database
 from tests.conftest import BotHarness
 
 # Obviously fake personalia, answering the aanmelding's questions in order.
@@ -98,3 +103,9 @@ def opened(value: object) -> object:
     if isinstance(value, str) and value.startswith(crypto.PREFIX + ":"):
         return crypto.installed().decrypt(value)
     return value
+
+
+def router_for(db: Database, clock: Clock, house: House | None = None) -> Router:
+    """The bot's router with every feature, for a house (the default one when not given)."""
+    house = house or House()
+    return Router(db, clock, house, build_features(house))

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.scripted import ScriptedMember
+from demo.scripted import ScriptedMember
 from scheduler.clock import FrozenClock
 from storage.models import Aanmelding
 from tests.conftest import BotHarness, MemberFactory

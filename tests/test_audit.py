@@ -13,15 +13,17 @@ import pytest
 from sqlalchemy import delete, select
 
 from bot.cli import main
-from handlers.membership import MembershipService
+from handlers.beheer.members import MembershipService
+from handlers.house import House, Wording
 from handlers.messages import Incoming
 from handlers.router import Router
-from handlers.texts import Wording
+from handlers.vocabulary import AuditKind, Phase
 from scheduler.clock import FrozenClock
-from storage.casus import AuditRepository
 from storage.db import Database
 from storage.models import OutboxMessage
+from storage.unit import Unit
 from tests.databases import Databases, rows_now
+from tests.helpers import router_for
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 _ids = itertools.count()
@@ -35,15 +37,15 @@ def config(tmp_path: Path, databases: Databases) -> Path:
 
 
 async def write_some(db: Database) -> None:
-    async with db.transaction() as session:
-        members = MembershipService(session)
+    async with db.transaction() as unit:
+        members = MembershipService(unit)
         await members.add_organisation("politie", "Politie", NOW)
         await members.add_member("@agent:x.nl", "politie", "partner", NOW, actor="@beheer:x.nl")
-        audit = AuditRepository(session)
+        audit = unit.audit
         for minute, kind in enumerate(("submitted", "disclosure", "viewed")):
             at = NOW + timedelta(minutes=minute)
-            await audit.add(at, kind, "@agent:x.nl", "ZVH-2026-0001", {"fields": ["voornaam"]},
-                            phase="aanmelding")  # fmt: skip
+            await audit.add(at, AuditKind(kind), "@agent:x.nl", "ZVH-2026-0001",
+                            {"fields": ["voornaam"]}, phase=Phase.AANMELDING)  # fmt: skip
 
 
 def test_the_chain_holds_and_a_changed_or_removed_line_is_found(
@@ -56,10 +58,10 @@ def test_the_chain_holds_and_a_changed_or_removed_line_is_found(
         await db.migrate()
         await write_some(db)
         async with db.session() as session:
-            entries = await AuditRepository(session).entries(reference="ZVH-2026-0001")
+            entries = await Unit(session).audit.entries(reference="ZVH-2026-0001")
             assert [e.kind for e in entries] == ["submitted", "disclosure", "viewed"]
             assert (entries[0].organisation, entries[0].role) == ("politie", "partner")
-            assert await AuditRepository(session).first_broken() is None
+            assert await Unit(session).audit.first_broken() is None
         await db.close()
 
     asyncio.run(seed())
@@ -86,8 +88,8 @@ def test_the_chain_holds_and_a_changed_or_removed_line_is_found(
 async def router(databases: Databases) -> AsyncIterator[Router]:
     db = Database(databases.url("router"))
     await db.migrate()
-    async with db.transaction() as session:
-        members = MembershipService(session)
+    async with db.transaction() as unit:
+        members = MembershipService(unit)
         await members.add_organisation("zvh", "ZVH", NOW)
         await members.add_organisation("politie", "Politie", NOW)
         for user, org, role in (("@beheer:x.nl", "zvh", "beheerder"),
@@ -95,7 +97,7 @@ async def router(databases: Databases) -> AsyncIterator[Router]:
                                 ("@agent:x.nl", "politie", "partner")):  # fmt: skip
             await members.add_member(user, org, role, NOW)
             await members.record_direct_room(user, f"!dm-{user}")
-    yield Router(db, FrozenClock(NOW), Wording(house_name="ZVH"))
+    yield router_for(db, FrozenClock(NOW), House(words=Wording(house_name="ZVH")))
     await db.close()
 
 
@@ -108,16 +110,16 @@ async def test_refusals_are_logged_and_the_fifth_in_an_hour_is_an_incident(
             room_id="!dm-@agent:x.nl", sender="@agent:x.nl", body="leden",
             event_id=f"$e{next(_ids)}", timestamp=NOW, encrypted=True, room_members=2,
         ))  # fmt: skip
-        async with router.db.transaction() as session:
-            rows = (await session.execute(select(OutboxMessage))).scalars().all()
+        async with router.db.transaction() as unit:
+            rows = (await unit.session.execute(select(OutboxMessage))).scalars().all()
             told += [f"{row.room_id}|{row.plain}" for row in rows]
-            await session.execute(delete(OutboxMessage))
+            await unit.session.execute(delete(OutboxMessage))
     refusals = [t for t in told if t.startswith("!dm-@agent:x.nl|")]
     assert len(refusals) == 6
     assert all(t.endswith("Dat kan ik voor jouw rol niet doen.") for t in refusals)
     incidents = [t for t in told if "Mogelijk incident" in t]
     assert sorted(t.split("|")[0] for t in incidents) == ["!dm-@beheer:x.nl", "!dm-@manager:x.nl"]
     async with router.db.session() as session:
-        kinds = [e.kind for e in await AuditRepository(session).entries(actor="@agent:x.nl")]
+        kinds: list[str] = [e.kind for e in await Unit(session).audit.entries(actor="@agent:x.nl")]
     assert kinds.count("denied") == 6
     assert kinds.count("incident") == 1

@@ -14,11 +14,11 @@ import aiohttp
 import pytest
 
 from bot.cli import main
-from bot.devserver import LocalSynapse
 from bot.matrix import raw
-from bot.scripted import ScriptedMember
-from storage.casus import AuditRepository
+from demo.devserver import LocalSynapse
+from demo.scripted import ScriptedMember
 from storage.db import Database
+from storage.unit import Unit
 from tests.conftest import PASSWORD, BotHarness, MemberFactory, unique_localpart
 from tests.helpers import AANMELDING_ANSWERS, Chats, converse, open_dm, submit_aanmelding
 
@@ -199,7 +199,7 @@ async def test_the_casus_room_and_invitation_carry_only_what_the_policy_allows(
     assert not any(p in dumped_audit for p in PERSONAL), "the audit log holds no personal data"
     check = Database(house.bot.database_url)
     async with check.session() as session:
-        assert await AuditRepository(session).first_broken() is None, "the chain holds"
+        assert await Unit(session).audit.first_broken() is None, "the chain holds"
     await check.close()
 
     # Verzet: the room's name follows, the participants are told in the room.

@@ -102,3 +102,17 @@ def test_purge_dry_run_lists_what_goes_when_and_changes_nothing(
     assert crypto.installed().decrypt(stored) == "Testje"
     with pytest.raises(SystemExit):
         run(config, "purge")  # without --dry-run: the running bot purges, not the CLI
+
+
+def test_config_may_follow_the_subcommand_and_org_add_renames(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["org", "add", "politie", "--name", "Politie MN", "--config", str(config)]) == 0
+    assert run(config, "org", "add", "politie", "--name", "Politie Midden-Nederland") == 0
+    assert "heette Politie MN en heet nu Politie Midden-Nederland" in capsys.readouterr().out
+    assert main(["org", "list", "--config", str(config)]) == 0
+    assert "politie  Politie Midden-Nederland  0" in capsys.readouterr().out
+    assert run(config, "org", "rename", "politie", "--name", "Politie Nederland") == 0
+    assert "heet nu Politie Nederland" in capsys.readouterr().out
+    assert run(config, "org", "rename", "onbekend", "--name", "Iets") == 1
+    assert "De organisatie onbekend bestaat niet" in capsys.readouterr().err

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from handlers.errors import UserError
-from handlers.router import build_registry
+from handlers.features import build_registry
 
 registry = build_registry()
 

@@ -9,7 +9,10 @@ from typing import Any
 
 import pytest
 
-from bot.config import ENV_ONLY, ConfigError, load_settings, settings_from_mapping
+from bot.config import ENV_ONLY, ConfigError, Settings
+from bot.config_file import load_settings, settings_from_mapping
+from bot.wiring import build_house, features_of
+from handlers.conversation.service import FormSpec
 
 MINIMAL: dict[str, Any] = {
     "matrix": {
@@ -172,9 +175,13 @@ def test_procesregie_room_must_be_a_room_id() -> None:
     assert error_of(with_("house", procesregie_room="!abc def")).startswith("house.procesregie")
 
 
-def test_house_wording_for_unknown_questions_is_refused() -> None:
-    from bot.app import build_forms
+def build_forms(settings: Settings) -> dict[str, FormSpec]:
+    """The forms of every feature, as the router gets them."""
+    features = features_of(build_house(settings))
+    return {spec.form.name: spec for feature in features for spec in feature.forms}
 
+
+def test_house_wording_for_unknown_questions_is_refused() -> None:
     settings = settings_from_mapping(
         with_("forms", aanmelding={"prompts": {"doel": "Wat wil je bereiken?"}}), {}
     )

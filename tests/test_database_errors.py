@@ -21,19 +21,19 @@ def logged(error: BaseException) -> str:
 
 
 async def test_a_duplicate_key_does_not_name_the_key(db: Database) -> None:
-    async with db.transaction() as session:
-        session.add(Organisation(key=SECRET, name="Eerste", created_at=NOW))
+    async with db.transaction() as unit:
+        unit.session.add(Organisation(key=SECRET, name="Eerste", created_at=NOW))
     with pytest.raises(DBAPIError) as caught:
-        async with db.transaction() as session:
-            session.add(Organisation(key=SECRET, name="Tweede", created_at=NOW))
+        async with db.transaction() as unit:
+            unit.session.add(Organisation(key=SECRET, name="Tweede", created_at=NOW))
     assert SECRET not in logged(caught.value)
     assert "INSERT INTO organisations" in logged(caught.value), "the statement is kept"
 
 
 async def test_a_value_of_the_wrong_kind_is_not_repeated(db: Database) -> None:
     with pytest.raises(DBAPIError) as caught:
-        async with db.transaction() as session:
-            session.add(Member(
+        async with db.transaction() as unit:
+            unit.session.add(Member(
                 matrix_id="@iemand:x.nl", organisation_id=SECRET, role="partner", created_at=NOW
             ))  # fmt: skip
     assert SECRET not in logged(caught.value)
@@ -41,8 +41,8 @@ async def test_a_value_of_the_wrong_kind_is_not_repeated(db: Database) -> None:
 
 async def test_a_missing_value_does_not_show_the_rest_of_the_row(db: Database) -> None:
     with pytest.raises(DBAPIError) as caught:
-        async with db.transaction() as session:
-            session.add(Member(
+        async with db.transaction() as unit:
+            unit.session.add(Member(
                 matrix_id=f"@{SECRET}:x.nl", organisation_id=None, role="partner", created_at=NOW
             ))  # fmt: skip
     assert SECRET not in logged(caught.value)

@@ -8,12 +8,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.app import DatabasePositions
+from bot.positions import DatabasePositions
 from scheduler.clock import FrozenClock
 from storage.db import Database
-from storage.repositories import JobSlotRepository, SyncPositionRepository
+from storage.unit import Unit
 from tests.databases import Databases
 
 NOW = datetime(2026, 11, 23, 9, tzinfo=UTC)
@@ -21,7 +20,7 @@ NOW = datetime(2026, 11, 23, 9, tzinfo=UTC)
 
 async def stored_position(db: Database) -> str | None:
     async with db.session() as session:
-        return await SyncPositionRepository(session).load("@bot:x.nl")
+        return await Unit(session).sync_positions.load("@bot:x.nl")
 
 
 async def test_the_sync_position_rides_along_with_the_next_transaction(db: Database) -> None:
@@ -30,8 +29,8 @@ async def test_the_sync_position_rides_along_with_the_next_transaction(db: Datab
     await positions.save("s1")
     await positions.save("s2")
     assert await stored_position(db) is None  # not yet: it waits for company
-    async with db.transaction() as session:
-        await JobSlotRepository(session).claim("agenda", NOW)
+    async with db.transaction() as unit:
+        await unit.job_slots.claim("agenda", NOW)
     assert await stored_position(db) == "s2"  # only the newest counts
 
 
@@ -50,7 +49,7 @@ async def test_a_failing_writer_loses_nothing_and_stops_riding_along(db: Databas
     written: list[Any] = []
     failures = [RuntimeError("disk full")]
 
-    async def writer(_session: AsyncSession, items: list[Any]) -> None:
+    async def writer(_unit: Unit, items: list[Any]) -> None:
         if failures:
             raise failures.pop()
         written.extend(items)
@@ -59,12 +58,12 @@ async def test_a_failing_writer_loses_nothing_and_stops_riding_along(db: Databas
     db.deferred.add("test", 1)
     db.deferred.add("test", 2)
     with pytest.raises(RuntimeError):
-        async with db.transaction() as session:
-            await JobSlotRepository(session).claim("agenda", NOW)
+        async with db.transaction() as unit:
+            await unit.job_slots.claim("agenda", NOW)
     assert written == []
     # Other work goes on without it...
-    async with db.transaction() as session:
-        assert await JobSlotRepository(session).claim("agenda", NOW)
+    async with db.transaction() as unit:
+        assert await unit.job_slots.claim("agenda", NOW)
     assert written == []
     # ...and the items are written on their own, in order, none lost.
     db.deferred.add("test", 3)
@@ -78,9 +77,9 @@ async def test_the_sync_position_is_written_at_most_once_a_second(db: Database) 
     positions = DatabasePositions(db, "@bot:x.nl", FrozenClock(NOW))
     writes: list[str] = []
 
-    async def counting(session: AsyncSession, latest: list[Any]) -> None:
+    async def counting(unit: Unit, latest: list[Any]) -> None:
         writes.append(latest[-1][0])
-        await SyncPositionRepository(session).save("@bot:x.nl", latest[-1][0], NOW)
+        await unit.sync_positions.save("@bot:x.nl", latest[-1][0], NOW)
 
     db.deferred.register("sync_position", counting, keep_last=True, interval=1.0)
     await positions.save("s1")
@@ -92,8 +91,8 @@ async def test_the_sync_position_is_written_at_most_once_a_second(db: Database) 
     # Syncs keep coming, and so does other work; the position waits out its second...
     for n in range(2, 6):
         await positions.save(f"s{n}")
-        async with db.transaction() as session:
-            await JobSlotRepository(session).claim(f"job{n}", NOW)
+        async with db.transaction() as unit:
+            await unit.job_slots.claim(f"job{n}", NOW)
     assert writes == ["s1"]
     assert await stored_position(db) == "s1"
     # ...and then only the newest is written, on its own if nothing else comes.
@@ -129,16 +128,16 @@ async def test_a_flush_returns_once_what_another_transaction_took_is_committed(
     # Whoever flushes reads the table next (the outbox sender): it must see the items.
     db.deferred.delay = 60
 
-    async def writer(session: AsyncSession, items: list[Any]) -> None:
-        await SyncPositionRepository(session).save("@bot:x.nl", items[-1], NOW)
+    async def writer(unit: Unit, items: list[Any]) -> None:
+        await unit.sync_positions.save("@bot:x.nl", items[-1], NOW)
 
     db.deferred.register("test", writer)
     db.deferred.add("test", "s1")
     release = asyncio.Event()
 
     async def unit_of_work() -> None:
-        async with db.transaction() as session:  # takes "s1" along
-            await JobSlotRepository(session).claim("agenda", NOW)
+        async with db.transaction() as unit:  # takes "s1" along
+            await unit.job_slots.claim("agenda", NOW)
             await release.wait()
 
     work = asyncio.create_task(unit_of_work())

@@ -7,12 +7,14 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from handlers.drafts import housekeep_drafts
+from handlers.house import House, RetentionPolicy
 from scheduler.clock import FrozenClock
+from scheduler.job import run_job
+from scheduler.jobs.drafts import drafts as drafts_job
 from scheduler.workhours import WorkingTime
 from storage.db import Database
 from storage.models import Conversation, OutboxMessage
-from storage.repositories import ConversationRepository
+from storage.unit import Unit
 
 AMS = ZoneInfo("Europe/Amsterdam")
 WORK = WorkingTime(zone=AMS)
@@ -20,8 +22,10 @@ WORK = WorkingTime(zone=AMS)
 
 async def tick(db: Database, clock: FrozenClock) -> list[tuple[str, datetime]]:
     """One job run; returns the notices it queued (text, not before) and clears them."""
-    async with db.session() as session, session.begin():
-        await housekeep_drafts(session, clock.now(), WORK, timedelta(hours=24), timedelta(days=7))
+    policy = RetentionPolicy(draft_reminder_hours=24, draft_days=7)
+    await run_job(
+        db.transaction, drafts_job(House(working_time=WORK, retention=policy)), clock.now()
+    )
     async with db.session() as session, session.begin():
         rows = (await session.execute(select(OutboxMessage))).scalars().all()
         queued = [(row.plain, row.next_attempt_at) for row in rows]
@@ -32,7 +36,7 @@ async def tick(db: Database, clock: FrozenClock) -> list[tuple[str, datetime]]:
 
 async def start_draft(db: Database, at: datetime) -> None:
     async with db.session() as session, session.begin():
-        await ConversationRepository(session).save("@p:x.nl", "!dm:x.nl", "aanmelding", "{}", at)
+        await Unit(session).conversations.save("@p:x.nl", "!dm:x.nl", "aanmelding", "{}", at)
 
 
 async def drafts(db: Database) -> int:

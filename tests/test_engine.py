@@ -7,8 +7,9 @@ from datetime import date
 
 import pytest
 
-from handlers.aanmelding import AANMELDING_FORM, CRITERIA, URGENTIE
-from handlers.conversation.engine import ConversationState, Engine, FormContext, Outcome
+from handlers.aanmelding.forms import AANMELDING_FORM, CRITERIA, URGENTIE
+from handlers.conversation.engine import Engine, Outcome
+from handlers.conversation.form import ConversationState, FormContext
 from handlers.conversation.parsing import Option
 
 CTX = FormContext(

@@ -16,7 +16,6 @@ from storage import crypto
 from storage.db import Database
 from storage.keys import encrypted_columns, rotate
 from storage.models import Aanmelding
-from storage.repositories import AanmeldingRepository
 from tests.databases import rows
 
 NOW = datetime(2026, 11, 23, 9, tzinfo=UTC)
@@ -31,8 +30,8 @@ def restore_the_test_key() -> Iterator[None]:
 
 
 async def add(db: Database) -> None:
-    async with db.transaction() as session:
-        await AanmeldingRepository(session).add(Aanmelding(
+    async with db.transaction() as unit:
+        await unit.aanmeldingen.add(Aanmelding(
             reference="ZVH-2026-0001", submitted_at=NOW, status="aangemeld",
             aanmelder_matrix_id="@a:x.nl", aanmelder_organisation="politie",
             voornaam="Testje", achternaam="van Nepnaam", geboortedatum=date(1990, 4, 3),

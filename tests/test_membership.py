@@ -6,23 +6,24 @@ from datetime import UTC, datetime
 
 import pytest
 
+from handlers.beheer.members import MembershipService
 from handlers.errors import UserError
-from handlers.membership import MembershipService
+from handlers.vocabulary import Role
 from storage.db import Database
-from storage.models import Role
+from storage.unit import Unit
 
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 
 
 async def test_add_and_list_organisations_and_members(db: Database) -> None:
     async with db.session() as session, session.begin():
-        service = MembershipService(session)
+        service = MembershipService(Unit(session))
         await service.add_organisation("Politie-MN", "Politie  Midden-Nederland", NOW)
         await service.add_organisation("om", "Openbaar Ministerie", NOW)
         change = await service.add_member("@j.jansen:politie.nl", "politie-mn", "Partner", NOW)
         assert change.created
     async with db.session() as session:
-        service = MembershipService(session)
+        service = MembershipService(Unit(session))
         orgs = await service.list_organisations()
         assert [(o.key, o.name, o.member_count) for o in orgs] == [
             ("om", "Openbaar Ministerie", 0),
@@ -52,10 +53,10 @@ async def test_mistakes_get_a_dutch_explanation(
     db: Database, call: tuple[str, ...], message: str
 ) -> None:
     async with db.session() as session, session.begin():
-        service = MembershipService(session)
+        service = MembershipService(Unit(session))
         await service.add_organisation("politie", "Politie", NOW)
     async with db.session() as session, session.begin():
-        service = MembershipService(session)
+        service = MembershipService(Unit(session))
         name, *args = call
         method = getattr(service, name)
         with pytest.raises(UserError, match=message):
@@ -64,7 +65,7 @@ async def test_mistakes_get_a_dutch_explanation(
 
 async def test_duplicate_organisation_is_refused(db: Database) -> None:
     async with db.session() as session, session.begin():
-        service = MembershipService(session)
+        service = MembershipService(Unit(session))
         await service.add_organisation("om", "Openbaar Ministerie", NOW)
         with pytest.raises(UserError, match="bestaat al"):
             await service.add_organisation("OM", "Ander", NOW)
@@ -72,7 +73,7 @@ async def test_duplicate_organisation_is_refused(db: Database) -> None:
 
 async def test_existing_member_is_moved_and_the_change_reported(db: Database) -> None:
     async with db.session() as session, session.begin():
-        service = MembershipService(session)
+        service = MembershipService(Unit(session))
         await service.add_organisation("zvh", "ZVH", NOW)
         await service.add_organisation("gemeente", "Gemeente", NOW)
         await service.add_member("@a:zvh.nl", "zvh", "beheerder", NOW)
@@ -88,7 +89,7 @@ async def test_existing_member_is_moved_and_the_change_reported(db: Database) ->
 
 async def test_the_last_beheerder_cannot_be_removed_or_demoted(db: Database) -> None:
     async with db.session() as session, session.begin():
-        service = MembershipService(session)
+        service = MembershipService(Unit(session))
         await service.add_organisation("zvh", "ZVH", NOW)
         await service.add_member("@a:zvh.nl", "zvh", "beheerder", NOW)
         with pytest.raises(UserError, match="laatste functioneel beheerder"):

@@ -10,8 +10,8 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from storage import crypto
-from storage.casus import AuditRepository
 from storage.db import Database, _alembic_config
+from storage.unit import Unit
 from tests.databases import Databases, rows
 
 
@@ -48,7 +48,7 @@ async def test_upgrade_from_the_first_aanmeldingen_keeps_the_data(databases: Dat
         await db.migrate()
         revision = await db.current_revision()
         async with db.session() as session:
-            audit = AuditRepository(session)
+            audit = Unit(session).audit
             assert len(await audit.entries()) == 1
             assert await audit.first_broken() is None, "the chain is built over old entries"
     finally:

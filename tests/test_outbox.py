@@ -13,7 +13,8 @@ from handlers.messages import Notice, Outgoing, text_notice
 from handlers.outbox import queue
 from scheduler.clock import FrozenClock
 from storage.db import Database
-from storage.repositories import IdentityRepository, OutboxRepository
+from storage.outbox import OutboxRepository
+from storage.unit import Unit
 from tests.databases import stored_bytes
 
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
@@ -24,6 +25,19 @@ class Reports(list[tuple[str, str]]):
 
     async def __call__(self, room: str, error: str) -> None:
         self.append((room, error))
+
+
+class Handling:
+    """Stands in for the transport: whether it has other events in hand."""
+
+    def __init__(self, busy: Callable[[], bool]) -> None:
+        self.busy = busy
+
+    def handling_others(self) -> bool:
+        return self.busy()
+
+    def on_all_handled(self, listener: Callable[[], None]) -> None:
+        pass  # the tests call send_gathered themselves
 
 
 async def no_failure_expected(room: str, error: str) -> None:
@@ -52,7 +66,7 @@ class FakeMatrix:
 
 async def add(db: Database, room: str, text: str, **kwargs: object) -> None:
     async with db.session() as session, session.begin():
-        await OutboxRepository(session).add(room, text, text, NOW, **kwargs)  # type: ignore[arg-type]
+        await Unit(session).outbox.add(room, text, text, NOW, **kwargs)  # type: ignore[arg-type]
 
 
 async def run_until(
@@ -89,7 +103,7 @@ async def test_each_room_keeps_its_order_and_retries_in_place(db: Database) -> N
     assert sender.retries == 1
     assert reports == []
     async with db.session() as session:
-        assert await OutboxRepository(session).count() == 0
+        assert await Unit(session).outbox.count() == 0
 
 
 async def test_a_retry_reuses_the_transaction_id(db: Database) -> None:
@@ -130,7 +144,7 @@ async def test_permanent_failure_is_kept_without_text_and_reported(db: Database)
     assert reports == [("!a", "M_FORBIDDEN")]
     assert [text for _, text, _ in matrix.sent] == ["daarna"]
     async with db.session() as session:
-        assert await OutboxRepository(session).count("failed") == 1
+        assert await Unit(session).outbox.count("failed") == 1
     # The text is gone from the file itself, including free pages and the write-ahead log
     # (on PostgreSQL: from every row).
     assert b"geheim" not in await stored_bytes(db.url)
@@ -141,7 +155,7 @@ async def test_held_message_does_not_block_its_room(db: Database) -> None:
     clock = FrozenClock(NOW)
 
     async with db.session() as session, session.begin():
-        identities = IdentityRepository(session)
+        identities = Unit(session).identities
         await identities.remember("@p:x.nl", "KEY1", NOW)
         known = await identities.get("@p:x.nl")
         assert known is not None
@@ -152,7 +166,7 @@ async def test_held_message_does_not_block_its_room(db: Database) -> None:
     await run_until(sender, lambda: len(matrix.sent) == 1, clock)
     assert [text for _, text, _ in matrix.sent] == ["je bent gepauzeerd"]
     async with db.session() as session:
-        assert await OutboxRepository(session).count("held") == 1
+        assert await Unit(session).outbox.count("held") == 1
 
 
 async def test_a_deferred_message_does_not_hold_up_its_room(db: Database) -> None:
@@ -161,7 +175,7 @@ async def test_a_deferred_message_does_not_hold_up_its_room(db: Database) -> Non
 
     sender = OutboxSender(db, matrix, clock, no_failure_expected)
     async with db.session() as session, session.begin():
-        await OutboxRepository(session).add(
+        await Unit(session).outbox.add(
             "!regie", "agenda", "agenda", NOW, not_before=NOW + timedelta(hours=20)
         )
     await add(db, "!regie", "welkom")
@@ -183,10 +197,8 @@ async def eventually(condition: Callable[[], bool], seconds: float = 5) -> None:
 
 async def hand(db: Database, sender: OutboxSender, *items: tuple[str, str]) -> None:
     """As the router does: queue replies in a unit of work, hand them over after it."""
-    async with db.transaction() as session:
-        handed = await queue(
-            session, [Outgoing(room, text_notice(text)) for room, text in items], NOW
-        )
+    async with db.transaction() as unit:
+        handed = await queue(unit, [Outgoing(room, text_notice(text)) for room, text in items], NOW)
     sender.hand_over(handed)
 
 
@@ -206,7 +218,7 @@ async def test_handed_over_replies_go_out_in_order_once_and_are_recorded(db: Dat
     assert [text for room, text, _ in matrix.sent if room == "!a"] == ["vraag 1", "vraag 2"]
     assert len(matrix.sent) == 3
     async with db.session() as session:  # recorded as delivered: nothing left to send
-        assert await OutboxRepository(session).count() == 0
+        assert await Unit(session).outbox.count() == 0
 
 
 async def test_replies_handed_over_while_others_are_handled_leave_together(
@@ -217,7 +229,7 @@ async def test_replies_handed_over_while_others_are_handled_leave_together(
     busy = [True]
     sender = OutboxSender(
         db, matrix, FrozenClock(NOW), no_failure_expected,
-        more_coming=lambda: busy[0], gather_seconds=30,
+        activity=Handling(lambda: busy[0]), gather_seconds=30,
     )  # fmt: skip
     task = asyncio.create_task(sender.run())
     try:
@@ -241,7 +253,7 @@ async def test_a_gathered_reply_goes_when_the_bot_is_done_or_the_wait_is_over(
     matrix = FakeMatrix()
     sender = OutboxSender(
         db, matrix, FrozenClock(NOW), no_failure_expected,
-        more_coming=lambda: True, gather_seconds=30,
+        activity=Handling(lambda: True), gather_seconds=30,
     )  # fmt: skip
     task = asyncio.create_task(sender.run())
     try:
@@ -296,15 +308,15 @@ async def test_a_retry_holds_up_what_is_handed_over_after_it(db: Database) -> No
 async def test_a_reply_for_a_paused_member_is_held_when_queued(db: Database) -> None:
     matrix = FakeMatrix()
     clock = FrozenClock(NOW)
-    async with db.transaction() as session:
-        identities = IdentityRepository(session)
+    async with db.transaction() as unit:
+        identities = unit.identities
         await identities.remember("@p:x.nl", "KEY1", NOW)
         known = await identities.get("@p:x.nl")
         assert known is not None
         await identities.mark_changed(known, "KEY2", NOW)
-        handed = await queue(session, [
+        handed = await queue(unit, [
             Outgoing("!dm", text_notice("casusgegevens"), sensitive=True,
-                     audience=frozenset({"@p:x.nl"})),
+                     audience=frozenset({"@p:x.nl"}), reference="ZVH-2026-0001"),
             Outgoing("!dm", text_notice("je bent gepauzeerd")),
         ], NOW)  # fmt: skip
     assert [m.plain for m in handed] == ["je bent gepauzeerd"]
@@ -313,7 +325,7 @@ async def test_a_reply_for_a_paused_member_is_held_when_queued(db: Database) -> 
     await run_until(sender, lambda: len(matrix.sent) == 1, clock)
     assert [text for _, text, _ in matrix.sent] == ["je bent gepauzeerd"]
     async with db.session() as session:
-        assert await OutboxRepository(session).count("held") == 1
+        assert await Unit(session).outbox.count("held") == 1
 
 
 async def test_a_reply_handed_over_while_the_outbox_is_read_goes_out_at_once(
@@ -355,10 +367,10 @@ async def test_a_reply_queued_while_a_delivery_is_recorded_goes_out_once(db: Dat
         await hand(db, sender, ("!a", "vraag 1"))
         await eventually(lambda: len(matrix.sent) == 1)
         await asyncio.sleep(0.05)
-        async with db.transaction() as session:  # the next message: takes the record along
+        async with db.transaction() as unit:  # the next message: takes the record along
             sender.wake()  # meanwhile the sender reads the outbox (a job queued something)
             await asyncio.sleep(0.2)
-            handed = await queue(session, [Outgoing("!a", text_notice("vraag 2"))], NOW)
+            handed = await queue(unit, [Outgoing("!a", text_notice("vraag 2"))], NOW)
         sender.hand_over(handed)
         await eventually(lambda: len(matrix.sent) >= 2)
         await asyncio.sleep(0.2)  # time for a duplicate to show
@@ -368,7 +380,7 @@ async def test_a_reply_queued_while_a_delivery_is_recorded_goes_out_once(db: Dat
         await task
     assert [text for _, text, _ in matrix.sent] == ["vraag 1", "vraag 2"]
     async with db.session() as session:
-        assert await OutboxRepository(session).count() == 0
+        assert await Unit(session).outbox.count() == 0
 
 
 async def test_a_sent_message_never_lends_its_id_to_the_next(db: Database) -> None:
@@ -376,14 +388,14 @@ async def test_a_sent_message_never_lends_its_id_to_the_next(db: Database) -> No
     # that must never reach a newer message.
     await add(db, "!a", "eerste")
     async with db.session() as session:
-        [first] = await OutboxRepository(session).due_heads(NOW, exclude_rooms=())
-    async with db.transaction() as session:
-        await OutboxRepository(session).mark_sent_all([first.id])
+        [first] = await Unit(session).outbox.due_heads(NOW, exclude_rooms=())
+    async with db.transaction() as unit:
+        await unit.outbox.mark_sent_all([first.id])
     await add(db, "!a", "tweede")
-    async with db.transaction() as session:
-        outbox = OutboxRepository(session)
+    async with db.transaction() as unit:
+        outbox = unit.outbox
         [second] = await outbox.due_heads(NOW, exclude_rooms=())
         assert second.id > first.id
         await outbox.mark_sent_all([first.id])  # the first one's record, once more
     async with db.session() as session:
-        assert [m.plain for m in await OutboxRepository(session).due_heads(NOW, ())] == ["tweede"]
+        assert [m.plain for m in await Unit(session).outbox.due_heads(NOW, ())] == ["tweede"]

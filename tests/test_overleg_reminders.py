@@ -10,23 +10,25 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import delete, select
 
-from handlers.casusoverleg import CasusoverlegService, OverlegConfig
-from handlers.commands import Caller
+from handlers.access import Caller
+from handlers.casusoverleg.service import CasusoverlegService
+from handlers.house import House
 from handlers.outbox import queue
-from handlers.triage import TriageConfig
+from handlers.vocabulary import Role
+from scheduler.job import run_job
+from scheduler.jobs.casusoverleg import overleg_reminders
 from scheduler.workhours import WorkingTime
 from storage.db import Database
-from storage.models import Aanmelding, OutboxMessage, Role
-from storage.repositories import AanmeldingRepository
+from storage.models import Aanmelding, OutboxMessage
 
 AMS = ZoneInfo("Europe/Amsterdam")
-CONFIG = OverlegConfig(zone=AMS, working_time=WorkingTime(zone=AMS))
+HOUSE = House(working_time=WorkingTime(zone=AMS))
 REGIE = Caller("@regie:x.nl", Role.PROCESREGISSEUR, "zvh", "ZVH")
 
 
 async def plan(db: Database, when: datetime, now: datetime) -> str:
-    async with db.transaction() as session:
-        aanmelding = await AanmeldingRepository(session).add(Aanmelding(
+    async with db.transaction() as unit:
+        aanmelding = await unit.aanmeldingen.add(Aanmelding(
             reference="ZVH-2026-0009", submitted_at=now, status="aangemeld",
             aanmelder_matrix_id="@wijk:x.nl", aanmelder_organisation="wijkteam",
             voornaam="Testje", achternaam="Nep", geboortedatum=date(1990, 4, 3),
@@ -35,19 +37,18 @@ async def plan(db: Database, when: datetime, now: datetime) -> str:
             urgentie="regulier", contactpersoon="ik", triage_status="casusoverleg",
             overleg_partners=json.dumps(["politie"]),
         ))  # fmt: skip
-        service = CasusoverlegService(session, TriageConfig(), CONFIG)
+        service = CasusoverlegService(unit, HOUSE)
         _, outgoing = await service.plan(aanmelding, when, "Stadhuis", REGIE, now)
-        await queue(session, outgoing, now)
-        await session.execute(delete(OutboxMessage))
+        await queue(unit, outgoing, now)
+        await unit.session.execute(delete(OutboxMessage))
     return aanmelding.reference
 
 
 async def reminders(db: Database, now: datetime) -> list[str]:
-    async with db.transaction() as session:
-        outgoing = await CasusoverlegService(session, TriageConfig(), CONFIG).remind(now)
-        await queue(session, outgoing, now)
-        texts = [row.plain for row in (await session.execute(select(OutboxMessage))).scalars()]
-        await session.execute(delete(OutboxMessage))
+    await run_job(db.transaction, overleg_reminders(HOUSE), now)
+    async with db.transaction() as unit:
+        texts = [row.plain for row in (await unit.session.execute(select(OutboxMessage))).scalars()]
+        await unit.session.execute(delete(OutboxMessage))
     return texts
 
 

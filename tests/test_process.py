@@ -1,4 +1,4 @@
-"""The real processes: `casusbot run` stops cleanly on SIGTERM; `casusbot demo` plays through."""
+"""The real processes: `casusbot run` stops cleanly on SIGTERM; `python -m demo` plays through."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.devserver import LocalSynapse, free_port
+from demo.devserver import LocalSynapse, free_port
 from tests.conftest import PASSWORD, unique_localpart
 from tests.databases import Databases
 
@@ -37,7 +37,7 @@ def test_sigterm_stops_the_bot_cleanly_without_logging_out(
 
     def start() -> subprocess.Popen[str]:
         return subprocess.Popen(
-            [sys.executable, "-m", "bot", "--config", str(config), "run"],
+            [sys.executable, "-m", "bot", "run", "--config", str(config)],  # the README's form
             env=env,
             stderr=subprocess.PIPE,
             text=True,
@@ -93,7 +93,6 @@ def test_demo_plays_a_conversation_and_verifies_it(tmp_path: Path) -> None:
         [
             sys.executable,
             "-m",
-            "bot",
             "demo",
             "--once",
             "--state-dir",

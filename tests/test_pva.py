@@ -6,10 +6,10 @@ from datetime import date
 
 import pytest
 
-from handlers.conversation.engine import FormContext
+from handlers.conversation.form import FormContext
 from handlers.conversation.parsing import Option, parse_appointment
 from handlers.errors import UserError
-from handlers.pva import ActionLine, parse_actions
+from handlers.plan_van_aanpak.actions import ActionLine, parse_actions
 
 TODAY = date(2026, 11, 23)
 CTX = FormContext(

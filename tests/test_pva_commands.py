@@ -11,20 +11,17 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import delete, select
 
-from handlers.casusoverleg import OverlegConfig
-from handlers.membership import MembershipService
+from handlers.beheer.members import MembershipService
+from handlers.house import House, Wording
 from handlers.messages import Incoming
-from handlers.overleg_commands import verslag_spec
 from handlers.router import Router
-from handlers.texts import Wording
-from handlers.triage import TriageConfig
 from scheduler.clock import FrozenClock
 from scheduler.workhours import WorkingTime
 from storage.db import Database
 from storage.models import Aanmelding, OutboxMessage, Overleg, PvaActie
-from storage.repositories import AanmeldingRepository
-from storage.rooms import ManagedRoomRepository
+from storage.unit import Unit
 from tests.databases import Databases
+from tests.helpers import router_for
 
 AMS = ZoneInfo("Europe/Amsterdam")
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=AMS)
@@ -38,8 +35,8 @@ _ids = itertools.count()
 async def router(databases: Databases) -> AsyncIterator[Router]:
     db = Database(databases.url("pva"))
     await db.migrate()
-    async with db.transaction() as session:
-        members = MembershipService(session)
+    async with db.transaction() as unit:
+        members = MembershipService(unit)
         for org in ("zvh", "politie", "om", "ggz"):
             await members.add_organisation(org, f"Organisatie {org}", NOW)
         for user, org, role in ((REGIE, "zvh", "procesregisseur"), (AGENT, "politie", "partner"),
@@ -47,7 +44,7 @@ async def router(databases: Databases) -> AsyncIterator[Router]:
                                 (BEHEER, "zvh", "beheerder")):  # fmt: skip
             await members.add_member(user, org, role, NOW)
             await members.record_direct_room(user, f"!dm-{user}")
-        aanmelding = await AanmeldingRepository(session).add(Aanmelding(
+        aanmelding = await unit.aanmeldingen.add(Aanmelding(
             reference=REF, submitted_at=NOW, status="aangemeld",
             aanmelder_matrix_id=AGENT, aanmelder_organisation="politie",
             voornaam="Testje", achternaam="Nep", geboortedatum=date(1990, 4, 3),
@@ -56,20 +53,16 @@ async def router(databases: Databases) -> AsyncIterator[Router]:
             urgentie="regulier", contactpersoon="ik", triage_status="casusoverleg",
             overleg_partners=json.dumps(["politie", "om"]), casusregisseur=AGENT,
         ))  # fmt: skip
-        session.add(Overleg(aanmelding_id=aanmelding.id, scheduled_at=NOW, status="gehouden",
+        unit.session.add(Overleg(aanmelding_id=aanmelding.id, scheduled_at=NOW, status="gehouden",
                             planned_by=REGIE, created_at=NOW))  # fmt: skip
         for number, org, owner in ((1, "politie", None), (2, "om", OFFICIER)):
-            session.add(PvaActie(
+            unit.session.add(PvaActie(
                 aanmelding_id=aanmelding.id, number=number, wat=f"ACTIE-{number}",
                 organisation_key=org, owner=owner, deadline=date(2026, 12, 15), status="open",
                 created_at=NOW, deadline_set_at=NOW,
             ))  # fmt: skip
-    overleg = OverlegConfig(zone=AMS, working_time=WorkingTime(zone=AMS))
-    verslag = verslag_spec(TriageConfig(), overleg)
-    yield Router(
-        db, FrozenClock(NOW), Wording(house_name="ZVH"), overleg=overleg,
-        forms={verslag.form.name: verslag},
-    )  # fmt: skip
+    house = House(words=Wording(house_name="ZVH"), working_time=WorkingTime(zone=AMS))
+    yield router_for(db, FrozenClock(NOW), house)
     await db.close()
 
 
@@ -79,12 +72,14 @@ async def say(router: Router, sender: str, body: str) -> dict[str, list[str]]:
         room_id=f"!dm-{sender}", sender=sender, body=body, event_id=f"$e{next(_ids)}",
         timestamp=NOW, encrypted=True, room_members=2,
     ))  # fmt: skip
-    async with router.db.transaction() as session:
-        rows = (await session.execute(select(OutboxMessage).order_by(OutboxMessage.id))).scalars()
+    async with router.db.transaction() as unit:
+        rows = (
+            await unit.session.execute(select(OutboxMessage).order_by(OutboxMessage.id))
+        ).scalars()
         queued: dict[str, list[str]] = {}
         for row in rows:
             queued.setdefault(row.room_id.removeprefix("!dm-"), []).append(row.plain)
-        await session.execute(delete(OutboxMessage))
+        await unit.session.execute(delete(OutboxMessage))
     return queued
 
 
@@ -154,7 +149,7 @@ async def test_planning_moving_and_cancelling_an_overleg(router: Router) -> None
     assert "gaat niet door" in cancelled[f"casus:{REF}"][0]
     assert "ziekte voorzitter" in cancelled[f"casus:{REF}"][0]
     async with router.db.session() as session:
-        wish = await ManagedRoomRepository(session).get(f"casus:{REF}")
+        wish = await Unit(session).rooms.get(f"casus:{REF}")
     assert wish is not None
     assert wish.name == f"Casusoverleg {REF} — geannuleerd"
     assert set(wish.members.split()) == {REGIE, AGENT, OFFICIER}

@@ -15,18 +15,20 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import delete, select
 
-from handlers.membership import MembershipService
-from handlers.pva_jobs import ReminderPolicy, horizon, remind_actions
-from handlers.triage import TriageConfig
+from handlers.beheer.members import MembershipService
+from handlers.house import House, ReminderPolicy
+from handlers.vocabulary import ActieStatus
+from scheduler.job import run_job
+from scheduler.jobs.plan_van_aanpak import action_reminders, horizon
 from scheduler.workhours import WorkingTime
 from storage.db import Database
 from storage.models import Aanmelding, OutboxMessage, PvaActie
-from storage.repositories import AanmeldingRepository
 from tests.databases import Databases
 
 AMS = ZoneInfo("Europe/Amsterdam")
 WORK = WorkingTime(zone=AMS)
 POLICY = ReminderPolicy(before=(3, 0), escalate_after=1)
+JOB = action_reminders(House(working_time=WORK, reminders=POLICY))
 REGIE, AGENT, OFFICIER = "@regie:x.nl", "@agent:x.nl", "@officier:x.nl"
 CREATED = datetime(2026, 3, 2, 9, 0, tzinfo=AMS)
 
@@ -35,15 +37,15 @@ CREATED = datetime(2026, 3, 2, 9, 0, tzinfo=AMS)
 async def db(databases: Databases) -> AsyncIterator[Database]:
     database = Database(databases.url("reminders"))
     await database.migrate()
-    async with database.transaction() as session:
-        members = MembershipService(session)
+    async with database.transaction() as unit:
+        members = MembershipService(unit)
         for org in ("zvh", "politie", "om"):
             await members.add_organisation(org, f"Organisatie {org}", CREATED)
         for user, org, role in ((REGIE, "zvh", "procesregisseur"), (AGENT, "politie", "partner"),
                                 (OFFICIER, "om", "partner")):  # fmt: skip
             await members.add_member(user, org, role, CREATED)
             await members.record_direct_room(user, f"!dm-{user}")
-        await AanmeldingRepository(session).add(Aanmelding(
+        await unit.aanmeldingen.add(Aanmelding(
             reference="ZVH-2026-0005", submitted_at=CREATED, status="aangemeld",
             aanmelder_matrix_id=AGENT, aanmelder_organisation="politie",
             voornaam="Testje", achternaam="Nep", geboortedatum=date(1990, 4, 3),
@@ -58,9 +60,9 @@ async def db(databases: Databases) -> AsyncIterator[Database]:
 
 
 async def add_action(db: Database, deadline: date, owner: str | None = OFFICIER) -> None:
-    async with db.transaction() as session:
-        aanmelding = (await session.execute(select(Aanmelding))).scalar_one()
-        session.add(PvaActie(
+    async with db.transaction() as unit:
+        aanmelding = (await unit.session.execute(select(Aanmelding))).scalar_one()
+        unit.session.add(PvaActie(
             aanmelding_id=aanmelding.id, number=1, wat="SCHULDHULP regelen",
             organisation_key="om", owner=owner, deadline=deadline, status="open",
             created_at=CREATED, deadline_set_at=CREATED,
@@ -69,18 +71,19 @@ async def add_action(db: Database, deadline: date, owner: str | None = OFFICIER)
 
 async def run(db: Database, now: datetime) -> dict[str, list[str]]:
     """One run of the job at ``now``; what it queued, per recipient."""
-    async with db.transaction() as session:
-        await remind_actions(session, now.astimezone(AMS), WORK, POLICY, TriageConfig())
+    await run_job(db.transaction, JOB, now.astimezone(AMS))
     return await take(db)
 
 
 async def take(db: Database) -> dict[str, list[str]]:
-    async with db.transaction() as session:
-        rows = (await session.execute(select(OutboxMessage).order_by(OutboxMessage.id))).scalars()
+    async with db.transaction() as unit:
+        rows = (
+            await unit.session.execute(select(OutboxMessage).order_by(OutboxMessage.id))
+        ).scalars()
         queued: dict[str, list[str]] = {}
         for row in rows:
             queued.setdefault(row.room_id.removeprefix("!dm-"), []).append(row.plain)
-        await session.execute(delete(OutboxMessage))
+        await unit.session.execute(delete(OutboxMessage))
     return queued
 
 
@@ -137,9 +140,9 @@ async def test_long_downtime_gives_one_late_message_not_a_flood(db: Database) ->
 
 
 async def add_action_second(db: Database) -> None:
-    async with db.transaction() as session:
-        aanmelding = (await session.execute(select(Aanmelding))).scalar_one()
-        session.add(PvaActie(
+    async with db.transaction() as unit:
+        aanmelding = (await unit.session.execute(select(Aanmelding))).scalar_one()
+        unit.session.add(PvaActie(
             aanmelding_id=aanmelding.id, number=2, wat="Huisbezoek", organisation_key="politie",
             deadline=date(2026, 4, 2), status="open", created_at=CREATED, deadline_set_at=CREATED,
         ))  # fmt: skip
@@ -147,9 +150,9 @@ async def add_action_second(db: Database) -> None:
 
 async def test_at_night_the_late_reminder_waits_for_working_hours(db: Database) -> None:
     await add_action(db, date(2026, 4, 1))
-    async with db.transaction() as session:
-        await remind_actions(session, at(28, 3, 23), WORK, POLICY, TriageConfig())  # Saturday
-        rows = (await session.execute(select(OutboxMessage))).scalars().all()
+    await run_job(db.transaction, JOB, at(28, 3, 23))  # Saturday
+    async with db.transaction() as unit:
+        rows = (await unit.session.execute(select(OutboxMessage))).scalars().all()
     assert rows
     assert {row.not_before.astimezone(AMS) for row in rows if row.not_before} == {
         at(30, 3, 8, 30)
@@ -160,8 +163,7 @@ async def test_two_runs_at_once_send_once(db: Database) -> None:
     await add_action(db, date(2026, 4, 1))
 
     async def one() -> None:
-        async with db.transaction() as session:
-            await remind_actions(session, at(27, 3, 9), WORK, POLICY, TriageConfig())
+        await run_job(db.transaction, JOB, at(27, 3, 9))
 
     await asyncio.gather(one(), one(), one())
     queued = await take(db)
@@ -172,23 +174,23 @@ async def test_two_runs_at_once_send_once(db: Database) -> None:
 async def test_a_new_deadline_reschedules_and_a_done_action_is_quiet(db: Database) -> None:
     await add_action(db, date(2026, 4, 1))
     assert OFFICIER in await run(db, at(27, 3, 9))
-    async with db.transaction() as session:
-        actie = (await session.execute(select(PvaActie))).scalar_one()
+    async with db.transaction() as unit:
+        actie = (await unit.session.execute(select(PvaActie))).scalar_one()
         actie.reschedule(date(2026, 4, 20), at(31, 3, 11))  # Monday 20 April
     assert await run(db, at(1, 4, 9)) == {}, "the old deadline is gone"
     assert await run(db, at(2, 4, 9)) == {}, "no escalation for the old deadline"
     assert "over 3 werkdagen (20 april 2026)" in (await run(db, at(15, 4, 8, 30)))[OFFICIER][0]
-    async with db.transaction() as session:
-        actie = (await session.execute(select(PvaActie))).scalar_one()
-        actie.status = "gereed"
+    async with db.transaction() as unit:
+        actie = (await unit.session.execute(select(PvaActie))).scalar_one()
+        actie.status = ActieStatus.GEREED
     assert await run(db, at(20, 4, 9)) == {}
     assert await run(db, at(21, 4, 9)) == {}
 
 
 async def test_a_deadline_set_after_a_moment_does_not_send_it_late(db: Database) -> None:
     await add_action(db, date(2026, 4, 1))
-    async with db.transaction() as session:
-        actie = (await session.execute(select(PvaActie))).scalar_one()
+    async with db.transaction() as unit:
+        actie = (await unit.session.execute(select(PvaActie))).scalar_one()
         actie.reschedule(date(2026, 4, 1), at(30, 3, 10))  # set after Friday's moment
     assert await run(db, at(30, 3, 11)) == {}
     assert OFFICIER in await run(db, at(1, 4, 8, 30))

@@ -10,13 +10,15 @@ from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.membership import MembershipService
+from handlers.beheer.members import MembershipService
+from handlers.house import House, RetentionPolicy
 from handlers.messages import Outgoing, text_notice
 from handlers.outbox import queue
-from handlers.retention import RetentionPolicy, add_months, plan, purge
-from storage.casus import AuditRepository
+from handlers.retention.service import add_months, plan
+from handlers.vocabulary import AuditKind
+from scheduler.job import run_job
+from scheduler.jobs.retention import retention
 from storage.db import Database
 from storage.models import (
     Aanmelding,
@@ -28,8 +30,7 @@ from storage.models import (
     SentMessage,
     Verrijkingsverzoek,
 )
-from storage.repositories import AanmeldingRepository
-from storage.rooms import ManagedRoomRepository, SentMessageRepository
+from storage.unit import Unit
 from tests.databases import Databases
 
 POLICY = RetentionPolicy(clean_months=6, delete_months=12, audit_years=5)
@@ -38,9 +39,10 @@ START = datetime(2026, 1, 31, 12, 0, tzinfo=UTC)
 MANAGER = "@manager:x.nl"
 
 
-async def add_casus(session: AsyncSession, reference: str, voornaam: str,
+async def add_casus(unit: Unit, reference: str, voornaam: str,
                     afgeschaald: date | None) -> Aanmelding:  # fmt: skip
-    aanmelding = await AanmeldingRepository(session).add(Aanmelding(
+    session = unit.session
+    aanmelding = await unit.aanmeldingen.add(Aanmelding(
         reference=reference, submitted_at=START, status="aangemeld",
         aanmelder_matrix_id="@a:x.nl", aanmelder_organisation="politie",
         voornaam=voornaam, achternaam="Nepnaam", geboortedatum=date(1990, 4, 3),
@@ -62,10 +64,10 @@ async def add_casus(session: AsyncSession, reference: str, voornaam: str,
         organisation_key="politie", deadline=date(2026, 2, 1), status="gereed",
         created_at=START, deadline_set_at=START,
     ))  # fmt: skip
-    sent = SentMessageRepository(session)
+    sent = unit.sent
     await sent.add(reference, "!casusroom", f"$uitnodiging-{reference}", START)
     await sent.add(reference, "!dm-politie", f"$verzoek-{reference}", START)
-    await ManagedRoomRepository(session).want(
+    await unit.rooms.want(
         f"casus:{reference}", f"Casusoverleg {reference}", "t", {"@p:x.nl"}, START
     )
     session.add(Conversation(
@@ -73,7 +75,7 @@ async def add_casus(session: AsyncSession, reference: str, voornaam: str,
         state=json.dumps({"form": "overleg-verslag", "subject": reference}),
         created_at=START, updated_at=START,
     ))  # fmt: skip
-    await queue(session, [Outgoing(f"casus:{reference}", text_notice(f"Herinnering {reference}"))],
+    await queue(unit, [Outgoing(f"casus:{reference}", text_notice(f"Herinnering {reference}"))],
                 START)  # fmt: skip
     return aanmelding
 
@@ -82,22 +84,23 @@ async def add_casus(session: AsyncSession, reference: str, voornaam: str,
 async def db(databases: Databases) -> AsyncIterator[Database]:
     database = Database(databases.url("retention"))
     await database.migrate()
-    async with database.transaction() as session:
-        members = MembershipService(session)
+    async with database.transaction() as unit:
+        members = MembershipService(unit)
         await members.add_organisation("zvh", "ZVH", START)
         await members.add_member(MANAGER, "zvh", "manager", START)
         await members.record_direct_room(MANAGER, "!dm-manager")
-        await add_casus(session, "ZVH-2026-0001", "Afgeschaalde", AFGESCHAALD)
-        await add_casus(session, "ZVH-2026-0002", "Lopende", None)
+        await add_casus(unit, "ZVH-2026-0001", "Afgeschaalde", AFGESCHAALD)
+        await add_casus(unit, "ZVH-2026-0002", "Lopende", None)
         old = datetime(2020, 1, 1, tzinfo=UTC)
-        await AuditRepository(session).add(old, "disclosure", "@r:x.nl", "ZVH-2020-0001", {})
+        await unit.audit.add(old, AuditKind.DISCLOSURE, "@r:x.nl", "ZVH-2020-0001", {})
     yield database
     await database.close()
 
 
 async def run(db: Database, day: date) -> dict[str, int]:
     now = datetime(day.year, day.month, day.day, 3, 0, tzinfo=UTC)
-    return (await purge(db.transaction, now, day, POLICY)).counts
+    done = await run_job(db.transaction, retention(House(retention=POLICY)), now)
+    return {what: n for what, n in done.removed.items() if n}
 
 
 async def count(db: Database, model: type, **where: object) -> int:
@@ -110,7 +113,7 @@ async def count(db: Database, model: type, **where: object) -> int:
 
 async def casus(db: Database, reference: str) -> Aanmelding | None:
     async with db.session() as session:
-        return await AanmeldingRepository(session).by_reference(reference)
+        return await Unit(session).aanmeldingen.by_reference(reference)
 
 
 def test_months_are_calendar_months() -> None:
@@ -141,8 +144,8 @@ async def test_the_answers_go_at_afschaling_the_file_is_cleaned_at_six_months(
     async with db.session() as session:
         actions = (await session.execute(select(PvaActie.wat, PvaActie.deadline))).all()
         places = (await session.execute(select(Overleg.locatie))).scalars().all()
-        room = await ManagedRoomRepository(session).get("casus:ZVH-2026-0001")
-        other_room = await ManagedRoomRepository(session).get("casus:ZVH-2026-0002")
+        room = await Unit(session).rooms.get("casus:ZVH-2026-0001")
+        other_room = await Unit(session).rooms.get("casus:ZVH-2026-0002")
     assert sorted(actions) == [("", date(2026, 2, 1)), ("HUISBEZOEK bij Lopende", date(2026, 2, 1))]
     assert sorted(places, key=str) == [None, "Stadhuis"]
     assert room is not None
@@ -171,24 +174,23 @@ async def test_the_answers_go_at_afschaling_the_file_is_cleaned_at_six_months(
 
 
 async def test_a_purge_that_crashes_half_way_is_finished_by_the_next_run(db: Database) -> None:
-    async with db.transaction() as session:
-        await add_casus(session, "ZVH-2026-0003", "Tweede", AFGESCHAALD)
+    async with db.transaction() as unit:
+        await add_casus(unit, "ZVH-2026-0003", "Tweede", AFGESCHAALD)
     calls = {"n": 0}
 
     @asynccontextmanager
-    async def crashing() -> AsyncIterator[AsyncSession]:
-        """The third unit of work (the second batch of one casus; the first is the plan)
-        crashes."""
+    async def crashing() -> AsyncIterator[Unit]:
+        """The second unit of work (the second batch of one casus) crashes."""
         calls["n"] += 1
-        async with db.transaction() as session:
-            yield session
-            if calls["n"] == 3:
+        async with db.transaction() as unit:
+            yield unit
+            if calls["n"] == 2:
                 raise RuntimeError("crash")
 
     day = date(2026, 8, 1)
     now = datetime(2026, 8, 1, 3, tzinfo=UTC)
     with pytest.raises(RuntimeError):
-        await purge(crashing, now, day, POLICY, batch_size=1)
+        await run_job(crashing, retention(House(retention=POLICY), batch_size=1), now)
     first, second = await casus(db, "ZVH-2026-0001"), await casus(db, "ZVH-2026-0003")
     assert first is not None
     assert first.cleaned_at is not None, "the first casus was done"
@@ -204,15 +206,15 @@ async def test_a_purge_that_crashes_half_way_is_finished_by_the_next_run(db: Dat
     assert again is not None
     assert again.cleaned_at is not None
     async with db.session() as session:
-        dry = await plan(session, day, POLICY)
+        dry = await plan(Unit(session), day, POLICY)
     assert [d.now for d in dry if d.reference != "ZVH-2026-0002"] == [(), ()]
 
 
 async def test_one_batch_does_for_each_casus_what_is_due_for_it(db: Database) -> None:
     """Deleting, cleaning and dropping the answers, side by side in one transaction."""
-    async with db.transaction() as session:
-        await add_casus(session, "ZVH-2026-0003", "Oude", date(2025, 1, 15))  # 12+ months
-        await add_casus(session, "ZVH-2026-0004", "Recente", date(2026, 7, 1))  # answers only
+    async with db.transaction() as unit:
+        await add_casus(unit, "ZVH-2026-0003", "Oude", date(2025, 1, 15))  # 12+ months
+        await add_casus(unit, "ZVH-2026-0004", "Recente", date(2026, 7, 1))  # answers only
     counts = await run(db, date(2026, 8, 1))
     assert counts == {
         "dossiers verwijderd": 1,

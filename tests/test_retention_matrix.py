@@ -11,7 +11,7 @@ from datetime import timedelta
 import aiohttp
 import pytest
 
-from bot.devserver import LocalSynapse
+from demo.devserver import LocalSynapse
 from scheduler.clock import OffsetClock
 from tests.helpers import opened
 from tests.test_casusoverleg_matrix import House, a_weekday, admin_token, house, start

@@ -9,9 +9,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import delete, select
 
-from handlers.membership import MembershipService
-from handlers.review import review_authorisations
-from handlers.texts import Wording
+from handlers.beheer.members import MembershipService
+from handlers.house import House, Wording
+from scheduler.job import run_job
+from scheduler.jobs.review import authorisation_review
 from scheduler.workhours import WorkingTime
 from storage.db import Database
 from storage.models import OutboxMessage
@@ -20,6 +21,7 @@ from tests.databases import Databases
 AMS = ZoneInfo("Europe/Amsterdam")
 WORK = WorkingTime(zone=AMS)
 WORDING = Wording(house_name="ZVH Testregio")
+JOB = authorisation_review(House(words=WORDING, working_time=WORK, review_months=(1, 7)))
 
 
 @pytest.fixture
@@ -27,8 +29,8 @@ async def db(databases: Databases) -> AsyncIterator[Database]:
     database = Database(databases.url("review"))
     await database.migrate()
     start = datetime(2026, 6, 1, tzinfo=AMS)
-    async with database.transaction() as session:
-        members = MembershipService(session)
+    async with database.transaction() as unit:
+        members = MembershipService(unit)
         await members.add_organisation("zvh", "ZVH", start)
         await members.add_organisation("politie", "Politie", start)
         for user, org, role in (("@manager:x.nl", "zvh", "manager"),
@@ -41,10 +43,10 @@ async def db(databases: Databases) -> AsyncIterator[Database]:
 
 
 async def run(db: Database, now: datetime) -> list[OutboxMessage]:
-    async with db.transaction() as session:
-        await review_authorisations(session, now, WORK, (1, 7), WORDING)
-        rows = list((await session.execute(select(OutboxMessage))).scalars())
-        await session.execute(delete(OutboxMessage))
+    await run_job(db.transaction, JOB, now)
+    async with db.transaction() as unit:
+        rows = list((await unit.session.execute(select(OutboxMessage))).scalars())
+        await unit.session.execute(delete(OutboxMessage))
     return rows
 
 

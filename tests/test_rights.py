@@ -13,10 +13,9 @@ import pytest
 from sqlalchemy import select
 
 from bot.cli import main
-from storage.casus import AuditRepository
 from storage.db import Database
 from storage.models import Aanmelding, Verrijkingsverzoek
-from storage.repositories import AanmeldingRepository
+from storage.unit import Unit
 from tests.databases import Databases
 
 NOW = datetime(2026, 11, 23, 9, tzinfo=UTC)
@@ -33,12 +32,12 @@ def seed(url: str) -> None:
     async def go() -> None:
         db = Database(url)
         await db.migrate()
-        async with db.transaction() as session:
+        async with db.transaction() as unit:
             people = (("ZVH-2026-0001", "Testje", "van Nepnaam"),
                       ("ZVH-2026-0002", "Testje", "Van  Nepnaam"),
                       ("ZVH-2026-0003", "Ander", "Iemand"))  # fmt: skip
             for reference, voornaam, achternaam in people:
-                aanmelding = await AanmeldingRepository(session).add(Aanmelding(
+                aanmelding = await unit.aanmeldingen.add(Aanmelding(
                     reference=reference, submitted_at=NOW, status="aangemeld",
                     aanmelder_matrix_id="@a:x.nl", aanmelder_organisation="politie",
                     voornaam=voornaam, achternaam=achternaam, geboortedatum=date(1990, 4, 3),
@@ -46,7 +45,7 @@ def seed(url: str) -> None:
                     probleemstelling="GEHEIM-PROBLEEM", doel="d", criteria="[]",
                     betrokken_partners="[]", urgentie="regulier", contactpersoon="ik",
                 ))  # fmt: skip
-                session.add(Verrijkingsverzoek(
+                unit.session.add(Verrijkingsverzoek(
                     aanmelding_id=aanmelding.id, organisation_key="politie", asked_at=NOW,
                     status="beantwoord", bekend=True, informatie="POLITIE-INFO",
                     delen_vooraf=False,
@@ -60,7 +59,7 @@ def audit_trail(url: str) -> list[tuple[str, str | None, str]]:
     async def go() -> list[tuple[str, str | None, str]]:
         db = Database(url)
         async with db.session() as session:
-            entries = await AuditRepository(session).entries()
+            entries = await Unit(session).audit.entries()
         await db.close()
         return [(e.kind, e.reference, e.detail) for e in entries]
 

@@ -9,8 +9,7 @@ from bot.matrix.managed import Result
 from bot.room_manager import RoomManager
 from scheduler.clock import FrozenClock
 from storage.db import Database
-from storage.repositories import OutboxRepository
-from storage.rooms import ManagedRoomRepository, SentMessageRepository
+from storage.unit import Unit
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 KEY = "casus:ZVH-2026-0001"
@@ -89,12 +88,12 @@ class Harness:
     reported: list[tuple[str, str]]
 
     async def want(self, members: set[str], name: str = "Casusoverleg ZVH-2026-0001") -> None:
-        async with self.db.transaction() as session:
-            await ManagedRoomRepository(session).want(KEY, name, "topic", members, NOW)
+        async with self.db.transaction() as unit:
+            await unit.rooms.want(KEY, name, "topic", members, NOW)
 
     async def state(self) -> str:
         async with self.db.session() as session:
-            room = await ManagedRoomRepository(session).get(KEY)
+            room = await Unit(session).rooms.get(KEY)
             assert room is not None
             return room.state
 
@@ -112,14 +111,14 @@ def harness(db: Database) -> Harness:
 
 async def queued_targets(db: Database) -> list[str]:
     async with db.session() as session:
-        return [m.target for m in await OutboxRepository(session).due_heads(NOW, [])]
+        return [m.target for m in await Unit(session).outbox.due_heads(NOW, [])]
 
 
 async def test_messages_wait_until_everyone_is_invited_and_visible(db: Database) -> None:
     h = harness(db)
     await h.want({"@a:x", "@b:x"})
-    async with db.transaction() as session:
-        await OutboxRepository(session).add(KEY, "uitnodiging", "uitnodiging", NOW)
+    async with db.transaction() as unit:
+        await unit.outbox.add(KEY, "uitnodiging", "uitnodiging", NOW)
     assert await queued_targets(db) == [], "no room yet"
     await h.manager.reconcile_all()
     assert h.server.created == ["!room0"]
@@ -145,8 +144,8 @@ async def test_a_stranger_is_removed_and_reported_a_revoked_member_only_removed(
     await h.manager.reconcile_all()
     assert await h.state() == "ready"
     h.server.rooms["!room0"].add("@stranger:x")
-    async with db.transaction() as session:
-        await OutboxRepository(session).add(KEY, "verslag", "verslag", NOW)
+    async with db.transaction() as unit:
+        await unit.outbox.add(KEY, "verslag", "verslag", NOW)
     await h.manager.reconcile_all()
     assert await queued_targets(db) == [], "held while a stranger is in the room"
     await h.want({"@a:x"})  # @b:x lost access (e.g. removed as a member)
@@ -189,18 +188,18 @@ async def test_a_closing_room_is_redacted_first_then_emptied_and_left(db: Databa
     await h.manager.reconcile_all()
     h.server.sync()
     await h.manager.reconcile_all()
-    async with db.transaction() as session:
-        sent = SentMessageRepository(session)
+    async with db.transaction() as unit:
+        sent = unit.sent
         await sent.add("ZVH-2026-0001", "!room0", "$uitnodiging", NOW)
         await sent.add("ZVH-2026-0001", "!elsewhere", "$verzoek", NOW)  # the bot left it
         await sent.request_redaction("ZVH-2026-0001")
-        assert await ManagedRoomRepository(session).close(KEY, NOW)
+        assert await unit.rooms.close(KEY, NOW)
     await h.manager.reconcile_all()
     assert h.server.redacted == ["$uitnodiging"], "redacted while the bot was still in"
     assert sorted(u for r, u in h.server.removed if r == "!room0") == ["@a:x", "@b:x"]
     assert h.server.bot_left == {"!room0": True}
     async with db.session() as session:
-        assert await ManagedRoomRepository(session).get(KEY) is None
-        assert await SentMessageRepository(session).to_redact() == []
+        assert await Unit(session).rooms.get(KEY) is None
+        assert await Unit(session).sent.to_redact() == []
     await h.manager.reconcile_all()
     assert h.server.redacted == ["$uitnodiging"], "once"

@@ -9,16 +9,16 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import delete, select
 
-from handlers.aanmelding import form_spec as aanmelding_form_spec
-from handlers.membership import MembershipService
+from handlers.beheer.members import MembershipService
+from handlers.house import House, Wording
 from handlers.messages import Incoming, Invite
 from handlers.router import FLOOD_MESSAGES, Router
-from handlers.texts import Wording
-from handlers.triage import TriageConfig
 from scheduler.clock import FrozenClock
 from storage.db import Database
 from storage.models import OutboxMessage
+from storage.unit import Unit
 from tests.databases import Databases
+from tests.helpers import router_for
 
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 BEHEERDER = "@beheer:zvh.nl"
@@ -32,12 +32,12 @@ async def router(databases: Databases) -> AsyncIterator[Router]:
     db = Database(databases.url("router"))
     await db.migrate()
     async with db.session() as session, session.begin():
-        service = MembershipService(session)
+        service = MembershipService(Unit(session))
         await service.add_organisation("zvh", "ZVH Testregio", NOW)
         await service.add_organisation("politie", "Politie", NOW)
         await service.add_member(BEHEERDER, "zvh", "beheerder", NOW)
         await service.add_member(PARTNER, "politie", "partner", NOW)
-    yield Router(db, FrozenClock(NOW), Wording(house_name="ZVH Testregio"))
+    yield router_for(db, FrozenClock(NOW), House(words=Wording(house_name="ZVH Testregio")))
     await db.close()
 
 
@@ -181,7 +181,6 @@ async def test_a_flood_is_slowed_down_once_and_the_member_can_go_on_later(router
 
 
 async def test_open_forms_are_bounded(router: Router) -> None:
-    router.forms = {"aanmelding": aanmelding_form_spec({}, "ZVH", TriageConfig())}
     for room in range(3):
         started = await answer(router, message(PARTNER, "aanmelden", room=f"!r{room}:x.nl"))
         assert "Vraag 1" in started[0]

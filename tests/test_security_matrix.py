@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from bot.devserver import LocalSynapse
 from bot.matrix import raw
 from bot.matrix.cross_signing import KEY_FILE
-from bot.scripted import ScriptedMember
-from storage.casus import AuditRepository
+from demo.devserver import LocalSynapse
+from demo.scripted import ScriptedMember
+from storage.unit import Unit
 from tests.conftest import PASSWORD, BotHarness, MemberFactory
 from tests.helpers import AANMELDING_ANSWERS, open_dm, submit_aanmelding
 
@@ -26,7 +26,7 @@ async def audit_kinds(bot: BotHarness, actor: str) -> list[tuple[str, str]]:
     app = bot.running
     assert app is not None
     async with app.db.session() as session:
-        return [(e.kind, e.detail) for e in await AuditRepository(session).entries(actor=actor)]
+        return [(e.kind, e.detail) for e in await Unit(session).audit.entries(actor=actor)]
 
 
 async def test_a_session_its_owner_did_not_verify_gets_no_case_data_and_runs_no_command(

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from storage.db import Database
 from storage.models import Aanmelding, Member, Organisation
-from storage.repositories import AanmeldingRepository, SyncPositionRepository
+from storage.unit import Unit
 
 AMS = ZoneInfo("Europe/Amsterdam")
 SUMMER = datetime(2026, 7, 1, 9, 30, tzinfo=AMS)
@@ -17,23 +17,23 @@ SUMMER = datetime(2026, 7, 1, 9, 30, tzinfo=AMS)
 
 async def test_a_long_sync_token_is_kept_whole(db: Database) -> None:
     token = "s1_" + "m1~2.3~4.5_" * 100  # homeservers set no length on it
-    async with db.transaction() as session:
-        await SyncPositionRepository(session).save("@bot:x.nl", token, SUMMER)
+    async with db.transaction() as unit:
+        await unit.sync_positions.save("@bot:x.nl", token, SUMMER)
     async with db.session() as session:
-        assert await SyncPositionRepository(session).load("@bot:x.nl") == token
+        assert await Unit(session).sync_positions.load("@bot:x.nl") == token
 
 
 async def test_moments_dates_flags_and_texts_round_trip(db: Database) -> None:
     longest = f"@{'j' * 200}:{'x' * 50}.nl"  # 255 characters: the spec's limit
-    async with db.transaction() as session:
+    async with db.transaction() as unit:
         organisation = Organisation(key="om", name="Openbaar Ministerie", created_at=SUMMER)
-        session.add(organisation)
-        await session.flush()
-        session.add(
+        unit.session.add(organisation)
+        await unit.session.flush()
+        unit.session.add(
             Member(matrix_id=longest, organisation_id=organisation.id, role="partner",
                    created_at=SUMMER)
         )  # fmt: skip
-        await AanmeldingRepository(session).add(Aanmelding(
+        await unit.aanmeldingen.add(Aanmelding(
             reference="ZVH-2026-0001", submitted_at=SUMMER, status="aangemeld",
             aanmelder_matrix_id=longest, aanmelder_organisation="om",
             voornaam="Zoë", achternaam="’t Hooft-Ĳsselmeer", geboortedatum=date(1990, 4, 3),

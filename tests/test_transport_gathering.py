@@ -7,8 +7,9 @@ import asyncio
 from pathlib import Path
 from typing import cast
 
+from bot.matrix.login import TransportSettings
 from bot.matrix.ports import MessageHandler
-from bot.matrix.transport import MatrixTransport, TransportSettings
+from bot.matrix.transport import MatrixTransport
 
 
 class Positions:
@@ -41,7 +42,7 @@ async def test_a_handler_sees_whether_replies_to_other_events_are_still_coming(
     positions = Positions()
     bot = transport(tmp_path / "store", positions)
     all_handled: list[str] = []
-    bot.on_all_handled = lambda: all_handled.append("now")
+    bot.on_all_handled(lambda: all_handled.append("now"))
     go_a, go_b = asyncio.Event(), asyncio.Event()
     seen: dict[str, bool] = {}
 

@@ -10,12 +10,13 @@ from typing import Any
 import pytest
 from nio import ShareGroupSessionResponse
 
-from bot.devserver import LocalSynapse, RateLimits
 from bot.matrix import raw
 from bot.matrix.cross_signing import KEY_FILE, only_key, verify
-from bot.scripted import ScriptedMember
+from demo.devserver import LocalSynapse, RateLimits
+from demo.scripted import ScriptedMember
 from handlers.texts import UNDECRYPTABLE
-from storage.repositories import OutboxRepository
+from storage.outbox import OutboxRepository
+from storage.unit import Unit
 from tests.conftest import PASSWORD, BotHarness, MemberFactory, unique_localpart
 from tests.databases import Databases
 from tests.helpers import open_dm
@@ -106,7 +107,7 @@ async def test_reply_sent_but_not_marked_is_not_posted_twice_after_a_crash(
     assert [r.body for r in replies].count(replies[0].body) == 1
     assert len(replies) == 1
     async with app.db.session() as session:
-        assert await OutboxRepository(session).count() == 0
+        assert await Unit(session).outbox.count() == 0
 
 
 async def test_reply_committed_but_not_sent_arrives_after_restart(
@@ -119,7 +120,7 @@ async def test_reply_committed_but_not_sent_arrives_after_restart(
     # The bot goes down between handling the message and sending the reply.
     queued = asyncio.Event()
     monkeypatch.setattr(app.outbox, "wake", queued.set)
-    app.router.on_queued = lambda _handed, _more: queued.set()
+    monkeypatch.setattr(app.outbox, "hand_over", lambda _handed, _more=False: queued.set())
     before = len(partner.messages_from(bot.user_id, room_id))
     app.outbox.stop()
     await partner.send(room_id, "wie ben ik")

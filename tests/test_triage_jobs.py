@@ -10,19 +10,20 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import delete, select
 
-from handlers.membership import MembershipService
-from handlers.triage import TriageConfig
-from handlers.triage_jobs import post_weekly_agenda, remind_late_verrijking
+from handlers.beheer.members import MembershipService
+from handlers.house import House, TriageConfig
 from scheduler.clock import FrozenClock
+from scheduler.job import run_job
+from scheduler.jobs.triage import triage
 from scheduler.workhours import WorkingTime
 from storage.db import Database
 from storage.models import Aanmelding, OutboxMessage
-from storage.repositories import AanmeldingRepository, VerrijkingRepository
 from tests.databases import Databases
 
 AMS = ZoneInfo("Europe/Amsterdam")
 WORK = WorkingTime(zone=AMS)
-CONFIG = TriageConfig(answer_working_days=3)
+CONFIG = TriageConfig(answer_working_days=3, agenda_weekday=0, agenda_time=time(9, 0))
+JOB = triage(House(working_time=WORK, triage=CONFIG))
 # Thursday 23 April 2026, 10:00; Monday 27 April is Koningsdag.
 ASKED = datetime(2026, 4, 23, 10, 0, tzinfo=AMS)
 
@@ -31,8 +32,8 @@ ASKED = datetime(2026, 4, 23, 10, 0, tzinfo=AMS)
 async def db(databases: Databases) -> AsyncIterator[Database]:
     database = Database(databases.url("triage"))
     await database.migrate()
-    async with database.transaction() as session:
-        members = MembershipService(session)
+    async with database.transaction() as unit:
+        members = MembershipService(unit)
         for org in ("zvh", "politie", "wijkteam"):
             await members.add_organisation(org, f"Organisatie {org}", ASKED)
         for user, org, role in (
@@ -42,7 +43,7 @@ async def db(databases: Databases) -> AsyncIterator[Database]:
         ):
             await members.add_member(user, org, role, ASKED)
             await members.record_direct_room(user, f"!dm-{user}")
-        aanmelding = await AanmeldingRepository(session).add(Aanmelding(
+        aanmelding = await unit.aanmeldingen.add(Aanmelding(
             reference="ZVH-2026-0007", submitted_at=ASKED, status="aangemeld",
             aanmelder_matrix_id="@wijk:x.nl", aanmelder_organisation="wijkteam",
             voornaam="Testje", achternaam="Nep", geboortedatum=date(1990, 4, 3),
@@ -50,20 +51,18 @@ async def db(databases: Databases) -> AsyncIterator[Database]:
             probleemstelling="p", doel="d", criteria=json.dumps([]),
             betrokken_partners=json.dumps([]), urgentie="regulier", contactpersoon="ik",
         ))  # fmt: skip
-        await VerrijkingRepository(session).add(aanmelding.id, "politie", ASKED)
+        await unit.verrijking.add(aanmelding.id, "politie", ASKED)
     yield database
     await database.close()
 
 
 async def run(db: Database, clock: FrozenClock) -> list[tuple[str, str]]:
     """One run of both jobs; returns (room, text) of what they queued, and clears it."""
-    async with db.transaction() as session:
-        await remind_late_verrijking(session, clock.now(), WORK, CONFIG)
-        await post_weekly_agenda(session, clock.now(), WORK, CONFIG, 0, time(9, 0))
-    async with db.transaction() as session:
-        rows = (await session.execute(select(OutboxMessage))).scalars().all()
+    await run_job(db.transaction, JOB, clock.now())
+    async with db.transaction() as unit:
+        rows = (await unit.session.execute(select(OutboxMessage))).scalars().all()
         queued = [(row.room_id, row.plain) for row in rows]
-        await session.execute(delete(OutboxMessage))
+        await unit.session.execute(delete(OutboxMessage))
     return queued
 
 

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.logs import JsonFormatter, setup_logging
-from bot.scripted import ScriptedMember
+from demo.scripted import ScriptedMember
 from scheduler.clock import FrozenClock
 from tests.conftest import BotHarness, MemberFactory
 from tests.helpers import (

@@ -7,7 +7,7 @@ import asyncio
 import pytest
 from nio import RoomGetStateEventResponse
 
-from storage.repositories import OutboxRepository
+from storage.unit import Unit
 from tests.conftest import BotHarness, MemberFactory
 from tests.helpers import open_dm
 
@@ -19,7 +19,7 @@ async def queue_sensitive(bot: BotHarness, room_id: str, text: str, audience: se
     app = bot.running
     assert app is not None
     async with app.db.session() as session, session.begin():
-        await OutboxRepository(session).add(
+        await Unit(session).outbox.add(
             room_id, text, f"<p>{text}</p>", app.clock.now(), sensitive=True, audience=audience
         )
     app.outbox.wake()
@@ -149,16 +149,14 @@ async def test_undeliverable_message_is_reported_to_the_beheerder(
     app = bot.running
     assert app is not None
     async with app.db.session() as session, session.begin():
-        await OutboxRepository(session).add(
-            group, "Herinnering", "<p>Herinnering</p>", app.clock.now()
-        )
+        await Unit(session).outbox.add(group, "Herinnering", "<p>Herinnering</p>", app.clock.now())
     app.outbox.wake()
     report = await beheerder.wait_for_text(bot.user_id, beheer_room, "niet worden afgeleverd")
     assert group in report.body
 
     async def counts() -> tuple[int, int]:
         async with app.db.session() as session:
-            outbox = OutboxRepository(session)
+            outbox = Unit(session).outbox
             return await outbox.count("failed"), await outbox.count("pending")
 
     # The report reaches the beheerder a moment before the outbox records it as sent.

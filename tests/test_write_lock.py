@@ -13,7 +13,6 @@ from sqlalchemy.exc import DBAPIError
 from storage import db as storage_db
 from storage.db import Database
 from storage.models import JobSlot
-from storage.repositories import JobSlotRepository, ReferenceRepository
 from tests.databases import Databases
 
 SLOT = datetime(2026, 11, 23, 9, tzinfo=UTC)
@@ -21,9 +20,9 @@ SLOT = datetime(2026, 11, 23, 9, tzinfo=UTC)
 
 async def test_case_numbers_handed_out_at_once_are_all_different(db: Database) -> None:
     async def one() -> str:
-        async with db.transaction() as session:
+        async with db.transaction() as unit:
             # The year's first number: the counter row does not exist yet for any of them.
-            reference = await ReferenceRepository(session).next("ZVH", 2026)
+            reference = await unit.references.next("ZVH", 2026)
             await asyncio.sleep(0.01)  # let the others try in between
             return reference
 
@@ -33,8 +32,8 @@ async def test_case_numbers_handed_out_at_once_are_all_different(db: Database) -
 
 async def test_a_job_slot_claimed_at_once_is_claimed_once(db: Database) -> None:
     async def one() -> bool:
-        async with db.transaction() as session:
-            claimed = await JobSlotRepository(session).claim("agenda", SLOT)
+        async with db.transaction() as unit:
+            claimed = await unit.job_slots.claim("agenda", SLOT)
             await asyncio.sleep(0.01)
             return claimed
 
@@ -48,13 +47,13 @@ async def test_a_failed_transaction_releases_the_lock(db: Database) -> None:
         pass
 
     try:
-        async with db.transaction() as session:
-            await JobSlotRepository(session).claim("agenda", SLOT)
+        async with db.transaction() as unit:
+            await unit.job_slots.claim("agenda", SLOT)
             raise Boom
     except Boom:
         pass
-    async with asyncio.timeout(5), db.transaction() as session:
-        assert await JobSlotRepository(session).claim("agenda", SLOT), "rolled back"
+    async with asyncio.timeout(5), db.transaction() as unit:
+        assert await unit.job_slots.claim("agenda", SLOT), "rolled back"
 
 
 async def test_writers_take_their_turn_in_the_order_they_came(db: Database) -> None:
@@ -63,9 +62,9 @@ async def test_writers_take_their_turn_in_the_order_they_came(db: Database) -> N
     entered: list[int] = []
 
     async def one(number: int) -> None:
-        async with db.transaction() as session:
+        async with db.transaction() as unit:
             entered.append(number)
-            await JobSlotRepository(session).claim(f"job-{number}", SLOT)
+            await unit.job_slots.claim(f"job-{number}", SLOT)
             await asyncio.sleep(0.005)
 
     writers = []
@@ -84,11 +83,11 @@ async def test_a_writer_inside_another_writers_transaction_fails_instead_of_hang
     await database.migrate()
     try:
         async with database.transaction() as outer:
-            await JobSlotRepository(outer).claim("outer", SLOT)
+            await outer.job_slots.claim("outer", SLOT)
             with pytest.raises(DBAPIError):
                 async with asyncio.timeout(10), database.transaction() as inner:
-                    await JobSlotRepository(inner).claim("inner", SLOT)
-        async with database.transaction() as session:  # and the queue is free again
-            assert await JobSlotRepository(session).claim("inner", SLOT)
+                    await inner.job_slots.claim("inner", SLOT)
+        async with database.transaction() as unit:  # and the queue is free again
+            assert await unit.job_slots.claim("inner", SLOT)
     finally:
         await database.close()

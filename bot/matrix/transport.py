@@ -14,11 +14,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
-from contextvars import ContextVar
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from nio import (
@@ -26,90 +23,33 @@ from nio import (
     AsyncClientConfig,
     EncryptionError,
     InviteMemberEvent,
-    KeysUploadResponse,
-    LoginResponse,
     MegolmEvent,
     RoomMemberEvent,
     RoomMessageText,
     SyncResponse,
-    WhoamiResponse,
 )
 
 from bot.logs import pseudonym
-from bot.matrix import raw
 from bot.matrix.batches import BatchTracker
-from bot.matrix.content import message_text
-from bot.matrix.cross_signing import ensure_cross_signing
+from bot.matrix.content import incoming_of
 from bot.matrix.device_trust import DeviceTrust
 from bot.matrix.gaps import missed_events
+from bot.matrix.login import FatalTransportError, TransportSettings, log_in, start_session
 from bot.matrix.managed import ManagedRoomOps
 from bot.matrix.ports import MessageHandler, PositionStore
-from bot.matrix.rooms import RoomKeeper, member_count
+from bot.matrix.rooms import RoomKeeper
 from bot.matrix.sending import NoticeSending
 from bot.matrix.session import (
-    StoredSession,
     StoreLock,
     ensure_private_dir,
-    load_session,
-    save_session,
 )
 from bot.matrix.store import CasusbotStore
+from bot.matrix.workers import IN_ROOM_WORKER, RoomWorker, WorkItem
 from handlers.messages import Incoming
 
 log = logging.getLogger(__name__)
 
 ROOM_APPEAR_TIMEOUT = 30.0
-
-
-class FatalTransportError(Exception):
-    """The bot cannot work with this homeserver account; the message says why (no secrets)."""
-
-
-@dataclass(frozen=True)
-class TransportSettings:
-    homeserver_url: str
-    user_id: str
-    password: str | None
-    access_token: str | None
-    device_name: str
-    store_path: Path
-    pickle_key: str
-    sync_timeout_ms: int = 30_000
-    # How long an undecryptable message waits for its room key before the sender is asked
-    # to send it again (keys regularly arrive a moment after the message).
-    key_grace_seconds: float = 60.0
-
-
-WorkItem = Callable[[], Awaitable[None]]
-
-# Set in the room workers' tasks: code called from a handler can tell its own event apart.
-_IN_ROOM_WORKER: ContextVar[bool] = ContextVar("casusbot_in_room_worker", default=False)
-
-
-class _RoomWorker:
-    """Runs one room's work items one after the other, in arrival order."""
-
-    def __init__(self, on_done: Callable[[int], Awaitable[None]]) -> None:
-        self.queue: asyncio.Queue[tuple[int, WorkItem]] = asyncio.Queue()
-        self.on_done = on_done
-        self.task: asyncio.Task[None] | None = None
-
-    def start(self) -> None:
-        self.task = asyncio.create_task(self._run())
-
-    async def _run(self) -> None:
-        _IN_ROOM_WORKER.set(True)  # this task's own context
-        while True:
-            seq, item = await self.queue.get()
-            try:
-                await item()
-            except Exception:
-                # Errors users cannot cause: logged without content, never swallowed silently.
-                log.exception("handling an event failed")
-            finally:
-                # Save the position before reporting the item done, so drain() waits for it.
-                await self.on_done(seq)
-                self.queue.task_done()
 
 
 class MatrixTransport:
@@ -143,14 +83,11 @@ class MatrixTransport:
         self.sending = NoticeSending(self.client, self.wait_for_room, self.trust)
         self.rooms = RoomKeeper(self.client, handler, self.wait_for_room, self.sending.send_raw)
         self.managed = ManagedRoomOps(self.client)
-        # Called after a sync that changed someone's membership somewhere (or the first
-        # sync of a run): the room manager checks its rooms then.
-        self.on_membership_change: Callable[[], None] = lambda: None
-        # Called when the last event in hand has been handled (the outbox sends the
-        # replies it gathered, see handling_others).
-        self.on_all_handled: Callable[[], None] = lambda: None
+        # Told when the last event in hand has been handled (the outbox sends the replies
+        # it gathered, see handling_others).
+        self._all_handled_listeners: list[Callable[[], None]] = []
         self._batches = BatchTracker()
-        self._workers: dict[str, _RoomWorker] = {}
+        self._workers: dict[str, RoomWorker] = {}
         self._save_lock = asyncio.Lock()
         self._synced = asyncio.Event()
         self._stopping = asyncio.Event()
@@ -183,79 +120,11 @@ class MatrixTransport:
             raise
 
     async def _start_locked(self) -> None:
-        stored = load_session(self.settings.store_path)
-        if stored is not None:
-            if stored.user_id != self.settings.user_id:
-                raise FatalTransportError(
-                    f"the crypto store at {self.settings.store_path} belongs to another user"
-                )
-            self.client.restore_login(stored.user_id, stored.device_id, stored.access_token)
-            self.client.load_store()
-            whoami = await self.client.whoami()
-            if not isinstance(whoami, WhoamiResponse):
-                log.warning(
-                    "stored access token refused (%s); logging in again", whoami.status_code
-                )
-                await self._login(device_id=stored.device_id)
-        else:
-            await self._login(device_id=None)
-        log.info("logged in as %s, device %s", self.settings.user_id, self.client.device_id)
-        # Keys must be on the server before any member encrypts to us (MATRIX-NOTES).
-        if self.client.should_upload_keys:
-            response = await self.client.keys_upload()
-            if not isinstance(response, KeysUploadResponse):
-                raise FatalTransportError(f"uploading device keys failed: {response.status_code}")
-        try:
-            status = await ensure_cross_signing(
-                self.client,
-                self.user_id,
-                self.device_id,
-                self.settings.password,
-                self.settings.store_path,
-                self.settings.pickle_key,
-            )
-        except (raw.RawApiError, RuntimeError) as error:
-            raise FatalTransportError(f"cross-signing the bot's device failed: {error}") from None
-        if status.uploaded_keys or status.signed_device:
-            log.info(
-                "cross-signing repaired (keys uploaded: %s, device signed: %s)",
-                status.uploaded_keys,
-                status.signed_device,
-            )
+        await start_session(self.client, self.settings)
         self._next_batch = await self.positions.load()
 
     async def _login(self, device_id: str | None) -> None:
-        if self.settings.access_token:
-            self.client.access_token = self.settings.access_token
-            whoami = await self.client.whoami()
-            if not isinstance(whoami, WhoamiResponse) or not whoami.device_id:
-                raise FatalTransportError("matrix.access_token is refused by the homeserver")
-            if device_id is not None and whoami.device_id != device_id:
-                raise FatalTransportError(
-                    "matrix.access_token belongs to another device than the crypto store"
-                )
-            self.client.restore_login(
-                self.settings.user_id, whoami.device_id, self.settings.access_token
-            )
-        elif self.settings.password:
-            if device_id is not None:
-                self.client.device_id = device_id
-            response = await self.client.login(
-                password=self.settings.password, device_name=self.settings.device_name
-            )
-            if not isinstance(response, LoginResponse):
-                raise FatalTransportError(
-                    f"login refused by the homeserver: {response.status_code}"
-                )
-        else:
-            raise FatalTransportError("no password or access token to log in with")
-        self.client.load_store()
-        save_session(
-            self.settings.store_path,
-            StoredSession(
-                self.settings.user_id, str(self.client.device_id), str(self.client.access_token)
-            ),
-        )
+        await log_in(self.client, self.settings, device_id)
 
     # --- the sync loop --------------------------------------------------------------
 
@@ -366,7 +235,9 @@ class MatrixTransport:
             for info in response.rooms.join.values()
             for event in (*info.state, *info.timeline.events)
         ):
-            self.on_membership_change()
+            # Someone's membership changed somewhere (or the run's first sync): the room
+            # manager checks its rooms then.
+            self.handler.on_membership_change()
         token = self._batches.close(seq)
         if token is not None:
             await self._save_position(token)
@@ -395,7 +266,7 @@ class MatrixTransport:
     def _enqueue(self, room_id: str, seq: int, item: WorkItem) -> None:
         worker = self._workers.get(room_id)
         if worker is None:
-            worker = _RoomWorker(self._item_done)
+            worker = RoomWorker(self._item_done)
             worker.start()
             self._workers[room_id] = worker
         self._batches.add(seq)
@@ -407,12 +278,17 @@ class MatrixTransport:
         Their replies follow in a moment, so the outbox holds a reply back briefly and
         sends them together (bot/outbox.py: why that is faster).
         """
-        return self._batches.in_flight > (1 if _IN_ROOM_WORKER.get() else 0)
+        return self._batches.in_flight > (1 if IN_ROOM_WORKER.get() else 0)
+
+    def on_all_handled(self, listener: Callable[[], None]) -> None:
+        """Call ``listener`` whenever the last event in hand has been handled."""
+        self._all_handled_listeners.append(listener)
 
     async def _item_done(self, seq: int) -> None:
         token = self._batches.done(seq)
         if not self._batches.in_flight:
-            self.on_all_handled()
+            for listener in self._all_handled_listeners:
+                listener()
         if token is not None:
             await self._save_position(token)
 
@@ -422,39 +298,8 @@ class MatrixTransport:
 
     # --- work items -----------------------------------------------------------------
 
-    async def master_key_of(self, user_id: str) -> str | None:
-        """A user's cross-signing master key as the homeserver shows it (cached until the
-        sync reports a change in that user's devices)."""
-        try:
-            return await self.trust.master_key(user_id)
-        except Exception as exc:
-            log.warning("identity lookup failed (%s)", type(exc).__name__)
-            return None
-
-    async def _device_signed(self, event: RoomMessageText) -> bool | None:
-        """Whether the sending device is cross-signed by its owner (None: not judged)."""
-        if not event.decrypted:
-            return None
-        try:
-            return await self.trust.sender_is_signed(event.sender, event.sender_key)
-        except Exception as exc:
-            log.warning("device lookup failed (%s)", type(exc).__name__)
-            return None
-
     async def _incoming(self, room_id: str, event: RoomMessageText) -> Incoming:
-        body, edit_of = message_text(event.source.get("content", {}), event.body)
-        return Incoming(
-            room_id=room_id,
-            sender=event.sender,
-            body=body,
-            event_id=event.event_id,
-            timestamp=datetime.fromtimestamp(event.server_timestamp / 1000, UTC),
-            encrypted=bool(event.decrypted),
-            room_members=member_count(self.client, room_id),
-            edit_of=edit_of,
-            sender_identity=await self.master_key_of(event.sender),
-            device_signed=await self._device_signed(event),
-        )
+        return await incoming_of(self.client, self.trust, room_id, event)
 
     def _message_item(self, room_id: str, event: RoomMessageText) -> WorkItem:
         async def handle() -> None:

@@ -1,6 +1,6 @@
 """A multi-step conversation as a persisted state machine over a declarative form.
 
-A :class:`Form` is data: steps with a prompt, a parser (text → JSON value, or a Dutch
+A :class:`Form` is data (``form.py``): steps with a prompt, a parser (text → JSON value, or a Dutch
 :class:`UserError`), whether they may be skipped, and a condition for branching. The
 :class:`Engine` is pure: it takes the saved :class:`ConversationState` and what the member
 typed, and returns the new state and what to say. Saving is the caller's business, so a
@@ -13,116 +13,16 @@ for confirmation). At the summary: ``bevestig`` and ``wijzig <veld>``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from datetime import date
-from typing import Any, Literal
+from dataclasses import dataclass
+from typing import Any
 
-from pydantic import BaseModel, Field
-
-from handlers.conversation.parsing import Option, option_list
+from handlers.conversation.form import ConversationState, Form, FormContext, Step
+from handlers.conversation.parsing import option_list
 from handlers.errors import UserError
 from handlers.messages import Block, Bold, Code, Notice, Paragraph, Table, notice
 
 STOP_WORDS = {"stop", "annuleer", "annuleren", "afbreken"}
 CONFIRM_WORDS = {"bevestig", "bevestigen", "verstuur", "versturen", "indienen"}
-
-
-@dataclass(frozen=True)
-class FormContext:
-    """What parsers and prompts may depend on besides the answers."""
-
-    today: date
-    option_lists: Mapping[str, Sequence[Option]] = field(default_factory=dict)
-
-
-Parser = Callable[[str, FormContext, Mapping[str, Any]], Any]
-Shower = Callable[[Any, FormContext], str]
-
-
-def show_plain(value: Any, ctx: FormContext) -> str:
-    return str(value)
-
-
-@dataclass(frozen=True)
-class Step:
-    key: str
-    label: str
-    prompt: str
-    parse: Parser
-    optional: bool = False
-    # Ask this step only when the answers so far make it relevant (e.g. "reden" for spoed),
-    # and the answer that decides it (so the question count includes it until decided).
-    when: Callable[[Mapping[str, Any]], bool] | None = None
-    depends_on: str | None = None
-    show: Shower = show_plain
-    # Name of an option list in the FormContext, shown numbered under the prompt.
-    options: str | None = None
-    aliases: tuple[str, ...] = ()
-
-    def applies(self, answers: Mapping[str, Any]) -> bool:
-        return self.when is None or self.when(answers)
-
-    def names(self) -> set[str]:
-        return {self.key.lower(), self.label.lower(), *(a.lower() for a in self.aliases)}
-
-
-@dataclass(frozen=True)
-class Form:
-    name: str
-    title: str
-    intro: str
-    steps: tuple[Step, ...]
-    done_prompt: str = "Typ bevestig om in te dienen."
-    # The field named in "wijzig <veld>" hints; the first question's when not given.
-    edit_example: str | None = None
-
-    @property
-    def example_field(self) -> str:
-        return self.edit_example or self.steps[0].label
-
-    def step(self, key: str) -> Step:
-        for step in self.steps:
-            if step.key == key:
-                return step
-        raise KeyError(key)
-
-    def applicable(self, answers: Mapping[str, Any]) -> list[Step]:
-        return [step for step in self.steps if step.applies(answers)]
-
-    def possible(self, answers: Mapping[str, Any]) -> list[Step]:
-        """Steps that apply, or may still apply once the answer they depend on is given."""
-        return [
-            step for step in self.steps
-            if step.applies(answers) or (step.depends_on and step.depends_on not in answers)
-        ]  # fmt: skip
-
-    def find(self, name: str) -> Step | None:
-        wanted = name.strip().lower()
-        return next((s for s in self.steps if wanted in s.names()), None)
-
-    def with_prompts(self, prompts: Mapping[str, str]) -> Form:
-        """The same form with some prompts reworded (a house's own wording)."""
-        unknown = set(prompts) - {step.key for step in self.steps}
-        if unknown:
-            raise KeyError(", ".join(sorted(unknown)))
-        steps = tuple(replace(s, prompt=prompts.get(s.key, s.prompt)) for s in self.steps)
-        return replace(self, steps=steps)
-
-
-class ConversationState(BaseModel):
-    """Everything needed to resume a conversation; stored as JSON."""
-
-    form: str
-    # What the conversation is about, e.g. the case reference a verrijking answers.
-    subject: str | None = None
-    phase: Literal["asking", "summary", "confirm_stop", "confirm_restart"] = "asking"
-    current: str | None = None
-    answers: dict[str, Any] = Field(default_factory=dict)
-    history: list[str] = Field(default_factory=list)
-    editing: bool = False
-    resume_phase: Literal["asking", "summary"] = "asking"
-    answer_events: dict[str, str] = Field(default_factory=dict)
 
 
 @dataclass

@@ -12,32 +12,29 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from handlers.commands import Caller
-from handlers.conversation.engine import ConversationState, Engine, Form, FormContext, Outcome
+from handlers.access import Caller
+from handlers.conversation.engine import Engine, Outcome
+from handlers.conversation.form import ConversationState, Form, FormContext
 from handlers.conversation.parsing import Option
 from handlers.errors import UserError
 from handlers.messages import Incoming, Notice, Outgoing, text_notice
 from handlers.outbox import case_of
-from scheduler.clock import Clock, local_now
-from storage.models import Conversation
-from storage.repositories import ConversationRepository, ConversationRow
-from storage.rooms import SentMessageRepository
+from storage.conversations import ConversationRow
+from storage.unit import Unit
 
 log = logging.getLogger(__name__)
 
 # Option lists for a form's questions; ``subject`` is what the conversation is about.
 # Half-finished forms per member (each holds personal data): a bound, not a quota.
 MAX_OPEN_FORMS = 3
-OptionLoader = Callable[[AsyncSession, str | None], Awaitable[Mapping[str, Sequence[Option]]]]
+OptionLoader = Callable[[Unit, str | None], Awaitable[Mapping[str, Sequence[Option]]]]
 
 
 @dataclass(frozen=True)
 class Submission:
     """A confirmed form, handed to the form's submitter in the caller's transaction."""
 
-    session: AsyncSession
+    unit: Unit
     caller: Caller
     room_id: str
     answers: Mapping[str, Any]
@@ -64,21 +61,21 @@ class FormSpec:
 
 
 class ConversationService:
-    def __init__(self, session: AsyncSession, clock: Clock, forms: Mapping[str, FormSpec]) -> None:
-        self.session = session
-        self.clock = clock
+    def __init__(
+        self, unit: Unit, now: datetime, today: date, forms: Mapping[str, FormSpec]
+    ) -> None:
+        self.unit = unit
+        self.now = now
+        self.today = today
         self.forms = forms
-        self.repository = ConversationRepository(session)
+        self.repository = unit.conversations
 
     async def active(self, matrix_id: str, room_id: str) -> ConversationRow | None:
         return await self.repository.get(matrix_id, room_id)
 
     async def _engine(self, form_name: str, subject: str | None) -> Engine:
         spec = self.forms[form_name]
-        ctx = FormContext(
-            today=local_now(self.clock).date(),
-            option_lists=await spec.options(self.session, subject),
-        )
+        ctx = FormContext(today=self.today, option_lists=await spec.options(self.unit, subject))
         return Engine(spec.form, ctx)
 
     async def start(
@@ -119,17 +116,16 @@ class ConversationService:
             outcome = engine.handle(state, incoming.body, incoming.event_id)
         tag = transcript_tag(conversation)
         if outcome.restart:
-            async with self.session.begin_nested():  # start may refuse: keep the old one
+            async with self.unit.savepoint():  # start may refuse: keep the old one
                 await self._forget(conversation)
                 return await self.start(conversation.form, caller, incoming.room_id, state.subject)
         if outcome.submitted is not None:
             spec = self.forms[conversation.form]
-            now = self.clock.now()
             try:
-                async with self.session.begin_nested():
+                async with self.unit.savepoint():
                     outgoing = await spec.submit(Submission(
-                        self.session, caller, incoming.room_id, outcome.submitted, now,
-                        local_now(self.clock).date(), state.subject,
+                        self.unit, caller, incoming.room_id, outcome.submitted, self.now,
+                        self.today, state.subject,
                     ))  # fmt: skip
             except UserError as error:
                 # Back to the summary, with what needs fixing.
@@ -139,7 +135,7 @@ class ConversationService:
             # it back with the casus.
             reference = state.subject or next(filter(None, map(case_of, outgoing)), None)
             if reference is not None:
-                await SentMessageRepository(self.session).retag(tag, reference)
+                await self.unit.sent.retag(tag, reference)
             log.info("form submitted: %s", conversation.form)
             return outgoing
         return await self._apply(outcome, conversation.form, caller, incoming.room_id, conversation)
@@ -155,25 +151,25 @@ class ConversationService:
         if outcome.state is None:
             if existing is not None:
                 await self._forget(existing)
-            return self._to_member(caller, room_id, outcome.notices, None)
+            # The conversation is over: what is said now repeats none of its answers.
+            return [Outgoing(room_id, n) for n in outcome.notices]
         saved = await self.repository.save(
             caller.matrix_id,
             room_id,
             form_name,
             outcome.state.model_dump_json(),
-            self.clock.now(),
+            self.now,
             loaded=existing,
         )
         return self._to_member(caller, room_id, outcome.notices, transcript_tag(saved))
 
     async def _forget(self, conversation: ConversationRow) -> None:
         """A conversation given up: its draft, and what the bot echoed of it, go."""
-        await SentMessageRepository(self.session).request_redaction(transcript_tag(conversation))
-        await self.repository.delete(conversation)
+        await forget_conversation(self.unit, conversation)
 
     @staticmethod
     def _to_member(
-        caller: Caller, room_id: str, notices: Sequence[Notice], tag: str | None
+        caller: Caller, room_id: str, notices: Sequence[Notice], tag: str
     ) -> list[Outgoing]:
         audience = frozenset({caller.matrix_id})
         return [
@@ -181,6 +177,22 @@ class ConversationService:
         ]
 
 
-def transcript_tag(conversation: ConversationRow | Conversation) -> str:
+def transcript_tag(conversation: ConversationRow) -> str:
     """The reference of the bot's messages in a conversation until it becomes a casus."""
     return f"gesprek:{conversation.id}"
+
+
+async def forget_conversation(unit: Unit, conversation: ConversationRow) -> None:
+    """A conversation given up: its draft, and what the bot echoed of it, go."""
+    await unit.sent.request_redaction(transcript_tag(conversation))
+    await unit.conversations.delete(conversation)
+
+
+async def forget_conversations_about(unit: Unit, references: set[str]) -> None:
+    """Half-finished forms about these casussen (a verslag, an answer) hold personal data."""
+    about = [
+        c.id
+        for c in await unit.conversations.all()
+        if ConversationState.model_validate_json(c.state).subject in references
+    ]
+    await unit.conversations.delete_ids(about)

@@ -1,0 +1,252 @@
+"""The beheerder's and privacy officer's command line: what each ``casusbot`` subcommand
+does. ``bot/cli.py`` reads the arguments; this opens the database (in one place), works in
+a unit of work, and returns the Dutch text to print.
+"""
+
+from __future__ import annotations
+
+import csv
+import getpass
+import io
+import os
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from datetime import date, datetime
+from pathlib import Path
+
+from bot.config import Settings
+from bot.config_file import load_tool_settings
+from bot.wiring import build_house
+from handlers.beheer.handover import hand_over
+from handlers.beheer.members import MembershipService
+from handlers.beheer.texts import describe_change, removed_text
+from handlers.conversation.parsing import format_date, parse_dutch_date
+from handlers.errors import UserError
+from handlers.house import House
+from handlers.identifiers import parse_matrix_id, parse_reference
+from handlers.identity import IdentityService
+from handlers.outbox import queue
+from handlers.rechten.service import as_json, correct, delete_early, inzage
+from handlers.retention.service import plan
+from scheduler.clock import SystemClock
+from storage import crypto
+from storage.db import Database
+from storage.unit import Unit
+
+# Who acted, for the audit log, when it was the command line: the operating-system user.
+CLI_ACTOR = f"cli:{getpass.getuser()}"
+AUDIT_COLUMNS = ("id", "moment", "wat", "wie", "organisatie", "rol", "kenmerk", "fase",
+                 "details")  # fmt: skip
+
+
+def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows, strict=False)]
+    lines = [
+        "  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=False)).rstrip()
+        for row in [header, *rows]
+    ]
+    return "\n".join(lines)
+
+
+def _write_private(stem: Path, texts: dict[str, str]) -> None:
+    """Files only the user who runs the command can read (they hold personal data)."""
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    for suffix, text in texts.items():
+        path = stem.with_suffix(suffix)
+        path.write_text(text, encoding="utf-8")
+        os.chmod(path, 0o600)
+
+
+class Tool:
+    """The configuration, the clock in the house's zone, and the database."""
+
+    def __init__(self, config: Path) -> None:
+        self.settings: Settings = load_tool_settings(config)
+        self.house: House = build_house(self.settings)
+        self.clock = SystemClock(self.house.zone)
+
+    @property
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    @property
+    def today(self) -> date:
+        return self.now.astimezone(self.house.zone).date()
+
+    def local(self, moment: datetime) -> str:
+        return moment.astimezone(self.house.zone).strftime("%Y-%m-%d %H:%M")
+
+    def install_data_keys(self) -> None:
+        crypto.install(self.settings.database.resolve_data_keys())
+
+    @asynccontextmanager
+    async def database(self) -> AsyncIterator[Database]:
+        """The database, migrated to the newest schema, closed afterwards."""
+        db = Database(self.settings.database.url)
+        try:
+            await db.migrate()
+            yield db
+        finally:
+            await db.close()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Unit]:
+        async with self.database() as db, db.transaction() as unit:
+            yield unit
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[Unit]:
+        async with self.database() as db, db.reading() as unit:
+            yield unit
+
+    # --- organisations and members ----------------------------------------------------
+
+    async def org_add(self, key: str, name: str) -> str:
+        """Add an organisation; one that exists under this code gets the new name."""
+        async with self.transaction() as unit:
+            service = MembershipService(unit)
+            if await unit.organisations.get(key.strip().lower()) is not None:
+                old, new = await service.rename_organisation(key, name, self.now, CLI_ACTOR)
+                if old == new:
+                    return f"Organisatie {key.lower()} heet al {new}."
+                return f"Organisatie {key.lower()} heette {old} en heet nu {new}."
+            view = await service.add_organisation(key, name, self.now)
+        return f"Organisatie {view.key} ({view.name}) is toegevoegd."
+
+    async def org_rename(self, key: str, name: str) -> str:
+        async with self.transaction() as unit:
+            old, new = await MembershipService(unit).rename_organisation(
+                key, name, self.now, CLI_ACTOR
+            )
+        return f"Organisatie {key.lower()} heette {old} en heet nu {new}."
+
+    async def org_list(self) -> str:
+        async with self.reading() as unit:
+            views = await MembershipService(unit).list_organisations()
+        if not views:
+            return "Er zijn nog geen organisaties."
+        return table(
+            ("code", "naam", "leden"), [(v.key, v.name, str(v.member_count)) for v in views]
+        )
+
+    async def member_add(self, matrix_id: str, organisation: str, role: str) -> str:
+        async with self.transaction() as unit:
+            change = await MembershipService(unit).add_member(
+                matrix_id, organisation, role, self.now, actor=CLI_ACTOR
+            )
+        return describe_change(change)
+
+    async def member_remove(self, matrix_id: str) -> str:
+        async with self.transaction() as unit:
+            view, rooms = await MembershipService(unit).remove_member(
+                matrix_id, self.now, actor=CLI_ACTOR
+            )
+            notes = await hand_over(unit, view.matrix_id, view.organisation_key)
+        return "\n".join([removed_text(view.matrix_id, view.organisation_key, rooms), *notes])
+
+    async def member_confirm(self, matrix_id: str) -> str:
+        async with self.transaction() as unit:
+            told = await IdentityService(unit, self.house).confirm(matrix_id, None, self.now)
+            await queue(unit, told, self.now)
+        return (
+            f"De nieuwe sleutel van {matrix_id} is bevestigd; "
+            "de bot laat het lid weten dat het weer verder kan."
+        )
+
+    async def member_list(self, organisation: str | None) -> str:
+        async with self.reading() as unit:
+            views = await MembershipService(unit).list_members(organisation)
+        if not views:
+            return "Geen leden gevonden."
+        return table(
+            ("gebruiker", "organisatie", "rol", "chat met bot"),
+            [(v.matrix_id, v.organisation_key, v.role.value, "ja" if v.has_dm else "nee")
+             for v in views],
+        )  # fmt: skip
+
+    # --- retention, rights and the audit log -------------------------------------------
+
+    async def purge_dry_run(self) -> str:
+        """What retention will do to which casus, and when; nothing is changed."""
+        async with self.reading() as unit:
+            plans = await plan(unit, self.today, self.house.retention)
+        if not plans:
+            return "Er is niets dat volgens de bewaartermijnen verwijderd moet worden."
+        rows = [
+            (p.reference, format_date(p.afgeschaald_on) if p.afgeschaald_on else "geen casus",
+             format_date(p.clean_on) if p.clean_on else "—",
+             format_date(p.delete_on) if p.delete_on else "—",
+             ", ".join(p.now) or "niets")
+            for p in plans
+        ]  # fmt: skip
+        return table(("kenmerk", "afgeschaald", "opschonen", "verwijderen", "nu te doen"), rows)
+
+    async def correctie(self, kenmerk: str, veld: str, waarde: str, reden: str) -> str:
+        async with self.transaction() as unit:
+            reference = await correct(
+                unit, kenmerk, veld, waarde, reden, CLI_ACTOR, self.now, self.today
+            )
+        return f"{veld} van {reference} is verbeterd (vastgelegd in het auditlog)."
+
+    async def verwijderen(self, kenmerk: str, reden: str) -> str:
+        async with self.transaction() as unit:
+            taken = await delete_early(unit, kenmerk, reden, CLI_ACTOR, self.now)
+        return (
+            f"Alles over {kenmerk.upper()} is verwijderd; de bot neemt {taken} "
+            "berichten terug en heft de casuskamer op."
+        )
+
+    async def inzage(self, achternaam: str, geboortedatum: str, uit: Path) -> str:
+        born = parse_dutch_date(geboortedatum)
+        now = self.now
+        async with self.transaction() as unit:
+            result = await inzage(unit, achternaam, born, CLI_ACTOR, now)
+        stem = uit / f"inzage-{now.astimezone(self.house.zone):%Y%m%d-%H%M%S}"
+        _write_private(stem, {".md": result.markdown, ".json": as_json(result)})
+        found = ", ".join(result.references) or "geen gegevens gevonden"
+        return f"Inzage gemaakt ({found}): {stem}.md en {stem}.json (alleen voor jou leesbaar)."
+
+    async def audit(self, verify: bool, casus: str | None, member: str | None, as_csv: bool) -> str:
+        """The audit log, filtered, as a table or CSV; or a check of its hash chain."""
+        async with self.reading() as unit:
+            if verify:
+                broken = await unit.audit.first_broken()
+                count = len(await unit.audit.entries())
+                if broken is None:
+                    return f"Het auditlog is intact ({count} regels)."
+                raise UserError(f"Het auditlog is aangetast vanaf regel {broken}.")
+            reference = parse_reference(casus) if casus else None
+            actor = parse_matrix_id(member) if member else None
+            entries = await unit.audit.entries(reference, actor)
+        rows = [
+            (str(e.id), self.local(e.at), e.kind, e.actor, e.organisation or "", e.role or "",
+             e.reference or "", e.phase or "", e.detail)
+            for e in entries
+        ]  # fmt: skip
+        if as_csv:
+            out = io.StringIO()
+            writer = csv.writer(out)
+            writer.writerow(AUDIT_COLUMNS)
+            writer.writerows(rows)
+            return out.getvalue().rstrip("\n")
+        if not rows:
+            return "Geen regels in het auditlog voor deze selectie."
+        return table(AUDIT_COLUMNS, rows)
+
+    # --- the database and the data key -------------------------------------------------
+
+    async def db_upgrade(self) -> str:
+        async with self.database() as db:
+            return f"Databaseschema is bijgewerkt (versie {await db.current_revision()})."
+
+    async def keys_rotate(self) -> str:
+        from storage.keys import rotate
+
+        self.install_data_keys()
+        async with self.database() as db:
+            counts = await rotate(db)
+        total = sum(counts.values())
+        return (
+            f"{total} waarden opnieuw versleuteld met sleutel {crypto.installed().primary_id}. "
+            "Haal de oude sleutel nu weg uit CASUSBOT_DATA_KEY_PREVIOUS (bot en back-ups)."
+        )

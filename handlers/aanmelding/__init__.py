@@ -1,0 +1,27 @@
+"""Aanmelding en intake (DOMAIN.md phase 1): a partner puts a case forward in a guided chat."""
+
+from __future__ import annotations
+
+from handlers.aanmelding.commands import AanmeldingCommands
+from handlers.aanmelding.forms import AANMELDING_FORM, option_lists
+from handlers.aanmelding.service import submit
+from handlers.commands import commands_of
+from handlers.conversation.service import FormSpec, Submission
+from handlers.feature import Feature
+from handlers.house import House
+from handlers.messages import Outgoing
+
+
+def form_spec(house: House) -> FormSpec:
+    """The aanmelding form with the house's wording (KeyError: a prompt for an unknown
+    question)."""
+
+    async def submit_aanmelding(submission: Submission) -> list[Outgoing]:
+        return await submit(submission, house)
+
+    prompts = house.prompts.get(AANMELDING_FORM.name, {})
+    return FormSpec(AANMELDING_FORM.with_prompts(prompts), option_lists, submit_aanmelding)
+
+
+def feature(house: House) -> Feature:
+    return Feature("aanmelding", commands_of(AanmeldingCommands()), (form_spec(house),))

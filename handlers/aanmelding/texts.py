@@ -1,0 +1,22 @@
+"""What the bot says to the aanmelder."""
+
+from __future__ import annotations
+
+from handlers.messages import Bold, Notice, Paragraph, notice
+
+
+def filed(reference: str) -> Notice:
+    return notice(
+        Paragraph("Dank je! Je aanmelding is ingediend onder kenmerk ", Bold(reference), "."),
+        Paragraph(
+            "Wat er nu gebeurt: de procesregie beoordeelt de aanmelding (triage), samen met "
+            "de gemeente en zo nodig met partners die de betrokkene kennen. Je hoort de "
+            "uitkomst via deze chat. Noem het kenmerk als je contact opneemt, en zet nooit "
+            "namen in het onderwerp van een e-mail."
+        ),
+    )
+
+
+ONLY_IN_OWN_CHAT = (
+    "Aanmelden kan alleen in je eigen chat met mij, niet in een groep: daar lezen anderen mee."
+)

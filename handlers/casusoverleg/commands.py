@@ -1,0 +1,108 @@
+"""The procesregie's casusoverleg commands: overleg plan, verzet, annuleer and verslag.
+
+``overleg verslag`` starts the guided verslag (``handlers/plan_van_aanpak/verslag.py``) in
+the caller's own chat with the bot.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+
+from handlers.access import Action
+from handlers.arguments import KENMERK
+from handlers.casusoverleg.service import CasusoverlegService
+from handlers.commands import Arg, CommandContext, command
+from handlers.conversation.parsing import format_moment, parse_appointment, parse_text
+from handlers.errors import UserError
+from handlers.house import House
+from handlers.messages import Paragraph, notice, text_notice
+
+VERSLAG_FORM = "overleg-verslag"
+MOMENT = Arg("moment", "DATUM TIJD [locatie of videolink]", rest=True)
+
+
+def wall_clock(day: date, at: time, house: House) -> datetime:
+    # A wall-clock time in the house's zone; fold=0 picks the first of a doubled hour.
+    return datetime.combine(day, at, tzinfo=house.zone)
+
+
+class CasusoverlegCommands:
+    def __init__(self, house: House) -> None:
+        self.house = house
+        self.words = house.words
+
+    def _when(self, ctx: CommandContext, text: str) -> tuple[datetime, str]:
+        day, at, rest = parse_appointment(text, ctx.today)
+        return wall_clock(day, at, self.house), parse_text(rest, 500, "locatie") if rest else ""
+
+    @command(
+        "overleg plan", action=Action.OVERLEG, free_text=True, args=(KENMERK, MOMENT),
+        summary="een casusoverleg plannen: kamer, uitnodigingen en uitnodiging met agenda",
+    )  # fmt: skip
+    async def plan(self, ctx: CommandContext, kenmerk: str, moment: str) -> None:
+        when, locatie = self._when(ctx, moment)
+        service = CasusoverlegService(ctx.unit, self.house)
+        aanmelding = await service.find_casus(kenmerk)
+        warnings = service.check_moment(when, ctx.now)
+        participants, outgoing = await service.plan(aanmelding, when, locatie, ctx.caller, ctx.now)
+        ctx.send(*outgoing)
+        names = await service.directory.organisation_names()
+        lines = [
+            f"{self.words.overleg_title} {aanmelding.reference} gepland op {format_moment(when)}. "
+            f"Ik maak een versleutelde kamer en nodig {len(participants.members)} deelnemers "
+            f"uit van: {', '.join(names.get(k, k) for k in participants.organisations)}.",
+            *warnings,
+        ]
+        if participants.unreachable:
+            lines.append(
+                "Let op: "
+                + ", ".join(names.get(k, k) for k in participants.unreachable)
+                + " heeft nog niemand die ik kan uitnodigen."
+            )
+        ctx.reply(notice(*(Paragraph(line) for line in lines)))
+
+    @command(
+        "overleg verzet", action=Action.OVERLEG, free_text=True,
+        args=(KENMERK, Arg("moment", "DATUM TIJD [locatie]", rest=True)),
+        summary="een gepland casusoverleg naar een ander moment verzetten",
+    )  # fmt: skip
+    async def verzet(self, ctx: CommandContext, kenmerk: str, moment: str) -> None:
+        when, locatie = self._when(ctx, moment)
+        service = CasusoverlegService(ctx.unit, self.house)
+        aanmelding = await service.find_casus(kenmerk)
+        warnings = service.check_moment(when, ctx.now)
+        ctx.send(await service.reschedule(aanmelding, when, locatie, ctx.now))
+        ctx.reply(text_notice(" ".join([
+            f"{self.words.overleg_title} {aanmelding.reference} verzet naar "
+            f"{format_moment(when)}; de deelnemers zien het in de kamer.", *warnings,
+        ])))  # fmt: skip
+
+    @command(
+        "overleg annuleer", action=Action.OVERLEG, free_text=True,
+        args=(KENMERK, Arg("reden", "reden", rest=True, optional=True)),
+        summary="een gepland casusoverleg laten vervallen",
+    )  # fmt: skip
+    async def annuleer(self, ctx: CommandContext, kenmerk: str, reden: str | None) -> None:
+        service = CasusoverlegService(ctx.unit, self.house)
+        aanmelding = await service.find_casus(kenmerk)
+        why = parse_text(reden, 500, "reden") if reden else ""
+        ctx.send(await service.cancel(aanmelding, why, ctx.now))
+        ctx.reply(text_notice(
+            f"{self.words.overleg_title} {aanmelding.reference} geannuleerd; de deelnemers zien "
+            f"het in de kamer. Opnieuw plannen: overleg plan {aanmelding.reference} "
+            "<datum> <tijd>."
+        ))  # fmt: skip
+
+    @command(
+        "overleg verslag", action=Action.OVERLEG, args=(KENMERK,),
+        summary="de uitkomst vastleggen: casusregisseur, plan van aanpak, afschaling",
+    )  # fmt: skip
+    async def verslag(self, ctx: CommandContext, kenmerk: str) -> None:
+        service = CasusoverlegService(ctx.unit, self.house)
+        aanmelding = await service.find_casus(kenmerk)
+        if await ctx.unit.overleggen.upcoming(aanmelding.id) is None:
+            raise UserError(
+                f"Voor {aanmelding.reference} staat geen {self.words.casusoverleg} open om een "
+                "verslag van te maken."
+            )
+        await ctx.start_form(VERSLAG_FORM, ctx.questions_room(), aanmelding.reference)

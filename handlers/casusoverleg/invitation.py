@@ -1,0 +1,133 @@
+"""The invitation to a casusoverleg: agenda, personalia, goal and the partners involved
+(Gelderland-Midden art. 8.3c), and nothing else.
+
+It carries the personalia the house's invitation policy allows, once per room; a
+verrijking answer only when its supplier agreed to prior sharing (art. 12.2f / 13.2d), each
+labelled with the organisation. Every disclosure goes to the audit log: references and
+Matrix ids, never the data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from handlers.conversation.parsing import format_date, format_moment
+from handlers.house import House
+from handlers.messages import (
+    Block,
+    Bold,
+    BulletList,
+    Notice,
+    Outgoing,
+    Paragraph,
+    Table,
+    casus_room,
+    notice,
+)
+from handlers.vocabulary import AuditKind, VerrijkingStatus
+from storage.models import Aanmelding, Overleg
+from storage.unit import Unit
+
+PERSONALIA: dict[str, Callable[[Aanmelding], str | None]] = {
+    "voornaam": lambda a: a.voornaam,
+    "achternaam": lambda a: a.achternaam,
+    "aliassen": lambda a: a.aliassen,
+    "geboortedatum": lambda a: format_date(a.geboortedatum),
+    "adres": lambda a: a.adres,
+    "postcode": lambda a: a.postcode,
+    "woonplaats": lambda a: a.woonplaats,
+}
+# What a casusoverleg decides (DOMAIN.md phase 3).
+DECISIONS = (
+    "wie casusregisseur wordt",
+    "het plan van aanpak: wat, wie, wanneer",
+    "wie de cliënt informeert",
+    "de criteria voor afschaling",
+)
+
+
+@dataclass(frozen=True)
+class Participants:
+    organisations: tuple[str, ...]
+    members: frozenset[str]
+    # Participating organisations with nobody the bot can invite.
+    unreachable: tuple[str, ...]
+
+    def room_message(self, reference: str, text: Notice, sensitive: bool = True) -> Outgoing:
+        """A message into the casus room, readable by these participants only."""
+        return Outgoing(casus_room(reference), text, sensitive, self.members, reference)
+
+
+async def disclosed(
+    unit: Unit, actor: str, reference: str, purpose: str, fields: Sequence[str],
+    participants: Participants, now: datetime,
+) -> None:  # fmt: skip
+    await unit.audit.add(now, AuditKind.DISCLOSURE, actor, reference, {
+        "purpose": purpose, "fields": list(fields), "room": casus_room(reference),
+        "recipients": sorted(participants.members),
+    })  # fmt: skip
+
+
+async def invitation(
+    unit: Unit, house: House, names: Mapping[str, str], aanmelding: Aanmelding,
+    overleg: Overleg, participants: Participants, actor: str, now: datetime,
+    with_personalia: bool,
+) -> list[Outgoing]:  # fmt: skip
+    reference = aanmelding.reference
+    personalia = [
+        (name, value)
+        for name in house.overleg.personalia
+        if (value := PERSONALIA[name](aanmelding))
+    ]
+    zone: ZoneInfo = house.zone
+    blocks: list[Block] = [
+        Paragraph(Bold(f"Uitnodiging {house.words.casusoverleg} {reference}")),
+        Table(("", ""), (
+            ("wanneer", format_moment(overleg.scheduled_at.astimezone(zone))),
+            ("waar", overleg.locatie or "volgt"),
+            ("deelnemers", ", ".join(names.get(k, k) for k in participants.organisations)),
+        )),
+        Paragraph(Bold("Agenda")),
+        Table(("", ""), (("doel", aanmelding.overleg_doel or "—"),
+                         ("thema's", aanmelding.overleg_themas or "—"))),
+        Paragraph("Te besluiten:"),
+        BulletList(tuple((d,) for d in DECISIONS)),
+    ]  # fmt: skip
+    fields = ["doel", "themas"]
+    if with_personalia:
+        blocks += [Paragraph(Bold("Betrokkene")), Table(("veld", "waarde"), tuple(personalia))]
+        fields += [name for name, _ in personalia]
+    blocks.append(Paragraph(
+        "Deze gegevens zijn alleen voor dit overleg (doelbinding): deel ze niet buiten "
+        "deze kamer."
+    ))  # fmt: skip
+    outgoing = [participants.room_message(reference, notice(*blocks))]
+    await disclosed(unit, actor, reference, "uitnodiging", fields, participants, now)
+    if house.overleg.share_verrijking and with_personalia:
+        outgoing += await _shared_verrijking(unit, names, aanmelding, participants, actor, now)
+    return outgoing
+
+
+async def _shared_verrijking(
+    unit: Unit, names: Mapping[str, str], aanmelding: Aanmelding, participants: Participants,
+    actor: str, now: datetime,
+) -> list[Outgoing]:  # fmt: skip
+    outgoing = []
+    for request in await unit.verrijking.for_aanmelding(aanmelding.id):
+        shared = request.bekend and request.delen_vooraf
+        if request.status is not VerrijkingStatus.BEANTWOORD or not shared:
+            continue
+        organisation = names.get(request.organisation_key, request.organisation_key)
+        outgoing.append(participants.room_message(aanmelding.reference, notice(
+            Paragraph(Bold(f"Informatie van {organisation}"),
+                      " (vooraf gedeeld met hun toestemming)"),
+            Paragraph(request.informatie or ""),
+        )))  # fmt: skip
+        await disclosed(
+            unit, actor, aanmelding.reference, "verrijking",
+            [f"verrijking:{request.organisation_key}"], participants, now,
+        )  # fmt: skip
+    return outgoing

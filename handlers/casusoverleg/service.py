@@ -1,0 +1,191 @@
+"""Casusoverleg (DOMAIN.md phase 3): planning, the casus room and who is in it.
+
+Privacy by construction:
+- the room's name and topic are room state, which is not encrypted: the reference and the
+  moment only;
+- the room is wished for exactly the lawful participants (doelbinding): the contacts of
+  the organisations chosen at triage and the procesregisseur. The bot's room manager
+  invites them and removes anyone else (reported as a possible incident);
+- what the invitation carries is decided in ``handlers/casusoverleg/invitation.py``.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+
+from handlers.access import Caller, chairs_overleg
+from handlers.casusoverleg.invitation import Participants, invitation
+from handlers.conversation.parsing import format_date, format_moment, short_moment
+from handlers.directory import Directory
+from handlers.errors import UserError
+from handlers.house import House
+from handlers.messages import Block, Bold, Notice, Outgoing, Paragraph, Table, casus_room, notice
+from handlers.triage.service import TriageService
+from handlers.triage.texts import outcome_label
+from handlers.vocabulary import OverlegStatus, Role, TriageStatus
+from storage.models import Aanmelding, Overleg
+from storage.unit import Unit
+
+
+def partners_of(aanmelding: Aanmelding) -> list[str]:
+    """The organisations the triage chose for the casusoverleg."""
+    return list(json.loads(aanmelding.overleg_partners or "[]"))
+
+
+class CasusoverlegService:
+    def __init__(self, unit: Unit, house: House) -> None:
+        self.unit = unit
+        self.house = house
+        self.words = house.words
+        self.triage = TriageService(unit, house)
+        self.directory: Directory = self.triage.directory
+
+    def local(self, moment: datetime) -> datetime:
+        return moment.astimezone(self.house.zone)
+
+    async def find_casus(self, reference_text: str) -> Aanmelding:
+        """A casus with a casusoverleg, not yet afgeschaald."""
+        aanmelding = await self.triage.find(reference_text)
+        if aanmelding.triage_status is not TriageStatus.CASUSOVERLEG:
+            raise UserError(
+                f"{aanmelding.reference} is geen casus voor een {self.words.casusoverleg} "
+                f"(triage: {outcome_label(aanmelding.triage_status)})."
+            )
+        if aanmelding.afgeschaald_on is not None:
+            day = format_date(aanmelding.afgeschaald_on)
+            raise UserError(f"{aanmelding.reference} is afgeschaald op {day}.")
+        return aanmelding
+
+    async def participants(self, aanmelding: Aanmelding) -> Participants:
+        """The lawful participants: contacts of the organisations chosen at triage, and the
+        casus's procesregisseur (all procesregisseurs while none is recorded)."""
+        organisations = tuple(partners_of(aanmelding))
+        members: set[str] = set()
+        unreachable = []
+        existing = await self.directory.organisation_names()
+        for key in organisations:
+            contacts = await self.directory.contacts(key) if key in existing else []
+            if not contacts:
+                unreachable.append(key)
+            members.update(c.matrix_id for c in contacts)
+        if aanmelding.procesregisseur:
+            members.add(aanmelding.procesregisseur)
+        else:
+            members.update(
+                m.matrix_id for m in await self.directory.with_role(Role.PROCESREGISSEUR)
+            )
+        return Participants(organisations, frozenset(members), tuple(unreachable))
+
+    # --- the room ---------------------------------------------------------------------
+
+    def _room_text(self, reference: str, overleg: Overleg | None, state: str) -> tuple[str, str]:
+        """Name and topic: the reference and the moment, nothing else (room state is
+        not encrypted)."""
+        title = f"{self.words.overleg_title} {reference}"
+        if overleg is None:
+            return title, f"{title}: {state}."
+        when = self.local(overleg.scheduled_at)
+        if state:
+            return f"{title} — {state}", f"{title}: {state}."
+        return f"{title} — {short_moment(when)}", f"{title} op {format_moment(when)}."
+
+    async def describe_room(
+        self, aanmelding: Aanmelding, overleg: Overleg | None, state: str, now: datetime
+    ) -> Participants:
+        participants = await self.participants(aanmelding)
+        name, topic = self._room_text(aanmelding.reference, overleg, state)
+        await self.unit.rooms.want(
+            casus_room(aanmelding.reference), name, topic, participants.members, now
+        )
+        return participants
+
+    @staticmethod
+    def to_room(
+        reference: str, participants: Participants, text: Notice, sensitive: bool = True
+    ) -> Outgoing:
+        return participants.room_message(reference, text, sensitive)
+
+    # --- planning ---------------------------------------------------------------------
+
+    def check_moment(self, when: datetime, now: datetime) -> list[str]:
+        """Refuse the past; warnings (Dutch) for a moment outside working hours."""
+        if when <= now:
+            raise UserError(
+                f"{format_moment(self.local(when))} is al voorbij. Kies een moment in de toekomst."
+            )
+        if not self.house.working_time.is_working_moment(when):
+            return ["Let op: dat is buiten werktijd. Ik plan het toch in."]
+        return []
+
+    async def plan(
+        self, aanmelding: Aanmelding, when: datetime, locatie: str, caller: Caller, now: datetime
+    ) -> tuple[Participants, list[Outgoing]]:
+        upcoming = await self.unit.overleggen.upcoming(aanmelding.id)
+        if upcoming is not None:
+            raise UserError(
+                f"Voor {aanmelding.reference} staat al een {self.words.casusoverleg} gepland op "
+                f"{format_moment(self.local(upcoming.scheduled_at))}. Verzetten kan met "
+                f"overleg verzet {aanmelding.reference} <datum> <tijd>."
+            )
+        if aanmelding.procesregisseur is None and chairs_overleg(caller.role):
+            aanmelding.procesregisseur = caller.matrix_id
+        overleg = await self.unit.overleggen.add(Overleg(
+            aanmelding_id=aanmelding.id, scheduled_at=when, locatie=locatie or None,
+            status=OverlegStatus.GEPLAND, planned_by=caller.matrix_id, created_at=now,
+            reminded_at=now if self.reminder_moment(when) <= now else None,
+        ))  # fmt: skip
+        # The personalia go into a room once: a follow-up overleg reuses the room, whose
+        # participants have them since their invitation.
+        first = await self.unit.rooms.get(casus_room(aanmelding.reference)) is None
+        participants = await self.describe_room(aanmelding, overleg, "", now)
+        names = await self.directory.organisation_names()
+        outgoing = await invitation(
+            self.unit, self.house, names, aanmelding, overleg, participants, caller.matrix_id,
+            now, first,
+        )  # fmt: skip
+        return participants, outgoing
+
+    async def reschedule(
+        self, aanmelding: Aanmelding, when: datetime, locatie: str, now: datetime
+    ) -> Outgoing:
+        overleg = await self.upcoming(aanmelding)
+        overleg.scheduled_at = when
+        if locatie:
+            overleg.locatie = locatie
+        overleg.reminded_at = now if self.reminder_moment(when) <= now else None
+        participants = await self.describe_room(aanmelding, overleg, "", now)
+        return self.to_room(aanmelding.reference, participants, notice(
+            Paragraph(Bold(f"{self.words.overleg_title} {aanmelding.reference} is verzet")),
+            Table(("", ""), (("wanneer", format_moment(self.local(when))),
+                             ("waar", overleg.locatie or "volgt"))),
+        ))  # fmt: skip
+
+    async def cancel(self, aanmelding: Aanmelding, reden: str, now: datetime) -> Outgoing:
+        overleg = await self.upcoming(aanmelding)
+        overleg.status = OverlegStatus.GEANNULEERD
+        participants = await self.describe_room(aanmelding, overleg, "geannuleerd", now)
+        when = format_moment(self.local(overleg.scheduled_at))
+        blocks: list[Block] = [Paragraph(Bold(
+            f"Het {self.words.casusoverleg} over {aanmelding.reference} van {when} gaat niet door."
+        ))]  # fmt: skip
+        if reden:
+            blocks.append(Paragraph("Reden: ", reden))
+        return self.to_room(aanmelding.reference, participants, notice(*blocks))
+
+    async def upcoming(self, aanmelding: Aanmelding) -> Overleg:
+        overleg = await self.unit.overleggen.upcoming(aanmelding.id)
+        if overleg is None:
+            raise UserError(
+                f"Voor {aanmelding.reference} staat geen {self.words.casusoverleg} gepland. "
+                f"Plannen kan met overleg plan {aanmelding.reference} <datum> <tijd> [locatie]."
+            )
+        return overleg
+
+    def reminder_moment(self, when: datetime) -> datetime:
+        """The start of the working day before the overleg."""
+        hours = self.house.working_time
+        day = self.local(when).date() - timedelta(days=1)
+        while not hours.is_working_day(day):
+            day -= timedelta(days=1)
+        return hours.start_of(day)

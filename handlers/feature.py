@@ -1,0 +1,21 @@
+"""What a phase of the werkproces brings to the bot: its chat commands and its forms.
+
+Each package under ``handlers/`` exports ``feature(house) -> Feature``; the router takes
+the commands and forms of every feature in ``handlers/features.py``. The timed work of a
+phase is in ``scheduler/jobs/`` (the scheduler drives the domain, not the other way round).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from handlers.commands import Command
+from handlers.conversation.service import FormSpec
+
+
+@dataclass(frozen=True)
+class Feature:
+    name: str
+    commands: Sequence[Command] = ()
+    forms: Sequence[FormSpec] = ()

@@ -1,0 +1,26 @@
+"""Every feature of the bot, in the order their commands appear in the help. Adding a phase
+is one package under ``handlers/`` and one line here."""
+
+from __future__ import annotations
+
+from handlers import aanmelding, beheer, casusoverleg, general, plan_van_aanpak, triage
+from handlers.commands import CommandRegistry
+from handlers.feature import Feature
+from handlers.house import House
+
+
+def build_features(house: House) -> list[Feature]:
+    return [
+        general.feature(house),
+        aanmelding.feature(house),
+        triage.feature(house),
+        casusoverleg.feature(house),
+        plan_van_aanpak.feature(house),
+        beheer.feature(house),
+    ]
+
+
+def build_registry(house: House | None = None) -> CommandRegistry:
+    """All commands of a house (the default house when none is given)."""
+    features = build_features(house or House())
+    return CommandRegistry(c for feature in features for c in feature.commands)

@@ -1,0 +1,106 @@
+"""The house's configuration as the domain sees it: its words, rooms, partners and periods.
+
+``bot/config.py`` reads and validates the file; ``bot/wiring.py`` turns it into a
+:class:`House`. Every phase gets the same House when its feature is built, so no command
+reaches into a bag of services for its settings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import time
+from zoneinfo import ZoneInfo
+
+from handlers.vocabulary import Role
+from scheduler.workhours import WorkingTime
+
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+
+
+@dataclass(frozen=True)
+class Wording:
+    """The house's own words for the national terms (DOMAIN.md, 'Terminology')."""
+
+    house_name: str = "het ZVH"
+    procesregisseur: str = "procesregisseur"
+    casusoverleg: str = "casusoverleg"
+    casusregisseur: str = "casusregisseur"
+    triage: str = "triage"
+
+    def role_name(self, role: Role) -> str:
+        return {
+            Role.PARTNER: "medewerker ketenpartner",
+            Role.PROCESREGISSEUR: self.procesregisseur,
+            Role.PROCESONDERSTEUNER: "procesondersteuner",
+            Role.MANAGER: "manager",
+            Role.BEHEERDER: "functioneel beheerder",
+        }[role]
+
+    @property
+    def overleg_title(self) -> str:
+        return self.casusoverleg[:1].upper() + self.casusoverleg[1:]
+
+
+@dataclass(frozen=True)
+class TriageConfig:
+    """Triage and verrijking (DOMAIN.md phase 2; Kennemerland: weekly triage meeting)."""
+
+    standard_partners: tuple[str, ...] = ("om", "politie", "reclassering")
+    minor_partners: tuple[str, ...] = ("rvdk",)
+    # Contact persons per organisation; without an entry, its partner members.
+    contacts: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    answer_working_days: int = 3
+    agenda_weekday: int = 0  # Monday
+    agenda_time: time = time(9, 0)
+
+
+@dataclass(frozen=True)
+class OverlegConfig:
+    """The invitation policy (Gelderland-Midden art. 8.3c, 12.2f / 13.2d)."""
+
+    personalia: tuple[str, ...] = ("voornaam", "achternaam", "geboortedatum", "woonplaats")
+    share_verrijking: bool = True
+
+
+@dataclass(frozen=True)
+class ReminderPolicy:
+    """Plan-van-aanpak deadlines: reminders before, an escalation after."""
+
+    before: tuple[int, ...] = (3, 0)
+    escalate_after: int = 1
+
+
+@dataclass(frozen=True)
+class RetentionPolicy:
+    """How long what is kept (DOMAIN.md phase 5; Kennemerland Bijlage 3, 'Afschaling')."""
+
+    clean_months: int = 6
+    delete_months: int = 12
+    audit_years: int = 5
+    draft_days: int = 7
+    draft_reminder_hours: int = 24
+
+
+@dataclass(frozen=True)
+class House:
+    words: Wording = field(default_factory=Wording)
+    reference_prefix: str = "ZVH"
+    # The E2EE room of the procesregie; without it, their direct chats.
+    procesregie_room: str | None = None
+    working_time: WorkingTime = field(default_factory=lambda: WorkingTime(zone=AMSTERDAM))
+    triage: TriageConfig = field(default_factory=TriageConfig)
+    overleg: OverlegConfig = field(default_factory=OverlegConfig)
+    reminders: ReminderPolicy = field(default_factory=ReminderPolicy)
+    retention: RetentionPolicy = field(default_factory=RetentionPolicy)
+    review_months: tuple[int, ...] = (1, 7)
+    # A house's own wording for the questions of a form: {form: {step key: prompt}}.
+    prompts: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return self.working_time.zone
+
+    @property
+    def name(self) -> str:
+        return self.words.house_name

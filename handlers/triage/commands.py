@@ -1,0 +1,156 @@
+"""The triage's commands: verrijk, triage and besluit for the procesregie (with follow-up
+questions in the procesregisseur's own chat), and beantwoord for a partner's contact."""
+
+from __future__ import annotations
+
+from handlers.access import Action
+from handlers.arguments import KENMERK, kenmerk
+from handlers.commands import Arg, CommandContext, command
+from handlers.conversation.parsing import Option, option_list, parse_choices
+from handlers.errors import UserError
+from handlers.house import House
+from handlers.messages import Code, Notice, Outgoing, Paragraph, notice, text_notice
+from handlers.triage.forms import (
+    CASUSOVERLEG,
+    GEEN_CASUS,
+    ONDUIDELIJK,
+    VERRIJKING_FORM,
+    record_decision,
+)
+from handlers.triage.service import TriageService
+from handlers.triage.texts import agenda
+from handlers.triage.verrijking import ask
+from handlers.vocabulary import OUTCOMES, AuditKind, Phase, TriageStatus, VerrijkingStatus
+
+BESLUIT = "besluit KENMERK geen-casus|onduidelijk|casus-zonder-overleg|casusoverleg"
+FORMS = {
+    TriageStatus.GEEN_CASUS: GEEN_CASUS,
+    TriageStatus.ONDUIDELIJK: ONDUIDELIJK,
+    TriageStatus.CASUSOVERLEG: CASUSOVERLEG,
+}
+
+
+def _outcome(text: str) -> TriageStatus:
+    """'casus zonder overleg' or 'casus-zonder-overleg'."""
+    try:
+        outcome = TriageStatus("-".join(text.split()).lower())
+    except ValueError:
+        outcome = None
+    if outcome not in OUTCOMES:
+        raise UserError(f"Onbekende uitkomst. Gebruik: {BESLUIT}")
+    assert outcome is not None
+    return outcome
+
+
+class TriageCommands:
+    def __init__(self, house: House) -> None:
+        self.house = house
+
+    async def _regie_reply(self, ctx: CommandContext, text: Notice, reference: str) -> None:
+        """Triage details only in the procesregie room or the caller's own chat."""
+        if ctx.room_id == self.house.procesregie_room:
+            regie = await TriageService(ctx.unit, self.house).directory.regie()
+            audience = frozenset(m.matrix_id for m in regie)
+        elif ctx.in_direct_chat:
+            audience = frozenset({ctx.caller.matrix_id})
+        else:
+            raise UserError("Triagegegevens deel ik alleen in de procesregiekamer of in je eigen "
+                            "chat met mij.")  # fmt: skip
+        ctx.send(Outgoing(ctx.room_id, text, True, audience, reference))
+
+    @command(
+        "verrijk", action=Action.TRIAGE,
+        args=(KENMERK, Arg("keuze", "[standaard | organisaties of nummers]", rest=True,
+                           optional=True)),
+        usage="verrijk KENMERK [standaard | organisaties of nummers]",
+        summary="partners om informatie vragen voor de triage",
+    )  # fmt: skip
+    async def verrijk(self, ctx: CommandContext, kenmerk: str, keuze: str | None) -> None:
+        service = TriageService(ctx.unit, self.house)
+        aanmelding = await service.find_in_triage(kenmerk)
+        names = await service.org_names()
+        options = [Option(key, name) for key, name in names.items()]
+        suggested = await service.suggested_partners(aanmelding)
+        if keuze is None:
+            marked = [Option(o.key, o.label + (" (voorgesteld)" if o.key in suggested else ""))
+                      for o in options]  # fmt: skip
+            ctx.reply(notice(
+                Paragraph(f"Wie vraag je om verrijking voor {aanmelding.reference}?"),
+                Paragraph(option_list(marked)),
+                Paragraph("Typ ", Code(f"verrijk {aanmelding.reference} standaard"),
+                          " voor de voorgestelde, of bijvoorbeeld ",
+                          Code(f"verrijk {aanmelding.reference} 1 3"), "."),
+            ))  # fmt: skip
+            return
+        keys = suggested if keuze.strip().lower() == "standaard" else parse_choices(keuze, options)
+        if not keys:
+            raise UserError("Kies minstens één organisatie.")
+        asked, outgoing = await ask(service, aanmelding, keys, ctx.now, ctx.caller.matrix_id)
+        ctx.send(*outgoing)
+        already = [names[k] for k in keys if k not in asked]
+        parts = []
+        if asked:
+            parts.append("Gevraagd: " + ", ".join(names[k] for k in asked) + ".")
+        if already:
+            parts.append("Al gevraagd: " + ", ".join(already) + ".")
+        ctx.reply(text_notice(f"{aanmelding.reference}: " + " ".join(parts)))
+
+    @command(
+        "triage", action=Action.TRIAGE, args=(kenmerk(optional=True),),
+        summary="de stand van de triage (zonder kenmerk: alle open aanmeldingen)",
+    )  # fmt: skip
+    async def triage(self, ctx: CommandContext, kenmerk: str | None) -> None:
+        service = TriageService(ctx.unit, self.house)
+        if kenmerk is None:
+            ctx.reply(agenda(await service.agenda_rows()))
+            return
+        aanmelding = await service.find(kenmerk)
+        await self._regie_reply(ctx, await service.state(aanmelding), aanmelding.reference)
+        await ctx.unit.audit.add(
+            ctx.now, AuditKind.VIEWED, ctx.caller.matrix_id, aanmelding.reference,
+            {"what": "triage", "fields": ["verrijking"], "room": ctx.room_id},
+            phase=Phase.TRIAGE,
+        )  # fmt: skip
+
+    @command(
+        "besluit", action=Action.TRIAGE, usage=BESLUIT,
+        args=(KENMERK, Arg("uitkomst", "UITKOMST", _outcome, rest=True)),
+        summary="de uitkomst van de triage vastleggen",
+    )  # fmt: skip
+    async def besluit(self, ctx: CommandContext, kenmerk: str, uitkomst: TriageStatus) -> None:
+        service = TriageService(ctx.unit, self.house)
+        aanmelding = await service.find_in_triage(kenmerk)
+        if uitkomst is TriageStatus.ZONDER_OVERLEG:
+            ctx.send(*await service.decide_zonder_overleg(aanmelding, ctx.now, ctx.today))
+            await record_decision(ctx.unit, ctx.caller.matrix_id, aanmelding, ctx.now)
+            return
+        await ctx.start_form(FORMS[uitkomst].name, ctx.questions_room(), aanmelding.reference)
+
+    @command(
+        "beantwoord", action=Action.ANSWER_VERRIJKING, args=(Arg("kenmerk", "KENMERK"),),
+        example="beantwoord ZVH-2026-0042",
+        summary="een verzoek om informatie voor de triage beantwoorden",
+    )  # fmt: skip
+    async def beantwoord(self, ctx: CommandContext, kenmerk: str) -> None:
+        if not ctx.in_direct_chat:
+            raise UserError("Antwoorden kan alleen in je eigen chat met mij, niet in een groep.")
+        service = TriageService(ctx.unit, self.house)
+        # Whoever was not asked learns nothing about the case, not even whether it exists.
+        not_for_you = UserError(
+            f"Er staat voor jou geen verzoek om informatie open bij {kenmerk.upper()[:30]}."
+        )
+        try:
+            aanmelding = await service.find(kenmerk)
+        except UserError:
+            raise not_for_you from None
+        request = await ctx.unit.verrijking.get(aanmelding.id, ctx.caller.organisation_key)
+        contacts = await service.directory.contacts(ctx.caller.organisation_key)
+        if request is None or ctx.caller.matrix_id not in {c.matrix_id for c in contacts}:
+            raise not_for_you
+        if request.status is VerrijkingStatus.BEANTWOORD:
+            raise UserError(
+                f"Het verzoek over {aanmelding.reference} is al beantwoord door je organisatie."
+            )
+        if request.status is VerrijkingStatus.INGETROKKEN:
+            raise UserError(f"Het verzoek over {aanmelding.reference} is ingetrokken.")
+        await ctx.start_form(VERRIJKING_FORM, ctx.room_id, aanmelding.reference)

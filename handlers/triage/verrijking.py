@@ -1,0 +1,142 @@
+"""Verrijking: partners are asked whether they know the person, and answer.
+
+A partner asked gets only what it needs to look the person up: reference, naam,
+geboortedatum and woonplaats; never the problem description or what other partners
+answered. The contact types ``beantwoord ZVH-2026-0042`` in their direct chat and answers
+three short questions. The first contact of the organisation to confirm closes the request
+for it; colleagues are told. The answer goes to the procesregie only. Whether it may be
+shown to the participants of a casusoverleg beforehand is the supplying partner's choice
+(Gelderland-Midden art. 12.2f / 13.2d); without an explicit yes it is not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from handlers.conversation.service import Submission
+from handlers.errors import UserError
+from handlers.house import House
+from handlers.messages import Block, Bold, Code, Notice, Outgoing, Paragraph, notice
+from handlers.triage.service import TriageService
+from handlers.triage.texts import LOOKUP_FIELDS, lookup_view
+from handlers.vocabulary import AuditKind, Phase, VerrijkingStatus
+from storage.models import Aanmelding
+
+
+def request_text(
+    house: House, aanmelding: Aanmelding, organisation: str, colleagues: bool
+) -> Notice:
+    return notice(
+        Paragraph(Bold(f"Verzoek om informatie — {aanmelding.reference}")),
+        Paragraph(
+            f"{house.name} beoordeelt een aanmelding en vraagt {organisation} "
+            "of deze persoon bekend is:"
+        ),
+        *lookup_view(aanmelding),
+        Paragraph(
+            "Is deze persoon bij jullie bekend? Zo ja: wat is relevant voor de triage? "
+            "Typ ", Code(f"beantwoord {aanmelding.reference}"), " om te antwoorden.",
+            " Je collega's kregen dit verzoek ook; het eerste antwoord telt."
+            if colleagues else "",
+        ),
+    )  # fmt: skip
+
+
+async def ask(
+    service: TriageService, aanmelding: Aanmelding, keys: Sequence[str], now: datetime, actor: str
+) -> tuple[list[str], list[Outgoing]]:
+    """Ask organisations for verrijking. Returns the newly asked keys and the messages."""
+    unit, directory = service.unit, service.directory
+    names = await service.org_names()
+    asked: list[str] = []
+    outgoing: list[Outgoing] = []
+    unreachable: list[str] = []
+    for key in keys:
+        existing = await unit.verrijking.get(aanmelding.id, key)
+        if existing is not None and existing.status is not VerrijkingStatus.INGETROKKEN:
+            continue
+        if existing is None:
+            await unit.verrijking.add(aanmelding.id, key, now)
+        else:
+            existing.status, existing.asked_at = VerrijkingStatus.OPEN, now
+        asked.append(key)
+        reachable = [c for c in await directory.contacts(key) if c.dm_room_id]
+        if not reachable:
+            unreachable.append(names.get(key, key))
+        for contact in reachable:
+            assert contact.dm_room_id is not None
+            text = request_text(service.house, aanmelding, names.get(key, key), len(reachable) > 1)
+            audience = frozenset({contact.matrix_id})
+            outgoing.append(
+                Outgoing(contact.dm_room_id, text, True, audience, aanmelding.reference)
+            )
+        if reachable:
+            recipients = [c.matrix_id for c in reachable]
+            await service.disclosed(actor, aanmelding.reference, "verrijking-verzoek",
+                                    LOOKUP_FIELDS, recipients, now)  # fmt: skip
+    if unreachable:
+        outgoing += await directory.to_procesregie(notice(Paragraph(
+            f"Let op: {', '.join(unreachable)} heeft geen contactpersoon die een chat met "
+            f"mij heeft. Vraag de verrijking voor {aanmelding.reference} buiten de bot om, "
+            "of laat een contactpersoon een chat met mij starten."
+        )), None, sensitive=False)  # fmt: skip
+    return asked, outgoing
+
+
+async def answer(submission: Submission, house: House) -> list[Outgoing]:
+    """A contact confirmed their answer: the procesregie gets it, colleagues are told."""
+    unit, caller, answers, now = (
+        submission.unit, submission.caller, submission.answers, submission.now,
+    )  # fmt: skip
+    room_id, subject = submission.room_id, submission.reference
+    service = TriageService(unit, house)
+    aanmelding = await service.find(subject)
+    request = await unit.verrijking.get(aanmelding.id, caller.organisation_key)
+    if request is None or request.status is VerrijkingStatus.INGETROKKEN:
+        raise UserError(f"Het verzoek over {subject} is ingetrokken; je hoeft niet te antwoorden.")
+    if request.status is VerrijkingStatus.BEANTWOORD:
+        # First answer wins: a colleague was quicker.
+        return [Outgoing(room_id, notice(Paragraph(
+            f"Je collega heeft het verzoek over {subject} al beantwoord; "
+            "jouw antwoord is niet nodig en niet bewaard."
+        )))]  # fmt: skip
+    bekend = bool(answers.get("bekend"))
+    request.status = VerrijkingStatus.BEANTWOORD
+    request.answered_by = caller.matrix_id
+    request.answered_at = now
+    request.bekend = bekend
+    request.informatie = answers.get("informatie") if bekend else None
+    request.delen_vooraf = bool(answers.get("delen_vooraf")) if bekend else False
+    await unit.flush()
+
+    outgoing = [Outgoing(room_id, notice(Paragraph(
+        f"Dank je, je antwoord over {subject} is naar de procesregie gestuurd."
+    )))]  # fmt: skip
+    outgoing += await service.directory.to_contacts(caller.organisation_key, notice(Paragraph(
+        f"Het verzoek om informatie over {subject} is beantwoord door een "
+        "collega; je hoeft niets meer te doen."
+    )), exclude=caller.matrix_id)  # fmt: skip
+    shown: list[Block] = [
+        Paragraph(
+            Bold(f"Verrijking {subject}"),
+            f" van {caller.organisation_name}: ",
+            "bekend" if bekend else "niet bekend",
+        )
+    ]
+    if bekend:
+        shown.append(Paragraph(request.informatie or ""))
+        shown.append(Paragraph(
+            "Mag vooraf gedeeld worden met de deelnemers van een casusoverleg."
+            if request.delen_vooraf else "Alleen voor de procesregie (niet vooraf delen)."
+        ))  # fmt: skip
+    outgoing += await service.directory.to_procesregie(notice(*shown), subject)
+    await unit.audit.add(now, AuditKind.ANSWERED, caller.matrix_id, subject, {
+        "organisation": caller.organisation_key, "fields": ["bekend", "informatie"],
+        "delen_vooraf": request.delen_vooraf,
+    }, phase=Phase.TRIAGE)  # fmt: skip
+    await service.disclosed(
+        caller.matrix_id, subject, "verrijking-antwoord", ["informatie"],
+        [m.matrix_id for m in await service.directory.regie()], now,
+    )  # fmt: skip
+    return outgoing

@@ -1,0 +1,98 @@
+"""The domain's words: roles, statuses and outcomes (DOMAIN.md is the glossary).
+
+Every status the werkproces knows is one of these enums; nothing compares bare strings.
+This module imports nothing of the project: storage maps its columns to these values, so
+the database holds exactly these words.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    """Global roles (DOMAIN.md, 'Roles'). The casusregisseur is appointed per casus, not here."""
+
+    PARTNER = "partner"
+    PROCESREGISSEUR = "procesregisseur"
+    PROCESONDERSTEUNER = "procesondersteuner"
+    MANAGER = "manager"
+    BEHEERDER = "beheerder"
+
+
+class TriageStatus(StrEnum):
+    """Where an aanmelding stands in the triage (DOMAIN.md phase 2): undecided, or its outcome."""
+
+    OPEN = "open"
+    ONDUIDELIJK = "onduidelijk"
+    GEEN_CASUS = "geen-casus"
+    ZONDER_OVERLEG = "casus-zonder-overleg"
+    CASUSOVERLEG = "casusoverleg"
+
+    @property
+    def undecided(self) -> bool:
+        return self in (TriageStatus.OPEN, TriageStatus.ONDUIDELIJK)
+
+
+# The outcomes a procesregisseur can record with ``besluit``.
+OUTCOMES = (
+    TriageStatus.GEEN_CASUS,
+    TriageStatus.ONDUIDELIJK,
+    TriageStatus.ZONDER_OVERLEG,
+    TriageStatus.CASUSOVERLEG,
+)
+
+
+class Urgentie(StrEnum):
+    REGULIER = "regulier"
+    SPOED = "spoed"
+
+
+class VerrijkingStatus(StrEnum):
+    """A request to one partner organisation for verrijking."""
+
+    OPEN = "open"
+    BEANTWOORD = "beantwoord"
+    INGETROKKEN = "ingetrokken"
+
+
+class OverlegStatus(StrEnum):
+    GEPLAND = "gepland"
+    GEANNULEERD = "geannuleerd"
+    GEHOUDEN = "gehouden"
+
+
+class ActieStatus(StrEnum):
+    OPEN = "open"
+    GEREED = "gereed"
+
+
+class Phase(StrEnum):
+    """The legal phase an audit entry belongs to (DOMAIN.md, 'The work process')."""
+
+    AANMELDING = "aanmelding"
+    TRIAGE = "triage"
+    CASUSOVERLEG = "casusoverleg"
+    UITVOERING = "uitvoering"
+    AFSCHALING = "afschaling"
+
+
+class AuditKind(StrEnum):
+    """What an audit entry records (names of fields, never their values)."""
+
+    SUBMITTED = "submitted"
+    DISCLOSURE = "disclosure"
+    VIEWED = "viewed"
+    ANSWERED = "answered"
+    DECIDED = "decided"
+    DENIED = "denied"
+    INCIDENT = "incident"
+    AFSCHALING = "afschaling"
+    PURGE = "purge"
+    MEMBER_ADDED = "member_added"
+    MEMBER_REMOVED = "member_removed"
+    ORGANISATION_RENAMED = "organisation_renamed"
+    REMOVED_FROM_ROOM = "removed_from_room"
+    INZAGE = "inzage"
+    CORRECTED = "corrected"
+    DELETED_EARLY = "deleted_early"

@@ -1,0 +1,86 @@
+"""The bot's own bookkeeping: events handled, how far the sync got, which job slots ran."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import cast
+
+from sqlalchemy import Table, bindparam, delete, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
+
+from storage.base import Repository, rowcount
+from storage.models import HandledEvent, JobSlot, SyncPosition
+
+_handled = cast(Table, HandledEvent.__table__)
+_positions = cast(Table, SyncPosition.__table__)
+_CLAIM = {
+    "sqlite": sqlite_insert(_handled).on_conflict_do_nothing(index_elements=["event_id"]),
+    "postgresql": postgresql_insert(_handled).on_conflict_do_nothing(index_elements=["event_id"]),
+}
+_SAVE_POSITION = (
+    update(_positions)
+    .where(_positions.c.account == bindparam("for_account"))
+    .values(next_batch=bindparam("next_batch"), updated_at=bindparam("updated_at"))
+)
+
+
+class HandledEventRepository(Repository):
+    """Remembers handled Matrix event ids; ``claim`` is the exactly-once gate."""
+
+    async def claim(self, event_id: str, now: datetime) -> bool:
+        """Mark ``event_id`` handled; False when it already was."""
+        dialect = self.session.get_bind().dialect.name
+        if dialect in ("sqlite", "postgresql"):
+            # Every message passes here: one statement instead of a lookup and an insert
+            # in a savepoint (four).
+            result = await self.session.execute(
+                _CLAIM[dialect], {"event_id": event_id, "handled_at": now}
+            )
+            return bool(getattr(result, "rowcount", 0))
+        if await self.session.get(HandledEvent, event_id) is not None:
+            return False
+        try:
+            async with self.session.begin_nested():
+                self.session.add(HandledEvent(event_id=event_id, handled_at=now))
+        except IntegrityError:
+            return False
+        return True
+
+    async def forget_before(self, cutoff: datetime) -> int:
+        result = await self.session.execute(
+            delete(HandledEvent).where(HandledEvent.handled_at < cutoff)
+        )
+        return rowcount(result)
+
+
+class SyncPositionRepository(Repository):
+    async def load(self, account: str) -> str | None:
+        result = await self.session.execute(
+            select(SyncPosition.next_batch).where(SyncPosition.account == account)
+        )
+        return result.scalar_one_or_none()
+
+    async def save(self, account: str, next_batch: str, now: datetime) -> None:
+        # Saved after nearly every sync: one UPDATE, an INSERT only the first time.
+        result = await self.session.execute(
+            _SAVE_POSITION, {"for_account": account, "next_batch": next_batch, "updated_at": now}
+        )
+        if not getattr(result, "rowcount", 0):
+            self.session.add(SyncPosition(account=account, next_batch=next_batch, updated_at=now))
+            await self.session.flush()
+
+
+class JobSlotRepository(Repository):
+    async def claim(self, name: str, slot: datetime) -> bool:
+        """Record that ``slot`` of job ``name`` ran; False when it (or a later one) already did."""
+        row = await self.session.get(JobSlot, name, with_for_update=True)
+        if row is not None and row.last_slot >= slot:
+            return False
+        if row is None:
+            self.session.add(JobSlot(name=name, last_slot=slot))
+        else:
+            row.last_slot = slot
+        await self.session.flush()
+        return True
