@@ -99,11 +99,14 @@ def _parser() -> argparse.ArgumentParser:
     command(key_commands, "generate", "een nieuwe datasleutel maken (naar stdout)")
     command(key_commands, "rotate", "alles opnieuw versleutelen met CASUSBOT_DATA_KEY (oude "
             "sleutels in CASUSBOT_DATA_KEY_PREVIOUS)")  # fmt: skip
-    purge = command(commands, "purge", "bewaartermijnen: laten zien wat wanneer verwijderd wordt")
+    purge = command(
+        commands, "purge", "bewaartermijnen: elke aanmelding en casus, en wanneer wat gebeurt"
+    )
     purge.add_argument(
         "--dry-run", action="store_true", required=True,
         help="alleen laten zien (verwijderen doet de draaiende bot zelf)",
     )  # fmt: skip
+    purge.add_argument("--csv", action="store_true", help="als CSV (voor de privacyfunctionaris)")
     return parser
 
 
@@ -131,7 +134,7 @@ def _action(args: argparse.Namespace, tool: Tool) -> Callable[[], Coroutine[Any,
         ("member", "remove"): lambda: tool.member_remove(args.matrix_id),
         ("member", "confirm-identity"): lambda: tool.member_confirm(args.matrix_id),
         ("member", "list"): lambda: tool.member_list(args.org),
-        ("purge", None): tool.purge_dry_run,
+        ("purge", None): lambda: tool.purge_dry_run(args.csv),
         ("audit", None): lambda: tool.audit(
             args.action == "verify", args.casus, args.member, args.csv
         ),

@@ -192,13 +192,19 @@ class HouseSettings(_Section):
 
 
 class RetentionSettings(_Section):
-    """Retention periods (DOMAIN.md phase 5; Kennemerland privacy protocol art. 11)."""
+    """Retention periods (DOMAIN.md phase 5; Kennemerland Bijlage 3, "Afschaling": cleaned
+    after 6 months, gone after a year). Every route through the werkproces ends: see
+    config.example.toml for which defaults are the seeds' and which are our own choice."""
 
     draft_days: Annotated[int, Field(ge=1, le=90)] = 7
     draft_reminder_hours: Annotated[int, Field(ge=1, le=24 * 14)] = 24
     afschaling_clean_months: Annotated[int, Field(ge=1, le=60)] = 6
     afschaling_delete_months: Annotated[int, Field(ge=1, le=120)] = 12
     audit_years: Annotated[int, Field(ge=1, le=20)] = 5
+    undecided_days: Annotated[int, Field(ge=1, le=180)] = 14
+    undecided_max_days: Annotated[int, Field(ge=2, le=365)] = 90
+    stale_months: Annotated[int, Field(ge=1, le=24)] = 6
+    stale_escalate_working_days: Annotated[int, Field(ge=1, le=60)] = 10
 
     @model_validator(mode="after")
     def _order(self) -> RetentionSettings:
@@ -206,6 +212,8 @@ class RetentionSettings(_Section):
             raise ValueError("draft_reminder_hours moet korter zijn dan draft_days")
         if self.afschaling_delete_months < self.afschaling_clean_months:
             raise ValueError("afschaling_delete_months moet minstens afschaling_clean_months zijn")
+        if self.undecided_max_days <= self.undecided_days:
+            raise ValueError("undecided_max_days moet langer zijn dan undecided_days")
         return self
 
 

@@ -27,7 +27,7 @@ from handlers.identifiers import parse_matrix_id, parse_reference
 from handlers.identity import IdentityService
 from handlers.outbox import queue
 from handlers.rechten.service import as_json, correct, delete_early, inzage
-from handlers.retention.service import plan
+from handlers.retention.service import fates
 from scheduler.clock import SystemClock
 from storage import crypto
 from storage.db import Database
@@ -35,8 +35,17 @@ from storage.unit import Unit
 
 # Who acted, for the audit log, when it was the command line: the operating-system user.
 CLI_ACTOR = f"cli:{getpass.getuser()}"
+DRY_RUN_COLUMNS = ("kenmerk", "stand", "opschonen", "verwijderen", "nog nodig?", "nu te doen")
 AUDIT_COLUMNS = ("id", "moment", "wat", "wie", "organisatie", "rol", "kenmerk", "fase",
                  "details")  # fmt: skip
+
+
+def csv_text(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return out.getvalue().rstrip("\n")
 
 
 def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
@@ -166,20 +175,25 @@ class Tool:
 
     # --- retention, rights and the audit log -------------------------------------------
 
-    async def purge_dry_run(self) -> str:
-        """What retention will do to which casus, and when; nothing is changed."""
+    async def purge_dry_run(self, as_csv: bool = False) -> str:
+        """Every aanmelding and casus, and when its personal data goes (or, for a running
+        casus, when the bot next asks whether it is still needed); nothing is changed."""
         async with self.reading() as unit:
-            plans = await plan(unit, self.today, self.house.retention)
-        if not plans:
-            return "Er is niets dat volgens de bewaartermijnen verwijderd moet worden."
+            found = await fates(unit, self.house, self.today)
+        if not found:
+            return "Er zijn geen aanmeldingen of casussen."
+
+        def day(value: date | None) -> str:
+            if value is None:
+                return "—"
+            return value.isoformat() if as_csv else format_date(value)
+
         rows = [
-            (p.reference, format_date(p.afgeschaald_on) if p.afgeschaald_on else "geen casus",
-             format_date(p.clean_on) if p.clean_on else "—",
-             format_date(p.delete_on) if p.delete_on else "—",
-             ", ".join(p.now) or "niets")
-            for p in plans
+            (f.reference, f.status, day(f.clean_on), day(f.delete_on),
+             f"{f.step} {day(f.ask_on)}" if f.ask_on else "—", ", ".join(f.now) or "niets")
+            for f in found
         ]  # fmt: skip
-        return table(("kenmerk", "afgeschaald", "opschonen", "verwijderen", "nu te doen"), rows)
+        return (csv_text if as_csv else table)(DRY_RUN_COLUMNS, rows)
 
     async def correctie(self, kenmerk: str, veld: str, waarde: str, reden: str) -> str:
         async with self.transaction() as unit:
@@ -224,11 +238,7 @@ class Tool:
             for e in entries
         ]  # fmt: skip
         if as_csv:
-            out = io.StringIO()
-            writer = csv.writer(out)
-            writer.writerow(AUDIT_COLUMNS)
-            writer.writerows(rows)
-            return out.getvalue().rstrip("\n")
+            return csv_text(AUDIT_COLUMNS, rows)
         if not rows:
             return "Geen regels in het auditlog voor deze selectie."
         return table(AUDIT_COLUMNS, rows)

@@ -31,6 +31,10 @@ def build_retention(settings: Settings) -> RetentionPolicy:
         audit_years=retention.audit_years,
         draft_days=retention.draft_days,
         draft_reminder_hours=retention.draft_reminder_hours,
+        undecided_days=retention.undecided_days,
+        undecided_max_days=retention.undecided_max_days,
+        stale_months=retention.stale_months,
+        stale_escalate_working_days=retention.stale_escalate_working_days,
     )
 
 

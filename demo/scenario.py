@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import textwrap
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from bot.app import Application
@@ -274,7 +274,6 @@ async def _plan_and_purge(
     """Verslag → plan van aanpak → a reminder (time-travelled) → afschaling → purge."""
     (regisseur, regie_room), (partner, partner_room) = regie, gemeente
     working = app.working_time
-    deadline = working.working_day_after(local_now(clock).date(), 10)
     invitation = next(m for m in partner.messages_from(bot_user, casus_room)
                       if "Uitnodiging" in m.body)  # fmt: skip
 
@@ -285,6 +284,13 @@ async def _plan_and_purge(
             transcript.received("demo-regisseur", "DM", reply)
         return reply
 
+    # The casusoverleg takes place (time travels to two hours after its start).
+    overleg_at = await _planned_overleg(app, reference)
+    clock.travel(overleg_at + timedelta(hours=2) - clock.now())
+    print(
+        f"\n    … tijdreis naar {local_now(clock):%d-%m-%Y %H:%M}: het casusoverleg is gehouden …"
+    )
+    deadline = working.working_day_after(local_now(clock).date(), 10)
     await ask(f"overleg verslag {reference}")
     for text in (partner.user_id,
                  f"Huisbezoek afleggen (fictief); gemeente; {deadline:%d-%m-%Y}",
@@ -313,8 +319,11 @@ async def _plan_and_purge(
         "de herinnering kwam op tijd, met kenmerk en actie en zonder personalia",
     )
 
-    await ask(f"afschalen {reference}", quiet=True)
-    done = await ask(f"afschalen {reference} bevestig")
+    await ask(f"afschalen {reference}")
+    for text in ("1", "ja"):  # doel bereikt; the interventions worked
+        await ask(text, quiet=True)
+    print("\n    … demo-regisseur kiest de uitkomst (doel bereikt) en de evaluatie …")
+    done = await ask("bevestig")
     told = await partner.wait_for_text(bot_user, casus_room, "afgeschaald")
     transcript.received("demo-gemeente", "casuskamer", told)
     transcript.check("afgeschaald op" in done.body, "de afschaling is vastgelegd")
@@ -335,6 +344,15 @@ async def _plan_and_purge(
         "na de bewaartermijn zijn de gegevens gewist, de berichten van de bot over de casus "
         "ingetrokken en de casuskamer opgeheven",
     )
+
+
+async def _planned_overleg(app: Application, reference: str) -> datetime:
+    async with app.db.reading() as unit:
+        aanmelding = await unit.aanmeldingen.by_reference(reference)
+        assert aanmelding is not None
+        upcoming = await unit.overleggen.upcoming(aanmelding.id)
+        assert upcoming is not None
+        return upcoming.scheduled_at
 
 
 async def _room_deleted(app: Application, room_id: str, timeout: float = 60) -> bool:

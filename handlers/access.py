@@ -38,6 +38,8 @@ class Action(StrEnum):
     OVERLEG = "overleg"
     PVA = "pva"
     AFSCHALEN = "afschalen"
+    AFSLUITEN = "afsluiten"
+    NOG_NODIG = "nog_nodig"
 
 
 PERMISSIONS: dict[Action, frozenset[Role]] = {
@@ -61,6 +63,11 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.PVA: frozenset({Role.PARTNER, *REGIE_ROLES}),
     # Records the casusoverleg's decision to afschalen (DOMAIN.md phase 5).
     Action.AFSCHALEN: frozenset({Role.PROCESREGISSEUR}),
+    # Closes a casus without casusoverleg when the bilateral support ends.
+    Action.AFSLUITEN: frozenset({Role.PROCESREGISSEUR}),
+    # Whether a running casus is still needed: the procesregie and (per casus, see
+    # answers_still_needed) its casusregisseur, who may be a partner.
+    Action.NOG_NODIG: frozenset({Role.PARTNER, *REGIE_ROLES}),
 }
 
 
@@ -129,6 +136,11 @@ def involved_in_plan(
 ) -> bool:
     """Whether the caller may hear that a casus's plan exists at all."""
     return guards_plan(caller, casusregisseur) or takes_part(caller, organisations) or owns_any
+
+
+def answers_still_needed(caller: Caller, casusregisseur: str | None) -> bool:
+    """Who may say a running casus is still needed: the procesregie and its casusregisseur."""
+    return is_regie(caller.role) or caller.matrix_id == casusregisseur
 
 
 def told_why_casus_is_unknown(caller: Caller) -> bool:

@@ -22,13 +22,18 @@ from typing import Any, Protocol, TypeVar
 
 from handlers.access import Action, Caller
 from handlers.errors import UserError
-from handlers.messages import Notice, Outgoing, text_notice
+from handlers.messages import Block, Notice, Outgoing, text_notice
 from storage.unit import Unit
 
 
 class FormStarter(Protocol):
     async def start(
-        self, form_name: str, caller: Caller, room_id: str, subject: str | None = None
+        self,
+        form_name: str,
+        caller: Caller,
+        room_id: str,
+        subject: str | None = None,
+        preface: Sequence[Block] = (),
     ) -> list[Outgoing]: ...
 
 
@@ -71,8 +76,14 @@ class CommandContext:
         self.reply(text_notice("Ik stel je de vervolgvragen in onze eigen chat."))
         return self.own_chat
 
-    async def start_form(self, form_name: str, room_id: str, subject: str | None = None) -> None:
-        self.send(*await self.conversations.start(form_name, self.caller, room_id, subject))
+    async def start_form(
+        self, form_name: str, room_id: str, subject: str | None = None,
+        preface: Sequence[Block] = (),
+    ) -> None:  # fmt: skip
+        """Start a form in ``room_id``; ``preface``: what to say before its first question."""
+        self.send(*await self.conversations.start(
+            form_name, self.caller, room_id, subject, preface
+        ))  # fmt: skip
 
 
 # --- arguments --------------------------------------------------------------------------

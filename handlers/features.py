@@ -3,7 +3,15 @@ is one package under ``handlers/`` and one line here."""
 
 from __future__ import annotations
 
-from handlers import aanmelding, beheer, casusoverleg, general, plan_van_aanpak, triage
+from handlers import (
+    aanmelding,
+    afsluiting,
+    beheer,
+    casusoverleg,
+    general,
+    plan_van_aanpak,
+    triage,
+)
 from handlers.commands import CommandRegistry
 from handlers.feature import Feature
 from handlers.house import House
@@ -16,6 +24,7 @@ def build_features(house: House) -> list[Feature]:
         triage.feature(house),
         casusoverleg.feature(house),
         plan_van_aanpak.feature(house),
+        afsluiting.feature(house),
         beheer.feature(house),
     ]
 

@@ -73,13 +73,29 @@ class ReminderPolicy:
 
 @dataclass(frozen=True)
 class RetentionPolicy:
-    """How long what is kept (DOMAIN.md phase 5; Kennemerland Bijlage 3, 'Afschaling')."""
+    """How long what is kept (DOMAIN.md phase 5; Kennemerland Bijlage 3, "Afschaling": the
+    plan kept 6 months after afschaling, then the file cleaned; after a year gone)."""
 
     clean_months: int = 6
     delete_months: int = 12
     audit_years: int = 5
     draft_days: int = 7
     draft_reminder_hours: int = 24
+    # An aanmelding without a decision: the procesregie is reminded every undecided_days;
+    # after undecided_max_days it is deleted.
+    undecided_days: int = 14
+    undecided_max_days: int = 90
+    # A running casus where nothing happened for stale_months: "nog nodig?"; unanswered
+    # after stale_escalate_working_days, the managers hear of it.
+    stale_months: int = 6
+    stale_escalate_working_days: int = 10
+
+    @property
+    def longest_days(self) -> int:
+        """The longest any personal data waits for the bot's next step (a bound for tests
+        and for the dry run's promise that nothing is forgotten)."""
+        months = max(self.delete_months, self.stale_months)
+        return max(self.undecided_max_days, 31 * months + self.stale_escalate_working_days * 2)
 
 
 @dataclass(frozen=True)

@@ -85,6 +85,10 @@ class Outgoing:
         if self.sensitive and self.reference is None:
             raise ValueError("a sensitive message names the casus it is about")
 
+    def kept(self) -> Outgoing:
+        """The same message, never taken back by retention (about a casus already gone)."""
+        return replace(self, reference=KEEP)
+
     def later(self, moment: datetime) -> Outgoing:
         """The same message, not sent before ``moment`` (e.g. the next working moment)."""
         return replace(self, not_before=moment)

@@ -10,7 +10,7 @@ PHASES = ("triage", "casusoverleg", "uitvoering", "afgeschaald")
 
 async def casussen_per_phase(unit: Unit) -> dict[str, int]:
     """Casussen the bot still holds, by phase (DOMAIN.md): in triage, waiting for the
-    casusoverleg, in uitvoering (a plan, or a casus without overleg), afgeschaald (kept
+    casusoverleg, in uitvoering (a plan, or a casus without overleg), closed (kept
     until retention removes them)."""
     counts = dict.fromkeys(PHASES, 0)
     for row in await unit.stats.casus_counts():

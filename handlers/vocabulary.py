@@ -96,3 +96,34 @@ class AuditKind(StrEnum):
     INZAGE = "inzage"
     CORRECTED = "corrected"
     DELETED_EARLY = "deleted_early"
+    AFSLUITING = "afsluiting"
+    STILL_NEEDED = "still_needed"
+
+
+class Route(StrEnum):
+    """How a casus closed: the casusoverleg decided to afschalen, or the procesregisseur
+    closed a casus without casusoverleg (``afsluiten``)."""
+
+    AFGESCHAALD = "afgeschaald"
+    AFGESLOTEN = "afgesloten"
+
+
+class Uitkomst(StrEnum):
+    """Why a casus closed, chosen from a short list (counted in the figures)."""
+
+    DOEL_BEREIKT = "doel-bereikt"
+    OVERGEDRAGEN = "overgedragen"
+    PROCESREGIE_ELDERS = "procesregie-elders"
+    VERHUISD = "gestopt-verhuisd"
+    OVERLEDEN = "gestopt-overleden"
+    WEIGERT = "gestopt-weigert"
+    ANDERS = "anders"
+
+
+class Evaluatie(StrEnum):
+    """Did the agreed interventions work (seeds: evaluatie, art. 4.4 / 11.3)?"""
+
+    JA = "ja"
+    DEELS = "deels"
+    NEE = "nee"
+    ONBEKEND = "onbekend"

@@ -6,13 +6,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select, update
 
-from handlers.vocabulary import TriageStatus, VerrijkingStatus
+from handlers.vocabulary import Evaluatie, Route, TriageStatus, Uitkomst, VerrijkingStatus
 from storage.base import Repository, rowcount
 from storage.crypto import installed
-from storage.models import Aanmelding, ReferenceCounter, TriageOutcome, Verrijkingsverzoek
+from storage.models import (
+    Aanmelding,
+    Closure,
+    Overleg,
+    PvaActie,
+    ReferenceCounter,
+    TriageOutcome,
+    Verrijkingsverzoek,
+)
 
 # Free-text and personal columns of an aanmelding, emptied when the file is cleaned.
 CLEANED_TEXT = (
@@ -26,11 +35,38 @@ NULLABLE = {"aliassen", "adres", "postcode", "spoed_reden", "open_vraag", "overl
 
 @dataclass(frozen=True)
 class RetentionRow:
+    """An aanmelding retention has business with: closed, 'geen casus' or undecided."""
+
     reference: str
     triage_status: TriageStatus
-    afgeschaald_on: date | None
+    submitted_at: datetime
+    closed_on: date | None
+    closed_route: Route | None
     cleaned_at: datetime | None
     has_answers: bool
+    undecided_reminded_at: datetime | None
+
+
+@dataclass(frozen=True)
+class RunningRow:
+    """A casus that is decided and not closed, with what tells when something last happened."""
+
+    id: int
+    reference: str
+    triage_status: TriageStatus
+    decided_at: datetime | None
+    still_needed_at: datetime | None
+    stale_asked_at: datetime | None
+    stale_escalated_at: datetime | None
+    procesregisseur: str | None
+    casusregisseur: str | None
+    # The latest moment of its overleggen (planned or held) and of its actions (added,
+    # done, given a new deadline); None when it has none.
+    overleg_at: datetime | None
+    overleg_planned_at: datetime | None
+    action_at: datetime | None
+    action_done_at: datetime | None
+    action_deadline_set_at: datetime | None
 
 
 class ReferenceRepository(Repository):
@@ -100,21 +136,64 @@ class AanmeldingRepository(Repository):
         return result.scalars().all()
 
     async def retention_candidates(self) -> Sequence[RetentionRow]:
-        """Every casus retention has business with: afgeschaald, or 'geen casus'. References
-        and dates only (nothing to decrypt), and whether it still holds verrijking answers."""
+        """Every aanmelding retention has business with: closed, 'geen casus', or not decided
+        on. References and dates only (nothing to decrypt), and whether it still holds
+        verrijking answers."""
         with_answers = select(Verrijkingsverzoek.aanmelding_id).distinct().scalar_subquery()
         rows = await self.session.execute(
             select(
-                Aanmelding.reference, Aanmelding.triage_status, Aanmelding.afgeschaald_on,
-                Aanmelding.cleaned_at, Aanmelding.id.in_(with_answers),
+                Aanmelding.reference, Aanmelding.triage_status, Aanmelding.submitted_at,
+                Aanmelding.closed_on, Aanmelding.closed_route, Aanmelding.cleaned_at,
+                Aanmelding.id.in_(with_answers), Aanmelding.undecided_reminded_at,
             )
             .where(
-                Aanmelding.afgeschaald_on.is_not(None)
-                | (Aanmelding.triage_status == TriageStatus.GEEN_CASUS)
+                Aanmelding.closed_on.is_not(None)
+                | Aanmelding.triage_status.in_(
+                    (TriageStatus.GEEN_CASUS, TriageStatus.OPEN, TriageStatus.ONDUIDELIJK)
+                )
             )
             .order_by(Aanmelding.id)
         )  # fmt: skip
         return [RetentionRow(*row) for row in rows.all()]
+
+    async def running(self) -> Sequence[RunningRow]:
+        """Every casus that is decided and not closed, with the moments that tell when
+        something last happened in it (nothing personal to decrypt)."""
+
+        def latest(column: Any, of: Any) -> Any:
+            return select(func.max(column)).where(of == Aanmelding.id).scalar_subquery()
+
+        rows = await self.session.execute(
+            select(
+                Aanmelding.id, Aanmelding.reference, Aanmelding.triage_status,
+                Aanmelding.decided_at, Aanmelding.still_needed_at, Aanmelding.stale_asked_at,
+                Aanmelding.stale_escalated_at, Aanmelding.procesregisseur,
+                Aanmelding.casusregisseur,
+                latest(Overleg.created_at, Overleg.aanmelding_id).label("overleg_at"),
+                latest(Overleg.scheduled_at, Overleg.aanmelding_id).label("planned_at"),
+                latest(PvaActie.created_at, PvaActie.aanmelding_id).label("action_at"),
+                latest(PvaActie.done_at, PvaActie.aanmelding_id).label("done_at"),
+                latest(PvaActie.deadline_set_at, PvaActie.aanmelding_id).label("set_at"),
+            )
+            .where(
+                Aanmelding.closed_on.is_(None),
+                Aanmelding.triage_status.in_(
+                    (TriageStatus.ZONDER_OVERLEG, TriageStatus.CASUSOVERLEG)
+                ),
+            )
+            .order_by(Aanmelding.id)
+        )  # fmt: skip
+        return [RunningRow(*row) for row in rows.all()]
+
+    async def mark_undecided_reminded(self, reference: str, now: datetime) -> None:
+        await self.session.execute(
+            update(Aanmelding)
+            .where(Aanmelding.reference == reference)
+            .values(undecided_reminded_at=now)
+        )
+
+    async def for_id(self, aanmelding_id: int) -> Aanmelding | None:
+        return await self.session.get(Aanmelding, aanmelding_id)
 
     def clean(self, aanmeldingen: Sequence[Aanmelding], now: datetime) -> None:
         """Personal data and free text out of the files; reference and dates stay."""
@@ -140,7 +219,7 @@ class AanmeldingRepository(Repository):
             .where(
                 (Aanmelding.casusregisseur == matrix_id)
                 | (Aanmelding.procesregisseur == matrix_id),
-                Aanmelding.afgeschaald_on.is_(None),
+                Aanmelding.closed_on.is_(None),
             )
             .order_by(Aanmelding.reference)
         )
@@ -201,6 +280,18 @@ class VerrijkingRepository(Repository):
         )
         self.effects.scrub = True
         return rowcount(result)
+
+
+class ClosureRepository(Repository):
+    async def add(
+        self, closed_on: date, organisation_key: str, route: Route, outcome: Uitkomst,
+        evaluation: Evaluatie,
+    ) -> None:  # fmt: skip
+        self.session.add(Closure(
+            closed_on=closed_on, organisation_key=organisation_key, route=route,
+            outcome=outcome, evaluation=evaluation,
+        ))  # fmt: skip
+        await self.session.flush()
 
 
 class TriageOutcomeRepository(Repository):

@@ -48,10 +48,10 @@ class ActieRepository(Repository):
                     Aanmelding.reference,
                     Aanmelding.casusregisseur,
                     Aanmelding.procesregisseur,
-                    Aanmelding.afgeschaald_on,
+                    Aanmelding.closed_on,
                 )
             )
-            .where(PvaActie.status == ActieStatus.OPEN, Aanmelding.afgeschaald_on.is_(None))
+            .where(PvaActie.status == ActieStatus.OPEN, Aanmelding.closed_on.is_(None))
             .order_by(PvaActie.deadline, PvaActie.id)
         )
         if deadline_until is not None:
@@ -64,7 +64,7 @@ class ActieRepository(Repository):
         result = await self.session.execute(
             select(PvaActie, Aanmelding)
             .join(Aanmelding, Aanmelding.id == PvaActie.aanmelding_id)
-            .where(PvaActie.number == number, Aanmelding.afgeschaald_on.is_(None))
+            .where(PvaActie.number == number, Aanmelding.closed_on.is_(None))
         )
         return [(actie, aanmelding) for actie, aanmelding in result.all()]
 

@@ -24,7 +24,7 @@ class StatsRepository(Repository):
     async def casus_counts(self) -> Sequence[CasusCount]:
         """Casussen the bot still holds (not cleaned), grouped by what decides their phase."""
         has_plan = Aanmelding.casusregisseur.is_not(None)
-        afgeschaald = Aanmelding.afgeschaald_on.is_not(None)
+        afgeschaald = Aanmelding.closed_on.is_not(None)
         rows = await self.session.execute(
             select(Aanmelding.triage_status, has_plan, afgeschaald, func.count(Aanmelding.id))
             .where(Aanmelding.cleaned_at.is_(None))

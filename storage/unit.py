@@ -16,6 +16,7 @@ from storage.base import Effects
 from storage.bookkeeping import HandledEventRepository, JobSlotRepository, SyncPositionRepository
 from storage.casus import (
     AanmeldingRepository,
+    ClosureRepository,
     ReferenceRepository,
     TriageOutcomeRepository,
     VerrijkingRepository,
@@ -61,6 +62,10 @@ class Unit:
     @cached_property
     def triage_outcomes(self) -> TriageOutcomeRepository:
         return TriageOutcomeRepository(self.session, self.effects)
+
+    @cached_property
+    def closures(self) -> ClosureRepository:
+        return ClosureRepository(self.session, self.effects)
 
     @cached_property
     def overleggen(self) -> OverlegRepository:

@@ -63,6 +63,13 @@ class House(Chats):
         await self.ask_for(self.regisseur, "bevestig", f"{reference}: casus voor casusoverleg")
         return reference
 
+    async def afschalen(self, reference: str, extra: str = "") -> str:
+        """Record the afschaling with an outcome; returns what the bot says at the end."""
+        asked = await self.ask(self.regisseur, f"afschalen {reference} {extra}".strip())
+        assert "Waarom sluit de casus?" in asked, asked
+        await converse(self.regisseur, self.bot, self.room(self.regisseur), ["1", "ja"])
+        return await self.ask(self.regisseur, "bevestig")
+
     async def plan(self, reference: str, day: date) -> str:
         return await self.ask_for(
             self.regisseur,
@@ -296,7 +303,7 @@ async def test_verslag_stores_the_plan_and_each_owner_gets_only_their_actions(
     reference = await house.casus()
     await house.plan(reference, a_weekday(3))
     first, second = a_weekday(20), a_weekday(30)
-    form = await house.ask(house.regisseur, f"overleg verslag {reference}")
+    form = await house.ask(house.regisseur, f"overleg verslag {reference} toch")
     assert "Wie is de casusregisseur?" in form
     assert house.politie.user_id in form
     assert house.ggz.user_id not in form, "only members of participating organisations"
@@ -333,8 +340,7 @@ async def test_verslag_stores_the_plan_and_each_owner_gets_only_their_actions(
     assert "HUISBEZOEK" in full
     assert "gereed" in full
 
-    assert "Typ afschalen" in await house.ask(house.regisseur, f"afschalen {reference}")
-    recorded = await house.ask(house.regisseur, f"afschalen {reference} bevestig")
+    recorded = await house.afschalen(reference)
     assert "afgeschaald op" in recorded
     [row] = await house.bot.rows(
         "SELECT casusregisseur, afgeschaald_on FROM aanmeldingen WHERE reference = :r",

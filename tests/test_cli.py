@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -76,29 +78,49 @@ def test_database_url_from_the_environment(
     assert rows_now(url, "SELECT count(*) FROM organisations") == [(0,)], "that database"
 
 
-def test_purge_dry_run_lists_what_goes_when_and_changes_nothing(
+def test_purge_dry_run_lists_every_aanmelding_with_its_dates_and_changes_nothing(
     config: Path, databases: Databases, capsys: pytest.CaptureFixture[str]
 ) -> None:
     url = databases.url("cli")
     assert run(config, "purge", "--dry-run") == 0
-    assert "niets dat volgens de bewaartermijnen" in capsys.readouterr().out
+    assert "Er zijn geen aanmeldingen of casussen." in capsys.readouterr().out
     config.write_text(config.read_text() + "[retention]\nafschaling_clean_months = 2\n")
     enc = crypto.installed().encrypt
     values = ("Testje", "Nep", "1990-04-03", "Demostad", "Demostad", "p", "d", "ik")
-    rows_now(
-        url,
-        "INSERT INTO aanmeldingen (reference, submitted_at, status, aanmelder_matrix_id, "
-        "aanmelder_organisation, voornaam, achternaam, geboortedatum, minderjarig, "
-        "woonplaats, gemeente, probleemstelling, doel, criteria, betrokken_partners, "
-        "urgentie, contactpersoon, triage_status, afgeschaald_on) VALUES ('ZVH-2026-0001', "
-        "'2026-01-01 09:00:00', 'aangemeld', '@a:x.nl', 'politie', :v0, :v1, :v2, false, "
-        ":v3, :v4, :v5, :v6, '[]', '[]', 'regulier', :v7, 'casusoverleg', '2026-01-15')",
-        **{f"v{n}": enc(value) for n, value in enumerate(values)},
-    )
+    # Closed (afgeschaald), running without overleg, and never decided on.
+    for reference, status, decided, closed in (
+        ("ZVH-2026-0001", "casusoverleg", datetime(2026, 1, 10, 9, tzinfo=UTC), date(2026, 1, 15)),
+        ("ZVH-2026-0002", "casus-zonder-overleg", datetime(2026, 2, 2, 9, tzinfo=UTC), None),
+        ("ZVH-2026-0003", "open", None, None),
+    ):
+        rows_now(
+            url,
+            "INSERT INTO aanmeldingen (reference, submitted_at, status, aanmelder_matrix_id, "
+            "aanmelder_organisation, voornaam, achternaam, geboortedatum, minderjarig, "
+            "woonplaats, gemeente, probleemstelling, doel, criteria, betrokken_partners, "
+            "urgentie, contactpersoon, triage_status, decided_at, afgeschaald_on, closed_on, "
+            "closed_route) VALUES (:reference, :submitted, 'aangemeld', '@a:x.nl', 'politie', "
+            ":v0, :v1, :v2, false, :v3, :v4, :v5, :v6, '[]', '[]', 'regulier', :v7, :status, "
+            ":decided, :closed, :closed, :route)",
+            reference=reference, status=status, decided=decided, closed=closed,
+            submitted=datetime(2026, 1, 1, 9, tzinfo=UTC),
+            route="afgeschaald" if closed else None,
+            **{f"v{n}": enc(value) for n, value in enumerate(values)},
+        )  # fmt: skip
     assert run(config, "purge", "--dry-run") == 0
     out = capsys.readouterr().out
-    assert "ZVH-2026-0001  15 januari 2026  15 maart 2026  15 januari 2027" in out
-    [(stored,)] = rows_now(url, "SELECT voornaam FROM aanmeldingen")
+    assert "ZVH-2026-0001  afgeschaald           15 maart 2026  15 januari 2027" in out
+    assert "ZVH-2026-0002  casus zonder overleg  —" in out
+    assert "vragen 3 augustus 2026" in out, "six months after the decision, a working day"
+    assert "ZVH-2026-0003  in triage             1 april 2026" in out, "90 days, then gone"
+    assert run(config, "purge", "--dry-run", "--csv") == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "kenmerk,stand,opschonen,verwijderen,nog nodig?,nu te doen"
+    assert lines[1].startswith("ZVH-2026-0001,afgeschaald,2026-03-15,2027-01-15,—,")
+    assert all(re.search(r"\d{4}-\d{2}-\d{2}", line) for line in lines[1:]), "every row a date"
+    [(stored,)] = rows_now(
+        url, "SELECT voornaam FROM aanmeldingen WHERE reference = 'ZVH-2026-0001'"
+    )
     assert crypto.installed().decrypt(stored) == "Testje"
     with pytest.raises(SystemExit):
         run(config, "purge")  # without --dry-run: the running bot purges, not the CLI

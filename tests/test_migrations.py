@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 from alembic import command
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
+from handlers.house import House
+from handlers.retention.service import fates
 from storage import crypto
 from storage.db import Database, _alembic_config
 from storage.unit import Unit
@@ -94,3 +97,42 @@ async def test_the_migrations_build_exactly_the_schema_of_the_models(
     finally:
         await db.close()
     assert differences == []
+
+
+async def test_the_upgrade_gives_every_existing_casus_its_dates(databases: Databases) -> None:
+    """Every casus ends: an afgeschaalde casus of before is closed on its afschaling day, a
+    running one gets its "nog nodig?" date from its decision; no row is deleted."""
+    db = Database(databases.url("dates", empty=True))
+    keys = crypto.installed()
+    values = {f"v{n}": keys.encrypt(v) for n, v in enumerate(("Testje", "Nep", "1990-04-03"))}
+    try:
+        async with db.engine.begin() as connection:
+            await connection.run_sync(_upgrade_to("0012"))
+            for reference, afgeschaald in (("ZVH-2026-0001", date(2026, 3, 1)),
+                                           ("ZVH-2026-0002", None)):  # fmt: skip
+                await connection.execute(text(
+                    "INSERT INTO aanmeldingen (reference, submitted_at, status, "
+                    "aanmelder_matrix_id, aanmelder_organisation, voornaam, achternaam, "
+                    "geboortedatum, minderjarig, woonplaats, gemeente, probleemstelling, doel, "
+                    "criteria, betrokken_partners, urgentie, contactpersoon, triage_status, "
+                    "decided_at, afgeschaald_on) VALUES (:reference, '2026-01-01 09:00:00+00', "
+                    "'aangemeld', '@a:x.nl', 'politie', :v0, :v1, :v2, false, :v0, :v0, :v0, "
+                    ":v0, '[]', '[]', 'regulier', :v0, 'casusoverleg', "
+                    "'2026-01-05 09:00:00+00', :afgeschaald)"
+                ), {"reference": reference, "afgeschaald": afgeschaald, **values})  # fmt: skip
+        await db.migrate()
+        async with db.reading() as unit:
+            found = await fates(unit, House(), date(2026, 6, 1))
+    finally:
+        await db.close()
+    stored = await rows(
+        db.url, "SELECT reference, closed_on, closed_route FROM aanmeldingen ORDER BY reference"
+    )
+    assert [(r, str(c) if c else None, route) for r, c, route in stored] == [
+        ("ZVH-2026-0001", "2026-03-01", "afgeschaald"),
+        ("ZVH-2026-0002", None, None),
+    ]
+    assert [(f.reference, f.status, f.delete_on, f.ask_on) for f in found] == [
+        ("ZVH-2026-0001", "afgeschaald", date(2027, 3, 1), None),
+        ("ZVH-2026-0002", "casusoverleg", None, date(2026, 7, 6)),
+    ]

@@ -163,7 +163,7 @@ async def test_a_verslag_with_a_follow_up_overleg_invites_again_without_personal
     router: Router,
 ) -> None:
     await say(router, REGIE, f"overleg plan {REF} 1-12-2026 10:00")
-    form = await say(router, REGIE, f"overleg verslag {REF}")
+    form = await say(router, REGIE, f"overleg verslag {REF} toch")
     assert f"{AGENT} (Organisatie politie)" in form[REGIE][0]
     assert ZORG not in form[REGIE][0]
     for answer in (OFFICIER, "NIEUW; politie; 10-12-2026", "De casusregisseur.", "Rust."):

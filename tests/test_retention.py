@@ -15,8 +15,8 @@ from handlers.beheer.members import MembershipService
 from handlers.house import House, RetentionPolicy
 from handlers.messages import Outgoing, text_notice
 from handlers.outbox import queue
-from handlers.retention.service import add_months, plan
-from handlers.vocabulary import AuditKind
+from handlers.retention.service import add_months, fates
+from handlers.vocabulary import AuditKind, Route
 from scheduler.job import run_job
 from scheduler.jobs.retention import retention
 from storage.db import Database
@@ -51,6 +51,7 @@ async def add_casus(unit: Unit, reference: str, voornaam: str,
         betrokken_partners="[]", urgentie="regulier", contactpersoon="ik",
         triage_status="casusoverleg", overleg_doel="OVERLEG-DOEL",
         overleg_partners=json.dumps(["politie"]), afgeschaald_on=afgeschaald,
+        closed_on=afgeschaald, closed_route=Route.AFGESCHAALD if afgeschaald else None,
         client_informant="de casusregisseur", afschaling_criteria="CRITERIA",
     ))  # fmt: skip
     session.add(Verrijkingsverzoek(
@@ -206,7 +207,7 @@ async def test_a_purge_that_crashes_half_way_is_finished_by_the_next_run(db: Dat
     assert again is not None
     assert again.cleaned_at is not None
     async with db.session() as session:
-        dry = await plan(Unit(session), day, POLICY)
+        dry = await fates(Unit(session), House(retention=POLICY), day)
     assert [d.now for d in dry if d.reference != "ZVH-2026-0002"] == [(), ()]
 
 

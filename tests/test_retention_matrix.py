@@ -36,7 +36,7 @@ async def test_six_months_after_afschaling_the_messages_and_the_room_are_gone(
     room_id = await house.politie.accept_invite(house.bot.user_id)
     await house.om.accept_invite(house.bot.user_id)
     invitation = await house.politie.wait_for_text(house.bot.user_id, room_id, "Uitnodiging")
-    done = await house.ask(house.regisseur, f"afschalen {reference} bevestig")
+    done = await house.afschalen(reference, "toch")  # before the planned overleg
     assert "afgeschaald op" in done
 
     # The bot's account is a homeserver admin here, so the room can be deleted outright.

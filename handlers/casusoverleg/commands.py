@@ -15,7 +15,7 @@ from handlers.commands import Arg, CommandContext, command
 from handlers.conversation.parsing import format_moment, parse_appointment, parse_text
 from handlers.errors import UserError
 from handlers.house import House
-from handlers.messages import Paragraph, notice, text_notice
+from handlers.messages import Code, Paragraph, notice, text_notice
 
 VERSLAG_FORM = "overleg-verslag"
 MOMENT = Arg("moment", "DATUM TIJD [locatie of videolink]", rest=True)
@@ -94,15 +94,28 @@ class CasusoverlegCommands:
         ))  # fmt: skip
 
     @command(
-        "overleg verslag", action=Action.OVERLEG, args=(KENMERK,),
+        "overleg verslag", action=Action.OVERLEG,
+        args=(KENMERK, Arg("toch", "toch", rest=True, optional=True)),
+        usage="overleg verslag KENMERK",
         summary="de uitkomst vastleggen: casusregisseur, plan van aanpak, afschaling",
     )  # fmt: skip
-    async def verslag(self, ctx: CommandContext, kenmerk: str) -> None:
+    async def verslag(self, ctx: CommandContext, kenmerk: str, toch: str | None) -> None:
         service = CasusoverlegService(ctx.unit, self.house)
         aanmelding = await service.find_casus(kenmerk)
-        if await ctx.unit.overleggen.upcoming(aanmelding.id) is None:
+        upcoming = await ctx.unit.overleggen.upcoming(aanmelding.id)
+        if upcoming is None:
             raise UserError(
                 f"Voor {aanmelding.reference} staat geen {self.words.casusoverleg} open om een "
                 "verslag van te maken."
             )
+        if upcoming.scheduled_at > ctx.now and (toch or "").strip().lower() != "toch":
+            # A verslag before the overleg took place is usually a slip of the reference.
+            when = format_moment(service.local(upcoming.scheduled_at))
+            ctx.reply(notice(
+                Paragraph(f"Het {self.words.casusoverleg} over {aanmelding.reference} staat pas "
+                          f"op {when}. Toch nu het verslag vastleggen?"),
+                Paragraph("Typ ", Code(f"overleg verslag {aanmelding.reference} toch"),
+                          " om door te gaan."),
+            ))  # fmt: skip
+            return
         await ctx.start_form(VERSLAG_FORM, ctx.questions_room(), aanmelding.reference)

@@ -13,6 +13,7 @@ for confirmation). At the summary: ``bevestig`` and ``wijzig <veld>``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,10 +42,13 @@ class Engine:
 
     # --- entry points -----------------------------------------------------------------
 
-    def start(self, subject: str | None = None) -> Outcome:
+    def start(self, subject: str | None = None, preface: Sequence[Block] = ()) -> Outcome:
+        """The first question, after the form's intro (and ``preface``, what the caller
+        says first), in one message."""
         first = self.form.applicable({})[0]
         state = ConversationState(form=self.form.name, subject=subject, current=first.key)
-        return Outcome(state, [notice(Paragraph(self.form.intro), *self._prompt(state))])
+        blocks = [*preface, Paragraph(self.form.intro), *self._prompt(state)]
+        return Outcome(state, [notice(*blocks)])
 
     def resume(self, state: ConversationState) -> list[Notice]:
         """Where we were, for a member who comes back to a draft."""

@@ -17,7 +17,7 @@ from handlers.conversation.engine import Engine, Outcome
 from handlers.conversation.form import ConversationState, Form, FormContext
 from handlers.conversation.parsing import Option
 from handlers.errors import UserError
-from handlers.messages import Incoming, Notice, Outgoing, text_notice
+from handlers.messages import Block, Incoming, Notice, Outgoing, text_notice
 from handlers.outbox import case_of
 from storage.conversations import ConversationRow
 from storage.unit import Unit
@@ -79,8 +79,9 @@ class ConversationService:
         return Engine(spec.form, ctx)
 
     async def start(
-        self, form_name: str, caller: Caller, room_id: str, subject: str | None = None
-    ) -> list[Outgoing]:
+        self, form_name: str, caller: Caller, room_id: str, subject: str | None = None,
+        preface: Sequence[Block] = (),
+    ) -> list[Outgoing]:  # fmt: skip
         existing = await self.active(caller.matrix_id, room_id)
         if existing is None:
             elsewhere = await self.repository.count_for(caller.matrix_id)
@@ -102,7 +103,7 @@ class ConversationService:
                 )
             outcome = engine.ask_restart(state)
         else:
-            outcome = engine.start(subject)
+            outcome = engine.start(subject, preface)
         return await self._apply(outcome, form_name, caller, room_id, existing)
 
     async def handle(

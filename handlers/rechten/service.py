@@ -86,8 +86,12 @@ async def _case(unit: Unit, aanmelding: Aanmelding) -> dict[str, Any]:
             }
             for a in await unit.acties.for_casus(aanmelding.id)
         ],
-        "afgeschaald_op": aanmelding.afgeschaald_on.isoformat()
-        if aanmelding.afgeschaald_on
+        "afgesloten": {
+            "op": aanmelding.closed_on.isoformat(),
+            "hoe": aanmelding.closed_route,
+            "uitkomst": aanmelding.closed_outcome,
+        }
+        if aanmelding.closed_on
         else None,
     }
 
@@ -106,8 +110,8 @@ def _markdown(cases: list[dict[str, Any]], now: datetime) -> str:
         lines += [f"## {case['kenmerk']}", "",
                   f"- aangemeld op {case['aangemeld_op']} door {case['aangemeld_door']}",
                   f"- uitkomst triage: {case['uitkomst_triage']}"]  # fmt: skip
-        if case["afgeschaald_op"]:
-            lines.append(f"- afgeschaald op {case['afgeschaald_op']}")
+        if closed := case["afgesloten"]:
+            lines.append(f"- {closed['hoe']} op {closed['op']} ({closed['uitkomst']})")
         lines += ["", "### Personalia", ""]
         lines += [f"- {field}: {value}" for field, value in case["personalia"].items()]
         lines += ["", "### Aanmelding", "", f"- probleemstelling: {case['probleemstelling']}",

@@ -3,7 +3,7 @@ questions in the procesregisseur's own chat), and beantwoord for a partner's con
 
 from __future__ import annotations
 
-from handlers.access import Action
+from handlers.access import Action, chairs_overleg
 from handlers.arguments import KENMERK, kenmerk
 from handlers.commands import Arg, CommandContext, command
 from handlers.conversation.parsing import Option, option_list, parse_choices
@@ -121,6 +121,9 @@ class TriageCommands:
         service = TriageService(ctx.unit, self.house)
         aanmelding = await service.find_in_triage(kenmerk)
         if uitkomst is TriageStatus.ZONDER_OVERLEG:
+            # The procesregisseur who decides supports the casus bilaterally.
+            if aanmelding.procesregisseur is None and chairs_overleg(ctx.caller.role):
+                aanmelding.procesregisseur = ctx.caller.matrix_id
             ctx.send(*await service.decide_zonder_overleg(aanmelding, ctx.now, ctx.today))
             await record_decision(ctx.unit, ctx.caller.matrix_id, aanmelding, ctx.now)
             return

@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import replace
 from datetime import date, datetime
 
 from handlers.directory import Directory
 from handlers.errors import UserError
 from handlers.house import House
 from handlers.identifiers import parse_reference
-from handlers.messages import KEEP, Block, Bold, Notice, Outgoing, Paragraph, Table, notice
+from handlers.messages import Block, Bold, Notice, Outgoing, Paragraph, Table, notice
 from handlers.triage.texts import announcement, outcome_label, request_state
 from handlers.vocabulary import AuditKind, Phase, TriageStatus, VerrijkingStatus
 from storage.models import Aanmelding, Verrijkingsverzoek
@@ -122,7 +121,7 @@ class TriageService:
 
     # --- outcomes ---------------------------------------------------------------------
 
-    async def _withdraw(self, aanmelding: Aanmelding) -> list[Outgoing]:
+    async def withdraw(self, aanmelding: Aanmelding) -> list[Outgoing]:
         """Tell the contacts of organisations still asked that the request is withdrawn."""
         outgoing: list[Outgoing] = []
         for request in await self.unit.verrijking.for_aanmelding(aanmelding.id):
@@ -145,7 +144,7 @@ class TriageService:
         aanmelding.triage_status = outcome
         aanmelding.decided_at = now
         await self.unit.triage_outcomes.add(today, aanmelding.aanmelder_organisation, outcome)
-        return await self._withdraw(aanmelding)
+        return await self.withdraw(aanmelding)
 
     async def _aanmelder(self, aanmelding: Aanmelding, text: Notice) -> list[Outgoing]:
         told = await self.directory.to_own_chat(
@@ -172,7 +171,7 @@ class TriageService:
             "persoonsgegevens van de aanmelding en de verrijking zijn verwijderd."
         )), None, sensitive=False)  # fmt: skip
         # These last messages stay: the casus they would belong to is gone.
-        return [replace(item, reference=KEEP) for item in outgoing]
+        return [item.kept() for item in outgoing]
 
     async def decide_onduidelijk(
         self, aanmelding: Aanmelding, vraag: str, now: datetime

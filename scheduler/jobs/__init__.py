@@ -7,6 +7,7 @@ from handlers.house import House
 from scheduler.job import Job
 from scheduler.jobs.casusoverleg import overleg_reminders
 from scheduler.jobs.drafts import drafts
+from scheduler.jobs.nog_nodig import nog_nodig
 from scheduler.jobs.plan_van_aanpak import action_reminders
 from scheduler.jobs.retention import retention
 from scheduler.jobs.review import authorisation_review
@@ -21,5 +22,6 @@ def build_jobs(house: House) -> list[Job]:
         overleg_reminders(house),
         action_reminders(house),
         retention(house),
+        nog_nodig(house),
         authorisation_review(house),
     ]

@@ -21,8 +21,8 @@ from handlers.access import REPORT_ROLES
 from handlers.conversation.parsing import format_date
 from handlers.directory import Directory
 from handlers.house import House
-from handlers.messages import text_notice
-from handlers.retention.service import add_months, plan, purge_batch
+from handlers.retention.service import add_months, due, purge_batch
+from handlers.retention.texts import purge_report
 from handlers.vocabulary import AuditKind
 from scheduler.job import Job, JobRun
 from storage.unit import Unit
@@ -38,11 +38,12 @@ def retention(house: House, batch_size: int = PURGE_BATCH) -> Job:
     async def purge(unit: Unit, now: datetime, run: JobRun) -> None:
         today = now.astimezone(house.zone).date()
         if run.todo is None:
-            run.todo = [d for d in await plan(unit, today, policy) if d.now]
+            run.todo = await due(unit, house, today)
         if run.todo:
             batch, run.todo = run.todo[:batch_size], run.todo[batch_size:]
-            report = await purge_batch(unit, batch, now)
+            report = await purge_batch(unit, house, batch, now)
             run.removed.update(report.counts)
+            run.send(*report.outgoing)
             run.more = True  # the next batch, or the last round
             return
         run.removed["berichten teruggenomen"] += await unit.sent.redact_orphans()
@@ -52,11 +53,7 @@ def retention(house: House, batch_size: int = PURGE_BATCH) -> Job:
         if not counts:
             return
         await unit.audit.add(now, AuditKind.PURGE, "casusbot", None, counts)
-        text = text_notice(
-            f"Bewaartermijnen ({format_date(today)}): "
-            + ", ".join(f"{n} {what}" for what, n in sorted(counts.items()))
-            + ". Details (aantallen) staan in het auditlog."
-        )
+        text = purge_report(format_date(today), counts)
         run.send(*await Directory(unit, house).to_roles(REPORT_ROLES, text))
         log.info("retention run: %s", counts)
 

@@ -1,0 +1,88 @@
+"""``afschalen`` (a casus in casusoverleg), ``afsluiten`` (a casus without casusoverleg) and
+``nog nodig``: the procesregisseur closes a casus with its outcome; whoever answers for a
+running casus says it is still needed."""
+
+from __future__ import annotations
+
+from handlers.access import Action, answers_still_needed
+from handlers.afsluiting.forms import FORM_NAME
+from handlers.afsluiting.service import (
+    COMMANDS,
+    ROUTES,
+    closing_casus,
+    running_casus,
+    still_needed,
+)
+from handlers.afsluiting.texts import before_the_overleg, closing_intro, confirmed_needed
+from handlers.arguments import KENMERK
+from handlers.commands import Arg, CommandContext, command
+from handlers.conversation.parsing import NO, YES, format_date, format_moment
+from handlers.errors import UserError
+from handlers.house import House
+from handlers.plan_van_aanpak.service import PlanVanAanpak
+from handlers.retention.service import later_months
+from handlers.vocabulary import Route
+
+# "afschalen KENMERK toch": go ahead although the planned overleg has not taken place.
+TOCH = Arg("toch", "toch", rest=True, optional=True)
+ANTWOORD = Arg("antwoord", "ja", lambda text: text.strip().lower())
+
+
+def is_toch(word: str | None) -> bool:
+    return (word or "").strip().lower() == "toch"
+
+
+class AfsluitingCommands:
+    def __init__(self, house: House) -> None:
+        self.house = house
+
+    async def _close(
+        self, ctx: CommandContext, kenmerk: str, route: Route, toch: str | None
+    ) -> None:
+        aanmelding = await closing_casus(ctx.unit, self.house, kenmerk, route)
+        reference = aanmelding.reference
+        upcoming = await ctx.unit.overleggen.upcoming(aanmelding.id)
+        if upcoming is not None and upcoming.scheduled_at > ctx.now and not is_toch(toch):
+            when = format_moment(upcoming.scheduled_at.astimezone(self.house.zone))
+            ctx.reply(before_the_overleg(self.house.words, reference, when, COMMANDS[route]))
+            return
+        open_actions = len(await PlanVanAanpak(ctx.unit, aanmelding).open_actions())
+        room = ctx.questions_room()
+        intro = closing_intro(self.house.words, reference, route, open_actions)
+        await ctx.start_form(FORM_NAME, room, reference, intro)
+
+    @command(
+        "afschalen", action=Action.AFSCHALEN, args=(KENMERK, TOCH),
+        summary="vastleggen dat het casusoverleg besloot tot afschaling, met de uitkomst",
+    )  # fmt: skip
+    async def afschalen(self, ctx: CommandContext, kenmerk: str, toch: str | None) -> None:
+        await self._close(ctx, kenmerk, Route.AFGESCHAALD, toch)
+
+    @command(
+        "afsluiten", action=Action.AFSLUITEN, args=(KENMERK, TOCH),
+        summary="een casus zonder casusoverleg afsluiten als de ondersteuning klaar is",
+    )  # fmt: skip
+    async def afsluiten(self, ctx: CommandContext, kenmerk: str, toch: str | None) -> None:
+        await self._close(ctx, kenmerk, Route.AFGESLOTEN, toch)
+
+    @command(
+        "nog nodig", action=Action.NOG_NODIG, args=(KENMERK, ANTWOORD),
+        summary="bevestigen dat een lopende casus nog nodig is (ik vraag het later opnieuw)",
+    )  # fmt: skip
+    async def nog_nodig(self, ctx: CommandContext, kenmerk: str, antwoord: str) -> None:
+        aanmelding = await running_casus(ctx.unit, self.house, kenmerk)
+        reference = aanmelding.reference
+        if not answers_still_needed(ctx.caller, aanmelding.casusregisseur):
+            raise UserError(
+                f"Of {reference} nog nodig is, zeggen de procesregie en de "
+                f"{self.house.words.casusregisseur}."
+            )
+        if antwoord in NO:
+            close = COMMANDS[ROUTES[aanmelding.triage_status]]
+            raise UserError(f"Sluit de casus dan af met {close} {reference}.")
+        if antwoord not in YES:
+            raise UserError(f"Typ nog nodig {reference} ja, of sluit de casus af.")
+        await still_needed(ctx.unit, aanmelding, ctx.caller.matrix_id, ctx.now)
+        policy, working = self.house.retention, self.house.working_time
+        next_on = later_months(ctx.now, policy.stale_months, working).astimezone(working.zone)
+        ctx.reply(confirmed_needed(reference, format_date(next_on.date())))

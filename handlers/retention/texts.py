@@ -1,0 +1,28 @@
+"""What the bot says when retention acts."""
+
+from __future__ import annotations
+
+from handlers.messages import Notice, text_notice
+
+
+def undecided_deleted(reference: str, days: int) -> Notice:
+    return text_notice(
+        f"Je aanmelding {reference} is verwijderd: er is {days} dagen geen besluit over "
+        "genomen, en gegevens bewaren we niet langer dan nodig. Speelt het nog? Meld dan "
+        "opnieuw aan met aanmelden."
+    )
+
+
+def undecided_gone(reference: str, days: int) -> Notice:
+    return text_notice(
+        f"{reference} is na {days} dagen zonder besluit verwijderd, met de antwoorden van "
+        "partners. De aanmelder weet het."
+    )
+
+
+def purge_report(day: str, counts: dict[str, int]) -> Notice:
+    return text_notice(
+        f"Bewaartermijnen ({day}): "
+        + ", ".join(f"{n} {what}" for what, n in sorted(counts.items()))
+        + ". Details (aantallen) staan in het auditlog."
+    )

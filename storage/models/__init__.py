@@ -1,0 +1,48 @@
+"""ORM models, one module per part of the schema; every model is imported here, so that
+``Base.metadata`` knows the whole schema (migrations compare against it)."""
+
+from __future__ import annotations
+
+from storage.models.base import Base
+from storage.models.bookkeeping import (
+    AuditEntry,
+    Conversation,
+    HandledEvent,
+    JobSlot,
+    ManagedRoom,
+    OutboxMessage,
+    SentMessage,
+    SyncPosition,
+)
+from storage.models.casus import (
+    Aanmelding,
+    Closure,
+    Overleg,
+    PvaActie,
+    ReferenceCounter,
+    TriageOutcome,
+    Verrijkingsverzoek,
+)
+from storage.models.members import Member, MemberIdentity, Organisation
+
+__all__ = [
+    "Aanmelding",
+    "AuditEntry",
+    "Base",
+    "Closure",
+    "Conversation",
+    "HandledEvent",
+    "JobSlot",
+    "ManagedRoom",
+    "Member",
+    "MemberIdentity",
+    "Organisation",
+    "OutboxMessage",
+    "Overleg",
+    "PvaActie",
+    "ReferenceCounter",
+    "SentMessage",
+    "SyncPosition",
+    "TriageOutcome",
+    "Verrijkingsverzoek",
+]
