@@ -33,11 +33,11 @@ from bench.matrix import INTAKE
 from bot.config_file import settings_from_mapping
 from bot.handling import BotHandler
 from bot.metrics import Metrics
-from bot.outbox import Delivery, OutboxSender, SendOutcome
+from bot.outbox import Delivery, Message, OutboxSender, SendOutcome
 from bot.positions import DatabasePositions
 from bot.wiring import build_house, features_of
 from handlers.beheer.members import MembershipService
-from handlers.messages import Incoming, Notice
+from handlers.messages import Incoming
 from handlers.outbox import Handled
 from handlers.router import Router
 from scheduler.clock import SystemClock
@@ -64,7 +64,7 @@ class InstantSender:
     async def send_notice(
         self,
         room_id: str,
-        notice: Notice,
+        message: Message,
         tx_id: str,
         sensitive: bool,
         audience: frozenset[str] | None = None,

@@ -39,7 +39,7 @@ from bench.processes import (
     write_casusbot_config,
 )
 from demo.devserver import LocalSynapse, RateLimits
-from demo.scenario import DEMO_AANMELDING
+from demo.cast import DEMO_AANMELDING
 
 INTAKE = ("aanmelden", *DEMO_AANMELDING, "bevestig")
 TARGETS = ("floor", "echo", "casusbot")

@@ -28,6 +28,7 @@ from bot.outbox import OutboxSender
 from bot.positions import DatabasePositions
 from bot.room_manager import RoomManager
 from bot.wiring import build_house, features_of
+from handlers.directory import clean_name, known_display_names, record_display_name
 from handlers.incidents import intruder_in_casus_room
 from handlers.outbox import Handled, queue
 from handlers.router import Router
@@ -44,6 +45,8 @@ from storage.types import OutboxState
 log = logging.getLogger(__name__)
 
 SHUTDOWN_GRACE_SECONDS = 20.0
+# How often members' display names are looked up (a message of theirs updates at once).
+DISPLAY_NAMES_SECONDS = 6 * 3600
 
 
 class Application:
@@ -89,9 +92,10 @@ class Application:
         tick = settings.scheduler.tick_seconds
         scheduled = [(job, tick) for job in build_jobs(self.house)]
         scheduled.append((HANDLED_EVENTS, HANDLED_EVENTS_PRUNE_SECONDS))
-        self.jobs = JobRunner(
-            [Periodic(job.name, every, partial(self._run_job, job)) for job, every in scheduled]
-        )
+        self.jobs = JobRunner([
+            *(Periodic(job.name, every, partial(self._run_job, job)) for job, every in scheduled),
+            Periodic("display_names", DISPLAY_NAMES_SECONDS, self._refresh_display_names),
+        ])  # fmt: skip
         health = settings.health
         self.health_server = (
             HealthServer(health.host, health.port, self.health, self.render_metrics)
@@ -133,6 +137,28 @@ class Application:
             self.outbox.wake()
         if run.room_work:
             self.rooms.wake()
+
+    async def _refresh_display_names(self) -> None:
+        """Learn how members are called in Matrix, also those who never wrote to the bot
+        (messages name people by display name; a message a member sends updates theirs).
+        The profile is asked only for whom no name is known yet; the rest come from the
+        rooms the bot shares with them, which cost no request."""
+        async with self.db.reading() as unit:
+            known = await known_display_names(unit)
+        changed = {}
+        for matrix_id, name in known.items():
+            try:
+                seen = clean_name(await self.transport.display_name(matrix_id, name is None))
+            except Exception as exc:  # the homeserver busy: the next round tries again
+                log.warning("display name lookup failed (%s)", type(exc).__name__)
+                continue
+            if seen is not None and seen != name:
+                changed[matrix_id] = seen
+        if changed:
+            async with self.db.transaction() as unit:
+                for matrix_id, name in changed.items():
+                    await record_display_name(unit, matrix_id, name)
+            log.info("display names learnt: %d", len(changed))
 
     def _count(self, run: JobRun) -> None:
         metrics = self.metrics

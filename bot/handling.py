@@ -53,6 +53,9 @@ class BotHandler:
         correlation_id.set(uuid.uuid4().hex[:12])
         self.done(await self.router.on_undecryptable(room_id, sender, event_id))
 
+    async def on_redaction(self, room_id: str, redacted_event_id: str) -> None:
+        self.done(await self.router.on_redaction(room_id, redacted_event_id))
+
     def on_membership_change(self) -> None:
         self.membership_changed()
 

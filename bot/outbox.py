@@ -51,11 +51,21 @@ class SendOutcome:
     event_id: str = ""
 
 
+@dataclass(frozen=True)
+class Message:
+    """What the sender puts into a room: the text, and how it reaches people."""
+
+    notice: Notice
+    # An m.text (Element notifies) or an m.notice (it does not); whom it mentions.
+    notify: bool = False
+    mentions: frozenset[str] = frozenset()
+
+
 class NoticeSender(Protocol):
     async def send_notice(
         self,
         room_id: str,
-        notice: Notice,
+        message: Message,
         tx_id: str,
         sensitive: bool,
         audience: frozenset[str] | None = None,
@@ -309,7 +319,7 @@ class OutboxSender:
         try:
             outcome = await self.sender.send_notice(
                 message.target,
-                Notice(message.plain, message.html),
+                Message(Notice(message.plain, message.html), message.notify, message.mentions),
                 message.tx_id,
                 message.sensitive,
                 message.audience,

@@ -31,7 +31,7 @@ from scheduler.clock import Clock
 from storage.db import Database
 from storage.models import ManagedRoom
 from storage.rooms import split_ids
-from storage.types import RoomState
+from storage.types import WITHDRAWN, RoomState
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +42,8 @@ REMOVAL_REASON = "Je bent niet uitgenodigd voor deze kamer."
 REMOVED_MEMORY_SECONDS = 120.0
 # Stored unencrypted with the redaction and the removals: no case data.
 REDACTION_REASON = "Verwijderd volgens de bewaartermijn."
+# A member's message with a number like a BSN, which they were asked to delete and did not.
+WITHDRAWN_REASON = "Verwijderd: het ZVH mag geen BSN ontvangen."
 CLOSING_REASON = "Deze casus is afgesloten; de kamer wordt opgeheven."
 MAX_REDACTION_ATTEMPTS = 20
 REDACTION_BATCH = 50
@@ -193,11 +195,12 @@ class RoomManager:
         while not self._stopping.is_set():
             async with self.db.reading() as unit:
                 rows = await unit.sent.to_redact(REDACTION_BATCH)
-                batch = [(m.id, m.room_id, m.event_id, m.attempts) for m in rows]
+                batch = [(m.id, m.room_id, m.event_id, m.attempts, m.reference) for m in rows]
             if not batch:
                 return
-            for row_id, room_id, event_id, attempts in batch:
-                result = await self.ops.redact(room_id, event_id, REDACTION_REASON)
+            for row_id, room_id, event_id, attempts, reference in batch:
+                reason = WITHDRAWN_REASON if reference == WITHDRAWN else REDACTION_REASON
+                result = await self.ops.redact(room_id, event_id, reason)
                 async with self.db.transaction() as unit:
                     row = await unit.sent.get(row_id)
                     if row is None:

@@ -18,8 +18,9 @@ from pathlib import Path
 from bot.app import Application
 from bot.config import Settings
 from bot.config_file import load_settings
+from demo.cast import BOT_LOCALPART, DEMO_PASSWORD, HOUSE_NAME, USERS, mxid
 from demo.devserver import LocalSynapse
-from demo.scenario import BOT_LOCALPART, DEMO_PASSWORD, HOUSE_NAME, USERS, Transcript, mxid, play
+from demo.scenario import Transcript, play
 from handlers.beheer.members import MembershipService
 from handlers.errors import UserError
 from scheduler.clock import OffsetClock, SystemClock

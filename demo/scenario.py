@@ -4,56 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import textwrap
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from bot.app import Application
 from bot.matrix import raw
+from demo.cast import DEMO_AANMELDING, DEMO_PASSWORD, NAMES, mxid
 from demo.devserver import LocalSynapse
 from demo.scripted import Received, ScriptedMember
 from scheduler.clock import OffsetClock, local_now
-
-DEMO_PASSWORD = "casusbot-demo"  # noqa: S105 (local demo accounts, printed on purpose)
-BOT_LOCALPART = "casusbot"
-HOUSE_NAME = "Zorg- en Veiligheidshuis Demoregio"
-# Obviously fake personalia for the scripted aanmelding.
-DEMO_AANMELDING = (
-    "Demo",
-    "Voorbeeldpersoon",
-    "overslaan",
-    "1 januari 1990",
-    "Nepstraat 1",
-    "9999 ZZ",
-    "Demostad",
-    "Demostad",
-    "Fictieve casus: overlast in de wijk, schulden en geen dagbesteding.",
-    "Eén gezamenlijk plan van aanpak met zorg en politie.",
-    "1, 4",
-    "geen",
-    "regulier",
-    "ik",
-)
-
-
-@dataclass(frozen=True)
-class DemoUser:
-    localpart: str
-    organisation: str
-    organisation_name: str
-    role: str | None  # None: not a member (yet)
-    label: str
-
-
-USERS = (
-    DemoUser("demo-beheer", "zvh", HOUSE_NAME, "beheerder", "functioneel beheerder"),
-    DemoUser("demo-regisseur", "zvh", HOUSE_NAME, "procesregisseur", "procesregisseur"),
-    DemoUser("demo-manager", "zvh", HOUSE_NAME, "manager", "manager (hoort van incidenten)"),
-    DemoUser("demo-politie", "politie", "Politie (demo)", "partner", "partner, politie"),
-    DemoUser("demo-gemeente", "gemeente", "Gemeente Demostad", "partner", "partner, gemeente"),
-    DemoUser("demo-zorg", "ggz", "GGZ Demo", None, "partner, GGZ (wordt in de demo toegevoegd)"),
-    DemoUser("demo-onbekend", "", "", None, "geen lid: wordt geweigerd"),
-)
 
 
 class Transcript:
@@ -79,10 +38,6 @@ class Transcript:
         return all(ok for ok, _ in self.checks)
 
 
-def mxid(localpart: str) -> str:
-    return f"@{localpart}:localhost"
-
-
 async def play(
     state_dir: Path,
     synapse: LocalSynapse,
@@ -98,6 +53,7 @@ async def play(
             synapse.url, mxid(localpart), DEMO_PASSWORD, state_dir / "members" / localpart
         )
         await scripted.start()
+        await scripted.set_display_name(NAMES[localpart])
         members[localpart] = scripted
         return scripted
 
@@ -141,6 +97,10 @@ async def play(
             "de aanmelder ziet een overzicht (tabel) vóór het indienen",
         )
         transcript.check(bool(reference), f"de aanmelding kreeg een kenmerk ({reference})")
+        transcript.check(
+            all(taken in summary.body for taken in ("1 januari 1990", "9999 ZZ", "Demostad")),
+            "losse antwoorden zijn begrepen: '1-1-90' in een zin, het hele adres in één keer",
+        )
         announced = await regisseur.wait_for_text(bot_user, regie_room, reference or "ZVH-")
         transcript.received("demo-regisseur", "DM", announced)
         transcript.check(
@@ -292,7 +252,7 @@ async def _plan_and_purge(
     )
     deadline = working.working_day_after(local_now(clock).date(), 10)
     await ask(f"overleg verslag {reference}")
-    for text in (partner.user_id,
+    for text in (NAMES["demo-gemeente"],  # the casusregisseur, by name from the list
                  f"Huisbezoek afleggen (fictief); gemeente; {deadline:%d-%m-%Y}",
                  "De casusregisseur.", "Vaste woonplek en schuldhulp lopen (fictief).",
                  "overslaan"):  # fmt: skip
@@ -317,6 +277,12 @@ async def _plan_and_purge(
     transcript.check(
         "Voorbeeldpersoon" not in reminder.body and reference in reminder.body,
         "de herinnering kwam op tijd, met kenmerk en actie en zonder personalia",
+    )
+    transcript.check(
+        reminder.msgtype == "m.text"
+        and partner.user_id in reminder.content.get("m.mentions", {}).get("user_ids", []),
+        "de herinnering is een m.text die de actiehouder noemt: Element meldt hem (een "
+        "m.notice zou stil blijven)",
     )
 
     await ask(f"afschalen {reference}")

@@ -11,7 +11,6 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +22,7 @@ from nio import (
     LoginResponse,
     MegolmEvent,
     MessageDirection,
+    ProfileSetDisplayNameResponse,
     RedactionEvent,
     RoomCreateResponse,
     RoomMemberEvent,
@@ -30,45 +30,23 @@ from nio import (
     RoomMessagesResponse,
     RoomMessageText,
     RoomPreset,
+    RoomRedactResponse,
     RoomSendResponse,
     RoomVisibility,
     SyncError,
 )
 
 from bot.matrix import raw
-from bot.matrix.cross_signing import (
-    KEY_FILE,
-    ensure_cross_signing,
-    only_key,
-    query_own_keys,
-)
+from bot.matrix.cross_signing import KEY_FILE, ensure_cross_signing, only_key, query_own_keys
 from bot.matrix.device_trust import judge
+from demo.inbox import Inbox, Received
+
+__all__ = ["Received", "ScriptedMember"]
 
 MEGOLM = "m.megolm.v1.aes-sha2"
 MESSAGE_TYPES = {"m.room.message", "m.room.encrypted"}
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Received:
-    room_id: str
-    sender: str
-    body: str
-    formatted_body: str | None
-    msgtype: str
-    encrypted: bool
-    event_id: str
-
-
-@dataclass
-class _Inbox:
-    messages: list[Received] = field(default_factory=list)
-    memberships: list[tuple[str, str, str, str | None]] = field(default_factory=list)
-    undecryptable: int = 0
-    # Events someone redacted (retention takes the bot's messages back).
-    redacted: set[str] = field(default_factory=set)
-    changed: asyncio.Condition = field(default_factory=asyncio.Condition)
 
 
 class ScriptedMember:
@@ -87,7 +65,7 @@ class ScriptedMember:
                 pickle_key="scripted-member-test-key",
             ),
         )
-        self.inbox = _Inbox()
+        self.inbox = Inbox()
         # Events that came before their room key: tried again after every sync, as Element
         # does (a key may arrive in a later sync than the message it opens).
         self._waiting_for_keys: list[tuple[Any, MegolmEvent]] = []
@@ -176,6 +154,8 @@ class ScriptedMember:
 
     async def _on_message(self, room: Any, event: RoomMessageText | RoomMessageNotice) -> None:
         content = event.source.get("content", {})
+        own = room.users.get(self.user_id)
+        levels = room.power_levels
         async with self.inbox.changed:
             self.inbox.messages.append(
                 Received(
@@ -186,6 +166,11 @@ class ScriptedMember:
                     msgtype=content.get("msgtype", ""),
                     encrypted=bool(event.decrypted),
                     event_id=event.event_id,
+                    content=dict(content),
+                    joined_members=room.joined_count,
+                    own_name=own.display_name if own is not None else None,
+                    sender_level=levels.get_user_level(event.sender),
+                    room_notify_level=levels.get_notification_required_level("room"),
                 )
             )
             self.inbox.changed.notify_all()
@@ -292,19 +277,31 @@ class ScriptedMember:
         self.client.olm.create_outbound_group_session(room_id)
         return excluded
 
-    async def send(self, room_id: str, text: str) -> str:
+    async def send(self, room_id: str, text: str, html: str | None = None) -> str:
+        """Send a text message; with ``html``, as Element sends one with pills in it."""
         await self.wait_until(lambda: room_id in self.client.rooms, timeout=20)
         if self.client.should_query_keys:
             await self.client.keys_query()
+        content: dict[str, Any] = {"msgtype": "m.text", "body": text}
+        if html is not None:
+            content |= {"format": "org.matrix.custom.html", "formatted_body": html}
         response = await self.client.room_send(
-            room_id,
-            "m.room.message",
-            {"msgtype": "m.text", "body": text},
-            ignore_unverified_devices=True,
+            room_id, "m.room.message", content, ignore_unverified_devices=True
         )
         if not isinstance(response, RoomSendResponse):
             raise RuntimeError(f"send failed: {response}")
         return str(response.event_id)
+
+    async def delete(self, room_id: str, event_id: str) -> None:
+        """Delete one's own message, as Element's "Verwijderen" does (a redaction)."""
+        response = await self.client.room_redact(room_id, event_id)
+        if not isinstance(response, RoomRedactResponse):
+            raise RuntimeError(f"redaction failed: {response}")
+
+    async def set_display_name(self, name: str) -> None:
+        response = await self.client.set_displayname(name)
+        if not isinstance(response, ProfileSetDisplayNameResponse):
+            raise RuntimeError(f"display name not set: {response}")
 
     async def wait_until(self, predicate: Callable[[], bool], timeout: float = 30) -> None:
         async def check() -> None:

@@ -21,6 +21,7 @@ from datetime import date, datetime
 from typing import Any, Protocol, TypeVar
 
 from handlers.access import Action, Caller
+from handlers.conversation.choices import closest
 from handlers.errors import UserError
 from handlers.messages import Block, Notice, Outgoing, text_notice
 from storage.unit import Unit
@@ -261,3 +262,27 @@ class CommandRegistry:
                 f"Gebruik: {found.usage}"
             ) from None
         return Parsed(found, args)
+
+    def suggest(
+        self, text: str, allowed: Callable[[Command], bool] = lambda found: True
+    ) -> str | None:
+        """The command ``text`` probably meant when its first words are a typo of one
+        command's phrase ('aanmleden' → 'aanmelden'); None when no command is that close, or
+        more than one is. Only the phrase: the rest may hold what must not be repeated."""
+        stripped = text.strip().removeprefix("!").strip()
+        words = stripped.split()
+        hits: dict[Command, tuple[int, str]] = {}
+        for candidate in self._commands:
+            if not allowed(candidate):
+                continue
+            for phrase in candidate.phrases:
+                n = len(phrase)
+                typed = " ".join(words[:n]).lower()
+                if len(words) < n or typed == " ".join(phrase):
+                    continue
+                if closest(typed, [" ".join(phrase)]) is not None:
+                    hits.setdefault(candidate, (n, " ".join(phrase)))
+        if len(hits) != 1:
+            return None
+        ((_, meant),) = hits.values()
+        return meant

@@ -73,10 +73,9 @@ class IdentityService:
             return IdentityCheck(())
         await self.identities.mark_changed(known, seen_key, now)
         outgoing = [Outgoing(room_id, text_notice(identity_changed_member()))]
-        report = text_notice(identity_changed_report(matrix_id))
-        outgoing += await Directory(self.unit, self.house).to_roles(
-            (Role.BEHEERDER,), report, exclude=matrix_id
-        )
+        directory = Directory(self.unit, self.house)
+        report = identity_changed_report(await directory.person(matrix_id))
+        outgoing += await directory.to_roles((Role.BEHEERDER,), report, exclude=matrix_id)
         return IdentityCheck(outgoing)
 
     async def confirm(

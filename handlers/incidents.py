@@ -13,7 +13,15 @@ from datetime import datetime
 from handlers.access import INCIDENT_ROLES
 from handlers.directory import Directory
 from handlers.house import House
-from handlers.messages import Bold, Notice, Outgoing, Paragraph, notice, reference_of
+from handlers.messages import (
+    Bold,
+    Notice,
+    Outgoing,
+    Paragraph,
+    exactly,
+    notice,
+    reference_of,
+)
 from handlers.vocabulary import AuditKind
 from storage.unit import Unit
 
@@ -33,16 +41,17 @@ async def intruder_in_casus_room(
     await unit.audit.add(now, AuditKind.INCIDENT, user_id, reference, {
         "what": "uninvited_in_room", "room": room_key,
     })  # fmt: skip
+    directory = Directory(unit, house)
+    who = exactly(await directory.person(user_id))
     text = notice(
         Paragraph(Bold("Mogelijk beveiligingsincident")),
         Paragraph(
-            f"{user_id} kwam in de kamer van {house.words.casusoverleg} {reference or room_key} "
+            *who, f" kwam in de kamer van {house.words.casusoverleg} {reference or room_key} "
             "zonder uitnodiging van mij. Ik heb diegene direct verwijderd."
         ),
         Paragraph("Ga na hoe dit kon en of er gegevens zijn ingezien; meld het zo nodig "
                   "als datalek (AVG art. 33/34)."),
     )  # fmt: skip
-    directory = Directory(unit, house)
     return [*await directory.to_procesregie(text, None, sensitive=False),
             *await incident_notices(unit, house, text)]  # fmt: skip
 
@@ -60,10 +69,11 @@ async def stranger_in_procesregie(
     await unit.audit.add(now, AuditKind.INCIDENT, user_id, None, {
         "what": "uninvited_in_room", "room": "procesregie",
     })  # fmt: skip
+    who = exactly(await Directory(unit, house).person(user_id))
     text = notice(
         Paragraph(Bold("Mogelijk beveiligingsincident")),
         Paragraph(
-            f"{user_id} was in de procesregiekamer (of uitgenodigd) zonder rol in de "
+            *who, " was in de procesregiekamer (of uitgenodigd) zonder rol in de "
             "procesregie. Ik heb diegene direct verwijderd."
         ),
         Paragraph("Ga na hoe dit kon en of er gegevens zijn ingezien; meld het zo "
@@ -80,10 +90,11 @@ async def cannot_remove_from_procesregie(
     await unit.audit.add(now, AuditKind.INCIDENT, user_id, None, {
         "what": "cannot_remove", "room": "procesregie",
     })  # fmt: skip
+    who = exactly(await Directory(unit, house).person(user_id))
     text = notice(
         Paragraph(Bold("Actie nodig in de procesregiekamer")),
         Paragraph(
-            f"{user_id} is in de procesregiekamer (of uitgenodigd) maar heeft geen "
+            *who, " is in de procesregiekamer (of uitgenodigd) maar heeft geen "
             "rol in de procesregie, en ik mag daar niemand verwijderen."
         ),
         Paragraph("Verwijder diegene zelf, of geef mij het recht om te verwijderen "

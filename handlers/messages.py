@@ -11,6 +11,7 @@ import html
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from urllib.parse import quote
 
 WORD_JOINER = "\u2060"
 
@@ -36,6 +37,8 @@ class Incoming:
     # Whether the sending device is cross-signed by its owner; None when the owner has no
     # cross-signing (then no device can be told apart from another).
     device_signed: bool | None = None
+    # The sender's display name in this room (None: they have none).
+    sender_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -53,7 +56,7 @@ class InviteDecision:
 
 @dataclass(frozen=True)
 class Notice:
-    """An ``m.notice`` with a plain body and an HTML ``formatted_body``."""
+    """A message's text: a plain body and an HTML ``formatted_body``."""
 
     plain: str
     html: str
@@ -78,6 +81,12 @@ class Outgoing:
     reference: str | None = None
     # Not before this moment (e.g. the next working moment); None: at once.
     not_before: datetime | None = None
+    # Asks someone to act or tells them something new: an m.text, which Element notifies
+    # of; otherwise an m.notice, which it never does (.m.rule.suppress_notices). A direct
+    # reply to who just typed is a notice (the router marks it so).
+    notify: bool = True
+    # The people the message addresses (intentional mentions, m.mentions); never @room.
+    mentions: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         if self.sensitive and self.audience is None:
@@ -88,6 +97,16 @@ class Outgoing:
     def kept(self) -> Outgoing:
         """The same message, never taken back by retention (about a casus already gone)."""
         return replace(self, reference=KEEP)
+
+    def followed_by(self, more: Notice) -> Outgoing:
+        """The same message with ``more`` after it: one message instead of two."""
+        joined = Notice(f"{self.notice.plain}\n\n{more.plain}", self.notice.html + more.html)
+        return replace(self, notice=joined)
+
+    def quiet(self) -> Outgoing:
+        """The same message as an m.notice that mentions no one: no notification (a reply
+        to who just typed)."""
+        return replace(self, notify=False, mentions=frozenset())
 
     def later(self, moment: datetime) -> Outgoing:
         """The same message, not sent before ``moment`` (e.g. the next working moment)."""
@@ -120,7 +139,24 @@ class Code:
     text: str
 
 
-Segment = str | Bold | Code
+@dataclass(frozen=True)
+class Person:
+    """A member, shown by display name: a pill in Element (a matrix.to link in the HTML),
+    the name in the plain body. Whether they are notified is the message's ``mentions``."""
+
+    matrix_id: str
+    name: str
+
+
+Segment = str | Bold | Code | Person
+
+
+def exactly(person: Person) -> tuple[Segment, ...]:
+    """A person by name with their account id after it: where it matters exactly which
+    account (an incident, a changed identity)."""
+    if person.name == person.matrix_id:
+        return (person,)
+    return (person, " (", Code(person.matrix_id), ")")
 
 
 @dataclass(frozen=True)
@@ -136,10 +172,21 @@ class BulletList:
     items: tuple[tuple[Segment, ...], ...]
 
 
+# A table cell: text, a person, or a few segments ("Politie (Jan Jansen)").
+Cell = str | Person | tuple[Segment, ...]
+
+
 @dataclass(frozen=True)
 class Table:
+    """Rows of cells; a header of empty cells is no header (a two-column 'veld: waarde'
+    table shows none)."""
+
     header: tuple[str, ...]
-    rows: tuple[tuple[str, ...], ...] = field(default_factory=tuple)
+    rows: tuple[tuple[Cell, ...], ...] = field(default_factory=tuple)
+
+    @property
+    def has_header(self) -> bool:
+        return any(cell.strip() for cell in self.header)
 
 
 Block = Paragraph | BulletList | Table
@@ -151,11 +198,15 @@ def defuse(text: str) -> str:
 
 
 def _plain_segment(segment: Segment) -> str:
-    if isinstance(segment, Bold):
+    if isinstance(segment, Bold | Code):
         return defuse(segment.text)
-    if isinstance(segment, Code):
-        return defuse(segment.text)
+    if isinstance(segment, Person):
+        return defuse(segment.name)
     return defuse(segment)
+
+
+def pill_link(matrix_id: str) -> str:
+    return "https://matrix.to/#/" + quote(matrix_id, safe="@:")
 
 
 def _html_segment(segment: Segment) -> str:
@@ -163,6 +214,9 @@ def _html_segment(segment: Segment) -> str:
         return f"<b>{html.escape(defuse(segment.text))}</b>"
     if isinstance(segment, Code):
         return f"<code>{html.escape(defuse(segment.text))}</code>"
+    if isinstance(segment, Person):
+        link = html.escape(pill_link(segment.matrix_id), quote=True)
+        return f'<a href="{link}">{html.escape(defuse(segment.name))}</a>'
     return html.escape(defuse(segment)).replace("\n", "<br>")
 
 
@@ -193,18 +247,44 @@ def render(blocks: Sequence[Block]) -> Notice:
 
 
 def _plain_table(table: Table) -> str:
-    lines = [" | ".join(defuse(cell) for cell in table.header)]
-    lines += [" | ".join(defuse(cell) for cell in row) for row in table.rows]
+    lines = [" | ".join(defuse(cell) for cell in table.header)] if table.has_header else []
+    lines += [" | ".join(_plain_cell(cell) for cell in row) for row in table.rows]
     return "\n".join(lines)
 
 
 def _html_table(table: Table) -> str:
-    head = "".join(f"<th>{html.escape(defuse(cell))}</th>" for cell in table.header)
+    head = ""
+    if table.has_header:
+        cells = "".join(f"<th>{html.escape(defuse(cell))}</th>" for cell in table.header)
+        head = f"<thead><tr>{cells}</tr></thead>"
     body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(defuse(cell))}</td>" for cell in row) + "</tr>"
+        "<tr>" + "".join(f"<td>{_html_cell(cell)}</td>" for cell in row) + "</tr>"
         for row in table.rows
     )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    return f"<table>{head}<tbody>{body}</tbody></table>"
+
+
+def _plain_cell(cell: Cell) -> str:
+    segments = cell if isinstance(cell, tuple) else (cell,)
+    return "".join(_plain_segment(segment) for segment in segments)
+
+
+def _html_cell(cell: Cell) -> str:
+    segments = cell if isinstance(cell, tuple) else (cell,)
+    return "".join(_html_segment(segment) for segment in segments)
+
+
+def joined(segments: Sequence[Segment], separator: str = ", ") -> tuple[Segment, ...]:
+    """Segments with a separator between them (people as pills, in one sentence)."""
+    out: list[Segment] = []
+    for index, segment in enumerate(segments):
+        out += [separator, segment] if index else [segment]
+    return tuple(out)
+
+
+def plural(count: int, one: str, more: str) -> str:
+    """'1 dossier', '3 dossiers'."""
+    return f"{count} {one if count == 1 else more}"
 
 
 def notice(*blocks: Block) -> Notice:

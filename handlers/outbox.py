@@ -72,6 +72,8 @@ async def queue(
             not_before=item.not_before,
             reference=case_of(item),
             held="identity_paused" if held else None,
+            notify=item.notify,
+            mentions=item.mentions,
         )
         if held:
             log.warning("message held: a recipient's identity change is unconfirmed")

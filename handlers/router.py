@@ -14,9 +14,18 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 
 from handlers.access import Caller, may
+from handlers.bsn import deletion_request, on_redacted, watch_for_bsn
 from handlers.commands import CommandContext, CommandRegistry, Parsed
+from handlers.conversation.parsing import contains_bsn
 from handlers.conversation.service import ConversationService
-from handlers.directory import Directory, find_member, record_direct_room
+from handlers.directory import (
+    Directory,
+    clean_name,
+    find_member,
+    record_direct_room,
+    record_display_name,
+    to_dm,
+)
 from handlers.errors import UserError
 from handlers.feature import Feature
 from handlers.general import help_blocks
@@ -25,16 +34,18 @@ from handlers.identity import IdentityService
 from handlers.incidents import incident_notices
 from handlers.messages import (
     Block,
+    Code,
     Incoming,
     Invite,
     InviteDecision,
     Notice,
     Outgoing,
     Paragraph,
+    exactly,
     notice,
     text_notice,
 )
-from handlers.outbox import Handled, queue
+from handlers.outbox import NOTHING, Handled, queue
 from handlers.texts import (
     EDIT_IGNORED,
     NOT_ALLOWED,
@@ -113,7 +124,8 @@ class Router:
             if room_members == 2:
                 await record_direct_room(unit, inviter, room_id)
             texts = [*room_notes(notes), welcome(self.house.words)]
-            return [Outgoing(room_id, text_notice(t)) for t in texts]
+            # Whoever invited the bot is looking: no notification.
+            return [Outgoing(room_id, text_notice(t)).quiet() for t in texts]
 
         return await self._work(answer)
 
@@ -126,16 +138,47 @@ class Router:
                 return []
             if not await unit.handled_events.claim(event_id, self.clock.now()):
                 return []
-            return [Outgoing(room_id, text_notice(UNDECRYPTABLE))]
+            return [Outgoing(room_id, text_notice(UNDECRYPTABLE)).quiet()]
 
         return await self._work(answer)
 
     async def on_message(self, incoming: Incoming) -> Handled:
         async with self.db.transaction() as unit:
             outgoing, cleared = await self._answer(unit, incoming)
+            if contains_bsn(incoming.body) and await find_member(unit, incoming.sender):
+                outgoing = await self._bsn_must_go(unit, incoming, outgoing)
+            outgoing = replies_are_quiet(incoming.room_id, incoming.sender, outgoing)
             # Checked just now: the sender's identity is not paused.
             handed = await queue(unit, outgoing, self.clock.now(), not_paused=cleared)
         return Handled.of(unit, handed)
+
+    async def _bsn_must_go(
+        self, unit: Unit, incoming: Incoming, outgoing: Sequence[Outgoing]
+    ) -> list[Outgoing]:
+        """A member's message with a BSN must go (it is never stored, never repeated): the
+        member is asked to delete it, in the reply they get anyway if there is one."""
+        answer = list(outgoing)
+        if not await watch_for_bsn(unit, incoming, self.clock.now()):
+            return answer
+        replies = [i for i, o in enumerate(answer) if o.room_id == incoming.room_id]
+        if replies:
+            last = replies[-1]
+            answer[last] = answer[last].followed_by(deletion_request(after_refusal=True))
+        else:
+            answer.append(Outgoing(incoming.room_id, deletion_request(after_refusal=False)))
+        return answer
+
+    async def on_redaction(self, room_id: str, redacted_event_id: str) -> Handled:
+        """A message was deleted; if it had a BSN the bot asked to delete, that is done."""
+        async with self.db.reading() as unit:
+            # Nearly every redaction is the bot's own (retention): read, do not write.
+            if not await unit.withdrawn.watching(redacted_event_id):
+                return NOTHING
+
+        async def answer(unit: Unit) -> list[Outgoing]:
+            return [o.quiet() for o in await on_redacted(unit, redacted_event_id)]
+
+        return await self._work(answer)
 
     async def on_delivery_failure(self, room_id: str, error: str) -> Handled:
         """Tell the beheerders a message could not be delivered (no content, only the room)."""
@@ -150,7 +193,7 @@ class Router:
             directory = Directory(unit, self.house)
             for beheerder in await directory.with_role(Role.BEHEERDER):
                 if beheerder.dm_room_id and beheerder.dm_room_id != room_id:
-                    outgoing.append(Outgoing(beheerder.dm_room_id, report))
+                    outgoing.append(to_dm(beheerder, report))
             return outgoing
 
         return await self._work(answer, is_report=True)
@@ -170,6 +213,9 @@ class Router:
         if not await unit.handled_events.claim(incoming.event_id, now):
             log.info("event already handled; skipped")
             return [], frozenset()
+        seen_name = clean_name(incoming.sender_name)
+        if seen_name is not None and seen_name != member.display_name:
+            await record_display_name(unit, member.matrix_id, seen_name)
         if not incoming.encrypted:
             return [Outgoing(incoming.room_id, text_notice(UNENCRYPTED_MESSAGE))], frozenset()
         if self._flooding(member.matrix_id):
@@ -234,6 +280,13 @@ class Router:
     async def _dispatch(self, ctx: CommandContext, body: str) -> None:
         parsed: Parsed | None = self.registry.parse(body)
         if parsed is None:
+            meant = self.registry.suggest(body, lambda found: may(ctx.caller.role, found.action))
+            if meant is not None:
+                ctx.reply(notice(Paragraph(
+                    UNKNOWN_COMMAND, " Bedoel je ", Code(meant), "? Typ ", Code("hulp"),
+                    " voor alles wat je kunt.",
+                )))  # fmt: skip
+                return
             ctx.reply(notice(*_unknown(ctx, self.house.words)))
             return
         found = parsed.command
@@ -268,12 +321,13 @@ class Router:
         recent = await unit.audit.count_since(matrix_id, AuditKind.DENIED, now - DENIALS_WINDOW)
         if recent != DENIALS_FOR_INCIDENT:
             return []
-        text = text_notice(
-            f"Mogelijk incident: {matrix_id} probeerde binnen een uur "
+        who = exactly(await Directory(unit, self.house).person(matrix_id))
+        text = notice(Paragraph(
+            "Mogelijk incident: ", *who, " probeerde binnen een uur "
             f"{DENIALS_FOR_INCIDENT} keer iets wat niet mocht (een commando zonder recht, of "
             "vanaf een niet-geverifieerde sessie). Ga na of het account nog in de juiste "
             "handen is."
-        )
+        ))  # fmt: skip
         await unit.audit.add(now, AuditKind.INCIDENT, matrix_id, None, {"what": "repeated_denials"})
         return await incident_notices(unit, self.house, text, exclude=matrix_id)
 
@@ -284,7 +338,15 @@ class Router:
         self._refused[key] = None
         if len(self._refused) > MAX_REMEMBERED_REFUSALS:
             self._refused.popitem(last=False)
-        return [Outgoing(incoming.room_id, text_notice(stranger_refusal(self.house.words)))]
+        return [Outgoing(incoming.room_id, text_notice(stranger_refusal(self.house.words))).quiet()]
+
+
+def replies_are_quiet(room_id: str, sender: str, outgoing: Sequence[Outgoing]) -> list[Outgoing]:
+    """A reply in the room the message came from goes to who just typed: an m.notice,
+    no notification. What addresses someone else there, or goes elsewhere, notifies."""
+    return [
+        o.quiet() if o.room_id == room_id and not o.mentions - {sender} else o for o in outgoing
+    ]
 
 
 def _unknown(ctx: CommandContext, words: Wording) -> list[Block]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from handlers.house import Wording
+from handlers.messages import Code, Notice, Paragraph, Person, exactly, notice
 
 
 def stranger_refusal(wording: Wording) -> str:
@@ -98,16 +99,22 @@ def identity_changed_member() -> str:
     return (
         "De beveiligingssleutel van je account is gewijzigd (bijvoorbeeld doordat je je "
         "versleuteling opnieuw hebt ingesteld). Voor de veiligheid pauzeer ik onze chat tot "
-        "een functioneel beheerder de nieuwe sleutel heeft bevestigd. Neem contact met hem op."
+        "een functioneel beheerder de nieuwe sleutel heeft bevestigd. Neem contact op met een "
+        "functioneel beheerder."
     )
 
 
-def identity_changed_report(matrix_id: str) -> str:
-    return (
-        f"Let op: de beveiligingssleutel van {matrix_id} is gewijzigd. Dat kan onschuldig zijn "
-        "(versleuteling opnieuw ingesteld) of wijzen op een overgenomen account. Ik stuur deze "
-        "persoon niets meer tot je het hebt nagevraagd (buiten de chat) en bevestigd met: "
-        f"identiteit bevestigen {matrix_id}"
+def identity_changed_report(person: Person) -> Notice:
+    return notice(
+        Paragraph(
+            "Let op: de beveiligingssleutel van ",
+            *exactly(person),
+            " is gewijzigd. Dat kan "
+            "onschuldig zijn (versleuteling opnieuw ingesteld) of wijzen op een overgenomen "
+            "account. Ik stuur deze persoon niets meer tot je het hebt nagevraagd (buiten de "
+            "chat) en bevestigd met: ",
+        ),
+        Paragraph(Code(f"identiteit bevestigen {person.matrix_id}")),
     )
 
 

@@ -1,7 +1,9 @@
-"""The bot's own bookkeeping: events handled, how far the sync got, which job slots ran."""
+"""The bot's own bookkeeping: events handled, how far the sync got, which job slots ran,
+members' messages with a BSN that must go."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import cast
 
@@ -11,7 +13,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from storage.base import Repository, rowcount
-from storage.models import HandledEvent, JobSlot, SyncPosition
+from storage.models import HandledEvent, JobSlot, SentMessage, SyncPosition, WithdrawnMessage
+from storage.types import WITHDRAWN, SentState
 
 _handled = cast(Table, HandledEvent.__table__)
 _positions = cast(Table, SyncPosition.__table__)
@@ -84,3 +87,58 @@ class JobSlotRepository(Repository):
             row.last_slot = slot
         await self.session.flush()
         return True
+
+
+class WithdrawnMessageRepository(Repository):
+    """Members' messages with a BSN that must go (ids only)."""
+
+    async def watch(self, room_id: str, event_id: str, sender: str, now: datetime) -> bool:
+        """Watch a message until it is redacted; False when it already was (the same event
+        twice is one row)."""
+        if await self.watching(event_id):
+            return False
+        self.session.add(
+            WithdrawnMessage(room_id=room_id, event_id=event_id, sender=sender, asked_at=now)
+        )
+        await self.session.flush()
+        return True
+
+    async def watching(self, event_id: str) -> bool:
+        result = await self.session.execute(
+            select(WithdrawnMessage.id).where(WithdrawnMessage.event_id == event_id)
+        )
+        return result.first() is not None
+
+    async def gone(self, event_id: str) -> WithdrawnMessage | None:
+        """The message was redacted: stop watching it (the row it had, if any)."""
+        result = await self.session.execute(
+            select(WithdrawnMessage).where(WithdrawnMessage.event_id == event_id)
+        )
+        row = result.scalar_one_or_none()
+        if row is not None:
+            await self.session.delete(row)
+            await self.session.flush()
+        return row
+
+    async def due(self, asked_before: datetime) -> Sequence[WithdrawnMessage]:
+        """Rows with something to do: asked before ``asked_before`` (the job decides what)."""
+        result = await self.session.execute(
+            select(WithdrawnMessage)
+            .where(WithdrawnMessage.asked_at <= asked_before)
+            .order_by(WithdrawnMessage.id)
+        )
+        return result.scalars().all()
+
+    async def take_back(self, row: WithdrawnMessage, now: datetime) -> None:
+        """Ask the room manager to redact the message itself."""
+        row.taken_at = now
+        self.session.add(SentMessage(
+            reference=WITHDRAWN, room_id=row.room_id, event_id=row.event_id, sent_at=now,
+            state=SentState.REDACT,
+        ))  # fmt: skip
+        self.effects.room_work = True
+        await self.session.flush()
+
+    async def drop(self, row: WithdrawnMessage) -> None:
+        await self.session.delete(row)
+        await self.session.flush()

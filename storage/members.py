@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Table, bindparam, delete, func, select
+from sqlalchemy import Table, bindparam, delete, func, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
 from handlers.vocabulary import Role
@@ -25,7 +25,7 @@ _MEMBER_SUMMARY = (
     select(
         _members.c.matrix_id, _members.c.role, _members.c.dm_room_id,
         _organisations.c.key, _organisations.c.name,
-        _identities.c.master_key, _identities.c.pending_master_key,
+        _identities.c.master_key, _identities.c.pending_master_key, _members.c.display_name,
     )
     .join(_organisations, _organisations.c.id == _members.c.organisation_id)
     .outerjoin(_identities, _identities.c.matrix_id == _members.c.matrix_id)
@@ -79,6 +79,7 @@ class MemberSummary:
     # new one: read along, since every message checks it.
     master_key: str | None = None
     pending_master_key: str | None = None
+    display_name: str | None = None
 
     @property
     def identity_keys(self) -> tuple[str, str | None] | None:
@@ -149,6 +150,16 @@ class MemberRepository(Repository):
     async def set_dm_room(self, member: Member, room_id: str) -> None:
         member.dm_room_id = room_id
         await self.session.flush()
+
+    async def set_display_name(self, matrix_id: str, name: str | None) -> None:
+        await self.session.execute(
+            update(Member).where(Member.matrix_id == matrix_id).values(display_name=name)
+        )
+
+    async def display_names(self) -> dict[str, str | None]:
+        """Every member's Matrix id and the display name the bot knows (None: none yet)."""
+        result = await self.session.execute(select(Member.matrix_id, Member.display_name))
+        return {matrix_id: name for matrix_id, name in result.all()}
 
 
 class IdentityRepository(Repository):

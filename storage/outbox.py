@@ -35,6 +35,9 @@ class QueuedMessage:
     attempts: int
     # The casus whose personal data it carries (see SentMessage), if any.
     reference: str | None = None
+    # An m.text that notifies, else an m.notice; the people it mentions.
+    notify: bool = False
+    mentions: frozenset[str] = frozenset()
 
 
 class OutboxRepository(Repository):
@@ -51,12 +54,16 @@ class OutboxRepository(Repository):
         not_before: datetime | None = None,
         reference: str | None = None,
         held: str | None = None,
+        notify: bool = False,
+        mentions: Iterable[str] = (),
     ) -> QueuedMessage:
         """Queue a message (``held``: parked for that reason until :meth:`release_held`).
         Returns it as the sender reads it (the target is the room id or key as given)."""
         tx_id = uuid.uuid4().hex
         result = await execute(self.session, _INSERT_OUTBOX, {
             "reference": reference,
+            "notify": notify,
+            "mentions": "\n".join(sorted(mentions)) or None,
             "room_id": room_id,
             "tx_id": tx_id,
             "plain": plain,
@@ -87,6 +94,8 @@ class OutboxRepository(Repository):
             is_report=is_report,
             attempts=0,
             reference=reference,
+            notify=notify,
+            mentions=frozenset(mentions),
         )
 
     async def due_heads(self, now: datetime, exclude_rooms: Iterable[str]) -> list[QueuedMessage]:
@@ -131,6 +140,8 @@ class OutboxRepository(Repository):
                 is_report=row.is_report,
                 attempts=row.attempts,
                 reference=row.reference,
+                notify=row.notify,
+                mentions=frozenset(row.mentions.split("\n")) if row.mentions else frozenset(),
             )
             for row, managed_room_id in result.all()
         ]

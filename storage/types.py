@@ -80,3 +80,8 @@ class RoomState(StrEnum):
 class SentState(StrEnum):
     SENT = "sent"
     REDACT = "redact"
+
+
+# The reference of a member's message with a BSN that the bot takes back itself (in the
+# sent-messages table, so the room manager redacts it like the bot's own).
+WITHDRAWN = "bsn-ingetrokken"

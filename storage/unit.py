@@ -13,7 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, AsyncSessionTransaction
 
 from storage.audit import AuditRepository
 from storage.base import Effects
-from storage.bookkeeping import HandledEventRepository, JobSlotRepository, SyncPositionRepository
+from storage.bookkeeping import (
+    HandledEventRepository,
+    JobSlotRepository,
+    SyncPositionRepository,
+    WithdrawnMessageRepository,
+)
 from storage.casus import (
     AanmeldingRepository,
     ClosureRepository,
@@ -102,6 +107,10 @@ class Unit:
     @cached_property
     def sync_positions(self) -> SyncPositionRepository:
         return SyncPositionRepository(self.session, self.effects)
+
+    @cached_property
+    def withdrawn(self) -> WithdrawnMessageRepository:
+        return WithdrawnMessageRepository(self.session, self.effects)
 
     @cached_property
     def job_slots(self) -> JobSlotRepository:

@@ -78,6 +78,10 @@ class House(Chats):
         )
 
 
+def localpart(member: ScriptedMember) -> str:
+    return member.user_id.removeprefix("@").split(":")[0]
+
+
 def a_weekday(days_ahead: int) -> date:
     day = date.today() + timedelta(days=days_ahead)
     while day.weekday() >= 5:
@@ -305,8 +309,11 @@ async def test_verslag_stores_the_plan_and_each_owner_gets_only_their_actions(
     first, second = a_weekday(20), a_weekday(30)
     form = await house.ask(house.regisseur, f"overleg verslag {reference} toch")
     assert "Wie is de casusregisseur?" in form
-    assert house.politie.user_id in form
-    assert house.ggz.user_id not in form, "only members of participating organisations"
+    # By display name (Synapse's default: the localpart) and organisation, no Matrix ids.
+    candidates = form.split("Geef het nummer of de naam.")[1]
+    assert f"{localpart(house.politie)} (Organisatie politie)" in candidates
+    assert "@" not in candidates
+    assert localpart(house.ggz) not in candidates, "only who takes part in the overleg"
     await house.ask(house.regisseur, house.politie.user_id)
     wrong = await house.ask(
         house.regisseur,

@@ -8,9 +8,9 @@ from datetime import date
 import pytest
 
 from handlers.aanmelding.forms import AANMELDING_FORM, CRITERIA, URGENTIE
+from handlers.conversation.choices import Option
 from handlers.conversation.engine import Engine, Outcome
 from handlers.conversation.form import ConversationState, FormContext
-from handlers.conversation.parsing import Option
 
 CTX = FormContext(
     today=date(2026, 11, 22),
@@ -69,7 +69,7 @@ def test_start_explains_purpose_and_asks_the_first_question() -> None:
     outcome = engine().start()
     text = text_of(outcome)
     assert "alleen de procesregie ziet de hele aanmelding" in text
-    assert "Vraag 1 van 15 — Wat is de voornaam" in text
+    assert "Vraag 1 van 14 — Wat is de voornaam" in text
 
 
 def test_happy_path_reaches_a_summary_and_submits_the_answers() -> None:
@@ -175,7 +175,7 @@ def test_stop_asks_for_confirmation() -> None:
 def test_status_and_help_keep_the_question_open() -> None:
     state = answer_all(upto="woonplaats")
     status = say(state, "status")
-    assert "6 van de 15 vragen beantwoord" in text_of(status)
+    assert "6 van de 14 vragen beantwoord" in text_of(status)
     assert "In welke woonplaats" in text_of(status)
     assert "terug" in text_of(say(state, "hulp"))
 
@@ -224,9 +224,24 @@ def test_every_question_can_be_reworded(prompt_key: str) -> None:
     assert form.step(prompt_key).prompt == "Eigen woorden?"
 
 
-def test_the_question_count_shows_what_may_still_come() -> None:
-    state = answer_all(upto="urgentie")
-    asked = say(state, "regulier")
-    assert "Vraag 14 van 14 — Wie is bij jouw organisatie" in text_of(asked)
-    spoed = say(state, "spoed")
-    assert "Vraag 14 van 15 — Waarom is het spoed?" in text_of(spoed)
+def _numbers(urgentie: str) -> list[tuple[int, int]]:
+    """(number, total) of every question asked on the way through the form."""
+    outcome = engine().start()
+    seen = []
+    answers = dict(HAPPY, urgentie=urgentie, spoed_reden="Dreigt huisuitzetting.")
+    while outcome.state is not None and outcome.state.phase == "asking":
+        text = text_of(outcome)
+        number, total = text.split("Vraag ", 1)[1].split(" — ")[0].split(" van ")
+        seen.append((int(number), int(total)))
+        outcome = say(outcome.state, answers[outcome.state.current])  # type: ignore[index]
+    return seen
+
+
+@pytest.mark.parametrize("urgentie", ["regulier", "spoed"])
+def test_the_question_number_never_jumps(urgentie: str) -> None:
+    # Reported: "Vraag 13 van 15" followed by "Vraag 14 van 14".
+    seen = _numbers(urgentie)
+    assert [number for number, _ in seen] == list(range(1, len(seen) + 1))
+    totals = [total for _, total in seen]
+    assert totals == sorted(totals), "the total went down"
+    assert totals[-1] == len(seen), "the last question is not 'n van n'"

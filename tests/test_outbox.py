@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.outbox import Delivery, OutboxSender, SendOutcome
-from handlers.messages import Notice, Outgoing, text_notice
+from bot.outbox import Delivery, Message, OutboxSender, SendOutcome
+from handlers.messages import Outgoing, text_notice
 from handlers.outbox import queue
 from scheduler.clock import FrozenClock
 from storage.db import Database
@@ -52,15 +52,15 @@ class FakeMatrix:
     async def send_notice(
         self,
         room_id: str,
-        notice: Notice,
+        message: Message,
         tx_id: str,
         sensitive: bool,
         audience: frozenset[str] | None = None,
     ) -> SendOutcome:
-        planned = self.script.get(notice.plain)
+        planned = self.script.get(message.notice.plain)
         outcome = planned.pop(0) if planned else SendOutcome(Delivery.SENT)
         if outcome.delivery is Delivery.SENT:
-            self.sent.append((room_id, notice.plain, tx_id))
+            self.sent.append((room_id, message.notice.plain, tx_id))
         return outcome
 
 
@@ -114,13 +114,13 @@ async def test_a_retry_reuses_the_transaction_id(db: Database) -> None:
 
     async def spy(
         room_id: str,
-        notice: Notice,
+        message: Message,
         tx_id: str,
         sensitive: bool,
         audience: frozenset[str] | None = None,
     ) -> SendOutcome:
         tx_ids.append(tx_id)
-        return await original(room_id, notice, tx_id, sensitive, audience)
+        return await original(room_id, message, tx_id, sensitive, audience)
 
     matrix.send_notice = spy  # type: ignore[method-assign]
     clock = FrozenClock(NOW)

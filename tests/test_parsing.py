@@ -8,17 +8,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from handlers.conversation.choices import Option, parse_choice, parse_choices, parse_yes_no
 from handlers.conversation.parsing import (
-    Option,
     contains_bsn,
     elfproef,
     format_date,
     parse_birth_date,
-    parse_choice,
-    parse_choices,
     parse_dutch_date,
     parse_text,
-    parse_yes_no,
 )
 from handlers.errors import UserError
 
@@ -48,7 +45,7 @@ def test_dutch_date_forms(text: str) -> None:
     [
         ("31-2-1990", "bestaat niet"),
         ("3-4-90", "vier cijfers"),
-        ("3 aprl 1990", "ken ik niet als maand"),
+        ("3 brommer 1990", "ken ik niet als maand"),
         ("gisteren", "niet als datum lezen"),
         ("", "mis de datum"),
     ],

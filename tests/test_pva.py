@@ -6,8 +6,9 @@ from datetime import date
 
 import pytest
 
+from handlers.conversation.choices import Option
 from handlers.conversation.form import FormContext
-from handlers.conversation.parsing import Option, parse_appointment
+from handlers.conversation.parsing import parse_appointment
 from handlers.errors import UserError
 from handlers.plan_van_aanpak.actions import ActionLine, parse_actions
 

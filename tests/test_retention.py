@@ -16,6 +16,7 @@ from handlers.house import House, RetentionPolicy
 from handlers.messages import Outgoing, text_notice
 from handlers.outbox import queue
 from handlers.retention.service import add_months, fates
+from handlers.retention.texts import purge_report
 from handlers.vocabulary import AuditKind, Route
 from scheduler.job import run_job
 from scheduler.jobs.retention import retention
@@ -235,3 +236,11 @@ async def test_one_batch_does_for_each_casus_what_is_due_for_it(db: Database) ->
     assert await count(db, Verrijkingsverzoek) == 1, "only the running casus keeps its answers"
     assert await count(db, Conversation) == 2, "the running and the recent casus keep theirs"
     assert await run(db, date(2026, 8, 2)) == {}, "idempotent"
+
+
+def test_the_purge_report_counts_in_proper_dutch() -> None:
+    report = purge_report("3 januari 2027", {"dossiers verwijderd": 1, "berichten teruggenomen": 2})
+    assert report.plain == (
+        "Bewaartermijnen (3 januari 2027): 2 berichten teruggenomen, 1 dossier verwijderd. "
+        "Details (aantallen) staan in het auditlog."
+    )

@@ -56,7 +56,7 @@ async def test_twice_a_year_once_to_managers_and_beheerders(db: Database) -> Non
     )
     new_year = await run(db, datetime(2027, 1, 1, 0, 30, tzinfo=AMS))
     assert sorted(row.room_id for row in new_year) == ["!dm-@beheer:x.nl", "!dm-@manager:x.nl"]
-    assert "Politie | medewerker ketenpartner | @agent:x.nl" in new_year[0].plain
+    assert "Politie | medewerker ketenpartner | agent (@agent:x.nl)" in new_year[0].plain
     assert {row.not_before.astimezone(AMS) for row in new_year if row.not_before} == {
         datetime(2027, 1, 4, 8, 30, tzinfo=AMS)
     }, "New Year's Day is a holiday and the 2nd and 3rd a weekend"

@@ -10,6 +10,7 @@ from nio import RoomGetStateEventResponse
 from storage.unit import Unit
 from tests.conftest import BotHarness, MemberFactory
 from tests.helpers import open_dm
+from tests.push_rules import push_rules, verdict
 
 pytestmark = pytest.mark.integration
 
@@ -45,6 +46,9 @@ async def test_changed_identity_pauses_the_member_until_a_beheerder_confirms(
     assert "beveiligingssleutel van je account is gewijzigd" in changed.body
     report = await beheerder.wait_for_text(bot.user_id, beheer_room, "Let op")
     assert partner.user_id in report.body
+    # The warning must reach the beheerder: Element notifies, with a mention.
+    told = verdict(await push_rules(beheerder), report)
+    assert (told.notify, told.highlight) == (True, True), told
     paused = await partner.ask(room, bot.user_id, "hulp")
     assert "gepauzeerd" in paused.body
 

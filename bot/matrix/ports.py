@@ -20,6 +20,8 @@ class MessageHandler(Protocol):
 
     async def on_undecryptable(self, room_id: str, sender: str, event_id: str) -> None: ...
 
+    async def on_redaction(self, room_id: str, redacted_event_id: str) -> None: ...
+
     def on_membership_change(self) -> None:
         """A sync changed someone's membership in a room (or it was the run's first)."""
 

@@ -16,17 +16,19 @@ from typing import Any
 
 from nio import (
     AsyncClient,
+    InviteMemberEvent,
     JoinResponse,
     MatrixRoom,
     RoomGetStateEventResponse,
+    RoomMemberEvent,
     RoomPutStateResponse,
 )
 
 from bot.logs import pseudonym
 from bot.matrix import raw
 from bot.matrix.ports import MessageHandler
-from bot.outbox import SendOutcome
-from handlers.messages import Invite, Notice
+from bot.outbox import Message, SendOutcome
+from handlers.messages import Invite
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +37,7 @@ MEGOLM = "m.megolm.v1.aes-sha2"
 SAFE_HISTORY = ("joined", "invited")
 
 WaitForRoom = Callable[[str, bool], Awaitable[bool]]
-SendRaw = Callable[[str, Notice, str], Awaitable[SendOutcome]]
+SendRaw = Callable[[str, Message, str], Awaitable[SendOutcome]]
 
 
 def room_policy_violation(
@@ -131,7 +133,8 @@ class RoomKeeper:
     async def _refuse_unencrypted_room(self, room_id: str) -> None:
         log.info("refused an unencrypted room")
         await self.wait_for_room(room_id, False)
-        await self.send_raw(room_id, self.handler.unencrypted_room_notice(), uuid.uuid4().hex)
+        notice = Message(self.handler.unencrypted_room_notice())
+        await self.send_raw(room_id, notice, uuid.uuid4().hex)
         await self.leave(room_id, None)
 
     async def leave(self, room_id: str, reason: str | None) -> None:
@@ -144,3 +147,26 @@ class RoomKeeper:
             )
         except Exception as exc:
             log.warning("leaving a room failed (%s)", type(exc).__name__)
+
+
+def own_join(events: list[Any], user_id: str) -> int | None:
+    """Where the user's own join is among ``events`` (None: not there)."""
+    return next(
+        (
+            index
+            for index, event in enumerate(events)
+            if isinstance(event, RoomMemberEvent)
+            and event.state_key == user_id
+            and event.membership == "join"
+            and event.prev_membership != "join"
+        ),
+        None,
+    )
+
+
+def inviter_of(invite_state: list[Any]) -> str | None:
+    """Who invited the bot, from an invited room's stripped state."""
+    for event in invite_state:
+        if isinstance(event, InviteMemberEvent) and event.membership == "invite":
+            return str(event.sender)
+    return None

@@ -10,12 +10,26 @@ from __future__ import annotations
 
 from nio import AsyncClient, KeysQueryResponse, RoomSendResponse
 
+from bot.matrix.content import BOT_MARK
 from bot.matrix.device_trust import DeviceTrust
 from bot.matrix.rooms import WaitForRoom, room_policy_violation
-from bot.outbox import Delivery, SendOutcome
-from handlers.messages import Notice
+from bot.outbox import Delivery, Message, SendOutcome
 
 PERMANENT_ERRORS = ("M_FORBIDDEN", "M_NOT_FOUND", "M_UNKNOWN")
+
+
+def message_content(message: Message) -> dict[str, object]:
+    """An m.text when it must reach someone (Element silences every m.notice,
+    .m.rule.suppress_notices), with intentional mentions (spec 1.7): exactly the people
+    addressed, never the room. Marked as the bot's, so no bot answers it."""
+    return {
+        "msgtype": "m.text" if message.notify else "m.notice",
+        "body": message.notice.plain,
+        "format": "org.matrix.custom.html",
+        "formatted_body": message.notice.html,
+        "m.mentions": {"user_ids": sorted(message.mentions)} if message.mentions else {},
+        BOT_MARK: True,
+    }
 
 
 class NoticeSending:
@@ -31,12 +45,12 @@ class NoticeSending:
     async def send_notice(
         self,
         room_id: str,
-        notice: Notice,
+        message: Message,
         tx_id: str,
         sensitive: bool,
         audience: frozenset[str] | None = None,
     ) -> SendOutcome:
-        """Send one ``m.notice``, encrypted; report the outcome instead of raising."""
+        """Send one message, encrypted; report the outcome instead of raising."""
         room = self.client.rooms.get(room_id)
         if room is None:
             # Just joined: the room appears with the next sync.
@@ -52,15 +66,10 @@ class NoticeSending:
             violation = room_policy_violation(room, self.user_id, audience)
             if violation is not None:
                 return SendOutcome(Delivery.FAILED, f"room_policy:{violation}")
-        return await self.send_raw(room_id, notice, tx_id)
+        return await self.send_raw(room_id, message, tx_id)
 
-    async def send_raw(self, room_id: str, notice: Notice, tx_id: str) -> SendOutcome:
-        content = {
-            "msgtype": "m.notice",
-            "body": notice.plain,
-            "format": "org.matrix.custom.html",
-            "formatted_body": notice.html,
-        }
+    async def send_raw(self, room_id: str, message: Message, tx_id: str) -> SendOutcome:
+        content = message_content(message)
         if self.client.should_query_keys:
             query = await self.client.keys_query()
             if not isinstance(query, KeysQueryResponse):

@@ -22,8 +22,8 @@ from nio import (
     AsyncClient,
     AsyncClientConfig,
     EncryptionError,
-    InviteMemberEvent,
     MegolmEvent,
+    RedactionEvent,
     RoomMemberEvent,
     RoomMessageText,
     SyncResponse,
@@ -31,13 +31,13 @@ from nio import (
 
 from bot.logs import pseudonym
 from bot.matrix.batches import BatchTracker
-from bot.matrix.content import incoming_of
+from bot.matrix.content import display_name_of, from_a_bot, incoming_of
 from bot.matrix.device_trust import DeviceTrust
 from bot.matrix.gaps import missed_events
 from bot.matrix.login import FatalTransportError, TransportSettings, log_in, start_session
 from bot.matrix.managed import ManagedRoomOps
 from bot.matrix.ports import MessageHandler, PositionStore
-from bot.matrix.rooms import RoomKeeper
+from bot.matrix.rooms import RoomKeeper, inviter_of, own_join
 from bot.matrix.sending import NoticeSending
 from bot.matrix.session import (
     StoreLock,
@@ -201,7 +201,7 @@ class MatrixTransport:
         self.trust.forget(response.device_list.changed)
         seq = self._batches.open(response.next_batch)
         for room_id, info in response.rooms.invite.items():
-            inviter = self._inviter(info.invite_state)
+            inviter = inviter_of(info.invite_state)
             if inviter is not None:
                 self._enqueue(room_id, seq, self._invite_item(room_id, inviter))
         for room_id, info in response.rooms.join.items():
@@ -209,7 +209,7 @@ class MatrixTransport:
                 continue  # on the very first sync everything is history
             events = info.timeline.events
             # A room we just joined shows what happened before our join first: skip that.
-            joined = self._own_join(events)
+            joined = own_join(events, self.user_id)
             if info.timeline.limited and self._next_batch is not None and joined is None:
                 # More happened than one sync returns: read the rest back first. (Not when
                 # our join is in sight: what was left out came before it.)
@@ -220,12 +220,18 @@ class MatrixTransport:
                     ),
                     *events,
                 ]
-                joined = self._own_join(events)
+                joined = own_join(events, self.user_id)
             start = 0 if joined is None else joined + 1
             for event in events[start:]:
+                if isinstance(event, RedactionEvent):
+                    # Also the bot's own: it may take back a member's message itself.
+                    self._enqueue(room_id, seq, self._redaction_item(room_id, event.redacts))
+                    continue
                 if getattr(event, "sender", None) == self.user_id:
                     continue
                 if isinstance(event, RoomMessageText):
+                    if from_a_bot(event.source.get("content", {})):
+                        continue
                     self._enqueue(room_id, seq, self._message_item(room_id, event))
                 elif isinstance(event, MegolmEvent):
                     event.room_id = room_id
@@ -241,27 +247,6 @@ class MatrixTransport:
         token = self._batches.close(seq)
         if token is not None:
             await self._save_position(token)
-
-    def _own_join(self, events: list[Any]) -> int | None:
-        """Where the bot's own join is among ``events`` (None: not there)."""
-        return next(
-            (
-                index
-                for index, event in enumerate(events)
-                if isinstance(event, RoomMemberEvent)
-                and event.state_key == self.user_id
-                and event.membership == "join"
-                and event.prev_membership != "join"
-            ),
-            None,
-        )
-
-    @staticmethod
-    def _inviter(invite_state: list[Any]) -> str | None:
-        for event in invite_state:
-            if isinstance(event, InviteMemberEvent) and event.membership == "invite":
-                return str(event.sender)
-        return None
 
     def _enqueue(self, room_id: str, seq: int, item: WorkItem) -> None:
         worker = self._workers.get(room_id)
@@ -340,11 +325,20 @@ class MatrixTransport:
 
         return handle
 
+    def _redaction_item(self, room_id: str, redacted: str) -> WorkItem:
+        async def handle() -> None:
+            await self.handler.on_redaction(room_id, redacted)
+
+        return handle
+
     def _invite_item(self, room_id: str, inviter: str) -> WorkItem:
         async def handle() -> None:
             await self.rooms.admit(room_id, inviter)
 
         return handle
+
+    async def display_name(self, user_id: str, ask: bool = True) -> str | None:
+        return await display_name_of(self.client, user_id, ask)
 
     async def wait_for_room(self, room_id: str, encrypted: bool) -> bool:
         """Wait until sync has shown the room (and, if asked, its encryption) to nio."""

@@ -9,25 +9,22 @@ No BSN is ever accepted. On ``bevestig`` the answers are validated once more as 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
-from handlers.conversation.form import Form, FormContext, Parser, Shower, Step
+from handlers.conversation.choices import Option, parse_choice, parse_choices
+from handlers.conversation.form import Filled, Form, FormContext, FreeText, Parser, Shower, Step
 from handlers.conversation.parsing import (
-    Option,
     age_on,
     format_date,
     parse_birth_date,
-    parse_choice,
-    parse_choices,
     parse_text,
     refuse_bsn,
 )
-from handlers.errors import UserError
+from handlers.conversation.places import parse_postcode, place_name, split_address
 from handlers.vocabulary import Urgentie
 from storage.unit import Unit
 
@@ -43,15 +40,7 @@ CRITERIA = (
     Option("multiproblem", "meerdere problemen op meer dan één leefgebied"),
 )  # fmt: skip
 URGENTIE = tuple(Option(u.value, u.value) for u in Urgentie)
-POSTCODE = re.compile(r"^(\d{4})\s?([A-Za-z]{2})$")
 SELF_WORDS = {"ik", "mij", "mijzelf", "ikzelf", "zelf"}
-
-
-def _text(limit: int, what: str = "antwoord") -> Parser:
-    def parse(text: str, ctx: FormContext, answers: Mapping[str, Any]) -> str:
-        return parse_text(text, limit, what)
-
-    return parse
 
 
 def _birth_date(text: str, ctx: FormContext, answers: Mapping[str, Any]) -> str:
@@ -64,11 +53,23 @@ def _show_birth_date(value: Any, ctx: FormContext) -> str:
     return format_date(birth) + minor
 
 
-def _postcode(text: str, ctx: FormContext, answers: Mapping[str, Any]) -> str:
-    match = POSTCODE.match(text.strip())
-    if not match:
-        raise UserError("Een postcode ziet eruit als 1234 AB.")
-    return f"{match.group(1)} {match.group(2).upper()}"
+def _adres(text: str, ctx: FormContext, answers: Mapping[str, Any]) -> Filled:
+    """The street; a postcode and woonplaats in the same answer fill those questions."""
+    address = split_address(parse_text(text, 200, "adres"))
+    return Filled(address.street, {"postcode": address.postcode, "woonplaats": address.place})
+
+
+def _postcode(text: str, ctx: FormContext, answers: Mapping[str, Any]) -> Filled:
+    """The postcode, also from a whole address (which then fills the woonplaats too)."""
+    refuse_bsn(text)
+    postcode = parse_postcode(text)
+    address = split_address(text)
+    street = address.street if address.postcode and address.street != text.strip() else None
+    return Filled(postcode, {"woonplaats": address.place, "adres": street})
+
+
+def _place(text: str, ctx: FormContext, answers: Mapping[str, Any]) -> str:
+    return place_name(parse_text(text, 100, "antwoord"))
 
 
 def _choices(list_name: str) -> Parser:
@@ -113,25 +114,24 @@ AANMELDING_FORM = Form(
     ),
     steps=(
         Step("voornaam", "voornaam", "Wat is de voornaam van de betrokkene?",
-             _text(100, "antwoord")),
+             FreeText(100)),
         Step("achternaam", "achternaam", "Wat is de achternaam (met tussenvoegsel)?",
-             _text(100, "antwoord")),
+             FreeText(100)),
         Step("aliassen", "aliassen", "Is de betrokkene ook bekend onder andere namen? Scheid ze "
-             "met komma's.", _text(300, "antwoord"), optional=True, aliases=("alias",)),
+             "met komma's.", FreeText(300), optional=True, aliases=("alias",)),
         Step("geboortedatum", "geboortedatum", "Wat is de geboortedatum? Bijvoorbeeld 3-4-1990 "
              "of 3 april 1990.", _birth_date, show=_show_birth_date),
         Step("adres", "adres", "Wat is het adres (straat en huisnummer)?",
-             _text(200, "adres"), optional=True),
+             _adres, optional=True),
         Step("postcode", "postcode", "En de postcode?", _postcode, optional=True),
-        Step("woonplaats", "woonplaats", "In welke woonplaats woont de betrokkene?",
-             _text(100, "antwoord")),
+        Step("woonplaats", "woonplaats", "In welke woonplaats woont de betrokkene?", _place),
         Step("gemeente", "gemeente", "Om welke gemeente gaat het (de gemeente die bij de casus "
-             "hoort)?", _text(100, "antwoord")),
+             "hoort)?", _place),
         Step("probleemstelling", "probleemstelling", "Beschrijf de problematiek: wat speelt er, "
              "op welke leefgebieden, en wat is er al geprobeerd?",
-             _text(MAX_FREE_TEXT, "bericht"), aliases=("probleem",)),
+             FreeText(MAX_FREE_TEXT, "bericht"), aliases=("probleem",)),
         Step("doel", "doel", "Wat is het doel van je aanmelding: wat moet het ZVH bereiken?",
-             _text(MAX_FREE_TEXT, "bericht")),
+             FreeText(MAX_FREE_TEXT, "bericht")),
         Step("criteria", "criteria", "Welke criteria voor complexe casuïstiek zijn van "
              "toepassing? Geef de nummers (bijvoorbeeld 1, 4), of typ geen.",
              _choices("criteria"), show=_show_choices("criteria"), options="criteria"),
@@ -140,8 +140,8 @@ AANMELDING_FORM = Form(
              show=_show_choices("organisaties"), options="organisaties",
              aliases=("partners",)),
         Step("urgentie", "urgentie", "Is het regulier of spoed?", _urgentie, options="urgentie"),
-        Step("spoed_reden", "reden spoed", "Waarom is het spoed?", _text(1000, "antwoord"),
-             when=lambda a: a.get("urgentie") == Urgentie.SPOED, depends_on="urgentie",
+        Step("spoed_reden", "reden spoed", "Waarom is het spoed?", FreeText(1000),
+             when=lambda a: a.get("urgentie") == Urgentie.SPOED,
              aliases=("spoed", "reden")),
         Step("contactpersoon", "contactpersoon", "Wie is bij jouw organisatie het aanspreekpunt? "
              "Typ ik als jij dat bent, of een naam met telefoonnummer of e-mailadres.",

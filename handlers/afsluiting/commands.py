@@ -16,7 +16,8 @@ from handlers.afsluiting.service import (
 from handlers.afsluiting.texts import before_the_overleg, closing_intro, confirmed_needed
 from handlers.arguments import KENMERK
 from handlers.commands import Arg, CommandContext, command
-from handlers.conversation.parsing import NO, YES, format_date, format_moment
+from handlers.conversation.choices import NO, YES
+from handlers.conversation.parsing import format_date, format_moment
 from handlers.errors import UserError
 from handlers.house import House
 from handlers.plan_van_aanpak.service import PlanVanAanpak

@@ -9,8 +9,9 @@ from typing import Any
 
 from handlers.afsluiting.service import ROUTES, close, running_casus
 from handlers.afsluiting.texts import EVALUATIE_LABELS, UITKOMST_LABELS, recorded
+from handlers.conversation.choices import Option, parse_choice
 from handlers.conversation.form import Form, FormContext, Step
-from handlers.conversation.parsing import Option, format_date, parse_choice
+from handlers.conversation.parsing import format_date
 from handlers.conversation.service import FormSpec, Submission
 from handlers.house import House
 from handlers.messages import Outgoing

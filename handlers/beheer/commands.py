@@ -11,7 +11,7 @@ from handlers.commands import Arg, CommandContext, command
 from handlers.errors import UserError
 from handlers.house import House
 from handlers.identity import IdentityService
-from handlers.messages import Bold, Paragraph, Table, notice, text_notice
+from handlers.messages import Bold, Paragraph, Table, exactly, notice, plural, text_notice
 from handlers.vocabulary import Role
 
 NAAM = Arg("naam", "Naam van de organisatie", rest=True)
@@ -96,10 +96,10 @@ class BeheerCommands:
             ctx.reply(text_notice("Geen leden gevonden."))
             return
         rows = tuple(
-            (v.matrix_id, v.organisation_key, v.role.value, "ja" if v.has_dm else "nee")
+            (exactly(v.person), v.organisation_key, v.role.value, "ja" if v.has_dm else "nee")
             for v in views
         )
         ctx.reply(notice(
-            Paragraph(Bold(f"{len(views)} leden")),
+            Paragraph(Bold(plural(len(views), "lid", "leden"))),
             Table(("gebruiker", "organisatie", "rol", "chat met bot"), rows),
         ))  # fmt: skip

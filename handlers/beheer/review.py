@@ -8,7 +8,7 @@ from datetime import date
 from handlers.beheer.members import MembershipService
 from handlers.conversation.parsing import format_date
 from handlers.house import House
-from handlers.messages import Bold, Code, Notice, Paragraph, Table, notice
+from handlers.messages import Bold, Code, Notice, Paragraph, Table, exactly, notice
 from storage.unit import Unit
 
 
@@ -18,7 +18,7 @@ async def review_notice(unit: Unit, house: House, slot: date) -> Notice:
     words = house.words
     rows = tuple(
         (organisations.get(m.organisation_key, m.organisation_key),
-         words.role_name(m.role), m.matrix_id)
+         words.role_name(m.role), exactly(m.person))
         for m in sorted(await service.list_members(),
                         key=lambda m: (m.organisation_key, m.role.value, m.matrix_id))
     )  # fmt: skip

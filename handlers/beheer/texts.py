@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from handlers.beheer.members import MemberChange
+from handlers.messages import plural
 
 
 def describe_change(change: MemberChange) -> str:
@@ -22,5 +23,5 @@ def describe_change(change: MemberChange) -> str:
 def removed_text(matrix_id: str, organisation_key: str, rooms: int) -> str:
     text = f"{matrix_id} ({organisation_key}) heeft geen toegang meer."
     if rooms:
-        text += f" Ik haal diegene ook uit {rooms} casuskamer{'s' if rooms > 1 else ''}."
+        text += f" Ik haal diegene ook uit {plural(rooms, 'casuskamer', 'casuskamers')}."
     return text

@@ -15,6 +15,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from handlers.conversation.parsing import format_date, format_moment
+from handlers.directory import Names
 from handlers.house import House
 from handlers.messages import (
     Block,
@@ -25,6 +26,7 @@ from handlers.messages import (
     Paragraph,
     Table,
     casus_room,
+    joined,
     notice,
 )
 from handlers.vocabulary import AuditKind, VerrijkingStatus
@@ -56,9 +58,15 @@ class Participants:
     # Participating organisations with nobody the bot can invite.
     unreachable: tuple[str, ...]
 
-    def room_message(self, reference: str, text: Notice, sensitive: bool = True) -> Outgoing:
-        """A message into the casus room, readable by these participants only."""
-        return Outgoing(casus_room(reference), text, sensitive, self.members, reference)
+    def room_message(
+        self, reference: str, text: Notice, sensitive: bool = True, mention: bool = True
+    ) -> Outgoing:
+        """A message into the casus room, readable by these participants only, and (unless
+        it follows one that did) addressed to them: each one's Element notifies."""
+        mentions = self.members if mention else frozenset()
+        return Outgoing(
+            casus_room(reference), text, sensitive, self.members, reference, mentions=mentions
+        )
 
 
 async def disclosed(
@@ -72,7 +80,7 @@ async def disclosed(
 
 
 async def invitation(
-    unit: Unit, house: House, names: Mapping[str, str], aanmelding: Aanmelding,
+    unit: Unit, house: House, names: Names, aanmelding: Aanmelding,
     overleg: Overleg, participants: Participants, actor: str, now: datetime,
     with_personalia: bool,
 ) -> list[Outgoing]:  # fmt: skip
@@ -83,12 +91,14 @@ async def invitation(
         if (value := PERSONALIA[name](aanmelding))
     ]
     zone: ZoneInfo = house.zone
+    invited = sorted((names.person(m) for m in participants.members), key=lambda p: p.name.lower())
     blocks: list[Block] = [
         Paragraph(Bold(f"Uitnodiging {house.words.casusoverleg} {reference}")),
         Table(("", ""), (
             ("wanneer", format_moment(overleg.scheduled_at.astimezone(zone))),
             ("waar", overleg.locatie or "volgt"),
-            ("deelnemers", ", ".join(names.get(k, k) for k in participants.organisations)),
+            ("deelnemers", ", ".join(names.organisation(k) for k in participants.organisations)),
+            ("uitgenodigd", joined(invited)),
         )),
         Paragraph(Bold("Agenda")),
         Table(("", ""), (("doel", aanmelding.overleg_doel or "—"),
@@ -107,7 +117,9 @@ async def invitation(
     outgoing = [participants.room_message(reference, notice(*blocks))]
     await disclosed(unit, actor, reference, "uitnodiging", fields, participants, now)
     if house.overleg.share_verrijking and with_personalia:
-        outgoing += await _shared_verrijking(unit, names, aanmelding, participants, actor, now)
+        outgoing += await _shared_verrijking(
+            unit, names.organisations, aanmelding, participants, actor, now
+        )
     return outgoing
 
 
@@ -121,7 +133,7 @@ async def _shared_verrijking(
         if request.status is not VerrijkingStatus.BEANTWOORD or not shared:
             continue
         organisation = names.get(request.organisation_key, request.organisation_key)
-        outgoing.append(participants.room_message(aanmelding.reference, notice(
+        outgoing.append(participants.room_message(aanmelding.reference, mention=False, text=notice(
             Paragraph(Bold(f"Informatie van {organisation}"),
                       " (vooraf gedeeld met hun toestemming)"),
             Paragraph(request.informatie or ""),

@@ -139,7 +139,7 @@ class CasusoverlegService:
         # participants have them since their invitation.
         first = await self.unit.rooms.get(casus_room(aanmelding.reference)) is None
         participants = await self.describe_room(aanmelding, overleg, "", now)
-        names = await self.directory.organisation_names()
+        names = await self.directory.names(participants.members)
         outgoing = await invitation(
             self.unit, self.house, names, aanmelding, overleg, participants, caller.matrix_id,
             now, first,

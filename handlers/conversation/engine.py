@@ -17,13 +17,26 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from handlers.conversation.form import ConversationState, Form, FormContext, Step
-from handlers.conversation.parsing import option_list
+from handlers.conversation.choices import yes_no_of
+from handlers.conversation.form import (
+    ConversationState,
+    Filled,
+    Form,
+    FormContext,
+    FreeText,
+    Step,
+)
+from handlers.conversation.view import FormView
 from handlers.errors import UserError
-from handlers.messages import Block, Bold, Code, Notice, Paragraph, Table, notice
+from handlers.messages import Block, Bold, Code, Notice, Paragraph, Segment, notice
 
 STOP_WORDS = {"stop", "annuleer", "annuleren", "afbreken"}
 CONFIRM_WORDS = {"bevestig", "bevestigen", "verstuur", "versturen", "indienen"}
+# A lone word like these at a free-text question is probably not the answer: asked first.
+COMMAND_LIKE = CONFIRM_WORDS | {
+    "ja", "nee", "ok", "oké", "klaar", "wijzig", "overzicht", "doorgaan", "verder", "opnieuw",
+    "aanmelden", "hulp", "help",
+}  # fmt: skip
 
 
 @dataclass
@@ -39,6 +52,10 @@ class Engine:
     def __init__(self, form: Form, ctx: FormContext) -> None:
         self.form = form
         self.ctx = ctx
+        self.view = FormView(form, ctx)
+
+    def summary(self, state: ConversationState) -> Notice:
+        return notice(*self.view.summary_blocks(state))
 
     # --- entry points -----------------------------------------------------------------
 
@@ -47,12 +64,12 @@ class Engine:
         says first), in one message."""
         first = self.form.applicable({})[0]
         state = ConversationState(form=self.form.name, subject=subject, current=first.key)
-        blocks = [*preface, Paragraph(self.form.intro), *self._prompt(state)]
+        blocks = [*preface, Paragraph(self.form.intro), *self.view.prompt(state)]
         return Outcome(state, [notice(*blocks)])
 
     def resume(self, state: ConversationState) -> list[Notice]:
         """Where we were, for a member who comes back to a draft."""
-        return [notice(*self._where(state))]
+        return [notice(*self.view.where(state))]
 
     def ask_restart(self, state: ConversationState) -> Outcome:
         """The member starts anew while a draft exists: continue it, or throw it away?"""
@@ -64,7 +81,7 @@ class Engine:
             state,
             [
                 notice(
-                    *self._status(state),
+                    *self.view.status(state),
                     Paragraph(
                         "Typ ",
                         Code("doorgaan"),
@@ -86,7 +103,7 @@ class Engine:
                 return Outcome(None, [], restart=True)
             if word in ("doorgaan", "verder"):
                 state.phase = state.resume_phase
-                return Outcome(state, [notice(*self._where(state))])
+                return Outcome(state, [notice(*self.view.where(state))])
             return Outcome(
                 state,
                 [
@@ -98,6 +115,8 @@ class Engine:
                     )
                 ],
             )
+        if state.phase == "confirm_answer":
+            return self._confirm_answer(state, text, word, event_id)
         if word in STOP_WORDS:
             state.resume_phase = "summary" if state.phase == "summary" else "asking"
             state.phase = "confirm_stop"
@@ -114,9 +133,9 @@ class Engine:
                 ],
             )
         if word in ("hulp", "help", "?"):
-            return Outcome(state, [notice(*self._navigation_help(), *self._where(state))])
+            return Outcome(state, [notice(*self.view.navigation_help(), *self.view.where(state))])
         if word == "status":
-            return Outcome(state, [notice(*self._status(state), *self._where(state))])
+            return Outcome(state, [notice(*self.view.status(state), *self.view.where(state))])
         if word == "terug":
             return self._back(state)
         if state.phase == "summary":
@@ -149,7 +168,7 @@ class Engine:
                 [
                     notice(
                         Paragraph(error.message, " Je eerdere antwoord blijft staan."),
-                        *self._where(state),
+                        *self.view.where(state),
                     )
                 ],
             )
@@ -166,7 +185,7 @@ class Engine:
                         Bold(step.show(value, self.ctx)),
                         ".",
                     ),
-                    *self._where(state),
+                    *self.view.where(state),
                 )
             ],
         )
@@ -174,15 +193,16 @@ class Engine:
     # --- transitions ------------------------------------------------------------------
 
     def _confirm_stop(self, state: ConversationState, word: str) -> Outcome:
-        if word in ("ja", "j", "stop", "zeker"):
+        said = yes_no_of(word)
+        if said is True or word in ("stop", "zeker"):
             return Outcome(
                 None,
                 [notice(Paragraph("Gestopt. Het concept is verwijderd; er is niets ingediend."))],
                 cancelled=True,
             )
-        if word in ("nee", "n", "verder", "doorgaan"):
+        if said is False or word in ("verder", "doorgaan"):
             state.phase = state.resume_phase
-            return Outcome(state, [notice(Paragraph("We gaan verder."), *self._where(state))])
+            return Outcome(state, [notice(Paragraph("We gaan verder."), *self.view.where(state))])
         return Outcome(
             state,
             [
@@ -205,24 +225,84 @@ class Engine:
                     [
                         notice(
                             Paragraph("Deze vraag is verplicht; overslaan kan hier niet."),
-                            *self._prompt(state),
+                            *self.view.prompt(state),
                         )
                     ],
                 )
             state.answers[step.key] = None
         elif word == "zelfde" and state.answers.get(step.key) is not None:
             pass  # keep the current answer
+        elif isinstance(step.parse, FreeText) and _command_like(word):
+            state.phase, state.pending, state.pending_event = "confirm_answer", text, event_id
+            return Outcome(state, [notice(Paragraph(
+                "Bedoel je ", Bold(text.strip()), " als antwoord op: ", step.prompt, " Typ ",
+                Code("ja"), " om het zo op te slaan, of typ je antwoord.",
+            ))])  # fmt: skip
         else:
-            try:
-                value = step.parse(text, self.ctx, state.answers)
-            except UserError as error:
-                return Outcome(state, [notice(Paragraph(error.message), *self._prompt(state))])
-            state.answers[step.key] = value
-            state.answer_events[step.key] = event_id
+            return self._store(state, step, text, event_id)
         self._drop_inapplicable(state)
         return self._advance(state, step)
 
-    def _advance(self, state: ConversationState, answered: Step) -> Outcome:
+    def _store(self, state: ConversationState, step: Step, text: str, event_id: str) -> Outcome:
+        """Read ``text`` as the answer to ``step``: stored and on to the next question, or
+        the reason it cannot be read and the same question again."""
+        try:
+            parsed = step.parse(text, self.ctx, state.answers)
+        except UserError as error:
+            return Outcome(state, [notice(Paragraph(error.message), *self.view.prompt(state))])
+        notes = self._take(state, step, parsed, text, event_id)
+        self._drop_inapplicable(state)
+        return self._advance(state, step, notes)
+
+    def _take(
+        self, state: ConversationState, step: Step, parsed: Any, text: str, event_id: str
+    ) -> list[Block]:
+        """Store an answer (and what came with it); say what was taken where it was read
+        from something else than the member literally typed."""
+        value, extra = (parsed.value, parsed.extra) if isinstance(parsed, Filled) else (parsed, {})
+        state.answers[step.key] = value
+        state.answer_events[step.key] = event_id
+        if step.key in state.prefilled:
+            state.prefilled.remove(step.key)
+        taken: list[tuple[str, str]] = []
+        shown = step.show(value, self.ctx)
+        if " ".join(shown.lower().split()) != " ".join(text.lower().split()):
+            taken.append((step.label, shown))
+        for key, extra_value in extra.items():
+            other = self.form.step(key)
+            if extra_value is None or key in state.answers or not other.applies(state.answers):
+                continue
+            state.answers[key] = extra_value
+            state.prefilled.append(key)
+            taken.append((other.label, other.show(extra_value, self.ctx)))
+        if not taken:
+            return []
+        parts: list[Segment] = ["Genoteerd: "]
+        for index, (label, shown_value) in enumerate(taken):
+            parts += [", " if index else "", f"{label} ", Bold(shown_value)]
+        parts.append(".")
+        if len(taken) > 1:
+            example = Code(f"wijzig {taken[-1][0]}")
+            parts += [" Klopt iets niet? Typ ", example, " bij het overzicht."]
+        return [Paragraph(*parts)]
+
+    def _confirm_answer(
+        self, state: ConversationState, text: str, word: str, event_id: str
+    ) -> Outcome:
+        """A lone command word was typed at a free-text question: store it only when meant."""
+        pending, pending_event = state.pending or "", state.pending_event or event_id
+        state.phase, state.pending, state.pending_event = "asking", None, None
+        assert state.current is not None
+        step = self.form.step(state.current)
+        if yes_no_of(word) is True:
+            return self._store(state, step, pending, pending_event)
+        if yes_no_of(word) is False:
+            return Outcome(state, [notice(*self.view.prompt(state))])
+        return self.handle(state, text, event_id)
+
+    def _advance(
+        self, state: ConversationState, answered: Step, notes: Sequence[Block] = ()
+    ) -> Outcome:
         if not state.history or state.history[-1] != answered.key:
             state.history.append(answered.key)
         applicable = self.form.applicable(state.answers)
@@ -233,12 +313,13 @@ class Engine:
         else:
             keys = [s.key for s in applicable]
             later = keys[keys.index(answered.key) + 1 :] if answered.key in keys else keys
+            later = [key for key in later if key not in state.prefilled]
             nxt = self.form.step(later[0]) if later else None
         if nxt is None:
             state.phase, state.current, state.editing = "summary", None, False
-            return Outcome(state, [self.summary(state)])
+            return Outcome(state, [notice(*notes, *self.view.summary_blocks(state))])
         state.current = nxt.key
-        return Outcome(state, [notice(*self._prompt(state))])
+        return Outcome(state, [notice(*notes, *self.view.prompt(state))])
 
     def _back(self, state: ConversationState) -> Outcome:
         if state.phase == "summary":
@@ -247,15 +328,16 @@ class Engine:
             earlier = [k for k in state.history if k != state.current]
             if not earlier:
                 return Outcome(
-                    state, [notice(Paragraph("Dit is de eerste vraag."), *self._prompt(state))]
+                    state, [notice(Paragraph("Dit is de eerste vraag."), *self.view.prompt(state))]
                 )
             target = earlier[-1]
             state.history = state.history[: state.history.index(target)]
         state.phase, state.current, state.editing = "asking", target, False
-        return Outcome(state, [notice(*self._prompt(state))])
+        return Outcome(state, [notice(*self.view.prompt(state))])
 
     def _at_summary(self, state: ConversationState, text: str, word: str) -> Outcome:
-        if word in CONFIRM_WORDS:
+        if word in CONFIRM_WORDS or yes_no_of(word) is True:
+            # "Klopt alles?" — "ja hoor" confirms as well as bevestig.
             self._drop_inapplicable(state)
             answers = {s.key: state.answers.get(s.key) for s in self.form.applicable(state.answers)}
             return Outcome(None, [], submitted=answers)
@@ -278,7 +360,7 @@ class Engine:
                     ],
                 )
             state.phase, state.current, state.editing = "asking", step.key, True
-            return Outcome(state, [notice(*self._prompt(state))])
+            return Outcome(state, [notice(*self.view.prompt(state))])
         return Outcome(
             state,
             [
@@ -299,83 +381,8 @@ class Engine:
                 del state.answers[key]
                 state.answer_events.pop(key, None)
 
-    # --- what to say ------------------------------------------------------------------
 
-    def _prompt(self, state: ConversationState) -> list[Block]:
-        assert state.current is not None
-        step = self.form.step(state.current)
-        keys = [s.key for s in self.form.possible(state.answers)]
-        number = keys.index(step.key) + 1 if step.key in keys else len(keys)
-        blocks: list[Block] = [
-            Paragraph(Bold(f"Vraag {number} van {len(keys)}"), " — ", step.prompt)
-        ]
-        if step.options:
-            blocks.append(Paragraph(option_list(self.ctx.option_lists.get(step.options, ()))))
-        hints = []
-        current = state.answers.get(step.key)
-        if current is not None:
-            hints.append(f"Nu: {step.show(current, self.ctx)} — typ zelfde om dat te houden.")
-        if step.optional:
-            hints.append("Niet bekend of niet van toepassing? Typ overslaan.")
-        if hints:
-            blocks.append(Paragraph(" ".join(hints)))
-        return blocks
-
-    def summary(self, state: ConversationState) -> Notice:
-        return notice(*self._summary_blocks(state))
-
-    def _summary_blocks(self, state: ConversationState) -> list[Block]:
-        rows = tuple(
-            (
-                step.label,
-                "—"
-                if state.answers.get(step.key) is None
-                else step.show(state.answers[step.key], self.ctx),
-            )
-            for step in self.form.applicable(state.answers)
-        )
-        return [
-            Paragraph(Bold(f"Overzicht van je {self.form.title}")),
-            Table(("veld", "antwoord"), rows),
-            Paragraph(
-                f"{self.form.done_prompt} Iets aanpassen? Typ wijzig <veld>, bijvoorbeeld ",
-                Code(f"wijzig {self.form.example_field}"),
-                ". Stoppen kan met stop.",
-            ),
-        ]
-
-    def _where(self, state: ConversationState) -> list[Block]:
-        if state.phase == "summary":
-            return self._summary_blocks(state)
-        if state.phase == "confirm_stop":
-            return [Paragraph("Typ ja om te stoppen of nee om verder te gaan.")]
-        if state.phase == "confirm_restart":
-            return [Paragraph("Typ doorgaan of opnieuw.")]
-        return self._prompt(state)
-
-    def _status(self, state: ConversationState) -> list[Block]:
-        possible = self.form.possible(state.answers)
-        done = sum(1 for s in possible if s.key in state.answers)
-        return [
-            Paragraph(
-                f"Je {self.form.title} is in concept: {done} van de {len(possible)} vragen "
-                "beantwoord."
-            )
-        ]
-
-    def _navigation_help(self) -> list[Block]:
-        return [
-            Paragraph(
-                "Je beantwoordt de vragen één voor één. Handig: ",
-                Code("terug"),
-                " (vorige vraag), ",
-                Code("overslaan"),
-                " (bij optionele vragen), ",
-                Code("zelfde"),
-                " (antwoord houden), ",
-                Code("status"),
-                ", ",
-                Code("stop"),
-                ". Aan het eind zie je een overzicht waarin je alles kunt wijzigen.",
-            )
-        ]
+def _command_like(word: str) -> bool:
+    """A lone word that is more likely a command than an answer in one's own words."""
+    bare = word.strip(".!?")
+    return bare in COMMAND_LIKE or bare.startswith("wijzig ")

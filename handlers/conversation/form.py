@@ -11,7 +11,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from handlers.conversation.parsing import Option
+from handlers.conversation.choices import Option
+from handlers.conversation.parsing import parse_text
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,28 @@ Parser = Callable[[str, FormContext, Mapping[str, Any]], Any]
 Shower = Callable[[Any, FormContext], str]
 
 
+@dataclass(frozen=True)
+class Filled:
+    """A parser's answer that held more than was asked: ``value`` for this question, and
+    answers to other questions (by step key) that were in it too, e.g. the postcode and
+    woonplaats in a whole address. Those fill questions not yet answered, and are shown."""
+
+    value: Any
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+class FreeText:
+    """The parser of a question answered in the member's own words (up to ``limit``
+    characters, no BSN). A lone command word as the answer is asked about first."""
+
+    def __init__(self, limit: int, what: str = "antwoord") -> None:
+        self.limit = limit
+        self.what = what
+
+    def __call__(self, text: str, ctx: FormContext, answers: Mapping[str, Any]) -> str:
+        return parse_text(text, self.limit, self.what)
+
+
 def show_plain(value: Any, ctx: FormContext) -> str:
     return str(value)
 
@@ -37,10 +60,9 @@ class Step:
     prompt: str
     parse: Parser
     optional: bool = False
-    # Ask this step only when the answers so far make it relevant (e.g. "reden" for spoed),
-    # and the answer that decides it (so the question count includes it until decided).
+    # Ask this step only when the answers so far make it relevant (e.g. "reden" for spoed);
+    # until then it is not counted (the count may grow, but never jumps back).
     when: Callable[[Mapping[str, Any]], bool] | None = None
-    depends_on: str | None = None
     show: Shower = show_plain
     # Name of an option list in the FormContext, shown numbered under the prompt.
     options: str | None = None
@@ -76,13 +98,6 @@ class Form:
     def applicable(self, answers: Mapping[str, Any]) -> list[Step]:
         return [step for step in self.steps if step.applies(answers)]
 
-    def possible(self, answers: Mapping[str, Any]) -> list[Step]:
-        """Steps that apply, or may still apply once the answer they depend on is given."""
-        return [
-            step for step in self.steps
-            if step.applies(answers) or (step.depends_on and step.depends_on not in answers)
-        ]  # fmt: skip
-
     def find(self, name: str) -> Step | None:
         wanted = name.strip().lower()
         return next((s for s in self.steps if wanted in s.names()), None)
@@ -102,10 +117,19 @@ class ConversationState(BaseModel):
     form: str
     # What the conversation is about, e.g. the case reference a verrijking answers.
     subject: str | None = None
-    phase: Literal["asking", "summary", "confirm_stop", "confirm_restart"] = "asking"
+    phase: Literal["asking", "summary", "confirm_stop", "confirm_restart", "confirm_answer"] = (
+        "asking"
+    )
     current: str | None = None
     answers: dict[str, Any] = Field(default_factory=dict)
     history: list[str] = Field(default_factory=list)
     editing: bool = False
     resume_phase: Literal["asking", "summary"] = "asking"
     answer_events: dict[str, str] = Field(default_factory=dict)
+    # Questions answered along with another (an address with its postcode): skipped when
+    # going forward, until answered themselves.
+    prefilled: list[str] = Field(default_factory=list)
+    # A lone command word typed at a free-text question, and its event: stored only once
+    # the member says it is meant as the answer.
+    pending: str | None = None
+    pending_event: str | None = None

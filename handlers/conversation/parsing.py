@@ -1,4 +1,4 @@
-"""Reading what people type: Dutch dates, choices by number or name, free text, BSN guard.
+"""Reading what people type: Dutch dates (in a sentence too), times, free text, BSN guard.
 
 Pure functions: text in, a value or a :class:`UserError` with a short Dutch explanation out.
 """
@@ -6,10 +6,9 @@ Pure functions: text in, a value or a :class:`UserError` with a short Dutch expl
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from handlers.conversation.choices import allowed_typos, distance
 from handlers.errors import UserError
 
 MONTHS = {
@@ -23,9 +22,11 @@ MONTH_NAMES = (
     "september", "oktober", "november", "december",
 )  # fmt: skip
 
-NUMERIC_DATE = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{2,4})$")
-ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
-WORD_DATE = re.compile(r"^(\d{1,2})\s+([a-z]+)\.?\s+(\d{2,4})$")
+# Anywhere in a sentence ("geboren op 3 april 1990"): day-month-year with -, / or .; ISO;
+# a day, a month's name and a year.
+NUMERIC_DATE = re.compile(r"(?<![\d\w])(\d{1,2})[-/.](\d{1,2})[-/.](\d{4}|\d{2})(?![\d\w])")
+ISO_DATE = re.compile(r"(?<![\d\w])(\d{4})-(\d{1,2})-(\d{1,2})(?![\d\w])")
+WORD_DATE = re.compile(r"(?<![\d\w])(\d{1,2})\s+([a-z]+)\.?,?\s+(\d{4}|\d{2})(?![\d\w])")
 DATE_EXAMPLE = "Schrijf de datum als 3-4-1990 of 3 april 1990."
 
 # Nine digits, optionally grouped with spaces, dots or dashes (123.456.782, 1234 56 782).
@@ -39,31 +40,74 @@ def format_date(value: date | None) -> str:
     return f"{value.day} {MONTH_NAMES[value.month]} {value.year}"
 
 
-def parse_dutch_date(text: str) -> date:
-    """Read 3-4-1990, 03/04/1990, 3.4.1990, 3 april 1990, 3 apr. 1990 or 1990-04-03."""
+def month_of(word: str) -> int | None:
+    """A month by its Dutch name or abbreviation, forgiving one typo ('aprl', 'septmber')."""
+    if word in MONTHS:
+        return MONTHS[word]
+    nearest = min(distance(word, name) for name in MONTHS)
+    months = {MONTHS[name] for name in MONTHS if distance(word, name) == nearest}
+    return months.pop() if len(months) == 1 and nearest <= allowed_typos(word) else None
+
+
+def _full_year(short: int, day: int, month: int, today: date | None, past: bool) -> int:
+    """The year a two-digit year means: the last one not after today for a date in the past
+    (a birth date: '90' is 1990, '20' is 2020), the first one from today on otherwise."""
+    if today is None:
+        raise UserError("Schrijf het jaar voluit, met vier cijfers (bijvoorbeeld 1990).")
+    century = today.year - today.year % 100
+    for year in (century + short, century - 100 + short, century + 100 + short):
+        try:
+            candidate = date(year, month, day)
+        except ValueError:
+            raise UserError(f"Die datum bestaat niet. {DATE_EXAMPLE}") from None
+        if (candidate <= today) if past else (candidate >= today):
+            return year
+    return century + short
+
+
+def _dates_in(cleaned: str) -> list[tuple[int, int, str]]:
+    """Every (day, month, year as written) found in the text."""
+    found: list[tuple[int, int, str]] = []
+    for match in ISO_DATE.finditer(cleaned):
+        found.append((int(match.group(3)), int(match.group(2)), match.group(1)))
+    for match in NUMERIC_DATE.finditer(cleaned):
+        found.append((int(match.group(1)), int(match.group(2)), match.group(3)))
+    unknown = []
+    for match in WORD_DATE.finditer(cleaned):
+        month = month_of(match.group(2))
+        if month is None:
+            unknown.append(match.group(2))
+        else:
+            found.append((int(match.group(1)), month, match.group(3)))
+    if not found and unknown:
+        raise UserError(f"'{unknown[0][:20]}' ken ik niet als maand. {DATE_EXAMPLE}")
+    return found
+
+
+def parse_dutch_date(text: str, today: date | None = None, past: bool = True) -> date:
+    """Read a date in a sentence: 3-4-1990, 03/04/1990, 3.4.1990, 3 april 1990, 3 apr. 1990,
+    1990-04-03; with ``today``, also a two-digit year (03-04-90), in the past unless not
+    ``past``."""
     cleaned = " ".join(text.strip().lower().split())
     if not cleaned:
         raise UserError(f"Ik mis de datum. {DATE_EXAMPLE}")
-    if match := ISO_DATE.match(cleaned):
-        year, month, day = (int(g) for g in match.groups())
-    elif match := NUMERIC_DATE.match(cleaned):
-        day, month, year = (int(g) for g in match.groups())
-        if len(match.group(3)) != 4:
-            raise UserError("Schrijf het jaar voluit, met vier cijfers (bijvoorbeeld 1990).")
-    elif match := WORD_DATE.match(cleaned):
-        day, year = int(match.group(1)), int(match.group(3))
-        month_word = match.group(2)
-        if month_word not in MONTHS:
-            raise UserError(f"'{month_word}' ken ik niet als maand. {DATE_EXAMPLE}")
-        month = MONTHS[month_word]
-        if len(match.group(3)) != 4:
-            raise UserError("Schrijf het jaar voluit, met vier cijfers (bijvoorbeeld 1990).")
-    else:
+    found = _dates_in(cleaned)
+    if not found:
         raise UserError(f"Dat kan ik niet als datum lezen. {DATE_EXAMPLE}")
-    try:
-        return date(year, month, day)
-    except ValueError:
-        raise UserError(f"Die datum bestaat niet. {DATE_EXAMPLE}") from None
+    dates = set()
+    for day, month, written in found:
+        if not 1 <= month <= 12:
+            raise UserError(f"Die datum bestaat niet. {DATE_EXAMPLE}")
+        year = (
+            int(written) if len(written) == 4 else _full_year(int(written), day, month, today, past)
+        )
+        try:
+            dates.add(date(year, month, day))
+        except ValueError:
+            raise UserError(f"Die datum bestaat niet. {DATE_EXAMPLE}") from None
+    if len(dates) > 1:
+        raise UserError(f"Ik lees meer dan één datum. Welke bedoel je? {DATE_EXAMPLE}")
+    return dates.pop()
 
 
 WEEKDAY_NAMES = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag")
@@ -95,7 +139,7 @@ def parse_day(text: str, today: date) -> date:
                 raise UserError(f"Die datum bestaat niet. {MOMENT_EXAMPLE}") from None
             if candidate >= today:
                 return candidate
-    return parse_dutch_date(text)
+    return parse_dutch_date(text, today, past=False)
 
 
 def parse_clock_time(text: str) -> time:
@@ -139,7 +183,7 @@ def age_on(birth: date, on: date) -> int:
 
 
 def parse_birth_date(text: str, today: date) -> date:
-    birth = parse_dutch_date(text)
+    birth = parse_dutch_date(text, today, past=True)
     if birth > today:
         raise UserError("Die geboortedatum ligt in de toekomst. Kijk je het even na?")
     if age_on(birth, today) > 120:
@@ -181,73 +225,3 @@ def parse_text(text: str, max_length: int, what: str = "antwoord") -> str:
         )
     refuse_bsn(cleaned)
     return cleaned
-
-
-@dataclass(frozen=True)
-class Option:
-    key: str
-    label: str
-
-
-def _match_option(token: str, options: Sequence[Option]) -> Option | None:
-    token = token.strip().lower().rstrip(".")
-    if token.isdigit():
-        index = int(token) - 1
-        return options[index] if 0 <= index < len(options) else None
-    exact = [o for o in options if token in (o.key.lower(), o.label.lower())]
-    if exact:
-        return exact[0]
-    starts = [o for o in options if o.label.lower().startswith(token) or o.key.startswith(token)]
-    return starts[0] if len(starts) == 1 else None
-
-
-def option_list(options: Sequence[Option]) -> str:
-    return "\n".join(f"{n}. {o.label}" for n, o in enumerate(options, start=1))
-
-
-def parse_choice(text: str, options: Sequence[Option]) -> str:
-    """One option, by its number or (the start of) its name."""
-    chosen = _match_option(text, options)
-    if chosen is None:
-        raise UserError(f"Kies een nummer van 1 tot {len(options)}, of typ de naam.")
-    return chosen.key
-
-
-NONE_WORDS = {"geen", "nee", "niets", "niemand", "0", "-"}
-
-
-def parse_choices(text: str, options: Sequence[Option]) -> list[str]:
-    """Several options: numbers or names separated by commas, spaces or 'en'; or 'geen'."""
-    cleaned = text.strip().lower()
-    if cleaned in NONE_WORDS:
-        return []
-    if "," in cleaned or ";" in cleaned or " en " in cleaned:
-        tokens = [t for t in re.split(r",|;|\sen\s", cleaned) if t.strip()]
-    elif _match_option(cleaned, options) is not None:
-        tokens = [cleaned]  # one option, possibly a name with spaces ("GGZ Centraal")
-    else:
-        tokens = cleaned.split()  # numbers or codes separated by spaces: "1 3", "politie om"
-    chosen: list[str] = []
-    for token in tokens:
-        option = _match_option(token, options)
-        if option is None:
-            raise UserError(
-                f"'{token.strip()[:40]}' staat niet in de lijst. Geef nummers (bijvoorbeeld 1, 3) "
-                "of namen, of typ geen."
-            )
-        if option.key not in chosen:
-            chosen.append(option.key)
-    return chosen
-
-
-YES = {"ja", "j", "yes", "klopt", "ok", "oké", "prima", "goed"}
-NO = {"nee", "n", "no"}
-
-
-def parse_yes_no(text: str) -> bool:
-    cleaned = text.strip().lower().rstrip(".!")
-    if cleaned in YES:
-        return True
-    if cleaned in NO:
-        return False
-    raise UserError("Antwoord met ja of nee.")

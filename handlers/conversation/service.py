@@ -13,9 +13,9 @@ from datetime import date, datetime
 from typing import Any
 
 from handlers.access import Caller
+from handlers.conversation.choices import Option
 from handlers.conversation.engine import Engine, Outcome
 from handlers.conversation.form import ConversationState, Form, FormContext
-from handlers.conversation.parsing import Option
 from handlers.errors import UserError
 from handlers.messages import Block, Incoming, Notice, Outgoing, text_notice
 from handlers.outbox import case_of

@@ -8,9 +8,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from handlers.conversation.choices import Option
 from handlers.conversation.form import FormContext
-from handlers.conversation.parsing import Option, format_date, parse_day, parse_text
+from handlers.conversation.parsing import format_date, parse_day, parse_text
+from handlers.directory import Names
 from handlers.errors import UserError
+from handlers.messages import Segment
 
 MAX_ACTIONS = 30
 ACTION_FORMAT = "wat; wie (organisatie, eventueel met persoon); wanneer"
@@ -86,16 +89,20 @@ def parse_actions(text: str, ctx: FormContext, answers: Mapping[str, Any]) -> li
     return actions
 
 
-def owner_label(organisation_key: str, owner: str | None, names: Mapping[str, str]) -> str:
-    who = names.get(organisation_key, organisation_key)
-    return f"{who} ({owner})" if owner else who
+def owner_label(organisation_key: str, owner: str | None, names: Names) -> tuple[Segment, ...]:
+    """'Politie' or 'Politie (Jan Jansen)', the person a pill."""
+    who = names.organisation(organisation_key)
+    return (who, " (", names.person(owner), ")") if owner else (who,)
 
 
 def show_actions(value: Any, ctx: FormContext) -> str:
-    names = {o.key: o.label for o in ctx.option_lists.get("deelnemers", ())}
+    organisations = {o.key: o.label for o in ctx.option_lists.get("deelnemers", ())}
+    people = {o.key: o.label for o in ctx.option_lists.get("namen", ())}
     lines = []
     for number, item in enumerate(value, start=1):
         line = ActionLine.from_json(item)
-        who = owner_label(line.organisation_key, line.owner, names)
+        who = organisations.get(line.organisation_key, line.organisation_key)
+        if line.owner:
+            who += f" ({people.get(line.owner, line.owner)})"
         lines.append(f"{number}. {line.wat} — {who} — {format_date(line.deadline)}")
     return "\n".join(lines)

@@ -14,11 +14,22 @@ from handlers.access import Action, owns_action
 from handlers.arguments import KENMERK, NUMMER, OPTIONAL_KENMERK
 from handlers.casusoverleg.service import partners_of
 from handlers.commands import Arg, CommandContext, command
-from handlers.conversation.parsing import Option, format_date, parse_day, parse_text
+from handlers.conversation.choices import Option
+from handlers.conversation.parsing import format_date, parse_day, parse_text
 from handlers.directory import Directory
 from handlers.errors import UserError
 from handlers.house import House
-from handlers.messages import Block, Bold, Code, Notice, Paragraph, Table, notice, text_notice
+from handlers.messages import (
+    Block,
+    Bold,
+    Code,
+    Notice,
+    Paragraph,
+    Table,
+    joined,
+    notice,
+    text_notice,
+)
 from handlers.plan_van_aanpak.actions import (
     ACTION_EXAMPLE,
     ACTION_FORMAT,
@@ -106,12 +117,16 @@ class PlanCommands:
     )  # fmt: skip
     async def pva(self, ctx: CommandContext, kenmerk: str) -> None:
         aanmelding, plan = await plan_for(ctx.unit, self.house, ctx.caller, kenmerk)
-        names = await Directory(ctx.unit, self.house).organisation_names()
         actions = await plan.visible_to(ctx.caller)
+        names = await Directory(ctx.unit, self.house).names(
+            [aanmelding.casusregisseur, *(a.owner for a in actions)]
+        )
         blocks: list[Block] = [Paragraph(Bold(f"Plan van aanpak {aanmelding.reference}"))]
         if plan.guards(ctx.caller):
+            regisseur = aanmelding.casusregisseur
             blocks.append(Table(("", ""), (
-                (self.words.casusregisseur, aanmelding.casusregisseur or "nog niet gekozen"),
+                (self.words.casusregisseur,
+                 names.person(regisseur) if regisseur else "nog niet gekozen"),
                 ("informeert cliënt", aanmelding.client_informant or "—"),
                 ("criteria afschaling", aanmelding.afschaling_criteria or "—"),
             )))  # fmt: skip
@@ -164,11 +179,12 @@ class PlanCommands:
         if item.status is ActieStatus.GEREED:
             raise UserError(f"{label} staat al op gereed.")
         item.status, item.done_at, item.requested_deadline = ActieStatus.GEREED, ctx.now, None
-        text = f"{label} is gereed gemeld door {ctx.caller.matrix_id}: {item.wat}"
-        if not await plan.open_actions():
-            text += " Alle acties zijn nu gereed; bespreek afschaling met de procesregie."
-        await self._tell(ctx, aanmelding.casusregisseur, notice(Paragraph(text)),
-                         aanmelding.reference)  # fmt: skip
+        by = await Directory(ctx.unit, self.house).person(ctx.caller.matrix_id)
+        all_done = "" if await plan.open_actions() else (
+            " Alle acties zijn nu gereed; bespreek afschaling met de procesregie."
+        )  # fmt: skip
+        text = notice(Paragraph(f"{label} is gereed gemeld door ", by, f": {item.wat}", all_done))
+        await self._tell(ctx, aanmelding.casusregisseur, text, aanmelding.reference)
         ctx.reply(text_notice(f"Genoteerd: {_lower(label)} is gereed. Dank je!"))
 
     async def _postpone(
@@ -184,9 +200,10 @@ class PlanCommands:
             )
         item.requested_deadline, item.requested_by = new, ctx.caller.matrix_id
         reference, number = aanmelding.reference, item.number
+        by = await Directory(ctx.unit, self.house).person(ctx.caller.matrix_id)
         ask = notice(
             Paragraph(Bold(f"Uitstel gevraagd: {_lower(label)}")),
-            Paragraph(f"{ctx.caller.matrix_id} vraagt uitstel van {format_date(item.deadline)} "
+            Paragraph(by, f" vraagt uitstel van {format_date(item.deadline)} "
                       f"tot {format_date(new)}", f": {reden}" if reden else "."),
             Paragraph("Typ ", Code(f"actie {reference} {number} akkoord"), " of ",
                       Code(f"actie {reference} {number} afwijzen"), "."),
@@ -280,10 +297,11 @@ class PlanCommands:
             directory, aanmelding, [item], ctx.caller.matrix_id, ctx.now, told_regisseur
         )
         ctx.send(*outgoing)
-        names = await directory.organisation_names()
+        names = await directory.names([item.owner, *unreachable])
         details = notice(
             Paragraph(Bold(f"{what} ({aanmelding.reference})")), actions_table([item], names),
-            Paragraph("Nog geen chat met mij, dus niet ingelicht: " + ", ".join(unreachable))
+            Paragraph("Nog geen chat met mij, dus niet ingelicht: ",
+                      *joined([names.person(m) for m in unreachable]))
             if unreachable else Paragraph("De actiehouder is ingelicht."),
         )  # fmt: skip
         # Details of a plan go to the caller's own chat, also when they typed in a group.

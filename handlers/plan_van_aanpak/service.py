@@ -111,7 +111,9 @@ async def own_action(unit: Unit, caller: Caller, number: int) -> tuple[Aanmeldin
 
 
 def to_member(room_id: str, matrix_id: str, text: Notice, reference: str) -> Outgoing:
-    return Outgoing(room_id, text, True, frozenset({matrix_id}), reference)
+    """Details of a plan for one member, mentioning them (their Element notifies)."""
+    who = frozenset({matrix_id})
+    return Outgoing(room_id, text, True, who, reference, mentions=who)
 
 
 async def disclose_actions(
@@ -135,7 +137,7 @@ async def notify_actions(
     """Tell the casusregisseur (when ``casusregisseur_title`` is given: all ``actions``) and
     every owner their own actions only. Returns the messages and who could not be reached."""
     unit = directory.unit
-    names = await directory.organisation_names()
+    names = await directory.names(a.owner for a in actions)
     reference = aanmelding.reference
     outgoing: list[Outgoing] = []
     unreachable: list[str] = []
@@ -167,8 +169,9 @@ async def notify_actions(
         if member is None or not member.dm_room_id:
             unreachable.append(owner)
             continue
+        title = "Actie" if len(own) == 1 else "Acties"
         outgoing.append(to_member(member.dm_room_id, owner, actions_notice(
-            f"Actie{'s' if len(own) > 1 else ''} voor jou uit het plan van aanpak {reference}",
+            f"{title} voor jou uit het plan van aanpak {reference}",
             own, names, done_hint(reference),
         ), reference))  # fmt: skip
         await disclose_actions(unit, now, actor, reference, owner, [a.number for a in own])

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import date
 
 from handlers.conversation.parsing import format_date
-from handlers.messages import Block, Bold, Code, Notice, Paragraph, Table, notice
+from handlers.directory import Names
+from handlers.messages import Block, Bold, Cell, Code, Notice, Paragraph, Table, notice
 from handlers.plan_van_aanpak.actions import owner_label
 from handlers.vocabulary import ActieStatus
 from scheduler.workhours import WorkingTime
@@ -15,20 +16,25 @@ from storage.models import PvaActie
 LATE_NOTE = " (later dan gepland: de bot was een tijd niet bereikbaar)"
 
 
-def actions_table(actions: Sequence[PvaActie], names: Mapping[str, str]) -> Table:
-    rows = []
+def actions_table(actions: Sequence[PvaActie], names: Names) -> Table:
+    rows: list[tuple[Cell, ...]] = []
     for actie in actions:
         state = "gereed" if actie.status is ActieStatus.GEREED else "open"
         if actie.requested_deadline:
             state += f", uitstel gevraagd tot {format_date(actie.requested_deadline)}"
         rows.append((
-            str(actie.number), actie.wat, owner_label(actie.organisation_key, actie.owner, names),
+            str(actie.number), actie.wat, owner_cell(actie, names),
             format_date(actie.deadline), state,
         ))  # fmt: skip
     return Table(("nr", "wat", "wie", "wanneer", "stand"), tuple(rows))
 
 
-def actions_notice(title: str, actions: Sequence[PvaActie], names: Mapping[str, str],
+def owner_cell(actie: PvaActie, names: Names) -> Cell:
+    """The organisation, with the owner by name (a pill) when the action has one."""
+    return owner_label(actie.organisation_key, actie.owner, names)
+
+
+def actions_notice(title: str, actions: Sequence[PvaActie], names: Names,
                    *after: Block) -> Notice:  # fmt: skip
     return notice(Paragraph(Bold(title)), actions_table(actions, names), *after)
 
@@ -57,14 +63,14 @@ def deadline_in(deadline: date, today: date, working: WorkingTime) -> str:
 
 
 def reminder(
-    reference: str, actie: PvaActie, names: Mapping[str, str], today: date,
+    reference: str, actie: PvaActie, names: Names, today: date,
     working: WorkingTime, late: bool,
 ) -> Notice:  # fmt: skip
     return notice(
         Paragraph(Bold(f"Herinnering: actie {actie.number} van {reference}"),
                   LATE_NOTE if late else ""),
         Paragraph(f"Deadline {deadline_in(actie.deadline, today, working)}: ", actie.wat,
-                  f" — {owner_label(actie.organisation_key, actie.owner, names)}."),
+                  " — ", *owner_label(actie.organisation_key, actie.owner, names), "."),
         Paragraph("Klaar? Typ ", Code(f"actie {reference} {actie.number} gereed"),
                   ". Meer tijd nodig? Typ ",
                   Code(f"actie {reference} {actie.number} uitstel <datum>"), "."),
@@ -72,13 +78,13 @@ def reminder(
 
 
 def escalation(
-    reference: str, actie: PvaActie, names: Mapping[str, str], casusregisseur: str | None,
-    late: bool,
+    reference: str, actie: PvaActie, names: Names, casusregisseur: str | None, late: bool,
 ) -> Notice:  # fmt: skip
     return notice(
         Paragraph(Bold(f"Actie {actie.number} van {reference} is over de deadline"),
                   LATE_NOTE if late else ""),
         Paragraph(f"Deadline was {format_date(actie.deadline)}; nog niet gereed: ", actie.wat,
-                  f" — {owner_label(actie.organisation_key, actie.owner, names)}."),
-        Paragraph(f"Casusregisseur: {casusregisseur or 'nog niet gekozen'}."),
+                  " — ", *owner_label(actie.organisation_key, actie.owner, names), "."),
+        Paragraph("Casusregisseur: ",
+                  names.person(casusregisseur) if casusregisseur else "nog niet gekozen", "."),
     )  # fmt: skip

@@ -10,18 +10,13 @@ from typing import Any
 
 from handlers.casusoverleg.commands import VERSLAG_FORM, wall_clock
 from handlers.casusoverleg.service import CasusoverlegService, partners_of
-from handlers.conversation.form import Form, FormContext, Parser, Step
-from handlers.conversation.parsing import (
-    Option,
-    format_moment,
-    parse_appointment,
-    parse_choice,
-    parse_text,
-)
-from handlers.conversation.service import FormSpec, Submission
+from handlers.conversation.choices import Option, parse_choice
+from handlers.conversation.form import Form, FormContext, FreeText, Step
+from handlers.conversation.parsing import format_moment, parse_appointment, parse_text
+from handlers.conversation.service import FormSpec, OptionLoader, Submission
 from handlers.errors import UserError
 from handlers.house import House
-from handlers.messages import Outgoing, Paragraph, notice
+from handlers.messages import Block, Outgoing, Paragraph, joined, notice, plural
 from handlers.plan_van_aanpak.actions import (
     ACTION_EXAMPLE,
     ACTION_FORMAT,
@@ -40,7 +35,9 @@ def _casusregisseur(text: str, ctx: FormContext, answers: Mapping[str, Any]) -> 
     if cleaned.startswith("@"):
         if any(o.key == cleaned for o in candidates):
             return cleaned
-        raise UserError(f"{cleaned[:80]} is geen lid van een deelnemende organisatie.")
+        raise UserError(
+            f"{cleaned[:80]} neemt niet deel aan dit overleg. Kies een nummer uit de lijst."
+        )
     return parse_choice(cleaned, candidates)
 
 
@@ -57,13 +54,6 @@ def _show_next(value: Any, ctx: FormContext) -> str:
     return format_moment(moment) + (f", {value['locatie']}" if value["locatie"] else "")
 
 
-def _text(limit: int, what: str) -> Parser:
-    def parse(text: str, ctx: FormContext, answers: Mapping[str, Any]) -> str:
-        return parse_text(text, limit, what)
-
-    return parse
-
-
 def verslag_form(house: House) -> Form:
     term, regisseur = house.words.casusoverleg, house.words.casusregisseur
     return Form(
@@ -72,7 +62,7 @@ def verslag_form(house: House) -> Form:
               f"en krijgen de {regisseur} en iedere actiehouder hun acties.",
         steps=(
             Step("casusregisseur", regisseur,
-                 f"Wie is de {regisseur}? Geef het nummer of het Matrix-ID.",
+                 f"Wie is de {regisseur}? Geef het nummer of de naam.",
                  _casusregisseur, options="kandidaten", aliases=("casusregisseur",)),
             Step("acties", "acties",
                  f"Welke acties staan in het plan van aanpak? Eén actie per regel: "
@@ -80,10 +70,10 @@ def verslag_form(house: House) -> Form:
                  f"{ACTION_EXAMPLE}",
                  parse_actions, show=show_actions, aliases=("plan", "actie")),
             Step("informant", "informeert cliënt", "Wie informeert de cliënt over het plan?",
-                 _text(300, "antwoord"), aliases=("informant", "client", "cliënt")),
+                 FreeText(300), aliases=("informant", "client", "cliënt")),
             Step("criteria", "criteria afschaling",
                  "Wanneer kan de casus worden afgeschaald (de criteria)?",
-                 _text(2000, "antwoord"), aliases=("criteria", "afschaling")),
+                 FreeText(2000), aliases=("criteria", "afschaling")),
             Step("volgende", "volgend overleg",
                  f"Wanneer is het volgende {term} (datum, tijd en eventueel locatie)?",
                  _next_overleg, optional=True, show=_show_next, aliases=("vervolg",)),
@@ -93,21 +83,35 @@ def verslag_form(house: House) -> Form:
     )  # fmt: skip
 
 
-async def participant_options(unit: Unit, subject: str | None) -> Mapping[str, Sequence[Option]]:
-    """The participating organisations, and their members as candidates and action owners."""
-    aanmelding = await unit.aanmeldingen.by_reference(subject or "")
-    keys = partners_of(aanmelding) if aanmelding else []
-    names = dict(await unit.organisations.names())
-    members = []
-    for key in keys:
-        organisation = await unit.organisations.get(key) if key in names else None
-        if organisation is not None:
-            members += [(m.matrix_id, key) for m in await unit.members.list(organisation)]
-    return {
-        "deelnemers": [Option(key, names[key]) for key in keys if key in names],
-        "kandidaten": [Option(m, f"{m} ({names[k]})") for m, k in members],
-        "leden": [Option(m, k) for m, k in members],
-    }
+def participant_options(house: House) -> OptionLoader:
+    async def options(unit: Unit, subject: str | None) -> Mapping[str, Sequence[Option]]:
+        """The participating organisations; who takes part in the overleg as candidates
+        for casusregisseur (by display name and organisation); every member of a
+        participating organisation as a possible action owner."""
+        aanmelding = await unit.aanmeldingen.by_reference(subject or "")
+        if aanmelding is None:
+            return {"deelnemers": [], "kandidaten": [], "leden": [], "namen": []}
+        service = CasusoverlegService(unit, house)
+        directory = service.directory
+        names = await directory.organisation_names()
+        keys = [key for key in partners_of(aanmelding) if key in names]
+        members = [m for key in keys for m in await directory.members_of(key)]
+        taking_part = (await service.participants(aanmelding)).members
+        candidates = [m for m in members if m.matrix_id in taking_part]
+        regie = [
+            await directory.find(m) for m in sorted(taking_part - {c.matrix_id for c in members})
+        ]
+        candidates += [m for m in regie if m is not None]
+        return {
+            "deelnemers": [Option(key, names[key]) for key in keys],
+            "kandidaten": [
+                Option(m.matrix_id, f"{m.person.name} ({m.organisation_name})") for m in candidates
+            ],
+            "leden": [Option(m.matrix_id, m.organisation_key) for m in members],
+            "namen": [Option(m.matrix_id, m.person.name) for m in members],
+        }
+
+    return options
 
 
 def verslag_spec(house: House) -> FormSpec:
@@ -144,18 +148,19 @@ def verslag_spec(house: House) -> FormSpec:
             f"Je bent {words.casusregisseur} voor {aanmelding.reference}",
         )  # fmt: skip
         outgoing += told
-        lines = [
-            f"Verslag {aanmelding.reference} vastgelegd: {len(added)} "
-            f"actie{'s' if len(added) != 1 else ''}; de {words.casusregisseur} en de "
+        blocks: list[Block] = [Paragraph(
+            f"Verslag {aanmelding.reference} vastgelegd: "
+            f"{plural(len(added), 'actie', 'acties')}; de {words.casusregisseur} en de "
             "actiehouders hebben hun acties gekregen."
-        ]
+        )]  # fmt: skip
         if unreachable:
-            lines.append(
-                "Nog geen chat met mij, dus niet ingelicht: "
-                + ", ".join(sorted(set(unreachable)))
-                + ". Laat hen een chat met mij starten of licht hen zelf in."
-            )
-        outgoing.append(Outgoing(s.room_id, notice(*(Paragraph(line) for line in lines))))
+            names = await service.directory.names(sorted(set(unreachable)))
+            blocks.append(Paragraph(
+                "Nog geen chat met mij, dus niet ingelicht: ",
+                *joined([names.person(m) for m in sorted(set(unreachable))]),
+                ". Laat hen een chat met mij starten of licht hen zelf in.",
+            ))  # fmt: skip
+        outgoing.append(Outgoing(s.room_id, notice(*blocks)))
         return outgoing
 
-    return FormSpec(verslag_form(house), participant_options, submit)
+    return FormSpec(verslag_form(house), participant_options(house), submit)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers.messages import Notice, text_notice
+from handlers.messages import Notice, plural, text_notice
 
 
 def undecided_deleted(reference: str, days: int) -> Notice:
@@ -20,9 +20,20 @@ def undecided_gone(reference: str, days: int) -> Notice:
     )
 
 
+# The report's counts are named in the plural; one of each reads in the singular.
+SINGULAR = {
+    "berichten teruggenomen": "bericht teruggenomen",
+    "dossiers opgeschoond": "dossier opgeschoond",
+    "dossiers verwijderd": "dossier verwijderd",
+    "onbesliste aanmeldingen verwijderd": "onbesliste aanmelding verwijderd",
+    "verrijkingsantwoorden verwijderd": "verrijkingsantwoord verwijderd",
+}
+
+
 def purge_report(day: str, counts: dict[str, int]) -> Notice:
+    """'Bewaartermijnen (3 januari 2027): 1 dossier verwijderd, 2 berichten teruggenomen.'"""
     return text_notice(
         f"Bewaartermijnen ({day}): "
-        + ", ".join(f"{n} {what}" for what, n in sorted(counts.items()))
+        + ", ".join(plural(n, SINGULAR.get(what, what), what) for what, n in sorted(counts.items()))
         + ". Details (aantallen) staan in het auditlog."
     )

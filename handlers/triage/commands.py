@@ -6,7 +6,7 @@ from __future__ import annotations
 from handlers.access import Action, chairs_overleg
 from handlers.arguments import KENMERK, kenmerk
 from handlers.commands import Arg, CommandContext, command
-from handlers.conversation.parsing import Option, option_list, parse_choices
+from handlers.conversation.choices import Option, option_list, parse_choices
 from handlers.errors import UserError
 from handlers.house import House
 from handlers.messages import Code, Notice, Outgoing, Paragraph, notice, text_notice

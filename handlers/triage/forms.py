@@ -7,8 +7,8 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from handlers.conversation.form import Form, FormContext, Parser, Step
-from handlers.conversation.parsing import Option, parse_choices, parse_text, parse_yes_no
+from handlers.conversation.choices import Option, parse_choices, parse_yes_no
+from handlers.conversation.form import Form, FormContext, FreeText, Step
 from handlers.conversation.service import FormSpec, Submission, Submitter
 from handlers.errors import UserError
 from handlers.house import House
@@ -20,13 +20,6 @@ from storage.models import Aanmelding
 from storage.unit import Unit
 
 VERRIJKING_FORM = "verrijking"
-
-
-def _text(limit: int, what: str = "antwoord") -> Parser:
-    def parse(text: str, ctx: FormContext, answers: Mapping[str, Any]) -> str:
-        return parse_text(text, limit, what)
-
-    return parse
 
 
 def _yes_no(text: str, ctx: FormContext, answers: Mapping[str, Any]) -> bool:
@@ -57,12 +50,12 @@ ANSWER = Form(
         Step("bekend", "bekend", "Is de persoon uit het verzoek bij jouw organisatie bekend? "
              "(ja of nee)", _yes_no, show=_show_yes_no),
         Step("informatie", "informatie", "Wat is relevant voor de triage? Deel alleen wat nodig "
-             "is om te beoordelen of dit een casus voor het ZVH is.", _text(4000, "bericht"),
-             when=lambda a: a.get("bekend") is True, depends_on="bekend"),
+             "is om te beoordelen of dit een casus voor het ZVH is.", FreeText(4000, "bericht"),
+             when=lambda a: a.get("bekend") is True),
         Step("delen_vooraf", "vooraf delen", "Mag deze informatie vóór een eventueel "
              "casusoverleg gedeeld worden met de deelnemers? (ja of nee; zonder ja ziet "
              "alleen de procesregie het)", _yes_no, show=_show_yes_no,
-             when=lambda a: a.get("bekend") is True, depends_on="bekend",
+             when=lambda a: a.get("bekend") is True,
              aliases=("delen",)),
     ),
     done_prompt="Klopt het? Typ bevestig om je antwoord te versturen.",
@@ -72,14 +65,14 @@ GEEN_CASUS = Form(
     name="besluit-geen-casus", title="besluit 'geen casus'",
     intro="Besluit: geen casus voor het ZVH. Na bevestigen krijgt de aanmelder je advies en "
           "verwijder ik alle persoonsgegevens van deze aanmelding en de verrijking.",
-    steps=(Step("advies", "advies", "Welk advies krijgt de aanmelder?", _text(2000)),),
+    steps=(Step("advies", "advies", "Welk advies krijgt de aanmelder?", FreeText(2000)),),
     done_prompt="Typ bevestig om het besluit vast te leggen.",
 )  # fmt: skip
 ONDUIDELIJK = Form(
     name="besluit-onduidelijk", title="besluit 'nog onduidelijk'",
     intro="Besluit: nog onduidelijk. De aanmelding blijft op de triage-agenda.",
     steps=(Step("vraag", "open vraag", "Wat ontbreekt er nog? Die vraag gaat naar de aanmelder.",
-                _text(2000)),),
+                FreeText(2000)),),
     done_prompt="Typ bevestig om het besluit vast te leggen.",
 )  # fmt: skip
 CASUSOVERLEG = Form(
@@ -87,8 +80,8 @@ CASUSOVERLEG = Form(
     intro="Besluit: casus voor casusoverleg. Leg doel, thema's en deelnemers vast; alleen "
           "partners die rechtmatig mogen deelnemen (doelbinding).",
     steps=(
-        Step("doel", "doel", "Wat is het doel van het casusoverleg?", _text(2000)),
-        Step("themas", "thema's", "Welke thema's komen aan bod?", _text(2000),
+        Step("doel", "doel", "Wat is het doel van het casusoverleg?", FreeText(2000)),
+        Step("themas", "thema's", "Welke thema's komen aan bod?", FreeText(2000),
              aliases=("themas", "thema")),
         Step("partners", "deelnemers", "Welke organisaties worden uitgenodigd? Geef nummers "
              "of codes.", _participants, show=_show_orgs, options="organisaties",

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from handlers.conversation.service import Submission
+from handlers.directory import to_dm
 from handlers.errors import UserError
 from handlers.house import House
 from handlers.messages import Block, Bold, Code, Notice, Outgoing, Paragraph, notice
@@ -67,10 +68,7 @@ async def ask(
         for contact in reachable:
             assert contact.dm_room_id is not None
             text = request_text(service.house, aanmelding, names.get(key, key), len(reachable) > 1)
-            audience = frozenset({contact.matrix_id})
-            outgoing.append(
-                Outgoing(contact.dm_room_id, text, True, audience, aanmelding.reference)
-            )
+            outgoing.append(to_dm(contact, text, aanmelding.reference, sensitive=True))
         if reachable:
             recipients = [c.matrix_id for c in reachable]
             await service.disclosed(actor, aanmelding.reference, "verrijking-verzoek",

@@ -12,6 +12,7 @@ from scheduler.jobs.plan_van_aanpak import action_reminders
 from scheduler.jobs.retention import retention
 from scheduler.jobs.review import authorisation_review
 from scheduler.jobs.triage import triage
+from scheduler.jobs.withdrawn import withdrawn
 
 
 def build_jobs(house: House) -> list[Job]:
@@ -24,4 +25,5 @@ def build_jobs(house: House) -> list[Job]:
         retention(house),
         nog_nodig(house),
         authorisation_review(house),
+        withdrawn(house),
     ]

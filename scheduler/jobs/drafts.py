@@ -33,7 +33,10 @@ def drafts(house: House) -> Job:
             deadline = draft.updated_at + delete_after
             if now >= deadline:
                 await forget_conversation(unit, draft)
-                told = Outgoing(draft.room_id, draft_deleted(draft.form, delete_after.days))
+                told = Outgoing(
+                    draft.room_id, draft_deleted(draft.form, delete_after.days),
+                    mentions=frozenset({draft.matrix_id}),
+                )  # fmt: skip
                 run.send(told.later(working.next_working_moment(now)))
                 run.reminders["concept"] += 1
                 log.info("draft deleted after %d days of inactivity", delete_after.days)
@@ -41,7 +44,10 @@ def drafts(house: House) -> Job:
                 draft.updated_at + reminder_after
             ):
                 local_deadline = format_date(deadline.astimezone(working.zone).date())
-                run.send(Outgoing(draft.room_id, draft_reminder(draft.form, local_deadline)))
+                run.send(Outgoing(
+                    draft.room_id, draft_reminder(draft.form, local_deadline),
+                    mentions=frozenset({draft.matrix_id}),
+                ))  # fmt: skip
                 await unit.conversations.mark_reminded(draft, now)
                 run.reminders["concept"] += 1
 

@@ -38,7 +38,6 @@ async def remind_actions(unit: Unit, house: House, now: datetime, run: JobRun) -
     """Queue what is due, at the next working moment."""
     working, policy = house.working_time, house.reminders
     directory = Directory(unit, house)
-    names = await directory.organisation_names()
     queued: list[Outgoing] = []
     # Only actions that can have something due are read. Without this bound every tick
     # read (and decrypted) every open action: 2.5 s for 50,000 (bench/storage.py).
@@ -55,6 +54,7 @@ async def remind_actions(unit: Unit, house: House, now: datetime, run: JobRun) -
         # Moments from before the deadline was set are not sent afterwards.
         stale = {n for n in due if moments[n] < actie.deadline_set_at}
         actie.mark_sent(due)
+        names = await directory.names([actie.owner, aanmelding.casusregisseur])
         if actie.escalated_at is None and now >= escalate_at:
             actie.escalated_at = now
             late = now - escalate_at > LATE_AFTER

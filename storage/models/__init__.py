@@ -13,6 +13,7 @@ from storage.models.bookkeeping import (
     OutboxMessage,
     SentMessage,
     SyncPosition,
+    WithdrawnMessage,
 )
 from storage.models.casus import (
     Aanmelding,
@@ -45,4 +46,5 @@ __all__ = [
     "SyncPosition",
     "TriageOutcome",
     "Verrijkingsverzoek",
+    "WithdrawnMessage",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from handlers.vocabulary import (
@@ -76,6 +76,10 @@ class OutboxMessage(Base):
     # The casus whose personal data the message carries: once sent, it is remembered in
     # sent_messages so retention can redact it.
     reference: Mapped[str | None] = mapped_column(String(32), default=None)
+    # An m.text that notifies (asks someone to act), else an m.notice; whom it mentions
+    # (newline-separated Matrix ids).
+    notify: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    mentions: Mapped[str | None] = mapped_column(Text, default=None)
 
 
 class Conversation(Base):
@@ -95,6 +99,23 @@ class Conversation(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+
+class WithdrawnMessage(Base):
+    """A member's message with a BSN in it, which the bot asked them to delete: watched
+    until its redaction comes (a reminder, then the bot takes it back itself, then the
+    beheerders hear of it). Ids only, never the text."""
+
+    __tablename__ = "withdrawn_messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    room_id: Mapped[str] = mapped_column(String(255))
+    event_id: Mapped[str] = mapped_column(String(255), unique=True)
+    sender: Mapped[str] = mapped_column(String(255))
+    asked_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    # When the bot asked for its own redaction of it (after the reminder went unheeded).
+    taken_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
 
 class JobSlot(Base):

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from handlers.vocabulary import (
     Role,
 )
+from storage.crypto import EncryptedText
 from storage.models.base import Base
 from storage.types import EnumText, UTCDateTime
 
@@ -34,6 +35,9 @@ class Member(Base):
     matrix_id: Mapped[str] = mapped_column(String(255), unique=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
     role: Mapped[Role] = mapped_column(EnumText(Role, 32))
+    # How the member appears in Matrix (their display name), shown instead of their id;
+    # a name is personal data, so it is stored encrypted like the casus data.
+    display_name: Mapped[str | None] = mapped_column(EncryptedText(), default=None)
     # The encrypted direct chat the member opened with the bot; where the bot reaches them.
     dm_room_id: Mapped[str | None] = mapped_column(String(255), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
