@@ -39,9 +39,16 @@ from bench.processes import (
     write_casusbot_config,
 )
 from demo.devserver import LocalSynapse, RateLimits
-from demo.cast import DEMO_AANMELDING
 
-INTAKE = ("aanmelden", *DEMO_AANMELDING, "bevestig")
+# The intake every member types: the same sixteen messages in every round, so the figures
+# stay comparable (the demo's answers are looser since issue 19 and skip two questions).
+ANSWERS = (
+    "Demo", "Voorbeeldpersoon", "overslaan", "1 januari 1990", "Nepstraat 1", "9999 ZZ",
+    "Demostad", "Demostad",
+    "Fictieve casus: overlast in de wijk, schulden en geen dagbesteding.",
+    "Eén gezamenlijk plan van aanpak met zorg en politie.", "1, 4", "geen", "regulier", "ik",
+)  # fmt: skip
+INTAKE = ("aanmelden", *ANSWERS, "bevestig")
 TARGETS = ("floor", "echo", "casusbot")
 SUBMITTED = "ingediend onder kenmerk"
 FLOOD_NOTICE = "je stuurt veel berichten"
