@@ -38,11 +38,13 @@ from bot.wiring import build_house
 from handlers.beheer.members import MembershipService
 from handlers.conversation.form import ConversationState
 from handlers.retention.service import add_months
+from handlers.vocabulary import AuditKind
 from scheduler.job import JobRun, run_job
 from scheduler.jobs.plan_van_aanpak import action_reminders
 from scheduler.jobs.retention import retention
 from storage import crypto
-from storage.audit_chain import GENESIS, entry_hash, stamp
+from storage.audit_chain import GENESIS, entry_mac, stamp
+from storage.audit_verify import check_chain
 from storage.db import Database
 from storage.models import (
     Aanmelding,
@@ -62,6 +64,8 @@ MESSAGES_PER_CASUS = 20  # the echoed aanmelding, triage, invitation, reminders
 AUDIT_PER_CASUS = 5
 ACTIONS_PER_CASUS = 5
 OPEN_DRAFTS = 20
+# Five years of a busy house: 20,000 casussen with five entries each.
+AUDIT_ENTRIES = 100_000
 REPEATS = 5
 BATCH = 2000
 
@@ -151,7 +155,9 @@ def _aanmelding_row(i: int, now: datetime, afgeschaald: date | None) -> dict[str
         "overleg_themas": "wonen, schulden", "overleg_partners": json.dumps([org]),
         "procesregisseur": "@regisseur:localhost", "casusregisseur": _partner(org, 1),
         "client_informant": "de casusregisseur", "afschaling_criteria": "Stabiel wonen.",
-        "afgeschaald_on": afgeschaald, "cleaned_at": None,
+        "afgeschaald_on": afgeschaald, "cleaned_at": None, "closed_on": afgeschaald,
+        "closed_route": "afgeschaald" if afgeschaald else None,
+        "closed_outcome": "doel-bereikt" if afgeschaald else None,
         "lookup_hash": crypto.installed().lookup_hash("Voorbeeld", f"{i}"),
     }  # fmt: skip
 
@@ -159,6 +165,65 @@ def _aanmelding_row(i: int, now: datetime, afgeschaald: date | None) -> dict[str
 async def _insert(unit: Unit, model: Any, rows: list[dict[str, Any]]) -> None:
     for start in range(0, len(rows), BATCH):
         await unit.session.execute(insert(model), rows[start : start + BATCH])
+
+
+async def _audit_rows(unit: Unit, refs: list[str], at: datetime) -> list[dict[str, Any]]:
+    """AUDIT_PER_CASUS entries per casus, chained and MAC'd as the bot would, after the
+    entries the log already has."""
+    keys = crypto.installed()
+    key = keys.audit_key()
+    assert key is not None
+    audit: list[dict[str, Any]] = []
+    head = await unit.audit.head()
+    first, previous = (head.seq, head.mac) if head else (0, GENESIS)
+    for r in refs:
+        for kind in ("submitted", "disclosure", "decided", "disclosure", "afschaling")[
+            :AUDIT_PER_CASUS
+        ]:
+            detail = json.dumps({"fields": ["voornaam", "achternaam"]}, sort_keys=True)
+            seq = first + len(audit) + 1
+            mac = entry_mac(key, seq, previous, stamp(at), kind, "@regisseur:localhost",
+                            "gemeente", "procesregisseur", r, "triage", detail)  # fmt: skip
+            audit.append({"at": at, "kind": kind, "actor": "@regisseur:localhost",
+                          "organisation": "gemeente", "role": "procesregisseur",
+                          "reference": r, "phase": "triage", "detail": detail, "seq": seq,
+                          "prev_hash": previous, "entry_hash": mac,
+                          "key_id": keys.primary_id})  # fmt: skip
+            previous = mac
+    return audit
+
+
+async def bench_audit(directory: Path, entries: int) -> list[Timing]:
+    """Writing an entry (the chain's head read, a MAC) and checking the whole log."""
+    _, db = await _fresh(directory, "audit.db")
+    now = datetime.now(UTC)
+    try:
+        async with db.transaction() as unit:
+            refs = [f"ZVH-2026-{n:05d}" for n in range(entries // AUDIT_PER_CASUS)]
+            await _insert(unit, AuditEntry, await _audit_rows(unit, refs, now))
+
+        async def add_some() -> None:
+            for _ in range(100):
+                async with db.transaction() as unit:
+                    await unit.audit.add(now, AuditKind.VIEWED, "@regisseur:localhost",
+                                         refs[0], {"what": "pva"})  # fmt: skip
+
+        add_s, _ = await _timed(add_some)
+
+        async def check() -> int:
+            async with db.reading() as unit:
+                found = await check_chain(unit.audit.chain(), crypto.installed())
+            assert found.intact, found.findings
+            return found.count
+
+        check_s, checked = await _timed(check)
+    finally:
+        await db.close()
+    return [
+        Timing("audit entry written (a unit of work with one entry)", (add_s * 10,),
+               "100 entries on a log of " + str(entries)),
+        Timing(f"audit log checked, {checked} entries", (check_s * 1000,), "intact"),
+    ]  # fmt: skip
 
 
 async def _generate_casussen(
@@ -202,20 +267,7 @@ async def _generate_casussen(
             "reference": r, "room_id": f"!casus{n}:localhost" if m % 4 else "!dm-regisseur:lh",
             "event_id": f"$event-{n}-{m}", "sent_at": past, "state": "sent", "attempts": 0,
         } for n, r in enumerate(refs) for m in range(MESSAGES_PER_CASUS)])  # fmt: skip
-        audit, previous = [], GENESIS
-        for r in refs:
-            for kind in ("submitted", "disclosure", "decided", "disclosure", "afschaling")[
-                :AUDIT_PER_CASUS
-            ]:
-                detail = json.dumps({"fields": ["voornaam", "achternaam"]}, sort_keys=True)
-                digest = entry_hash(previous, stamp(past), kind, "@regisseur:localhost",
-                                    "gemeente", "procesregisseur", r, "triage", detail)  # fmt: skip
-                audit.append({"at": past, "kind": kind, "actor": "@regisseur:localhost",
-                              "organisation": "gemeente", "role": "procesregisseur",
-                              "reference": r, "phase": "triage", "detail": detail,
-                              "prev_hash": previous, "entry_hash": digest})  # fmt: skip
-                previous = digest
-        await _insert(unit, AuditEntry, audit)
+        await _insert(unit, AuditEntry, await _audit_rows(unit, refs, past))
         await _insert(unit, Conversation, [{
             "matrix_id": _partner(ORGANISATIONS[d % 5], d // 5), "room_id": f"!draft{d}:lh",
             "form": "aanmelding", "created_at": now, "updated_at": now,
@@ -325,6 +377,8 @@ async def bench_reminders(directory: Path, actions: int) -> list[Timing]:
 async def run_storage(directory: Path, casussen: int, actions: int) -> list[Timing]:
     print(f"\nStorage: retention over {casussen} casussen …", flush=True)
     timings = await bench_retention(directory, casussen)
+    print(f"Storage: the audit log, {AUDIT_ENTRIES} entries …", flush=True)
+    timings += await bench_audit(directory, AUDIT_ENTRIES)
     print(f"Storage: reminder tick over {actions} actions …", flush=True)
     timings += await bench_reminders(directory, actions)
     return timings

@@ -16,20 +16,27 @@ import signal
 from datetime import UTC, datetime
 from functools import partial
 
+from bot.anchoring import Anchorer
 from bot.config import Settings
 from bot.guard import ProcesregieGuard
 from bot.handling import BotHandler
 from bot.health import Health, HealthServer
 from bot.logs import configure_pseudonyms
 from bot.matrix.login import TransportSettings
+from bot.matrix.managed import Drift
 from bot.matrix.transport import MatrixTransport
 from bot.metrics import Metrics, Tally, label_value
 from bot.outbox import OutboxSender
 from bot.positions import DatabasePositions
 from bot.room_manager import RoomManager
 from bot.wiring import build_house, features_of
+from handlers.audit_log import audit_log_broken
 from handlers.directory import clean_name, known_display_names, record_display_name
-from handlers.incidents import intruder_in_casus_room
+from handlers.incidents import (
+    audit_log_shortened,
+    intruder_in_casus_room,
+    room_security_changed,
+)
 from handlers.outbox import Handled, queue
 from handlers.router import Router
 from handlers.stats import casussen_per_phase
@@ -85,9 +92,14 @@ class Application:
             self.db, self.transport.sending, self.clock, self._delivery_failed, self.transport
         )
         self.rooms = RoomManager(
-            self.db, self.transport.managed, self.clock, self._intruder, self.outbox.wake,
+            self.db, self.transport.managed, self.clock, self._intruder, self._room_changed,
+            self.outbox.wake,
             guard=ProcesregieGuard(self.db, self.clock, self.house, self.outbox.wake)
             if self.house.procesregie_room else None,
+        )  # fmt: skip
+        self.anchors = Anchorer(
+            self.db, settings.audit.anchor_file, self.clock, self._audit_shortened,
+            self._audit_broken,
         )  # fmt: skip
         tick = settings.scheduler.tick_seconds
         scheduled = [(job, tick) for job in build_jobs(self.house)]
@@ -106,6 +118,7 @@ class Application:
         self._sync_task: asyncio.Task[None] | None = None
         self._outbox_task: asyncio.Task[None] | None = None
         self._rooms_task: asyncio.Task[None] | None = None
+        self._anchor_task: asyncio.Task[None] | None = None
 
     # --- what units of work leave behind ----------------------------------------------
 
@@ -115,6 +128,8 @@ class Application:
             self.outbox.hand_over(handled.handed, handled.more)
         if handled.room_work:
             self.rooms.wake()
+        if handled.audited:
+            self.anchors.wake()
 
     def _membership_changed(self) -> None:
         self.rooms.wake()
@@ -130,6 +145,16 @@ class Application:
             handed = await queue(unit, told, now)
         self._handled(Handled.of(unit, handed))
 
+    async def _room_changed(self, room_key: str, drift: Drift, restored: bool) -> None:
+        """Someone changed a casus room's security state (the bot put it back, or could not)."""
+        now = self.clock.now()
+        async with self.db.transaction() as unit:
+            told = await room_security_changed(
+                unit, self.house, room_key, list(drift.raised), list(drift.changed), restored, now
+            )
+            handed = await queue(unit, told, now)
+        self._handled(Handled.of(unit, handed))
+
     async def _run_job(self, job: Job) -> None:
         run = await run_job(self.db.transaction, job, self.clock.now())
         self._count(run)
@@ -137,6 +162,22 @@ class Application:
             self.outbox.wake()
         if run.room_work:
             self.rooms.wake()
+        if run.audited:
+            self.anchors.wake()
+
+    async def _audit_shortened(self, anchored: int, head: int) -> None:
+        now = self.clock.now()
+        async with self.db.transaction() as unit:
+            told = await audit_log_shortened(unit, self.house, anchored, head, now)
+            handed = await queue(unit, told, now)
+        self._handled(Handled.of(unit, handed))
+
+    async def _audit_broken(self, findings: list[str]) -> None:
+        now = self.clock.now()
+        async with self.db.transaction() as unit:
+            told = await audit_log_broken(unit, self.house, findings, now)
+            handed = await queue(unit, told, now)
+        self._handled(Handled.of(unit, handed))
 
     async def _refresh_display_names(self) -> None:
         """Learn how members are called in Matrix, also those who never wrote to the bot
@@ -183,6 +224,7 @@ class Application:
         self._sync_task = asyncio.create_task(self.transport.run(), name="matrix-sync")
         self._outbox_task = asyncio.create_task(self.outbox.run(), name="outbox")
         self._rooms_task = asyncio.create_task(self.rooms.run(), name="rooms")
+        self._anchor_task = asyncio.create_task(self.anchors.run(), name="audit-anchors")
         self.jobs.start()
 
     @property
@@ -204,6 +246,9 @@ class Application:
         self.rooms.stop()
         if self._rooms_task is not None:
             await asyncio.gather(self._rooms_task, return_exceptions=True)
+        self.anchors.stop()
+        if self._anchor_task is not None:
+            await asyncio.gather(self._anchor_task, return_exceptions=True)
         self.outbox.stop()
         await self.outbox.drain(SHUTDOWN_GRACE_SECONDS)
         if self._outbox_task is not None:
@@ -266,6 +311,10 @@ class Application:
             Tally("casusbot_redactions", "Own messages taken back (retention).",
                   lambda: rooms.redacted),
             Tally("casusbot_rooms_closed", "Casus rooms closed.", lambda: rooms.closed),
+            Tally("casusbot_rooms_restored", "Casus rooms whose security state was put back.",
+                  lambda: rooms.restored),
+            Tally("casusbot_audit_anchors", "Audit anchors written outside the database.",
+                  lambda: self.anchors.written),
         ]  # fmt: skip
         jobs = self.jobs
         for name in jobs.jobs:

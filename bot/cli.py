@@ -75,8 +75,17 @@ def _parser() -> argparse.ArgumentParser:
     audit = command(
         commands, "audit", "het auditlog: wie deed of zag wat (voor beheer en privacyfunctionaris)"
     )
-    audit.add_argument("action", nargs="?", choices=["verify"],
-                       help="verify: de hash-keten van het auditlog controleren")  # fmt: skip
+    audit.add_argument(
+        "action",
+        nargs="?",
+        choices=["verify"],
+        help="verify: de keten van het auditlog en de ankers controleren",
+    )
+    audit.add_argument(
+        "--ankers", type=Path, help="het ankerbestand (standaard: audit.anchor_file)"
+    )
+    audit.add_argument("--anker", action="append", default=[], metavar="REGEL:CODE",
+                       help="een anker uit het dagelijkse bericht aan de managers")  # fmt: skip
     audit.add_argument("--casus", help="alleen dit kenmerk (ZVH-2026-0042)")
     audit.add_argument("--member", help="alleen wat dit lid deed (@gebruiker:server)")
     audit.add_argument("--csv", action="store_true", help="als CSV (voor de privacyfunctionaris)")
@@ -135,8 +144,10 @@ def _action(args: argparse.Namespace, tool: Tool) -> Callable[[], Coroutine[Any,
         ("member", "confirm-identity"): lambda: tool.member_confirm(args.matrix_id),
         ("member", "list"): lambda: tool.member_list(args.org),
         ("purge", None): lambda: tool.purge_dry_run(args.csv),
-        ("audit", None): lambda: tool.audit(
-            args.action == "verify", args.casus, args.member, args.csv
+        ("audit", None): lambda: (
+            tool.audit_verify(args.ankers, args.anker)
+            if args.action == "verify"
+            else tool.audit(args.casus, args.member, args.csv)
         ),
         ("inzage", None): lambda: tool.inzage(args.achternaam, args.geboortedatum, args.uit),
         ("correctie", None): lambda: tool.correctie(

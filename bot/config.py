@@ -333,6 +333,14 @@ class HealthSettings(_Section):
     max_sync_age_seconds: Annotated[int, Field(ge=10, le=3600)] = 120
 
 
+class AuditSettings(_Section):
+    # The audit log's anchors (the number and MAC of its newest entry) are appended here
+    # after every burst of entries: outside the database, so deleting the newest entries
+    # is found by `casusbot audit verify`. Keep it next to the crypto store, out of the
+    # database's backups and writable by the bot only (SECURITY.md).
+    anchor_file: Path = Path("var/audit-anchors")
+
+
 class LoggingSettings(_Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     format: Literal["text", "json"] = "text"
@@ -351,3 +359,4 @@ class Settings(_Section):
     forms: dict[Literal["aanmelding"], FormSettings] = {}
     logging: LoggingSettings = LoggingSettings()
     health: HealthSettings = HealthSettings()
+    audit: AuditSettings = AuditSettings()

@@ -26,7 +26,7 @@ from datetime import datetime
 from typing import Protocol
 
 from bot.logs import pseudonym
-from bot.matrix.managed import Result
+from bot.matrix.managed import Drift, Result
 from scheduler.clock import Clock
 from storage.db import Database
 from storage.models import ManagedRoom
@@ -49,6 +49,9 @@ MAX_REDACTION_ATTEMPTS = 20
 REDACTION_BATCH = 50
 
 IntruderReporter = Callable[[str, str], Awaitable[None]]
+# A managed room's security state was changed (by someone else): the room's key, what
+# changed, and whether the bot could put it back.
+SecurityReporter = Callable[[str, Drift, bool], Awaitable[None]]
 GUARD_REASON = "Je hoort niet (meer) bij de procesregie."
 
 
@@ -72,6 +75,8 @@ class RoomOps(Protocol):
     async def invite(self, room_id: str, user_id: str) -> Result: ...
     async def remove(self, room_id: str, user_id: str, reason: str) -> Result: ...
     async def set_state(self, room_id: str, event_type: str, content: dict[str, str]) -> Result: ...
+    async def drift(self, room_id: str) -> Drift: ...
+    async def restore(self, room_id: str, drift: Drift) -> Result: ...
     async def redact(self, room_id: str, event_id: str, reason: str) -> Result: ...
     async def leave(self, room_id: str) -> Result: ...
     async def purge(self, room_id: str) -> Result: ...
@@ -110,6 +115,7 @@ class RoomManager:
         ops: RoomOps,
         clock: Clock,
         report_intruder: IntruderReporter,
+        report_security: SecurityReporter,
         on_ready: Callable[[], None],
         guard: RoomGuard | None = None,
     ) -> None:
@@ -117,6 +123,9 @@ class RoomManager:
         self.ops = ops
         self.clock = clock
         self.report_intruder = report_intruder
+        self.report_security = report_security
+        # Drifts already restored (or reported as impossible) and not yet gone from sync.
+        self._drifts: dict[tuple[str, Drift], float] = {}
         self.on_ready = on_ready
         self.guard = guard
         self._guard_told: set[str] = set()
@@ -128,6 +137,7 @@ class RoomManager:
         self.removed = 0
         self.redacted = 0
         self.closed = 0
+        self.restored = 0
 
     def wake(self) -> None:
         self._wake.set()
@@ -243,7 +253,8 @@ class RoomManager:
         if room_id is None or not self.ops.known(room_id):
             return
         present = self.ops.present(room_id)
-        complete = await self._remove_strangers(wish, room_id, present)
+        complete = await self._keep_secure(wish, room_id)
+        complete &= await self._remove_strangers(wish, room_id, present)
         invited = await self._invite_missing(wish, room_id, present)
         complete &= await self._keep_state(wish, room_id)
         # Ready once everyone invited shows in nio's room state (only then does the room key
@@ -313,6 +324,29 @@ class RoomManager:
                 log.warning("removed %s: in a managed room uninvited", pseudonym(user_id))
                 await self.report_intruder(wish.key, user_id)
         return complete
+
+    async def _keep_secure(self, wish: Wish, room_id: str) -> bool:
+        """Put back the room's security state (power levels, join rules, history, guests,
+        encryption) when someone changed it, and report it; False while it differs."""
+        drift = await self.ops.drift(room_id)
+        now = asyncio.get_running_loop().time()
+        self._drifts = {k: t for k, t in self._drifts.items() if now - t < REMOVED_MEMORY_SECONDS}
+        if not drift:
+            return True
+        if wish.state is RoomState.READY:
+            await self._set_state(wish, RoomState.PENDING)  # hold its messages meanwhile
+        if (room_id, drift) in self._drifts:
+            return False  # restored moments ago; sync has not shown it yet
+        result = await self.ops.restore(room_id, drift)
+        self._drifts[(room_id, drift)] = now
+        if result.ok:
+            self.restored += 1
+            log.warning("restored a managed room's security state (%s)", ", ".join(drift.changed)
+                        or "power")  # fmt: skip
+        else:
+            log.error("cannot restore a managed room's security state (%s)", result.error)
+        await self.report_security(wish.key, drift, result.ok)
+        return False
 
     async def _invite_missing(self, wish: Wish, room_id: str, present: frozenset[str]) -> bool:
         """Invite who belongs but was never invited; True when anyone was."""

@@ -30,6 +30,8 @@ from handlers.rechten.service import as_json, correct, delete_early, inzage
 from handlers.retention.service import fates
 from scheduler.clock import SystemClock
 from storage import crypto
+from storage.anchors import AnchorFile
+from storage.audit_verify import Manual, check_chain
 from storage.db import Database
 from storage.unit import Unit
 
@@ -55,6 +57,16 @@ def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
         for row in [header, *rows]
     ]
     return "\n".join(lines)
+
+
+def parse_anchor(text: str) -> Manual:
+    """'1234:3f2a9c1e7b5d0a11' as the managers' daily message gives it."""
+    seq, _, code = text.strip().partition(":")
+    if not seq.isdigit() or len(code) < 8 or any(c not in "0123456789abcdefABCDEF" for c in code):
+        raise UserError(
+            f"'{text[:40]}' is geen anker: schrijf REGEL:CODE, bijvoorbeeld 1234:3f2a9c1e."
+        )
+    return Manual(int(seq), code.lower())
 
 
 def _write_private(stem: Path, texts: dict[str, str]) -> None:
@@ -90,7 +102,10 @@ class Tool:
 
     @asynccontextmanager
     async def database(self) -> AsyncIterator[Database]:
-        """The database, migrated to the newest schema, closed afterwards."""
+        """The database, migrated to the newest schema, closed afterwards. The data key is
+        needed for nearly everything: personal data and names are encrypted, and every
+        audit entry is MAC'd under a key derived from it."""
+        self.install_data_keys()
         db = Database(self.settings.database.url)
         try:
             await db.migrate()
@@ -100,8 +115,25 @@ class Tool:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Unit]:
-        async with self.database() as db, db.transaction() as unit:
-            yield unit
+        async with self.database() as db:
+            async with db.transaction() as unit:
+                yield unit
+            if unit.effects.audited:
+                await self._anchor(db)
+
+    async def _anchor(self, db: Database) -> None:
+        """What the command line wrote into the audit log is anchored at once, as the bot
+        does after its own entries."""
+        async with db.reading() as unit:
+            head = await unit.audit.head()
+        if head is None:
+            return
+        try:
+            AnchorFile(self.settings.audit.anchor_file).append(
+                crypto.installed(), self.now, head.seq, head.mac, head.key_id
+            )
+        except OSError as error:
+            print(f"Let op: het auditanker is niet bijgeschreven ({error.strerror}).")
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[Unit]:
@@ -220,15 +252,35 @@ class Tool:
         found = ", ".join(result.references) or "geen gegevens gevonden"
         return f"Inzage gemaakt ({found}): {stem}.md en {stem}.json (alleen voor jou leesbaar)."
 
-    async def audit(self, verify: bool, casus: str | None, member: str | None, as_csv: bool) -> str:
-        """The audit log, filtered, as a table or CSV; or a check of its hash chain."""
+    async def audit_verify(self, anchors: Path | None, kept: Sequence[str]) -> str:
+        """Check the audit log's chain, and hold it against the anchors outside the database
+        (the anchor file, and anchors kept from the managers' daily message)."""
+        manual = [parse_anchor(text) for text in kept]
+        path = anchors or self.settings.audit.anchor_file
         async with self.reading() as unit:
-            if verify:
-                broken = await unit.audit.first_broken()
-                count = len(await unit.audit.entries())
-                if broken is None:
-                    return f"Het auditlog is intact ({count} regels)."
-                raise UserError(f"Het auditlog is aangetast vanaf regel {broken}.")
+            keys = crypto.installed()
+            read = AnchorFile(path).read(keys) if path.exists() else None
+            check = await check_chain(unit.audit.chain(), keys, read, manual)
+        if not check.intact:
+            raise UserError(
+                "Het auditlog is aangetast:\n" + "\n".join(f"- {f}" for f in check.findings)
+            )
+        text = f"Het auditlog is intact ({check.count} regels"
+        text += f", tot en met regel {check.last_seq})." if check.last_seq else ")."
+        if read is None:
+            return text + (
+                f"\nLet op: geen ankerbestand op {path}; of er aan het eind regels zijn "
+                "verwijderd, kan ik zo niet zien. Geef het met --ankers."
+            )
+        newest = max(read.anchors, key=lambda a: a.seq, default=None)
+        if newest is not None:
+            text += (f" Het nieuwste anker ({newest.at:%Y-%m-%d %H:%M} UTC, regel "
+                     f"{newest.seq}) klopt.")  # fmt: skip
+        return text
+
+    async def audit(self, casus: str | None, member: str | None, as_csv: bool) -> str:
+        """The audit log, filtered, as a table or CSV."""
+        async with self.reading() as unit:
             reference = parse_reference(casus) if casus else None
             actor = parse_matrix_id(member) if member else None
             entries = await unit.audit.entries(reference, actor)
@@ -250,13 +302,23 @@ class Tool:
             return f"Databaseschema is bijgewerkt (versie {await db.current_revision()})."
 
     async def keys_rotate(self) -> str:
-        from storage.keys import rotate
+        from storage.keys import AuditChainBroken, rotate
 
         self.install_data_keys()
         async with self.database() as db:
-            counts = await rotate(db)
+            try:
+                counts = await rotate(db)
+            except AuditChainBroken as broken:
+                raise UserError(
+                    f"Het auditlog is aangetast (regel {broken.seq}); de persoonsgegevens zijn "
+                    "opnieuw versleuteld, maar de keten zet ik niet onder de nieuwe sleutel. "
+                    "Zoek uit wat er gebeurd is (casusbot audit verify) en draai dit opnieuw."
+                ) from None
+            await self._anchor(db)
+        sealed = counts.pop("audit_log", 0)
         total = sum(counts.values())
         return (
-            f"{total} waarden opnieuw versleuteld met sleutel {crypto.installed().primary_id}. "
+            f"{total} waarden opnieuw versleuteld en {sealed} auditregels opnieuw verzegeld "
+            f"met sleutel {crypto.installed().primary_id}. "
             "Haal de oude sleutel nu weg uit CASUSBOT_DATA_KEY_PREVIOUS (bot en back-ups)."
         )

@@ -63,6 +63,9 @@ name = "{HOUSE_NAME}"
 
 [health]
 port = {health_port}
+
+[audit]
+anchor_file = "{state_dir / "audit-anchors"}"
 """,
         encoding="utf-8",
     )

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from handlers.access import REGIE_ROLES, answers_for_organisation
 from handlers.house import House
-from handlers.messages import Notice, Outgoing, Person
+from handlers.messages import Notice, Outgoing, Person, clean_text
 from handlers.vocabulary import Role
 from storage.members import MemberSummary
 from storage.models import Member
@@ -65,7 +65,7 @@ def person_of(matrix_id: str, display_name: str | None) -> Person:
 
 def clean_name(name: str | None) -> str | None:
     """A display name as shown: one line, bounded; None when nothing is left."""
-    return " ".join((name or "").split())[:MAX_DISPLAY_NAME] or None
+    return " ".join(clean_text(name or "")[0].split())[:MAX_DISPLAY_NAME] or None
 
 
 async def known_display_names(unit: Unit) -> dict[str, str | None]:

@@ -18,6 +18,7 @@ from handlers.messages import (
     Notice,
     Outgoing,
     Paragraph,
+    Segment,
     exactly,
     notice,
     reference_of,
@@ -101,3 +102,67 @@ async def cannot_remove_from_procesregie(
                   "(moderator). Tot dan stuur ik geen casusgegevens naar die kamer."),
     )  # fmt: skip
     return await incident_notices(unit, house, text)
+
+
+async def audit_log_shortened(
+    unit: Unit, house: House, anchored: int, now_at: int, now: datetime
+) -> list[Outgoing]:
+    """The audit log ends before its last anchor: its newest entries were deleted."""
+    await unit.audit.add(now, AuditKind.INCIDENT, "casusbot", None, {
+        "what": "audit_log_shortened", "anchored": anchored, "head": now_at,
+    })  # fmt: skip
+    missing = anchored - now_at
+    text = notice(
+        Paragraph(Bold("Mogelijk beveiligingsincident: het auditlog is ingekort")),
+        Paragraph(
+            f"Het auditlog ging tot regel {anchored}, maar eindigt nu bij regel {now_at}: "
+            f"{'1 regel is' if missing == 1 else f'{missing} regels zijn'} verwijderd, buiten "
+            "de bot om. Controleer het met casusbot audit verify en ga na wie de database "
+            "heeft bewerkt."
+        ),
+    )  # fmt: skip
+    return await incident_notices(unit, house, text)
+
+
+# What a changed setting of a casus room means, for who reads the incident.
+SETTING_NAMES = {
+    "m.room.power_levels": "de rechten in de kamer",
+    "m.room.join_rules": "wie er mag binnenkomen",
+    "m.room.history_visibility": "wie de geschiedenis mag lezen",
+    "m.room.guest_access": "toegang voor gasten",
+    "m.room.encryption": "de versleuteling",
+}
+
+
+async def room_security_changed(
+    unit: Unit, house: House, room_key: str, raised: list[str], changed: list[str],
+    restored: bool, now: datetime,
+) -> list[Outgoing]:  # fmt: skip
+    """Someone gave power in a casus room or changed its settings (only the bot may)."""
+    reference = reference_of(room_key)
+    await unit.audit.add(now, AuditKind.INCIDENT, "casusbot", reference, {
+        "what": "room_security_changed", "room": room_key, "raised": raised,
+        "changed": changed, "restored": restored,
+    })  # fmt: skip
+    directory = Directory(unit, house)
+    what: list[Segment] = []
+    for user_id in raised:
+        what += [*([", "] if what else []), *exactly(await directory.person(user_id)),
+                 " kreeg beheerrechten"]  # fmt: skip
+    for event in changed:
+        if event == "m.room.power_levels" and raised:
+            continue  # said above: who got power
+        what += [*([", "] if what else []), SETTING_NAMES.get(event, event), " gewijzigd"]
+    done = ("Ik heb het teruggezet." if restored else
+            "Ik kon het niet terugzetten: laat een homeserverbeheerder dit herstellen. Tot "
+            "dan stuur ik geen gegevens naar die kamer.")  # fmt: skip
+    text = notice(
+        Paragraph(Bold("Mogelijk beveiligingsincident")),
+        Paragraph(f"In de kamer van {house.words.casusoverleg} {reference or room_key} is "
+                  "buiten mij om iets veranderd: ", *what, ". ", done),
+        Paragraph("Alleen de bot mag daar rechten geven en instellingen wijzigen; een "
+                  "homeserverbeheerder kan dat wel. Ga na wie dit deed en of er gegevens zijn "
+                  "ingezien; meld het zo nodig als datalek (AVG art. 33/34)."),
+    )  # fmt: skip
+    return [*await directory.to_procesregie(text, None, sensitive=False),
+            *await incident_notices(unit, house, text)]  # fmt: skip

@@ -8,6 +8,8 @@ escaped on the way into HTML and cannot inject markup, links or room-wide mentio
 from __future__ import annotations
 
 import html
+import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -192,9 +194,30 @@ class Table:
 Block = Paragraph | BulletList | Table
 
 
+# Characters that reorder or hide text: bidi controls (U+202E shows a name reversed),
+# zero-width characters (but the word joiner, which the bot itself uses), invisible
+# operators and annotations, and every control character but newline and tab.
+INVISIBLE = re.compile(
+    "[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f"
+    "\u202a-\u202e\u2061-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]"
+)
+
+
+def clean_text(text: str) -> tuple[str, bool]:
+    """What someone typed as the bot keeps it: NFC, line breaks as newlines, tabs as
+    spaces, nothing invisible; and whether anything invisible was removed."""
+    normal = unicodedata.normalize("NFC", text)
+    normal = normal.replace("\r\n", "\n").replace("\u2028", "\n").replace("\u2029", "\n")
+    normal = normal.replace("\t", " ")
+    cleaned = INVISIBLE.sub("", normal)
+    return cleaned, cleaned != normal
+
+
 def defuse(text: str) -> str:
-    """Neutralise room-wide mentions in user-supplied text (``@room`` pings everyone)."""
-    return text.replace("@room", f"@{WORD_JOINER}room")
+    """User-supplied text made safe to show: nothing invisible that could reorder it (also
+    what was stored before input was cleaned), and room-wide mentions neutralised
+    (``@room`` pings everyone)."""
+    return INVISIBLE.sub("", text).replace("@room", f"@{WORD_JOINER}room")
 
 
 def _plain_segment(segment: Segment) -> str:

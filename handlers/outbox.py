@@ -25,16 +25,19 @@ def case_of(item: Outgoing) -> str | None:
 @dataclass(frozen=True)
 class Handled:
     """What a committed unit of work leaves for the bot: messages the sender may take over
-    as they are, whether it queued others too (the sender then reads the outbox), and
-    whether the room manager has work."""
+    as they are, whether it queued others too (the sender then reads the outbox), whether
+    the room manager has work, and whether the audit log grew."""
 
     handed: list[QueuedMessage]
     more: bool = False
     room_work: bool = False
+    # Audit entries were written: the anchor outside the database follows them.
+    audited: bool = False
 
     @classmethod
     def of(cls, unit: Unit, handed: list[QueuedMessage]) -> Handled:
-        return cls(handed, unit.effects.outbox_written > len(handed), unit.effects.room_work)
+        effects = unit.effects
+        return cls(handed, effects.outbox_written > len(handed), effects.room_work, effects.audited)
 
 
 NOTHING = Handled([])

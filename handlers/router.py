@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from handlers.access import Caller, may
@@ -41,6 +42,7 @@ from handlers.messages import (
     Notice,
     Outgoing,
     Paragraph,
+    clean_text,
     exactly,
     notice,
     text_notice,
@@ -48,6 +50,7 @@ from handlers.messages import (
 from handlers.outbox import NOTHING, Handled, queue
 from handlers.texts import (
     EDIT_IGNORED,
+    INVISIBLE_REMOVED,
     NOT_ALLOWED,
     UNDECRYPTABLE,
     UNENCRYPTED_MESSAGE,
@@ -143,8 +146,12 @@ class Router:
         return await self._work(answer)
 
     async def on_message(self, incoming: Incoming) -> Handled:
+        body, removed = clean_text(incoming.body)
+        incoming = replace(incoming, body=body)
         async with self.db.transaction() as unit:
             outgoing, cleared = await self._answer(unit, incoming)
+            if removed:
+                outgoing = also_in_reply(incoming.room_id, outgoing, text_notice(INVISIBLE_REMOVED))
             if contains_bsn(incoming.body) and await find_member(unit, incoming.sender):
                 outgoing = await self._bsn_must_go(unit, incoming, outgoing)
             outgoing = replies_are_quiet(incoming.room_id, incoming.sender, outgoing)
@@ -160,13 +167,9 @@ class Router:
         answer = list(outgoing)
         if not await watch_for_bsn(unit, incoming, self.clock.now()):
             return answer
-        replies = [i for i, o in enumerate(answer) if o.room_id == incoming.room_id]
-        if replies:
-            last = replies[-1]
-            answer[last] = answer[last].followed_by(deletion_request(after_refusal=True))
-        else:
-            answer.append(Outgoing(incoming.room_id, deletion_request(after_refusal=False)))
-        return answer
+        if any(o.room_id == incoming.room_id for o in answer):
+            return also_in_reply(incoming.room_id, answer, deletion_request(after_refusal=True))
+        return [*answer, Outgoing(incoming.room_id, deletion_request(after_refusal=False))]
 
     async def on_redaction(self, room_id: str, redacted_event_id: str) -> Handled:
         """A message was deleted; if it had a BSN the bot asked to delete, that is done."""
@@ -339,6 +342,15 @@ class Router:
         if len(self._refused) > MAX_REMEMBERED_REFUSALS:
             self._refused.popitem(last=False)
         return [Outgoing(incoming.room_id, text_notice(stranger_refusal(self.house.words))).quiet()]
+
+
+def also_in_reply(room_id: str, outgoing: Sequence[Outgoing], more: Notice) -> list[Outgoing]:
+    """``more`` added to the last reply into ``room_id``; nothing when there is no reply."""
+    answer = list(outgoing)
+    replies = [i for i, o in enumerate(answer) if o.room_id == room_id]
+    if replies:
+        answer[replies[-1]] = answer[replies[-1]].followed_by(more)
+    return answer
 
 
 def replies_are_quiet(room_id: str, sender: str, outgoing: Sequence[Outgoing]) -> list[Outgoing]:

@@ -50,6 +50,11 @@ NOT_ALLOWED = "Dat kan ik voor jouw rol niet doen."
 
 UNKNOWN_COMMAND = "Dat commando ken ik niet."
 
+INVISIBLE_REMOVED = (
+    "Let op: je bericht bevatte onzichtbare tekens (zoals tekens die de leesrichting "
+    "omdraaien). Die heb ik weggelaten; de rest heb ik gelezen zoals je het typte."
+)
+
 EDIT_IGNORED = "Bewerkte berichten verwerk ik niet. Stuur je bericht gewoon opnieuw."
 UNSIGNED_DEVICE = (
     "Dit bericht komt van een sessie die je nog niet hebt geverifieerd, dus ik voer het niet "

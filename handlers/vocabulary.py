@@ -98,6 +98,8 @@ class AuditKind(StrEnum):
     DELETED_EARLY = "deleted_early"
     AFSLUITING = "afsluiting"
     STILL_NEEDED = "still_needed"
+    # The audit log's own retention: the oldest entries went (detail: the first kept).
+    AUDIT_PRUNED = "audit_pruned"
 
 
 class Route(StrEnum):

@@ -45,6 +45,7 @@ class JobRun:
     # Set by the driver: messages queued, and room work for the room manager.
     queued: int = 0
     room_work: bool = False
+    audited: bool = False
 
     def send(self, *items: Outgoing | None) -> None:
         self.outgoing.extend(item for item in items if item is not None)
@@ -71,6 +72,7 @@ async def run_job(transaction: Transaction, job: Job, now: datetime) -> JobRun:
             await queue(unit, run.outgoing[first:], now)
         run.queued += unit.effects.outbox_written
         run.room_work |= unit.effects.room_work
+        run.audited |= unit.effects.audited
         if not run.more:
             return run
     log.error("job %s still had more to do after %d rounds", job.name, MAX_ROUNDS)

@@ -27,6 +27,8 @@ class Effects:
     room_work: bool = False
     # Personal data was deleted: scrub the database's log after the commit.
     scrub: bool = False
+    # Audit entries were written: their newest is anchored outside the database soon.
+    audited: bool = False
 
 
 class Repository:

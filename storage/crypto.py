@@ -63,6 +63,7 @@ class DataKeys:
     # Derived once: every encrypted column written would otherwise hash the key again.
     primary_id: str = field(init=False, repr=False, compare=False)
     _lookup_key: bytes = field(init=False, repr=False, compare=False)
+    _audit_keys: dict[str, bytes] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         keys = {key_id(k): AESGCM(k) for k in (*self.previous, self.primary)}
@@ -70,6 +71,16 @@ class DataKeys:
         object.__setattr__(self, "primary_id", key_id(self.primary))
         subkey = hmac.new(self.primary, b"casusbot-lookup", hashlib.sha256).digest()
         object.__setattr__(self, "_lookup_key", subkey)
+        audit = {
+            key_id(k): hmac.new(k, b"casusbot-audit", hashlib.sha256).digest()
+            for k in (*self.previous, self.primary)
+        }
+        object.__setattr__(self, "_audit_keys", audit)
+
+    def audit_key(self, kid: str | None = None) -> bytes | None:
+        """The key of the audit log's chain under data key ``kid`` (the primary when not
+        given); None for a key this process does not have. Derived: never stored."""
+        return self._audit_keys.get(kid or self.primary_id)
 
     def encrypt(self, plaintext: str) -> str:
         nonce = os.urandom(12)

@@ -3,13 +3,15 @@
 Run with the new key as CASUSBOT_DATA_KEY and the old one(s) in CASUSBOT_DATA_KEY_PREVIOUS,
 while the bot runs with the same pair: it reads both, so nothing is unreadable at any
 moment. Rows are rewritten in small committed batches; a second run finds nothing left.
-The lookup hashes (inzage) are recomputed under the new key as well.
+The lookup hashes (inzage) are recomputed under the new key as well, and the audit log's
+chain is checked and MAC'd anew under it.
 """
 
 from __future__ import annotations
 
 from sqlalchemy import Text, select, type_coerce, update
 
+from storage.audit_chain import GENESIS, entry_mac, same, stamp
 from storage.crypto import PREFIX, DataKeys, EncryptedDate, EncryptedText, installed
 from storage.db import Database
 from storage.models import Aanmelding, Base
@@ -62,7 +64,49 @@ async def rotate(db: Database) -> dict[str, int]:
                 break
             last_id = rows[-1][0]
     await _rehash(db, keys)
+    resealed = await reseal_audit(db, keys)
+    if resealed:
+        counts["audit_log"] = resealed
     return counts
+
+
+async def reseal_audit(db: Database, keys: DataKeys) -> int:
+    """Put the audit log's chain under the primary key: every entry checked under the key
+    it was made with, then MAC'd anew, in one transaction (the chain is one piece: an entry's
+    MAC covers the one before). Refused when the chain does not hold: a rotation must not
+    whitewash tampering. Returns the entries rewritten."""
+    key = keys.audit_key()
+    assert key is not None
+    rewritten = 0
+    async with db.transaction() as unit:
+        audit = unit.audit
+        previous: str | None = None
+        new_previous = GENESIS
+        for entry in await audit.entries():
+            old_key = keys.audit_key(entry.key_id)
+            content = (stamp(entry.at), entry.kind, entry.actor, entry.organisation,
+                       entry.role, entry.reference, entry.phase, entry.detail)  # fmt: skip
+            holds = old_key is not None and same(
+                entry_mac(old_key, entry.seq, entry.prev_hash, *content), entry.entry_hash
+            ) and (previous is None or same(entry.prev_hash, previous))  # fmt: skip
+            if not holds:
+                raise AuditChainBroken(entry.seq)
+            previous = entry.entry_hash
+            new_mac = entry_mac(key, entry.seq, new_previous, *content)
+            if new_mac != entry.entry_hash or new_previous != entry.prev_hash:
+                entry.prev_hash, entry.entry_hash = new_previous, new_mac
+                entry.key_id = keys.primary_id
+                rewritten += 1
+            new_previous = new_mac
+    return rewritten
+
+
+class AuditChainBroken(Exception):
+    """The audit log does not hold; it is not resealed under a new key."""
+
+    def __init__(self, seq: int) -> None:
+        super().__init__(f"audit chain broken at entry {seq}")
+        self.seq = seq
 
 
 async def _rehash(db: Database, keys: DataKeys) -> None:

@@ -104,6 +104,7 @@ class BotHarness:
             "database": {"url": self.database_url},
             "house": {"name": "Zorg- en Veiligheidshuis Testregio"},
             "health": {"port": 0},  # any free port: several bots may run at once
+            "audit": {"anchor_file": str(self.directory / "audit-anchors")},
         }
         for section, values in self.extra_config.items():
             config.setdefault(section, {}).update(values)

@@ -10,7 +10,9 @@ from handlers.house import House
 from handlers.router import Router
 from scheduler.clock import Clock
 from storage import crypto
+from storage.audit_verify import check_chain
 from storage.db import Database
+from storage.unit import Unit
 from tests.conftest import BotHarness
 
 # Obviously fake personalia, answering the aanmelding's questions in order.
@@ -103,6 +105,12 @@ def opened(value: object) -> object:
     if isinstance(value, str) and value.startswith(crypto.PREFIX + ":"):
         return crypto.installed().decrypt(value)
     return value
+
+
+async def chain_holds(unit: Unit) -> bool:
+    """Whether the audit log's chain holds (every MAC, link and number)."""
+    check = await check_chain(unit.audit.chain(), crypto.installed())
+    return check.intact
 
 
 def router_for(db: Database, clock: Clock, house: House | None = None) -> Router:

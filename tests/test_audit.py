@@ -1,5 +1,6 @@
-"""The audit log: append-only with a hash chain, readable per casus or member, and what a
-refusal leaves behind."""
+"""The audit log: append-only, a keyed chain anchored outside the database, readable per
+casus or member, and what a refusal leaves behind. Each attack of issue 20 on the log is
+a test of its own."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import delete, select
 
+from bot.anchoring import Anchorer
 from bot.cli import main
 from handlers.beheer.members import MembershipService
 from handlers.house import House, Wording
@@ -19,21 +21,19 @@ from handlers.messages import Incoming
 from handlers.router import Router
 from handlers.vocabulary import AuditKind, Phase
 from scheduler.clock import FrozenClock
+from scheduler.job import run_job
+from scheduler.jobs.audit import audit_anchor
+from storage import crypto
+from storage.audit_chain import entry_hash, stamp
 from storage.db import Database
-from storage.models import OutboxMessage
+from storage.keys import rotate
+from storage.models import AuditEntry, OutboxMessage
 from storage.unit import Unit
 from tests.databases import Databases, rows_now
-from tests.helpers import router_for
+from tests.helpers import chain_holds, router_for
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 _ids = itertools.count()
-
-
-@pytest.fixture
-def config(tmp_path: Path, databases: Databases) -> Path:
-    path = tmp_path / "config.toml"
-    path.write_text(f'[database]\nurl = "{databases.url("audit")}"\n')
-    return path
 
 
 async def write_some(db: Database) -> None:
@@ -48,40 +48,226 @@ async def write_some(db: Database) -> None:
                             {"fields": ["voornaam"]}, phase=Phase.AANMELDING)  # fmt: skip
 
 
-def test_the_chain_holds_and_a_changed_or_removed_line_is_found(
-    config: Path, databases: Databases, capsys: pytest.CaptureFixture[str]
+async def anchor_now(db: Database, path: Path) -> None:
+    """What the running bot does after a burst of entries (bot/anchoring.py)."""
+
+    async def never(*_: object) -> None:
+        raise AssertionError("nothing to report")
+
+    await Anchorer(db, path, FrozenClock(NOW), never, never).anchor()
+
+
+class Log:
+    """A fresh audit log of five entries, anchored, and the command line pointed at it."""
+
+    def __init__(self, tmp_path: Path, databases: Databases) -> None:
+        self.url = databases.url(f"audit{next(_ids)}")
+        self.anchors = tmp_path / f"anchors-{next(_ids)}"
+        self.config = tmp_path / f"config-{next(_ids)}.toml"
+        self.config.write_text(
+            f'[database]\nurl = "{self.url}"\n[audit]\nanchor_file = "{self.anchors}"\n'
+        )
+
+        async def seed() -> None:
+            db = Database(self.url)
+            await db.migrate()
+            await write_some(db)
+            async with db.transaction() as unit:
+                await unit.audit.add(NOW, AuditKind.VIEWED, "@agent:x.nl", None, {})
+            await anchor_now(db, self.anchors)
+            await db.close()
+
+        asyncio.run(seed())
+
+    def verify(self, capsys: pytest.CaptureFixture[str], *extra: str) -> tuple[int, str]:
+        code = main(["--config", str(self.config), "audit", "verify", *extra])
+        out = capsys.readouterr()
+        return code, out.out + out.err
+
+    def sql(self, statement: str) -> None:
+        rows_now(self.url, statement)
+
+
+def test_the_log_is_readable_per_casus_and_member_and_its_chain_holds(
+    tmp_path: Path, databases: Databases, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    url = databases.url("audit")
-
-    async def seed() -> None:
-        db = Database(url)
-        await db.migrate()
-        await write_some(db)
-        async with db.session() as session:
-            entries = await Unit(session).audit.entries(reference="ZVH-2026-0001")
-            assert [e.kind for e in entries] == ["submitted", "disclosure", "viewed"]
-            assert (entries[0].organisation, entries[0].role) == ("politie", "partner")
-            assert await Unit(session).audit.first_broken() is None
-        await db.close()
-
-    asyncio.run(seed())
-    assert main(["--config", str(config), "audit", "verify"]) == 0
-    assert "intact (4 regels)" in capsys.readouterr().out
-
-    assert main(["--config", str(config), "audit", "--casus", "zvh-2026-0001", "--csv"]) == 0
+    log = Log(tmp_path, databases)
+    code, said = log.verify(capsys)
+    assert code == 0, said
+    assert "intact (5 regels, tot en met regel 5)" in said
+    assert "Het nieuwste anker" in said
+    config = str(log.config)
+    assert main(["--config", config, "audit", "--casus", "zvh-2026-0001", "--csv"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == "id,moment,wat,wie,organisatie,rol,kenmerk,fase,details"
     assert len(lines) == 4
     assert ",disclosure,@agent:x.nl,politie,partner,ZVH-2026-0001,aanmelding," in lines[2]
-    assert main(["--config", str(config), "audit", "--member", "@beheer:x.nl"]) == 0
+    assert main(["--config", config, "audit", "--member", "@beheer:x.nl"]) == 0
     assert "member_added" in capsys.readouterr().out
 
-    rows_now(url, "UPDATE audit_log SET detail = '{}' WHERE kind = 'disclosure'")
-    assert main(["--config", str(config), "audit", "verify"]) == 1
-    assert "aangetast vanaf regel 3" in capsys.readouterr().err
-    rows_now(url, "DELETE FROM audit_log WHERE kind = 'disclosure'")
-    assert main(["--config", str(config), "audit", "verify"]) == 1
-    assert "aangetast vanaf regel 4" in capsys.readouterr().err, "a removed line breaks the link"
+
+# --- the attacks of issue 20, each on a log of its own ----------------------------------
+
+
+def test_deleting_the_newest_entries_is_found_through_the_anchor(
+    tmp_path: Path, databases: Databases, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Reported: deleting the last rows and running verify said "intact".
+    log = Log(tmp_path, databases)
+    log.sql("DELETE FROM audit_log WHERE seq >= 4")
+    code, said = log.verify(capsys)
+    assert code != 0
+    assert "de laatste 2 regels ontbreken sinds anker van 2026-11-23 09:00 UTC" in said
+
+
+def test_a_changed_entry_is_named(
+    tmp_path: Path, databases: Databases, capsys: pytest.CaptureFixture[str]
+) -> None:
+    log = Log(tmp_path, databases)
+    log.sql("UPDATE audit_log SET detail = '{}' WHERE kind = 'disclosure'")
+    code, said = log.verify(capsys)
+    assert code != 0
+    assert "regel 3 is gewijzigd" in said
+
+
+def test_a_chain_rebuilt_with_the_old_hash_is_found(
+    tmp_path: Path, databases: Databases, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Reported: change a row, recompute every later hash with entry_hash: verify passed.
+    log = Log(tmp_path, databases)
+    log.sql("UPDATE audit_log SET detail = '{\"fields\": []}' WHERE seq = 2")
+
+    async def rebuild() -> None:
+        db = Database(log.url)
+        async with db.transaction() as unit:
+            entries = await unit.audit.entries()
+            previous = entries[0].entry_hash
+            for entry in entries[1:]:
+                entry.prev_hash = previous
+                entry.entry_hash = previous = entry_hash(
+                    previous, stamp(entry.at), entry.kind, entry.actor, entry.organisation,
+                    entry.role, entry.reference, entry.phase, entry.detail,
+                )  # fmt: skip
+        await db.close()
+
+    asyncio.run(rebuild())
+    code, said = log.verify(capsys)
+    assert code != 0
+    assert "regel 2 tot en met 5 zijn opnieuw berekend zonder de sleutel" in said
+    assert "de keten is sindsdien herschreven" in said, "the anchor's entry changed too"
+
+
+def test_a_removed_entry_is_found(
+    tmp_path: Path, databases: Databases, capsys: pytest.CaptureFixture[str]
+) -> None:
+    log = Log(tmp_path, databases)
+    log.sql("DELETE FROM audit_log WHERE seq = 3")
+    code, said = log.verify(capsys)
+    assert code != 0
+    assert "tussen regel 2 en regel 4 ontbreekt 1 regel" in said
+    first = Log(tmp_path, databases)
+    first.sql("DELETE FROM audit_log WHERE seq <= 2")
+    code, said = first.verify(capsys)
+    assert code != 0
+    assert "de eerste 2 regels ontbreken" in said
+
+
+def test_a_forged_anchor_line_is_found(
+    tmp_path: Path, databases: Databases, capsys: pytest.CaptureFixture[str]
+) -> None:
+    log = Log(tmp_path, databases)
+    line = log.anchors.read_text().splitlines()[-1].split()
+    line[2] = "3"  # pretend the log was shorter, to cover a deletion
+    with log.anchors.open("a") as anchors:
+        anchors.write(" ".join(line) + "\n")
+    code, said = log.verify(capsys)
+    assert code != 0
+    assert "regel 2 van het ankerbestand is vervalst of beschadigd" in said
+
+
+def test_the_managers_anchor_finds_what_the_file_no_longer_shows(
+    tmp_path: Path, databases: Databases, capsys: pytest.CaptureFixture[str]
+) -> None:
+    log = Log(tmp_path, databases)
+    [(mac,)] = rows_now(log.url, "SELECT entry_hash FROM audit_log WHERE seq = 5")
+    kept = f"5:{mac[:16]}"
+    assert log.verify(capsys, "--anker", kept)[0] == 0
+    # Whoever deletes entries and empties the anchor file is still caught.
+    log.sql("DELETE FROM audit_log WHERE seq = 5")
+    log.anchors.write_text("")
+    code, said = log.verify(capsys, "--anker", kept)
+    assert code != 0
+    assert "de laatste regel ontbreekt sinds het anker 5:" in said
+    code, said = log.verify(capsys, "--anker", "vijf")
+    assert code != 0
+    assert "is geen anker" in said
+
+
+def test_retention_of_the_log_itself_is_no_tampering(
+    tmp_path: Path, databases: Databases, capsys: pytest.CaptureFixture[str]
+) -> None:
+    log = Log(tmp_path, databases)
+
+    async def prune() -> None:
+        db = Database(log.url)
+        async with db.transaction() as unit:
+            removed = await unit.audit.delete_before(NOW + timedelta(minutes=2), NOW)
+        assert removed == 3, "the newest entry always stays"
+        await anchor_now(db, log.anchors)
+        await db.close()
+
+    asyncio.run(prune())
+    code, said = log.verify(capsys)
+    assert code == 0, said
+
+
+async def test_a_key_rotation_keeps_the_chain_under_the_new_key(
+    tmp_path: Path, databases: Databases
+) -> None:
+    db = Database(databases.url("rotation"))
+    await db.migrate()
+    await write_some(db)
+    old = crypto.installed()
+    new = crypto.DataKeys(crypto.parse_key(crypto.generate_key()), previous=(old.primary,))
+    crypto.install(new)
+    try:
+        counts = await rotate(db)
+        assert counts["audit_log"] == 4
+        async with db.reading() as unit:
+            assert await chain_holds(unit)
+            assert {e.key_id for e in await unit.audit.entries()} == {new.primary_id}
+        crypto.install(crypto.DataKeys(new.primary))  # the old key gone: still whole
+        async with db.reading() as unit:
+            assert await chain_holds(unit)
+    finally:
+        crypto.install(old)
+        await db.close()
+
+
+async def test_the_running_bot_reports_a_shortened_log(
+    tmp_path: Path, databases: Databases
+) -> None:
+    db = Database(databases.url("shortened"))
+    await db.migrate()
+    await write_some(db)
+    reported: list[tuple[int, int]] = []
+
+    async def shortened(anchored: int, head: int) -> None:
+        reported.append((anchored, head))
+        async with db.transaction() as unit:  # the report itself is an entry, as in the bot
+            await unit.audit.add(NOW, AuditKind.INCIDENT, "casusbot", None, {})
+
+    async def broken(findings: list[str]) -> None:
+        raise AssertionError(findings)
+
+    anchorer = Anchorer(db, tmp_path / "anchors", FrozenClock(NOW), shortened, broken)
+    await anchorer.anchor()
+    async with db.transaction() as unit:
+        await unit.session.execute(delete(AuditEntry).where(AuditEntry.seq >= 3))
+    await anchorer.anchor()
+    await anchorer.anchor()
+    assert reported == [(4, 2)], "reported once, not again for its own report"
+    await db.close()
 
 
 @pytest.fixture
@@ -123,3 +309,22 @@ async def test_refusals_are_logged_and_the_fifth_in_an_hour_is_an_incident(
         kinds: list[str] = [e.kind for e in await Unit(session).audit.entries(actor="@agent:x.nl")]
     assert kinds.count("denied") == 6
     assert kinds.count("incident") == 1
+
+
+async def test_the_managers_get_the_anchor_once_a_day_quietly(router: Router) -> None:
+    house = router.house
+    job = audit_anchor(house)
+    await run_job(router.db.transaction, job, NOW)  # 10:00 in Amsterdam: working hours
+    async with router.db.transaction() as unit:
+        rows = (await unit.session.execute(select(OutboxMessage))).scalars().all()
+        head = await unit.audit.head()
+        await unit.session.execute(delete(OutboxMessage))
+    assert head is not None
+    assert [r.room_id for r in rows] == ["!dm-@manager:x.nl"]
+    assert f"{head.seq}:{head.mac[:16]}" in rows[0].plain
+    assert "casusbot audit verify --anker" in rows[0].plain
+    assert not rows[0].notify, "nothing to do but keep it: no buzz"
+    await run_job(router.db.transaction, job, NOW + timedelta(hours=3))
+    async with router.db.reading() as unit:
+        again = (await unit.session.execute(select(OutboxMessage))).scalars().all()
+    assert again == [], "once a day"

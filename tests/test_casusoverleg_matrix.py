@@ -20,7 +20,14 @@ from demo.scripted import ScriptedMember
 from storage.db import Database
 from storage.unit import Unit
 from tests.conftest import PASSWORD, BotHarness, MemberFactory, unique_localpart
-from tests.helpers import AANMELDING_ANSWERS, Chats, converse, open_dm, submit_aanmelding
+from tests.helpers import (
+    AANMELDING_ANSWERS,
+    Chats,
+    chain_holds,
+    converse,
+    open_dm,
+    submit_aanmelding,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -210,7 +217,7 @@ async def test_the_casus_room_and_invitation_carry_only_what_the_policy_allows(
     assert not any(p in dumped_audit for p in PERSONAL), "the audit log holds no personal data"
     check = Database(house.bot.database_url)
     async with check.session() as session:
-        assert await Unit(session).audit.first_broken() is None, "the chain holds"
+        assert await chain_holds(Unit(session)), "the chain holds"
     await check.close()
 
     # Verzet: the room's name follows, the participants are told in the room.
@@ -262,6 +269,26 @@ async def admin_token(synapse: LocalSynapse) -> str:
         return str((await response.json())["access_token"])
 
 
+async def make_room_admin(synapse: LocalSynapse, room_id: str, user_id: str) -> None:
+    """What a homeserver admin can do in any room: give someone the top power level (and
+    invite them, if they are not in it). Synapse sends it as the bot, the room's creator."""
+    token = await admin_token(synapse)
+    async with aiohttp.ClientSession() as http:
+        response = await http.post(
+            f"{synapse.url}/_synapse/admin/v1/rooms/{room_id}/make_room_admin",
+            json={"user_id": user_id},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert response.status == 200, await response.text()
+
+
+async def power_of(member: ScriptedMember, room_id: str) -> dict[str, int]:
+    levels = await raw.request(
+        member.client, "GET", raw.room_path(room_id, "state", "m.room.power_levels", "")
+    )
+    return dict(levels.get("users", {}))
+
+
 async def test_an_intruder_is_removed_and_reported_as_an_incident(
     house: House, synapse: LocalSynapse
 ) -> None:
@@ -270,34 +297,59 @@ async def test_an_intruder_is_removed_and_reported_as_an_incident(
     await house.plan(reference, a_weekday(10))
     room_id = await house.regisseur.accept_invite(house.bot.user_id)
     await house.regisseur.wait_for_text(house.bot.user_id, room_id, "Uitnodiging")
-    # Only the bot may invite. A homeserver admin hands the procesregisseur the bot's power,
-    # who then lets a colleague of an organisation that is not part of this casus in.
-    token = await admin_token(synapse)
-    async with aiohttp.ClientSession() as http:
-        response = await http.post(
-            f"{synapse.url}/_synapse/admin/v1/rooms/{room_id}/make_room_admin",
-            json={"user_id": house.regisseur.user_id},
-            headers={"Authorization": f"Bearer {token}"},
-        )
-        assert response.status == 200, await response.text()
-    invited = await house.regisseur.client.room_invite(room_id, house.ggz.user_id)
-    assert type(invited).__name__ == "RoomInviteResponse", invited
+    # Only the bot may invite. A homeserver admin hands a colleague of an organisation that
+    # is not part of this casus the top power level, which invites them too.
+    await make_room_admin(synapse, room_id, house.ggz.user_id)
 
     def removed() -> bool:
         return any(room == room_id and user == house.ggz.user_id and membership == "leave"
                    for room, user, membership, _ in house.regisseur.inbox.memberships)  # fmt: skip
 
     await house.regisseur.wait_until(removed)
-    incident = await house.told(house.regisseur, "Mogelijk beveiligingsincident")
+    # Two incidents follow: the power given (the room's settings) and the uninvited member.
+    incident = await house.told(house.regisseur, "zonder uitnodiging")
     assert house.ggz.user_id in incident
     assert reference in incident
     await house.told(house.manager, "Mogelijk beveiligingsincident")
     kinds = await house.bot.rows(
         "SELECT actor FROM audit_log WHERE kind = 'incident' AND reference = :r", r=reference
     )
-    assert kinds == [(house.ggz.user_id,)]
+    assert (house.ggz.user_id,) in kinds
     join = await house.ggz.client.join(room_id)
     assert type(join).__name__ == "JoinError", "the removed invitation cannot be used"
+    assert await eventually(lambda: _lacks(house.regisseur, room_id, house.ggz.user_id))
+
+
+async def _lacks(member: ScriptedMember, room_id: str, user_id: str) -> bool:
+    return user_id not in await power_of(member, room_id)
+
+
+async def test_power_given_in_a_casus_room_is_taken_back_and_reported(
+    house: House, synapse: LocalSynapse
+) -> None:
+    # Reported: make_room_admin's grant stayed in m.room.power_levels after the intruder
+    # test's removal.
+    await start(house)
+    reference = await house.casus()
+    await house.plan(reference, a_weekday(10))
+    room_id = await house.regisseur.accept_invite(house.bot.user_id)
+    await house.regisseur.wait_for_text(house.bot.user_id, room_id, "Uitnodiging")
+    await make_room_admin(synapse, room_id, house.regisseur.user_id)
+    assert await eventually(lambda: _lacks(house.regisseur, room_id, house.regisseur.user_id))
+    told = await house.told(house.manager, "kreeg beheerrechten")
+    assert house.regisseur.user_id in told
+    assert "Ik heb het teruggezet" in told
+    [(detail,)] = await house.bot.rows(
+        "SELECT detail FROM audit_log WHERE kind = 'incident' AND reference = :r", r=reference
+    )
+    assert '"room_security_changed"' in detail
+    # The regisseur belongs there: still in the room, and the room still works.
+    assert house.regisseur.user_id in house.regisseur.client.rooms[room_id].users
+    moved = a_weekday(12)
+    await house.ask_for(
+        house.regisseur, f"overleg verzet {reference} {moved:%d-%m-%Y} 11:00", "verzet"
+    )
+    await house.regisseur.wait_for_text(house.bot.user_id, room_id, "is verzet")
 
 
 async def test_verslag_stores_the_plan_and_each_owner_gets_only_their_actions(
@@ -374,7 +426,10 @@ async def test_a_member_removed_on_the_command_line_loses_the_casus_room_at_once
     await house.politie.wait_for_text(house.bot.user_id, room_id, "Uitnodiging")
 
     config = tmp_path / "beheer.toml"
-    config.write_text(f'[database]\nurl = "{house.bot.database_url}"\n')
+    config.write_text(
+        f'[database]\nurl = "{house.bot.database_url}"\n'
+        f'[audit]\nanchor_file = "{house.bot.directory / "audit-anchors"}"\n'
+    )
     code = await asyncio.to_thread(
         main, ["--config", str(config), "member", "remove", house.politie.user_id]
     )

@@ -16,7 +16,10 @@ from tests.databases import Databases, rows_now
 @pytest.fixture
 def config(tmp_path: Path, databases: Databases) -> Path:
     path = tmp_path / "config.toml"
-    path.write_text(f'[database]\nurl = "{databases.url("cli")}"\n')
+    path.write_text(
+        f'[database]\nurl = "{databases.url("cli")}"\n'
+        f'[audit]\nanchor_file = "{tmp_path / "audit-anchors"}"\n'
+    )
     return path
 
 

@@ -4,11 +4,22 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from handlers.messages import Bold, BulletList, Code, Paragraph, Person, Table, render
+from handlers.messages import (
+    INVISIBLE,
+    Bold,
+    BulletList,
+    Code,
+    Paragraph,
+    Person,
+    Table,
+    clean_text,
+    render,
+)
 
 OUR_TAGS = re.compile(r"</?(p|b|code|ul|li|table|thead|tbody|tr|th|td|br)>")
 
@@ -66,3 +77,42 @@ def test_html_special_characters_are_escaped() -> None:
     assert notice.html == (
         "<p>&lt;a href=&quot;https://evil.example&quot;&gt;klik&lt;/a&gt; &amp; co</p>"
     )
+
+
+REORDERING = st.sampled_from(
+    ["\u202e", "\u202d", "\u2066", "\u2067", "\u2068", "\u2069", "\u200e", "\u200f", "\u061c",
+     "\u200b", "\u200c", "\u200d", "\ufeff", "\x00", "\x1b", "\r", "\x7f", "\x85"]
+)  # fmt: skip
+WITH_INVISIBLES = st.lists(st.text(max_size=10) | REORDERING, max_size=12).map("".join)
+
+
+def _invisible(text: str) -> list[str]:
+    return [c for c in text if INVISIBLE.match(c)]
+
+
+@given(WITH_INVISIBLES, WITH_INVISIBLES)
+def test_nothing_rendered_can_reorder_or_hide_text(text: str, name: str) -> None:
+    notice = render([
+        Paragraph(text, Bold(text), Code(name), Person("@a:x.nl", name)),
+        BulletList(((text,),)),
+        Table((name, "kop"), ((text, Person("@b:x.nl", name)),)),
+    ])  # fmt: skip
+    assert _invisible(notice.plain) == []
+    assert _invisible(html.unescape(notice.html)) == []
+
+
+@given(WITH_INVISIBLES)
+def test_input_is_cleaned_and_says_so(text: str) -> None:
+    cleaned, removed = clean_text(text)
+    assert _invisible(cleaned) == []
+    assert removed == bool(_invisible(unicodedata.normalize("NFC", text).replace("\r\n", "\n")))
+    assert clean_text(cleaned) == (cleaned, False), "cleaning twice changes nothing"
+
+
+def test_a_reversed_name_is_shown_as_typed() -> None:
+    # Reported: U+202E made a name display reversed to the procesregie and partners.
+    cleaned, removed = clean_text("Jan\u202e snesnaJ\u200b\x00")
+    assert (cleaned, removed) == ("Jan snesnaJ", True)
+    assert clean_text("Café") == (unicodedata.normalize("NFC", "Café"), False)
+    assert clean_text("regel 1\r\nregel 2\tklaar") == ("regel 1\nregel 2 klaar", False)
+    assert clean_text("a\u2060b") == ("a\u2060b", False), "the word joiner stays"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from alembic import command
@@ -13,9 +13,11 @@ from sqlalchemy.engine import Connection
 from handlers.house import House
 from handlers.retention.service import fates
 from storage import crypto
+from storage.audit_chain import GENESIS, entry_hash, stamp
 from storage.db import Database, _alembic_config
 from storage.unit import Unit
 from tests.databases import Databases, rows
+from tests.helpers import chain_holds
 
 
 def _upgrade_to(revision: str) -> Callable[[Connection], None]:
@@ -53,7 +55,7 @@ async def test_upgrade_from_the_first_aanmeldingen_keeps_the_data(databases: Dat
         async with db.session() as session:
             audit = Unit(session).audit
             assert len(await audit.entries()) == 1
-            assert await audit.first_broken() is None, "the chain is built over old entries"
+            assert await chain_holds(Unit(session)), "the chain is built over old entries"
     finally:
         await db.close()
 
@@ -136,3 +138,33 @@ async def test_the_upgrade_gives_every_existing_casus_its_dates(databases: Datab
         ("ZVH-2026-0001", "afgeschaald", date(2027, 3, 1), None),
         ("ZVH-2026-0002", "casusoverleg", None, date(2026, 7, 6)),
     ]
+
+
+async def test_the_keyed_chain_does_not_hide_a_chain_broken_before(databases: Databases) -> None:
+    """Upgrading to the keyed chain (0015) over an old chain that was already tampered with
+    says so in the new chain, where it cannot be removed unseen."""
+    db = Database(databases.url("oldchain", empty=True))
+    try:
+        async with db.engine.begin() as connection:
+            await connection.run_sync(_upgrade_to("0014"))
+            previous = GENESIS
+            for n in range(3):
+                at = f"2026-11-0{n + 1} 09:00:00.000000+00"
+                moment = datetime.fromisoformat(at.replace("+00", "+00:00"))
+                digest = entry_hash(previous, stamp(moment), "viewed", "@a:x.nl", None, None,
+                                    None, None, "{}")  # fmt: skip
+                stored = "{}" if n != 1 else '{"x": 1}'  # the second entry was changed
+                await connection.execute(text(
+                    "INSERT INTO audit_log (at, kind, actor, detail, prev_hash, entry_hash) "
+                    "VALUES (:at, 'viewed', '@a:x.nl', :d, :p, :h)"
+                ), {"at": moment, "d": stored, "p": previous, "h": digest})  # fmt: skip
+                previous = digest
+        await db.migrate()
+        async with db.reading() as unit:
+            entries = await unit.audit.entries()
+            assert await chain_holds(unit)
+        assert [e.seq for e in entries] == [1, 2, 3, 4]
+        assert entries[-1].kind == "incident"
+        assert '"audit_chain_broken_before_upgrade"' in entries[-1].detail
+    finally:
+        await db.close()

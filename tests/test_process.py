@@ -28,6 +28,7 @@ def test_sigterm_stops_the_bot_cleanly_without_logging_out(
         f'store_path = "{tmp_path / "crypto"}"\nsync_timeout_seconds = 30\n'
         f'[database]\nurl = "{databases.url("bot")}"\n'
         "[health]\nport = 0\n"  # the other backend's run may hold the default port
+        f'[audit]\nanchor_file = "{tmp_path / "audit-anchors"}"\n'
     )
     env = {
         **os.environ,

@@ -200,3 +200,20 @@ async def test_a_removed_member_hands_over_their_actions_and_their_casus(router:
     assert "Organisatie om |" in plan[AGENT][0], "the action now belongs to the organisation"
     regisseur_gone = await say(router, BEHEER, f"lid verwijderen {AGENT}")
     assert f"{REF} heeft geen casusregisseur meer" in regisseur_gone[BEHEER][0]
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "pva {ref}", "actie {ref} 1 gereed", "actie {ref} 1 uitstel 1-2-2027", "beantwoord {ref}",
+        "nog nodig {ref} ja", "triage {ref}", "overleg verslag {ref}", "afschalen {ref}",
+        "afsluiten {ref}", "actie toevoegen {ref} Bellen; ggz; 1-2-2027",
+    ],
+)  # fmt: skip
+async def test_guessing_references_tells_nothing(router: Router, command: str) -> None:
+    """An outsider gets the same answer for a casus that exists as for one that does not:
+    guessing references shows nothing (kept from the adversarial pass of issue 20)."""
+    existing = await say(router, ZORG, command.format(ref=REF))
+    missing = await say(router, ZORG, command.format(ref="ZVH-2026-0999"))
+    assert list(existing) == [ZORG], "nobody else hears of it"
+    assert existing[ZORG] == [m.replace("ZVH-2026-0999", REF) for m in missing[ZORG]]

@@ -87,14 +87,15 @@ async def db(databases: Databases) -> AsyncIterator[Database]:
     database = Database(databases.url("retention"))
     await database.migrate()
     async with database.transaction() as unit:
+        # The log's oldest entry, from long ago (entries are numbered in time order).
+        old = datetime(2020, 1, 1, tzinfo=UTC)
+        await unit.audit.add(old, AuditKind.DISCLOSURE, "@r:x.nl", "ZVH-2020-0001", {})
         members = MembershipService(unit)
         await members.add_organisation("zvh", "ZVH", START)
         await members.add_member(MANAGER, "zvh", "manager", START)
         await members.record_direct_room(MANAGER, "!dm-manager")
         await add_casus(unit, "ZVH-2026-0001", "Afgeschaalde", AFGESCHAALD)
         await add_casus(unit, "ZVH-2026-0002", "Lopende", None)
-        old = datetime(2020, 1, 1, tzinfo=UTC)
-        await unit.audit.add(old, AuditKind.DISCLOSURE, "@r:x.nl", "ZVH-2020-0001", {})
     yield database
     await database.close()
 

@@ -24,7 +24,10 @@ NOW = datetime(2026, 11, 23, 9, tzinfo=UTC)
 @pytest.fixture
 def config(tmp_path: Path, databases: Databases) -> Path:
     path = tmp_path / "config.toml"
-    path.write_text(f'[database]\nurl = "{databases.url("rights")}"\n')
+    path.write_text(
+        f'[database]\nurl = "{databases.url("rights")}"\n'
+        f'[audit]\nanchor_file = "{tmp_path / "audit-anchors"}"\n'
+    )
     return path
 
 

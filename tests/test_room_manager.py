@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from bot.matrix.managed import Result
+from bot.matrix.managed import Drift, Result
 from bot.room_manager import RoomManager
 from scheduler.clock import FrozenClock
 from storage.db import Database
@@ -28,6 +28,8 @@ class FakeHomeserver:
     lose_create_response: bool = False
     redacted: list[str] = field(default_factory=list)
     bot_left: dict[str, bool] = field(default_factory=dict)
+    drifts: dict[str, Drift] = field(default_factory=dict)
+    restores: list[tuple[str, Drift]] = field(default_factory=list)
 
     async def create(self, key: str, name: str, topic: str) -> tuple[str | None, Result]:
         room_id = f"!room{len(self.created)}"
@@ -59,6 +61,13 @@ class FakeHomeserver:
 
     async def set_state(self, room_id: str, event_type: str, content: dict[str, str]) -> Result:
         self.state[(room_id, event_type)] = content
+        return Result(True)
+
+    async def drift(self, room_id: str) -> Drift:
+        return self.drifts.get(room_id, Drift())
+
+    async def restore(self, room_id: str, drift: Drift) -> Result:
+        self.restores.append((room_id, drift))
         return Result(True)
 
     async def redact(self, room_id: str, event_id: str, reason: str) -> Result:
@@ -105,7 +114,10 @@ def harness(db: Database) -> Harness:
     async def report(key: str, user: str) -> None:
         reported.append((key, user))
 
-    manager = RoomManager(db, server, FrozenClock(NOW), report, lambda: None)
+    async def security(key: str, drift: Drift, restored: bool) -> None:
+        reported.append((key, f"security:{','.join(drift.raised + drift.changed)}:{restored}"))
+
+    manager = RoomManager(db, server, FrozenClock(NOW), report, security, lambda: None)
     return Harness(db, server, manager, reported)
 
 
@@ -203,3 +215,30 @@ async def test_a_closing_room_is_redacted_first_then_emptied_and_left(db: Databa
         assert await Unit(session).sent.to_redact() == []
     await h.manager.reconcile_all()
     assert h.server.redacted == ["$uitnodiging"], "once"
+
+
+async def test_a_changed_security_state_is_put_back_reported_once_and_holds_messages(
+    db: Database,
+) -> None:
+    h = harness(db)
+    await h.want({"@a:x"})
+    await h.manager.reconcile_all()
+    h.server.sync()
+    await h.manager.reconcile_all()
+    assert await h.state() == "ready"
+    # A homeserver admin gave @a:x power and opened the room's history.
+    drift = Drift(raised=("@a:x",), changed=("m.room.history_visibility",))
+    h.server.drifts["!room0"] = drift
+    async with db.transaction() as unit:
+        await unit.outbox.add(KEY, "verslag", "verslag", NOW)
+    await h.manager.reconcile_all()
+    assert h.server.restores == [("!room0", drift)]
+    assert h.reported == [(KEY, "security:@a:x,m.room.history_visibility:True")]
+    assert await queued_targets(db) == [], "held until the room is as it was"
+    await h.manager.reconcile_all()  # sync has not shown the restore yet
+    assert len(h.server.restores) == 1, "not put back twice"
+    assert len(h.reported) == 1, "reported once"
+    del h.server.drifts["!room0"]  # sync shows it restored
+    await h.manager.reconcile_all()
+    assert await h.state() == "ready"
+    assert await queued_targets(db) == ["!room0"]

@@ -188,3 +188,12 @@ async def test_open_forms_are_bounded(router: Router) -> None:
     assert refused == [
         "Je hebt al 3 formulieren open in andere chats. Maak er eerst een af, of typ daar stop."
     ]
+
+
+async def test_invisible_characters_are_left_out_and_the_member_told(router: Router) -> None:
+    replies = await answer(router, message(PARTNER, "wie\u200b ben ik\u202e"))
+    assert len(replies) == 1, "one message: the answer, with the note"
+    assert "politie" in replies[0].lower(), "the command was understood"
+    assert "onzichtbare tekens" in replies[0]
+    clean = await answer(router, message(PARTNER, "wie ben ik"))
+    assert "onzichtbare" not in clean[0]

@@ -180,7 +180,10 @@ async def test_hostile_text_arrives_as_text_and_a_flood_is_slowed_once(
 
     # The betrokkene's inzage finds what arrived through Matrix, and says so in the log.
     config = tmp_path / "beheer.toml"
-    config.write_text(f'[database]\nurl = "{bot.database_url}"\n')
+    config.write_text(
+        f'[database]\nurl = "{bot.database_url}"\n'
+        f'[audit]\nanchor_file = "{bot.directory / "audit-anchors"}"\n'
+    )
     out = tmp_path / "inzage"
     out.mkdir()
     code = await asyncio.to_thread(

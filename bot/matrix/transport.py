@@ -24,7 +24,6 @@ from nio import (
     EncryptionError,
     MegolmEvent,
     RedactionEvent,
-    RoomMemberEvent,
     RoomMessageText,
     SyncResponse,
 )
@@ -237,12 +236,12 @@ class MatrixTransport:
                     event.room_id = room_id
                     self._enqueue(room_id, seq, self._undecryptable_item(room_id, event))
         if first or any(
-            isinstance(event, RoomMemberEvent)
+            "state_key" in getattr(event, "source", {})
             for info in response.rooms.join.values()
             for event in (*info.state, *info.timeline.events)
         ):
-            # Someone's membership changed somewhere (or the run's first sync): the room
-            # manager checks its rooms then.
+            # Someone's membership or a room's state (power, join rules) changed somewhere
+            # (or it is the run's first sync): the room manager checks its rooms then.
             self.handler.on_membership_change()
         token = self._batches.close(seq)
         if token is not None:

@@ -4,7 +4,7 @@ running casus says it is still needed."""
 
 from __future__ import annotations
 
-from handlers.access import Action, answers_still_needed
+from handlers.access import Action, answers_still_needed, takes_part
 from handlers.afsluiting.forms import FORM_NAME
 from handlers.afsluiting.service import (
     COMMANDS,
@@ -15,6 +15,7 @@ from handlers.afsluiting.service import (
 )
 from handlers.afsluiting.texts import before_the_overleg, closing_intro, confirmed_needed
 from handlers.arguments import KENMERK
+from handlers.casusoverleg.service import partners_of
 from handlers.commands import Arg, CommandContext, command
 from handlers.conversation.choices import NO, YES
 from handlers.conversation.parsing import format_date, format_moment
@@ -22,6 +23,7 @@ from handlers.errors import UserError
 from handlers.house import House
 from handlers.plan_van_aanpak.service import PlanVanAanpak
 from handlers.retention.service import later_months
+from handlers.triage.service import TriageService
 from handlers.vocabulary import Route
 
 # "afschalen KENMERK toch": go ahead although the planned overleg has not taken place.
@@ -71,13 +73,17 @@ class AfsluitingCommands:
         summary="bevestigen dat een lopende casus nog nodig is (ik vraag het later opnieuw)",
     )  # fmt: skip
     async def nog_nodig(self, ctx: CommandContext, kenmerk: str, antwoord: str) -> None:
-        aanmelding = await running_casus(ctx.unit, self.house, kenmerk)
-        reference = aanmelding.reference
-        if not answers_still_needed(ctx.caller, aanmelding.casusregisseur):
+        found = await TriageService(ctx.unit, self.house).find(kenmerk)
+        if not answers_still_needed(ctx.caller, found.casusregisseur):
+            if not takes_part(ctx.caller, partners_of(found)):
+                # Outsiders hear what they would of a reference that does not exist.
+                raise UserError(f"Ik ken geen aanmelding met kenmerk {found.reference}.")
             raise UserError(
-                f"Of {reference} nog nodig is, zeggen de procesregie en de "
+                f"Of {found.reference} nog nodig is, zeggen de procesregie en de "
                 f"{self.house.words.casusregisseur}."
             )
+        aanmelding = await running_casus(ctx.unit, self.house, kenmerk)
+        reference = aanmelding.reference
         if antwoord in NO:
             close = COMMANDS[ROUTES[aanmelding.triage_status]]
             raise UserError(f"Sluit de casus dan af met {close} {reference}.")

@@ -22,6 +22,7 @@ def undecided_gone(reference: str, days: int) -> Notice:
 
 # The report's counts are named in the plural; one of each reads in the singular.
 SINGULAR = {
+    "auditregels verwijderd": "auditregel verwijderd",
     "berichten teruggenomen": "bericht teruggenomen",
     "dossiers opgeschoond": "dossier opgeschoond",
     "dossiers verwijderd": "dossier verwijderd",

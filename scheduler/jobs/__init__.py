@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from handlers.house import House
 from scheduler.job import Job
+from scheduler.jobs.audit import audit_anchor
 from scheduler.jobs.casusoverleg import overleg_reminders
 from scheduler.jobs.drafts import drafts
 from scheduler.jobs.nog_nodig import nog_nodig
@@ -26,4 +27,5 @@ def build_jobs(house: House) -> list[Job]:
         nog_nodig(house),
         authorisation_review(house),
         withdrawn(house),
+        audit_anchor(house),
     ]

@@ -48,7 +48,7 @@ def retention(house: House, batch_size: int = PURGE_BATCH) -> Job:
             return
         run.removed["berichten teruggenomen"] += await unit.sent.redact_orphans()
         cutoff = datetime.combine(add_months(now.date(), -12 * policy.audit_years), now.timetz())
-        run.removed["auditregels verwijderd"] += await unit.audit.delete_before(cutoff)
+        run.removed["auditregels verwijderd"] += await unit.audit.delete_before(cutoff, now)
         counts = {what: n for what, n in run.removed.items() if n}
         if not counts:
             return

@@ -171,9 +171,13 @@ class AuditEntry(Base):
     reference: Mapped[str | None] = mapped_column(String(32), default=None, index=True)
     phase: Mapped[Phase | None] = mapped_column(EnumText(Phase, 16), default=None)
     detail: Mapped[str] = mapped_column(Text)  # JSON: fields, room, recipients, purpose
-    # Tamper evidence: each entry's hash covers its content and the previous entry's hash.
+    # Tamper evidence (storage/audit_chain.py): the entry's number in the chain (1, 2, …;
+    # never reused, so a gap is a removal), the previous entry's MAC, this entry's MAC
+    # (HMAC-SHA256 under a key derived from the data key ``key_id``; not in the database).
+    seq: Mapped[int] = mapped_column(Integer, unique=True)
     prev_hash: Mapped[str] = mapped_column(String(64))
     entry_hash: Mapped[str] = mapped_column(String(64))
+    key_id: Mapped[str] = mapped_column(String(8))
 
 
 class SentMessage(Base):
