@@ -32,7 +32,7 @@ from bot.room_manager import RoomManager
 from bot.wiring import build_house, features_of
 from handlers.audit_log import audit_log_broken
 from handlers.directory import clean_name, known_display_names, record_display_name
-from handlers.incidents import (
+from handlers.incidenten.detected import (
     audit_log_shortened,
     intruder_in_casus_room,
     room_security_changed,

@@ -16,11 +16,14 @@ from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any
 
+from bot import registers_tool
 from bot.config import ConfigError
 from bot.logs import setup_logging
 from bot.tool import Tool
 from handlers.errors import UserError
+from handlers.rechten.register import DECISIONS
 from handlers.rechten.service import CORRECTABLE, REASONS
+from handlers.vocabulary import VerzoekSoort
 from storage import crypto
 
 DEFAULT_CONFIG = Path(os.environ.get("CASUSBOT_CONFIG", "config.toml"))
@@ -97,12 +100,33 @@ def _parser() -> argparse.ArgumentParser:
     inzage.add_argument("--uit", type=Path, default=Path("."), help="map voor de bestanden")
     correctie = command(commands, "correctie", "een persoonsgegeven verbeteren (art. 16)")
     correctie.add_argument("kenmerk")
-    correctie.add_argument("veld", choices=CORRECTABLE)
+    correctie.add_argument(
+        "veld", help=f"{', '.join(CORRECTABLE)}, actie:NR of verrijking:ORGANISATIECODE"
+    )
     correctie.add_argument("waarde")
     correctie.add_argument("--reden", required=True, choices=REASONS)
     verwijderen = command(commands, "verwijderen", "alles over een casus nu verwijderen (art. 17)")
     verwijderen.add_argument("kenmerk")
     verwijderen.add_argument("--reden", required=True, choices=REASONS)
+    verzoeken = command(commands, "verzoeken", "het register van AVG-verzoeken en klachten")
+    verzoeken.add_argument("--alle", action="store_true", help="ook de afgehandelde")
+    verzoeken.add_argument("--csv", action="store_true", help="als CSV")
+    verzoek = command(commands, "verzoek", "een AVG-verzoek registreren of afronden")
+    verzoek_commands = verzoek.add_subparsers(dest="verzoek_command", required=True,
+                                              metavar="ACTIE")  # fmt: skip
+    nieuw = command(verzoek_commands, "nieuw", "een verzoek registreren")
+    nieuw.add_argument("soort", choices=[s.value for s in VerzoekSoort])
+    nieuw.add_argument("--betrokkene", required=True, help="naam en geboortedatum")
+    nieuw.add_argument("--ontvangen", help="datum van ontvangst (standaard vandaag)")
+    nieuw.add_argument("--kenmerk", help="de casus (nodig bij bezwaar)")
+    nieuw.add_argument("--omschrijving", help="wat de betrokkene vraagt")
+    besluit = command(verzoek_commands, "besluit", "een verzoek afronden of verlengen")
+    besluit.add_argument("nummer", type=int)
+    besluit.add_argument("besluit", choices=[*DECISIONS, "verlengen"])
+    besluit.add_argument("--toelichting", help="het besluit, of de reden van verlengen")
+    incidenten = command(commands, "incidenten", "het register van beveiligingsincidenten")
+    incidenten.add_argument("--alle", action="store_true", help="ook die met een besluit")
+    incidenten.add_argument("--csv", action="store_true", help="als CSV")
     keys = command(commands, "keys", "de datasleutel (versleuteling van persoonsgegevens)")
     key_commands = keys.add_subparsers(dest="keys_command", required=True, metavar="ACTIE")
     command(key_commands, "generate", "een nieuwe datasleutel maken (naar stdout)")
@@ -133,6 +157,7 @@ def _action(args: argparse.Namespace, tool: Tool) -> Callable[[], Coroutine[Any,
     sub = {
         "db": getattr(args, "db_command", None), "org": getattr(args, "org_command", None),
         "member": getattr(args, "member_command", None),
+        "verzoek": getattr(args, "verzoek_command", None),
     }.get(args.command)  # fmt: skip
     actions: dict[tuple[str, str | None], Callable[[], Coroutine[Any, Any, str]]] = {
         ("db", "upgrade"): tool.db_upgrade,
@@ -154,6 +179,14 @@ def _action(args: argparse.Namespace, tool: Tool) -> Callable[[], Coroutine[Any,
             args.kenmerk, args.veld, args.waarde, args.reden
         ),
         ("verwijderen", None): lambda: tool.verwijderen(args.kenmerk, args.reden),
+        ("verzoeken", None): lambda: registers_tool.verzoeken(tool, args.alle, args.csv),
+        ("verzoek", "nieuw"): lambda: registers_tool.verzoek_registreren(
+            tool, args.soort, args.betrokkene, args.ontvangen, args.kenmerk, args.omschrijving
+        ),
+        ("verzoek", "besluit"): lambda: registers_tool.verzoek_besluit(
+            tool, args.nummer, args.besluit, args.toelichting
+        ),
+        ("incidenten", None): lambda: registers_tool.incidenten(tool, args.alle, args.csv),
     }
     return actions[(args.command, sub)]
 

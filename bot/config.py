@@ -341,6 +341,14 @@ class AuditSettings(_Section):
     anchor_file: Path = Path("var/audit-anchors")
 
 
+class RegistersSettings(_Section):
+    """The registers of AVG requests and incidents (AVG art. 12, 33)."""
+
+    remind_days: Annotated[int, Field(ge=1, le=25)] = 7
+    incident_remind_hours: Annotated[int, Field(ge=1, le=72)] = 24
+    clean_months: Annotated[int, Field(ge=1, le=120)] = 24
+
+
 class LoggingSettings(_Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     format: Literal["text", "json"] = "text"
@@ -351,6 +359,7 @@ class Settings(_Section):
     database: DatabaseSettings = DatabaseSettings()
     house: HouseSettings = HouseSettings()
     retention: RetentionSettings = RetentionSettings()
+    registers: RegistersSettings = RegistersSettings()
     working_hours: WorkingHours = WorkingHours()
     triage: TriageSettings = TriageSettings()
     casusoverleg: CasusoverlegSettings = CasusoverlegSettings()

@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from handlers.directory import Directory
 from handlers.house import House
-from handlers.incidents import cannot_remove_from_procesregie, stranger_in_procesregie
+from handlers.incidenten.detected import cannot_remove_from_procesregie, stranger_in_procesregie
 from handlers.outbox import queue
 from scheduler.clock import Clock
 from storage.db import Database

@@ -21,6 +21,7 @@ from enum import Enum
 from typing import Protocol
 
 from handlers.messages import Notice
+from handlers.outbox import IDENTITY_HELD
 from scheduler.clock import Clock
 from storage.db import Database
 from storage.outbox import QueuedMessage
@@ -313,7 +314,7 @@ class OutboxSender:
         if held:
             async with self.db.transaction() as unit:
                 # Released when a beheerder confirms the new identity.
-                await unit.outbox.hold(message.id, "identity_paused")
+                await unit.outbox.hold(message.id, IDENTITY_HELD)
             log.warning("message held: a recipient's identity change is unconfirmed")
             return
         try:

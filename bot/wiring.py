@@ -8,6 +8,7 @@ from handlers.features import build_features
 from handlers.house import (
     House,
     OverlegConfig,
+    RegisterPolicy,
     ReminderPolicy,
     RetentionPolicy,
     TriageConfig,
@@ -68,6 +69,11 @@ def build_house(settings: Settings) -> House:
             tuple(pva.remind_working_days_before), pva.escalate_after_working_days
         ),
         retention=build_retention(settings),
+        registers=RegisterPolicy(
+            remind_days=settings.registers.remind_days,
+            incident_remind_hours=settings.registers.incident_remind_hours,
+            clean_months=settings.registers.clean_months,
+        ),
         review_months=tuple(settings.scheduler.authorisation_review_months),
         prompts={form: dict(spec.prompts) for form, spec in settings.forms.items()},
     )

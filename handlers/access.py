@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
-from handlers.vocabulary import Role
+from handlers.vocabulary import Role, VerzoekSoort
 
 ALL_ROLES = frozenset(Role)
 # The procesregie: they see whole aanmeldingen and plans, and the procesregie room.
@@ -40,6 +40,10 @@ class Action(StrEnum):
     AFSCHALEN = "afschalen"
     AFSLUITEN = "afsluiten"
     NOG_NODIG = "nog_nodig"
+    VERZOEK_REGISTREREN = "verzoek_registreren"
+    VERZOEKEN = "verzoeken"
+    INCIDENT_MELDEN = "incident_melden"
+    INCIDENTEN = "incidenten"
 
 
 PERMISSIONS: dict[Action, frozenset[Role]] = {
@@ -68,6 +72,14 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     # Whether a running casus is still needed: the procesregie and (per casus, see
     # answers_still_needed) its casusregisseur, who may be a partner.
     Action.NOG_NODIG: frozenset({Role.PARTNER, *REGIE_ROLES}),
+    # A betrokkene's request reaches the house; the functioneel beheerder registers it.
+    Action.VERZOEK_REGISTREREN: frozenset({Role.BEHEERDER}),
+    # Which requests each may see or work is decided per request (works_verzoek below):
+    # a partner contact works those routed to them, the procesregisseur decides bezwaar.
+    Action.VERZOEKEN: frozenset({Role.BEHEERDER, Role.MANAGER, Role.PROCESREGISSEUR, Role.PARTNER}),
+    # Anyone who sees something wrong reports it (covenants, Bijlage 5: incidentmanagement).
+    Action.INCIDENT_MELDEN: ALL_ROLES,
+    Action.INCIDENTEN: frozenset(INCIDENT_ROLES),
 }
 
 
@@ -79,6 +91,13 @@ class Caller:
     role: Role
     organisation_key: str
     organisation_name: str
+
+
+class RegisteredRequest(Protocol):
+    """An AVG request in the register: its kind, and who works it."""
+
+    soort: VerzoekSoort
+    handler: str | None
 
 
 class OwnedAction(Protocol):
@@ -147,3 +166,24 @@ def told_why_casus_is_unknown(caller: Caller) -> bool:
     """The procesregie hears why a reference is not a running casus; anyone else gets the
     answer an unknown reference gets (no hint that it exists)."""
     return is_regie(caller.role)
+
+
+def decides_bezwaar(caller: Caller) -> bool:
+    """A bezwaar pauses a casus; the procesregisseur decides on it (AVG art. 21)."""
+    return caller.role is Role.PROCESREGISSEUR
+
+
+def sees_verzoek(caller: Caller, verzoek: RegisteredRequest) -> bool:
+    """Who may see a request: beheerders and managers all, the procesregisseur every
+    bezwaar, anyone else the requests they handle."""
+    if caller.role in (Role.BEHEERDER, Role.MANAGER):
+        return True
+    if verzoek.soort is VerzoekSoort.BEZWAAR and decides_bezwaar(caller):
+        return True
+    return verzoek.handler == caller.matrix_id
+
+
+def works_verzoek(caller: Caller, verzoek: RegisteredRequest) -> bool:
+    """Who may decide, extend or hand on a request: as :func:`sees_verzoek`, but the
+    managers only read (they hear of the late ones)."""
+    return caller.role is not Role.MANAGER and sees_verzoek(caller, verzoek)

@@ -16,9 +16,10 @@ from datetime import datetime
 from handlers.conversation.parsing import format_date
 from handlers.directory import Directory
 from handlers.house import House
-from handlers.incidents import incident_notices
+from handlers.incidenten.detected import incident_notices
+from handlers.incidenten.register import record
 from handlers.messages import Bold, Code, Outgoing, Paragraph, notice
-from handlers.vocabulary import AuditKind, Role
+from handlers.vocabulary import IncidentSoort, Role
 from storage.unit import Unit
 
 # The start of the newest entry's MAC the managers keep: long enough that nobody guesses it.
@@ -48,7 +49,7 @@ async def audit_log_broken(
     unit: Unit, house: House, findings: Sequence[str], now: datetime
 ) -> list[Outgoing]:
     """The daily check found the log changed: an incident, told at once."""
-    await unit.audit.add(now, AuditKind.INCIDENT, "casusbot", None, {
+    incident = await record(unit, IncidentSoort.AUDITLOG, now, detail={
         "what": "audit_chain_broken", "findings": len(findings),
     })  # fmt: skip
     more = f" (en nog {len(findings) - 1} bevindingen)." if len(findings) > 1 else "."
@@ -57,4 +58,4 @@ async def audit_log_broken(
         Paragraph(findings[0][:1].upper() + findings[0][1:] + more),
         Paragraph("Controleer het met ", Code("casusbot audit verify"),
                   " en ga na wie de database of het ankerbestand heeft bewerkt."),
-    ))  # fmt: skip
+    ), incident=incident)  # fmt: skip

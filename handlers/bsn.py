@@ -15,6 +15,7 @@ from handlers.access import INCIDENT_ROLES
 from handlers.conversation.parsing import contains_bsn
 from handlers.directory import Directory
 from handlers.house import House
+from handlers.incidenten.register import ap_question, record
 from handlers.messages import (
     Bold,
     Incoming,
@@ -25,7 +26,7 @@ from handlers.messages import (
     notice,
     text_notice,
 )
-from handlers.vocabulary import AuditKind
+from handlers.vocabulary import IncidentSoort
 from storage.unit import Unit
 
 REMIND_AFTER = timedelta(hours=1)
@@ -88,9 +89,13 @@ async def follow_up(unit: Unit, house: House, now: datetime) -> list[Outgoing]:
                 ), mentions=member))  # fmt: skip
         elif now - row.taken_at >= REPORT_AFTER:
             await unit.withdrawn.drop(row)
-            await unit.audit.add(now, AuditKind.INCIDENT, row.sender, None, {
-                "what": "bsn_not_removed", "room": row.room_id,
-            })  # fmt: skip
+            incident = await record(
+                unit,
+                IncidentSoort.BSN_IN_CHAT,
+                now,
+                subject=row.sender,
+                detail={"what": "bsn_not_removed", "room": row.room_id},
+            )
             directory = Directory(unit, house)
             who = exactly(await directory.person(row.sender))
             outgoing += await directory.to_roles(INCIDENT_ROLES, notice(
@@ -101,5 +106,6 @@ async def follow_up(unit: Unit, house: House, now: datetime) -> list[Outgoing]:
                     f"(kamer {row.room_id}). Laat het verwijderen door wie die kamer beheert, "
                     "en ga na of het een datalek is (AVG art. 33/34).",
                 ),
+                ap_question(incident, house.zone),
             ))  # fmt: skip
     return outgoing

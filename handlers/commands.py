@@ -124,6 +124,8 @@ class Command:
     usage_text: str | None = None
     # Shown after the usage when the words do not fit ("bijvoorbeeld ...").
     example: str | None = None
+    # Left out of the help (one of several commands the help shows as one).
+    hidden: bool = False
 
     @property
     def usage(self) -> str:

@@ -9,7 +9,9 @@ from handlers import (
     beheer,
     casusoverleg,
     general,
+    incidenten,
     plan_van_aanpak,
+    rechten,
     triage,
 )
 from handlers.commands import CommandRegistry
@@ -26,6 +28,8 @@ def build_features(house: House) -> list[Feature]:
         plan_van_aanpak.feature(house),
         afsluiting.feature(house),
         beheer.feature(house),
+        rechten.feature(house),
+        incidenten.feature(house),
     ]
 
 

@@ -15,7 +15,7 @@ def help_blocks(ctx: CommandContext, words: Wording) -> list[Block]:
     items: list[tuple[Segment, ...]] = [
         (Code(found.usage), " — ", found.summary)
         for found in ctx.commands
-        if may(ctx.caller.role, found.action)
+        if may(ctx.caller.role, found.action) and not found.hidden
     ]
     role = words.role_name(ctx.caller.role)
     return [

@@ -99,6 +99,18 @@ class RetentionPolicy:
 
 
 @dataclass(frozen=True)
+class RegisterPolicy:
+    """The registers of AVG requests and incidents (AVG art. 12, 33)."""
+
+    # A request's handler is reminded this many days before its legal deadline.
+    remind_days: int = 7
+    # An incident without an AP decision is brought up again every so many hours.
+    incident_remind_hours: int = 24
+    # Who asked and what is cleared this many months after the decision.
+    clean_months: int = 24
+
+
+@dataclass(frozen=True)
 class House:
     words: Wording = field(default_factory=Wording)
     reference_prefix: str = "ZVH"
@@ -109,6 +121,7 @@ class House:
     overleg: OverlegConfig = field(default_factory=OverlegConfig)
     reminders: ReminderPolicy = field(default_factory=ReminderPolicy)
     retention: RetentionPolicy = field(default_factory=RetentionPolicy)
+    registers: RegisterPolicy = field(default_factory=RegisterPolicy)
     review_months: tuple[int, ...] = (1, 7)
     # A house's own wording for the questions of a form: {form: {step key: prompt}}.
     prompts: Mapping[str, Mapping[str, str]] = field(default_factory=dict)

@@ -15,14 +15,16 @@ from handlers.directory import Directory
 from handlers.errors import UserError
 from handlers.house import House
 from handlers.identifiers import parse_matrix_id
+from handlers.incidenten.register import ap_question, record
 from handlers.messages import Outgoing, text_notice
+from handlers.outbox import IDENTITY_HELD
 from handlers.texts import (
     IDENTITY_CONFIRMED_MEMBER,
     IDENTITY_PAUSED,
     identity_changed_member,
     identity_changed_report,
 )
-from handlers.vocabulary import Role
+from handlers.vocabulary import IncidentSoort, Role
 from storage.unit import Unit
 
 
@@ -74,7 +76,12 @@ class IdentityService:
         await self.identities.mark_changed(known, seen_key, now)
         outgoing = [Outgoing(room_id, text_notice(identity_changed_member()))]
         directory = Directory(self.unit, self.house)
+        # A key change is usually a new phone, but may be a takeover: registered, so someone
+        # decides (usually: not for the AP, confirmed with the member).
+        incident = await record(self.unit, IncidentSoort.IDENTITEIT_GEWIJZIGD, now,
+                                subject=matrix_id, detail={"what": "identity_changed"})  # fmt: skip
         report = identity_changed_report(await directory.person(matrix_id))
+        report = report.followed_by(ap_question(incident, self.house.zone))
         outgoing += await directory.to_roles((Role.BEHEERDER,), report, exclude=matrix_id)
         return IdentityCheck(outgoing)
 
@@ -91,7 +98,7 @@ class IdentityService:
         if known is None or known.pending_master_key is None:
             raise UserError(f"Er is geen gewijzigde identiteit van {matrix_id} te bevestigen.")
         await self.identities.confirm(known)
-        await self.unit.outbox.release_held(now)
+        await self.unit.outbox.release_held(now, IDENTITY_HELD)
         told = await Directory(self.unit, self.house).to_own_chat(
             matrix_id, text_notice(IDENTITY_CONFIRMED_MEMBER)
         )

@@ -63,6 +63,11 @@ class Notice:
     plain: str
     html: str
 
+    def followed_by(self, *blocks: Block) -> Notice:
+        """This text with more blocks after it."""
+        more = render(blocks)
+        return Notice(self.plain + "\n\n" + more.plain, self.html + more.html)
+
 
 KEEP = ""
 

@@ -7,11 +7,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from handlers.bezwaar import HELD_FOR_BEZWAAR, objected
 from handlers.messages import Outgoing, reference_of
 from storage.outbox import QueuedMessage
 from storage.unit import Unit
 
 log = logging.getLogger(__name__)
+
+# Why a message is held in the outbox: a recipient's identity change is not confirmed yet,
+# or its casus is under bezwaar (handlers/bezwaar.py).
+IDENTITY_HELD = "identity_paused"
 
 
 def case_of(item: Outgoing) -> str | None:
@@ -61,9 +66,15 @@ async def queue(
     audiences = {m for item in outgoing if item.sensitive for m in item.audience or ()}
     audiences -= not_paused
     paused = await unit.identities.paused(audiences) if audiences else set()
+    cases = {case for item in outgoing if item.sensitive and (case := case_of(item))}
+    under_bezwaar = await objected(unit, cases) if cases else set()
     queued = []
     for item in outgoing:
-        held = item.sensitive and bool(paused & (item.audience or frozenset()))
+        held: str | None = None
+        if item.sensitive and paused & (item.audience or frozenset()):
+            held = IDENTITY_HELD
+        elif item.sensitive and case_of(item) in under_bezwaar:
+            held = HELD_FOR_BEZWAAR
         message = await unit.outbox.add(
             item.room_id,
             item.notice.plain,
@@ -74,12 +85,14 @@ async def queue(
             is_report=is_report,
             not_before=item.not_before,
             reference=case_of(item),
-            held="identity_paused" if held else None,
+            held=held,
             notify=item.notify,
             mentions=item.mentions,
         )
-        if held:
+        if held == IDENTITY_HELD:
             log.warning("message held: a recipient's identity change is unconfirmed")
+        elif held:
+            log.info("message held: its casus is under bezwaar")
         elif item.not_before is None:
             queued.append(message)
     return queued

@@ -15,6 +15,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from handlers.access import Caller, may
+from handlers.bezwaar import objected, paused_text
 from handlers.bsn import deletion_request, on_redacted, watch_for_bsn
 from handlers.commands import CommandContext, CommandRegistry, Parsed
 from handlers.conversation.parsing import contains_bsn
@@ -32,7 +33,8 @@ from handlers.feature import Feature
 from handlers.general import help_blocks
 from handlers.house import House, Wording
 from handlers.identity import IdentityService
-from handlers.incidents import incident_notices
+from handlers.incidenten.detected import incident_notices
+from handlers.incidenten.register import record
 from handlers.messages import (
     Block,
     Code,
@@ -47,7 +49,7 @@ from handlers.messages import (
     notice,
     text_notice,
 )
-from handlers.outbox import NOTHING, Handled, queue
+from handlers.outbox import NOTHING, Handled, case_of, queue
 from handlers.texts import (
     EDIT_IGNORED,
     INVISIBLE_REMOVED,
@@ -64,7 +66,7 @@ from handlers.texts import (
     stranger_refusal,
     welcome,
 )
-from handlers.vocabulary import AuditKind, Role
+from handlers.vocabulary import AuditKind, IncidentSoort, Role
 from scheduler.clock import Clock
 from storage.db import Database
 from storage.unit import Unit
@@ -304,6 +306,20 @@ class Router:
         values = found.bind(parsed.args)
         async with ctx.unit.savepoint():
             await found.handler(ctx, **values)
+        await self._withhold_objected(ctx)
+
+    async def _withhold_objected(self, ctx: CommandContext) -> None:
+        """A reply with personal data of a casus under bezwaar is not sent; the member is
+        told why (``handlers/bezwaar.py``)."""
+        cases = {c for item in ctx.outgoing if item.sensitive and (c := case_of(item))}
+        paused = await objected(ctx.unit, cases) if cases else set()
+        if not paused:
+            return
+        ctx.outgoing = [
+            item for item in ctx.outgoing if not (item.sensitive and case_of(item) in paused)
+        ]
+        for reference in sorted(paused):
+            ctx.reply(text_notice(paused_text(reference)))
 
     def _flooding(self, matrix_id: str) -> bool:
         now = self.clock.now()
@@ -331,8 +347,9 @@ class Router:
             "vanaf een niet-geverifieerde sessie). Ga na of het account nog in de juiste "
             "handen is."
         ))  # fmt: skip
-        await unit.audit.add(now, AuditKind.INCIDENT, matrix_id, None, {"what": "repeated_denials"})
-        return await incident_notices(unit, self.house, text, exclude=matrix_id)
+        incident = await record(unit, IncidentSoort.HERHAALDE_WEIGERINGEN, now, subject=matrix_id,
+                                detail={"what": "repeated_denials"})  # fmt: skip
+        return await incident_notices(unit, self.house, text, exclude=matrix_id, incident=incident)
 
     def _refuse_stranger(self, incoming: Incoming) -> Sequence[Outgoing]:
         key = (incoming.room_id, incoming.sender)

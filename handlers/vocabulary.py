@@ -100,6 +100,12 @@ class AuditKind(StrEnum):
     STILL_NEEDED = "still_needed"
     # The audit log's own retention: the oldest entries went (detail: the first kept).
     AUDIT_PRUNED = "audit_pruned"
+    # The registers: an AVG request registered, routed, extended or decided; the AP
+    # question of an incident answered (detail: kind, state, never the text).
+    VERZOEK = "verzoek"
+    INCIDENT_DECIDED = "incident_decided"
+    # Something that would have disclosed data of a casus under bezwaar was stopped.
+    WITHHELD = "withheld"
 
 
 class Route(StrEnum):
@@ -129,3 +135,47 @@ class Evaluatie(StrEnum):
     DEELS = "deels"
     NEE = "nee"
     ONBEKEND = "onbekend"
+
+
+class VerzoekSoort(StrEnum):
+    """What a betrokkene asks under the AVG (and klachten; covenants Bijlage 4/5)."""
+
+    INZAGE = "inzage"  # art. 15
+    CORRECTIE = "correctie"  # art. 16
+    VERWIJDERING = "verwijdering"  # art. 17
+    BEPERKING = "beperking"  # art. 18
+    BEZWAAR = "bezwaar"  # art. 21
+    KLACHT = "klacht"
+
+
+class VerzoekStatus(StrEnum):
+    """Where a request stands: open, or how it was decided."""
+
+    OPEN = "open"
+    AFGEHANDELD = "afgehandeld"
+    TOEGEWEZEN = "toegewezen"
+    AFGEWEZEN = "afgewezen"
+
+
+class IncidentSoort(StrEnum):
+    """What kind of (possible) security incident: found by the bot, or reported by people."""
+
+    ONBEKENDE_IN_KAMER = "onbekende-in-kamer"
+    RECHTEN_GEWIJZIGD = "rechten-gewijzigd"
+    HERHAALDE_WEIGERINGEN = "herhaalde-weigeringen"
+    IDENTITEIT_GEWIJZIGD = "identiteit-gewijzigd"
+    AUDITLOG = "auditlog"
+    BSN_IN_CHAT = "bsn-in-chat"
+    # Reported with ``incident melden``.
+    VERKEERDE_ONTVANGER = "verkeerde-ontvanger"
+    VERLIES = "verlies-of-diefstal"
+    ONBEVOEGDE_TOEGANG = "onbevoegde-toegang"
+    ANDERS = "anders"
+
+
+class ApBesluit(StrEnum):
+    """The 72-hour question of AVG art. 33: is the incident reported to the AP?"""
+
+    GEMELD = "gemeld"
+    NIET_MELDEN = "niet-melden"
+

@@ -99,6 +99,15 @@ class AuditRepository(Repository):
         )
         return int(result.scalar_one())
 
+    async def disclosures(self, reference: str) -> Sequence[AuditEntry]:
+        """Every disclosure of a casus's data, oldest first (for inzage: who received what)."""
+        result = await self.session.execute(
+            select(AuditEntry)
+            .where(AuditEntry.reference == reference, AuditEntry.kind == AuditKind.DISCLOSURE)
+            .order_by(AuditEntry.seq)
+        )
+        return result.scalars().all()
+
     async def was_removed(self, matrix_id: str) -> bool:
         """Whether a beheerder ever took this member's access away (their removal from a
         room is then no incident)."""

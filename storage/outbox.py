@@ -10,7 +10,7 @@ from typing import cast
 
 from sqlalchemy import Table, bindparam, delete, func, insert, or_, select, update
 
-from storage.base import Repository, execute
+from storage.base import Repository, execute, rowcount
 from storage.models import ManagedRoom, OutboxMessage
 from storage.types import OutboxState, RoomState
 
@@ -193,13 +193,39 @@ class OutboxRepository(Repository):
             row.state = OutboxState.HELD
             row.error = reason[:64]
 
-    async def release_held(self, now: datetime) -> int:
+    async def release_held(self, now: datetime, reason: str) -> int:
+        """Send what was held for ``reason`` (e.g. an identity change, now confirmed)."""
         result = await self.session.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.state == OutboxState.HELD)
-            .values(state=OutboxState.PENDING, next_attempt_at=now)
+            .where(OutboxMessage.state == OutboxState.HELD, OutboxMessage.error == reason)
+            .values(state=OutboxState.PENDING, next_attempt_at=now, error=None)
         )
-        return int(getattr(result, "rowcount", 0) or 0)
+        return rowcount(result)
+
+    async def hold_unsent(self, reference: str, reason: str) -> int:
+        """Park every unsent message with personal data of a casus (e.g. under bezwaar)."""
+        result = await self.session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.reference == reference,
+                OutboxMessage.sensitive.is_(True),
+                OutboxMessage.state == OutboxState.PENDING,
+            )
+            .values(state=OutboxState.HELD, error=reason)
+        )
+        return rowcount(result)
+
+    async def release_held_for(self, reference: str, reason: str, now: datetime) -> int:
+        result = await self.session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.reference == reference,
+                OutboxMessage.state == OutboxState.HELD,
+                OutboxMessage.error == reason,
+            )
+            .values(state=OutboxState.PENDING, next_attempt_at=now, error=None)
+        )
+        return rowcount(result)
 
     async def mark_failed(self, message_id: int, error: str) -> None:
         """Give up on a message; its text is removed, the failure is kept."""

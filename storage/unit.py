@@ -31,6 +31,7 @@ from storage.members import IdentityRepository, MemberRepository, OrganisationRe
 from storage.outbox import OutboxRepository
 from storage.overleg import OverlegRepository
 from storage.plan import ActieRepository
+from storage.registers import IncidentRepository, VerzoekRepository
 from storage.rooms import ManagedRoomRepository, SentMessageRepository
 from storage.stats import StatsRepository
 
@@ -115,6 +116,14 @@ class Unit:
     @cached_property
     def job_slots(self) -> JobSlotRepository:
         return JobSlotRepository(self.session, self.effects)
+
+    @cached_property
+    def verzoeken(self) -> VerzoekRepository:
+        return VerzoekRepository(self.session, self.effects)
+
+    @cached_property
+    def incidenten(self) -> IncidentRepository:
+        return IncidentRepository(self.session, self.effects)
 
     @cached_property
     def stats(self) -> StatsRepository:

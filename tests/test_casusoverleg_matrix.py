@@ -6,7 +6,7 @@ import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,8 @@ from bot.cli import main
 from bot.matrix import raw
 from demo.devserver import LocalSynapse
 from demo.scripted import ScriptedMember
+from handlers.house import AMSTERDAM
+from scheduler.workhours import WorkingTime
 from storage.db import Database
 from storage.unit import Unit
 from tests.conftest import PASSWORD, BotHarness, MemberFactory, unique_localpart
@@ -61,6 +63,11 @@ class House(Chats):
             self.aanmelder, self.bot, self.room(self.aanmelder), AANMELDING_ANSWERS
         )
         await self.told(self.regisseur, f"Nieuwe aanmelding {reference}")
+        await self.to_casusoverleg(reference)
+        return reference
+
+    async def to_casusoverleg(self, reference: str) -> None:
+        """Through the triage: verrijking of politie and om, decided 'casusoverleg'."""
         await self.ask(self.regisseur, f"verrijk {reference} politie om")
         await self.verrijking(self.politie, reference, ["ja", SHARED, "ja", "bevestig"])
         await self.verrijking(self.om, reference, ["ja", NOT_SHARED, "nee", "bevestig"])
@@ -68,7 +75,6 @@ class House(Chats):
         await converse(self.regisseur, self.bot, self.room(self.regisseur),
                        ["Samen één plan.", "wonen, schulden", "politie, om"])  # fmt: skip
         await self.ask_for(self.regisseur, "bevestig", f"{reference}: casus voor casusoverleg")
-        return reference
 
     async def afschalen(self, reference: str, extra: str = "") -> str:
         """Record the afschaling with an outcome; returns what the bot says at the end."""
@@ -89,9 +95,16 @@ def localpart(member: ScriptedMember) -> str:
     return member.user_id.removeprefix("@").split(":")[0]
 
 
+def today() -> date:
+    """Today where the bot works (the machine's own date differs for an hour each night)."""
+    return datetime.now(AMSTERDAM).date()
+
+
 def a_weekday(days_ahead: int) -> date:
-    day = date.today() + timedelta(days=days_ahead)
-    while day.weekday() >= 5:
+    """A working day (no weekend, no Dutch holiday) at least ``days_ahead`` days from today."""
+    working = WorkingTime(zone=AMSTERDAM)
+    day = today() + timedelta(days=days_ahead)
+    while not working.is_working_day(day):
         day += timedelta(days=1)
     return day
 
@@ -409,7 +422,7 @@ async def test_verslag_stores_the_plan_and_each_owner_gets_only_their_actions(
         "SELECT number, organisation_key, owner, status FROM pva_acties ORDER BY number"
     )
     # SQLite hands back the date as text, PostgreSQL as a date.
-    assert (row[0], str(row[1])) == (house.politie.user_id, date.today().isoformat())
+    assert (row[0], str(row[1])) == (house.politie.user_id, today().isoformat())
     assert actions == [(1, "politie", None, "open"), (2, "om", house.om.user_id, "gereed")]
     again = await house.ask(house.regisseur, f"overleg plan {reference} {first:%d-%m-%Y} 10:00")
     assert "is afgeschaald op" in again

@@ -182,7 +182,7 @@ def test_a_due_date_is_acted_on_when_it_comes() -> None:
             for step in steps:
                 await played.step(step)
             async with played.db.reading() as unit:
-                today = played.clock.now().date()
+                today = played.clock.now().astimezone(played.house.zone).date()
                 statuses = [(f.reference[-4:], f.status)
                             for f in await fates(unit, played.house, today)]  # fmt: skip
             assert statuses == [("0002", "afgesloten"), ("0003", "afgeschaald"),

@@ -10,6 +10,7 @@ import pytest
 
 from bot.matrix.content import BOT_MARK
 from demo.scripted import Received, ScriptedMember
+from handlers.house import AMSTERDAM
 from scheduler.clock import OffsetClock
 from tests.conftest import BotHarness, MemberFactory
 from tests.helpers import converse, open_dm, opened
@@ -164,7 +165,8 @@ async def test_the_casusoverleg_names_people_and_its_reminders_reach_them(house:
     assert owner == (house.politie.user_id,), "the pill named exactly that account"
 
     # The deadline reminder and the escalation each reach who must act.
-    travel(clock, working_moment(house, clock, (deadline - clock.now().date()).days))
+    days = (deadline - clock.now().astimezone(AMSTERDAM).date()).days
+    travel(clock, working_moment(house, clock, days))
     app = house.bot.running
     assert app is not None
     await app.jobs.run_now("plan_van_aanpak")

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from handlers.bezwaar import refuse_if_objected
 from handlers.conversation.parsing import format_date, format_moment
 from handlers.directory import Names
 from handlers.house import House
@@ -85,6 +86,7 @@ async def invitation(
     with_personalia: bool,
 ) -> list[Outgoing]:  # fmt: skip
     reference = aanmelding.reference
+    await refuse_if_objected(unit, reference)
     personalia = [
         (name, value)
         for name in house.overleg.personalia

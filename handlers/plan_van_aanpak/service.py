@@ -17,6 +17,7 @@ from handlers.access import (
     owns_action,
     told_why_casus_is_unknown,
 )
+from handlers.bezwaar import refuse_if_objected
 from handlers.casusoverleg.service import CasusoverlegService, partners_of
 from handlers.directory import Directory
 from handlers.errors import UserError
@@ -120,6 +121,7 @@ async def disclose_actions(
     unit: Unit, now: datetime, actor: str, reference: str, recipient: str,
     numbers: Sequence[int],
 ) -> None:  # fmt: skip
+    await refuse_if_objected(unit, reference)
     await unit.audit.add(now, AuditKind.DISCLOSURE, actor, reference, {
         "purpose": "plan-van-aanpak", "fields": [f"actie:{n}" for n in numbers],
         "recipients": [recipient],

@@ -23,9 +23,13 @@ from handlers.vocabulary import AuditKind, VerrijkingStatus
 from storage.models import Aanmelding
 from storage.unit import Unit
 
-# Fields a beheerder may correct, and how the new value is read.
+# Every stored field a beheerder may correct (AVG art. 16), besides an action's text
+# ("actie:2") and a partner's verrijking ("verrijking:politie").
 CORRECTABLE = ("voornaam", "achternaam", "aliassen", "geboortedatum", "adres", "postcode",
-               "woonplaats", "gemeente")  # fmt: skip
+               "woonplaats", "gemeente", "probleemstelling", "doel", "contactpersoon",
+               "spoed_reden", "open_vraag", "overleg_doel", "overleg_themas",
+               "client_informant", "afschaling_criteria")  # fmt: skip
+PER_ROW = ("actie", "verrijking")
 # Why a correction or early deletion happened: a code, so the audit log stays free of
 # personal data (a free-text reason would invite names).
 REASONS = ("verzoek-betrokkene", "onjuist", "dubbel", "onrechtmatig")
@@ -67,6 +71,10 @@ async def _case(unit: Unit, aanmelding: Aanmelding) -> dict[str, Any]:
         },
         "probleemstelling": aanmelding.probleemstelling,
         "doel": aanmelding.doel,
+        "doel_casusoverleg": aanmelding.overleg_doel,
+        "themas_casusoverleg": aanmelding.overleg_themas,
+        "wie_informeert_betrokkene": aanmelding.client_informant,
+        "ontvangers": await _recipients(unit, aanmelding.reference),
         "uitkomst_triage": aanmelding.triage_status,
         "verrijking": [
             {"organisatie": r.organisation_key, "bekend": r.bekend, "informatie": r.informatie}
@@ -96,6 +104,28 @@ async def _case(unit: Unit, aanmelding: Aanmelding) -> dict[str, Any]:
     }
 
 
+async def _recipients(unit: Unit, reference: str) -> list[dict[str, Any]]:
+    """Everyone who received the casus's data, from the audit log: organisation and role
+    (as they are now; no names), when, for what, which fields."""
+    known: dict[str, tuple[str, str] | None] = {}
+    rows = []
+    for entry in await unit.audit.disclosures(reference):
+        detail = json.loads(entry.detail)
+        for who in detail.get("recipients", []):
+            if who not in known:
+                summary = await unit.members.summary(who)
+                known[who] = (summary.organisation_name, summary.role.value) if summary else None
+            found = known[who]
+            rows.append({
+                "wanneer": entry.at.isoformat(),
+                "organisatie": found[0] if found else "onbekend (geen lid meer)",
+                "rol": found[1] if found else None,
+                "waarvoor": detail.get("purpose"),
+                "velden": detail.get("fields", []),
+            })  # fmt: skip
+    return rows
+
+
 def _markdown(cases: list[dict[str, Any]], now: datetime) -> str:
     lines = [
         "# Inzage: gegevens bij het Zorg- en Veiligheidshuis",
@@ -116,6 +146,19 @@ def _markdown(cases: list[dict[str, Any]], now: datetime) -> str:
         lines += [f"- {field}: {value}" for field, value in case["personalia"].items()]
         lines += ["", "### Aanmelding", "", f"- probleemstelling: {case['probleemstelling']}",
                   f"- doel: {case['doel']}"]  # fmt: skip
+        for key, label in (
+            ("doel_casusoverleg", "doel van het casusoverleg"),
+            ("themas_casusoverleg", "thema's"),
+            ("wie_informeert_betrokkene", "wie informeert de betrokkene"),
+        ):
+            if case[key]:
+                lines.append(f"- {label}: {case[key]}")  # fmt: skip
+        if case["ontvangers"]:
+            lines += ["", "### Wie de gegevens ontving", ""]
+            lines += [f"- {r['wanneer'][:16]}: {r['organisatie']}"
+                      + (f" ({r['rol']})" if r["rol"] else "")
+                      + f", voor {r['waarvoor']}: {', '.join(r['velden'])}"
+                      for r in case["ontvangers"]]  # fmt: skip
         if case["verrijking"]:
             lines += ["", "### Informatie van partners", ""]
             lines += [
@@ -142,20 +185,54 @@ async def correct(
     unit: Unit, reference_text: str, field: str, value: str, reason: str, actor: str,
     now: datetime, today: date,
 ) -> str:  # fmt: skip
-    """Correct one personal field of an aanmelding; the reason goes to the audit log."""
+    """Correct one stored field of a casus; the reason goes to the audit log."""
     aanmelding = await _find(unit, reference_text)
+    kind, _, key = field.partition(":")
+    if kind in PER_ROW and key:
+        _check_reason(reason)
+        await _correct_row(unit, aanmelding, kind, key, value)
+        await unit.audit.add(now, AuditKind.CORRECTED, actor, aanmelding.reference, {
+            "fields": [field], "reason": reason,
+        })  # fmt: skip
+        return aanmelding.reference
     if field not in CORRECTABLE:
-        raise UserError(f"Corrigeren kan voor: {', '.join(CORRECTABLE)}.")
+        raise UserError(f"Corrigeren kan voor: {', '.join(CORRECTABLE)}, actie:NR en "
+                        "verrijking:ORGANISATIECODE.")  # fmt: skip
     _check_reason(reason)
     if field == "geboortedatum":
         setattr(aanmelding, field, parse_birth_date(value, today))
     else:
-        setattr(aanmelding, field, parse_text(value, 300, field) if value.strip() else None)
+        setattr(
+            aanmelding,
+            field,
+            parse_text(value, 300 if field in PERSONALIA else 2000, field)
+            if value.strip()
+            else None,
+        )
     unit.aanmeldingen.rehash(aanmelding)
     await unit.audit.add(now, AuditKind.CORRECTED, actor, aanmelding.reference, {
         "fields": [field], "reason": reason,
     })  # fmt: skip
     return aanmelding.reference
+
+
+async def _correct_row(unit: Unit, aanmelding: Aanmelding, kind: str, key: str, value: str) -> None:
+    text = parse_text(value, 1000, kind)
+    if kind == "actie":
+        number = int(key) if key.isdigit() else -1
+        found = [a for a in await unit.acties.for_casus(aanmelding.id) if a.number == number]
+        if not found:
+            raise UserError(f"{aanmelding.reference} heeft geen actie {key}.")
+        found[0].wat = text
+        return
+    answers = [
+        r
+        for r in await unit.verrijking.for_aanmelding(aanmelding.id)
+        if r.organisation_key == key and r.status is VerrijkingStatus.BEANTWOORD
+    ]
+    if not answers:
+        raise UserError(f"{aanmelding.reference} heeft geen verrijking van {key}.")
+    answers[0].informatie = text
 
 
 async def delete_early(

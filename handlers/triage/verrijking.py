@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from handlers.bezwaar import refuse_if_objected
 from handlers.conversation.service import Submission
 from handlers.directory import to_dm
 from handlers.errors import UserError
@@ -49,6 +50,7 @@ async def ask(
 ) -> tuple[list[str], list[Outgoing]]:
     """Ask organisations for verrijking. Returns the newly asked keys and the messages."""
     unit, directory = service.unit, service.directory
+    await refuse_if_objected(unit, aanmelding.reference)
     names = await service.org_names()
     asked: list[str] = []
     outgoing: list[Outgoing] = []

@@ -10,6 +10,7 @@ from scheduler.jobs.casusoverleg import overleg_reminders
 from scheduler.jobs.drafts import drafts
 from scheduler.jobs.nog_nodig import nog_nodig
 from scheduler.jobs.plan_van_aanpak import action_reminders
+from scheduler.jobs.registers import registers
 from scheduler.jobs.retention import retention
 from scheduler.jobs.review import authorisation_review
 from scheduler.jobs.triage import triage
@@ -28,4 +29,5 @@ def build_jobs(house: House) -> list[Job]:
         authorisation_review(house),
         withdrawn(house),
         audit_anchor(house),
+        registers(house),
     ]

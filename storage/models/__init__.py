@@ -25,6 +25,7 @@ from storage.models.casus import (
     Verrijkingsverzoek,
 )
 from storage.models.members import Member, MemberIdentity, Organisation
+from storage.models.registers import Incident, Verzoek
 
 __all__ = [
     "Aanmelding",
@@ -33,6 +34,7 @@ __all__ = [
     "Closure",
     "Conversation",
     "HandledEvent",
+    "Incident",
     "JobSlot",
     "ManagedRoom",
     "Member",
@@ -46,5 +48,6 @@ __all__ = [
     "SyncPosition",
     "TriageOutcome",
     "Verrijkingsverzoek",
+    "Verzoek",
     "WithdrawnMessage",
 ]

@@ -13,6 +13,7 @@ from datetime import datetime
 from handlers.access import INCIDENT_ROLES
 from handlers.directory import Directory
 from handlers.house import House
+from handlers.incidenten.register import ap_question, record
 from handlers.messages import (
     Bold,
     Notice,
@@ -23,14 +24,19 @@ from handlers.messages import (
     notice,
     reference_of,
 )
-from handlers.vocabulary import AuditKind
+from handlers.vocabulary import AuditKind, IncidentSoort
+from storage.models.registers import Incident
 from storage.unit import Unit
 
 
 async def incident_notices(
-    unit: Unit, house: House, text: Notice, exclude: str | None = None
-) -> list[Outgoing]:
-    """The notice for every manager and beheerder with a direct chat (not ``exclude``)."""
+    unit: Unit, house: House, text: Notice, exclude: str | None = None,
+    incident: Incident | None = None,
+) -> list[Outgoing]:  # fmt: skip
+    """The notice for every manager and beheerder with a direct chat (not ``exclude``),
+    ending with the AP question of the registered ``incident``."""
+    if incident is not None:
+        text = text.followed_by(ap_question(incident, house.zone))
     return await Directory(unit, house).to_roles(INCIDENT_ROLES, text, exclude=exclude)
 
 
@@ -39,9 +45,9 @@ async def intruder_in_casus_room(
 ) -> list[Outgoing]:
     """Someone was in a casus room without the bot's invitation (the bot removed them)."""
     reference = reference_of(room_key)
-    await unit.audit.add(now, AuditKind.INCIDENT, user_id, reference, {
-        "what": "uninvited_in_room", "room": room_key,
-    })  # fmt: skip
+    incident = await record(unit, IncidentSoort.ONBEKENDE_IN_KAMER, now, subject=user_id,
+                            reference=reference, detail={"what": "uninvited_in_room",
+                                                         "room": room_key})  # fmt: skip
     directory = Directory(unit, house)
     who = exactly(await directory.person(user_id))
     text = notice(
@@ -54,7 +60,7 @@ async def intruder_in_casus_room(
                   "als datalek (AVG art. 33/34)."),
     )  # fmt: skip
     return [*await directory.to_procesregie(text, None, sensitive=False),
-            *await incident_notices(unit, house, text)]  # fmt: skip
+            *await incident_notices(unit, house, text, incident=incident)]  # fmt: skip
 
 
 async def stranger_in_procesregie(
@@ -67,9 +73,13 @@ async def stranger_in_procesregie(
             "room": "procesregie", "why": "member_removed",
         })  # fmt: skip
         return []
-    await unit.audit.add(now, AuditKind.INCIDENT, user_id, None, {
-        "what": "uninvited_in_room", "room": "procesregie",
-    })  # fmt: skip
+    incident = await record(
+        unit,
+        IncidentSoort.ONBEKENDE_IN_KAMER,
+        now,
+        subject=user_id,
+        detail={"what": "uninvited_in_room", "room": "procesregie"},
+    )
     who = exactly(await Directory(unit, house).person(user_id))
     text = notice(
         Paragraph(Bold("Mogelijk beveiligingsincident")),
@@ -81,16 +91,20 @@ async def stranger_in_procesregie(
                   "nodig als datalek (AVG art. 33/34). Hoort diegene erbij, laat de "
                   "beheerder dan eerst de rol toekennen."),
     )  # fmt: skip
-    return await incident_notices(unit, house, text)
+    return await incident_notices(unit, house, text, incident=incident)
 
 
 async def cannot_remove_from_procesregie(
     unit: Unit, house: House, user_id: str, now: datetime
 ) -> list[Outgoing]:
     """Someone who does not belong is in the procesregie room and the bot may not remove."""
-    await unit.audit.add(now, AuditKind.INCIDENT, user_id, None, {
-        "what": "cannot_remove", "room": "procesregie",
-    })  # fmt: skip
+    incident = await record(
+        unit,
+        IncidentSoort.ONBEKENDE_IN_KAMER,
+        now,
+        subject=user_id,
+        detail={"what": "cannot_remove", "room": "procesregie"},
+    )
     who = exactly(await Directory(unit, house).person(user_id))
     text = notice(
         Paragraph(Bold("Actie nodig in de procesregiekamer")),
@@ -101,14 +115,14 @@ async def cannot_remove_from_procesregie(
         Paragraph("Verwijder diegene zelf, of geef mij het recht om te verwijderen "
                   "(moderator). Tot dan stuur ik geen casusgegevens naar die kamer."),
     )  # fmt: skip
-    return await incident_notices(unit, house, text)
+    return await incident_notices(unit, house, text, incident=incident)
 
 
 async def audit_log_shortened(
     unit: Unit, house: House, anchored: int, now_at: int, now: datetime
 ) -> list[Outgoing]:
     """The audit log ends before its last anchor: its newest entries were deleted."""
-    await unit.audit.add(now, AuditKind.INCIDENT, "casusbot", None, {
+    incident = await record(unit, IncidentSoort.AUDITLOG, now, detail={
         "what": "audit_log_shortened", "anchored": anchored, "head": now_at,
     })  # fmt: skip
     missing = anchored - now_at
@@ -121,7 +135,7 @@ async def audit_log_shortened(
             "heeft bewerkt."
         ),
     )  # fmt: skip
-    return await incident_notices(unit, house, text)
+    return await incident_notices(unit, house, text, incident=incident)
 
 
 # What a changed setting of a casus room means, for who reads the incident.
@@ -140,7 +154,8 @@ async def room_security_changed(
 ) -> list[Outgoing]:  # fmt: skip
     """Someone gave power in a casus room or changed its settings (only the bot may)."""
     reference = reference_of(room_key)
-    await unit.audit.add(now, AuditKind.INCIDENT, "casusbot", reference, {
+    incident = await record(unit, IncidentSoort.RECHTEN_GEWIJZIGD, now, subject=room_key,
+                            reference=reference, detail={
         "what": "room_security_changed", "room": room_key, "raised": raised,
         "changed": changed, "restored": restored,
     })  # fmt: skip
@@ -165,4 +180,4 @@ async def room_security_changed(
                   "ingezien; meld het zo nodig als datalek (AVG art. 33/34)."),
     )  # fmt: skip
     return [*await directory.to_procesregie(text, None, sensitive=False),
-            *await incident_notices(unit, house, text)]  # fmt: skip
+            *await incident_notices(unit, house, text, incident=incident)]  # fmt: skip
