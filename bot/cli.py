@@ -16,7 +16,7 @@ from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any
 
-from bot import registers_tool
+from bot import cijfers_tool, registers_tool
 from bot.config import ConfigError
 from bot.logs import setup_logging
 from bot.tool import Tool
@@ -127,6 +127,12 @@ def _parser() -> argparse.ArgumentParser:
     incidenten = command(commands, "incidenten", "het register van beveiligingsincidenten")
     incidenten.add_argument("--alle", action="store_true", help="ook die met een besluit")
     incidenten.add_argument("--csv", action="store_true", help="als CSV")
+    cijfers = command(commands, "cijfers", "de cijfers van een jaar of kwartaal (zonder "
+                      "persoonsgegevens, kleine aantallen als <5)")  # fmt: skip
+    cijfers.add_argument("--jaar", type=int, help="standaard dit jaar")
+    cijfers.add_argument("--kwartaal", type=int, choices=(1, 2, 3, 4))
+    cijfers.add_argument("--csv", action="store_true", help="als CSV")
+    cijfers.add_argument("--grafiek", type=Path, metavar="MAP", help="grafieken (PNG) hierin")
     keys = command(commands, "keys", "de datasleutel (versleuteling van persoonsgegevens)")
     key_commands = keys.add_subparsers(dest="keys_command", required=True, metavar="ACTIE")
     command(key_commands, "generate", "een nieuwe datasleutel maken (naar stdout)")
@@ -187,6 +193,9 @@ def _action(args: argparse.Namespace, tool: Tool) -> Callable[[], Coroutine[Any,
             tool, args.nummer, args.besluit, args.toelichting
         ),
         ("incidenten", None): lambda: registers_tool.incidenten(tool, args.alle, args.csv),
+        ("cijfers", None): lambda: cijfers_tool.cijfers(
+            tool, args.jaar, args.kwartaal, args.csv, args.grafiek
+        ),
     }
     return actions[(args.command, sub)]
 

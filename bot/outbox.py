@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from enum import Enum
 from typing import Protocol
 
-from handlers.messages import Notice
+from handlers.messages import Attachment, Notice
 from handlers.outbox import IDENTITY_HELD
 from scheduler.clock import Clock
 from storage.db import Database
@@ -60,6 +60,8 @@ class Message:
     # An m.text (Element notifies) or an m.notice (it does not); whom it mentions.
     notify: bool = False
     mentions: frozenset[str] = frozenset()
+    # A file sent (encrypted) as an m.image instead of the text.
+    attachment: Attachment | None = None
 
 
 class NoticeSender(Protocol):
@@ -320,7 +322,12 @@ class OutboxSender:
         try:
             outcome = await self.sender.send_notice(
                 message.target,
-                Message(Notice(message.plain, message.html), message.notify, message.mentions),
+                Message(
+                    Notice(message.plain, message.html),
+                    message.notify,
+                    message.mentions,
+                    Attachment.from_json(message.attachment) if message.attachment else None,
+                ),
                 message.tx_id,
                 message.sensitive,
                 message.audience,

@@ -6,6 +6,19 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
+from nio import (
+    AsyncClient,
+    DownloadResponse,
+    RoomEncryptedImage,
+    RoomMessageNotice,
+    RoomMessageText,
+)
+from nio.crypto.attachments import decrypt_attachment
+
+# The messages a member sees in their timeline (an encrypted image shows its caption).
+SHOWN = (RoomMessageText, RoomMessageNotice, RoomEncryptedImage)
+Shown = RoomMessageText | RoomMessageNotice | RoomEncryptedImage
+
 
 @dataclass(frozen=True)
 class Received:
@@ -34,3 +47,14 @@ class Inbox:
     # Events someone redacted (retention takes the bot's messages back).
     redacted: set[str] = field(default_factory=set)
     changed: asyncio.Condition = field(default_factory=asyncio.Condition)
+
+
+async def download_image(client: AsyncClient, content: dict[str, Any]) -> bytes:
+    """An encrypted image's file as Element gets it: downloaded, checked, decrypted."""
+    file = content["file"]
+    response = await client.download(mxc=file["url"])
+    if not isinstance(response, DownloadResponse):
+        raise RuntimeError(f"download failed: {response}")
+    return bytes(decrypt_attachment(
+        response.body, file["key"]["k"], file["hashes"]["sha256"], file["iv"]
+    ))  # fmt: skip

@@ -311,6 +311,20 @@ async def _plan_and_purge(
         "ingetrokken en de casuskamer opgeheven",
     )
 
+    # The year's figures, after the purge: the anonymous facts still count the casus.
+    year = reference.split("-")[1]
+    figures = await manager[0].ask(manager[1], bot_user, f"cijfers {year}")
+    transcript.said("demo-manager", "DM", f"cijfers {year}")
+    transcript.received("demo-manager", "DM", figures)
+    await manager[0].wait_until(lambda: len([
+        m for m in manager[0].messages_from(bot_user, manager[1]) if m.msgtype == "m.image"
+    ]) >= 2, timeout=60)  # fmt: skip
+    transcript.check(
+        "afgesloten | doel bereikt | <5" in figures.body and "Voorbeeldpersoon" not in figures.body,
+        "de jaarcijfers tellen de gewiste casus nog mee (kleine aantallen als <5), met twee "
+        "versleutelde grafieken",
+    )
+
 
 async def _planned_overleg(app: Application, reference: str) -> datetime:
     async with app.db.reading() as unit:

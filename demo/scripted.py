@@ -26,9 +26,7 @@ from nio import (
     RedactionEvent,
     RoomCreateResponse,
     RoomMemberEvent,
-    RoomMessageNotice,
     RoomMessagesResponse,
-    RoomMessageText,
     RoomPreset,
     RoomRedactResponse,
     RoomSendResponse,
@@ -39,7 +37,7 @@ from nio import (
 from bot.matrix import raw
 from bot.matrix.cross_signing import KEY_FILE, ensure_cross_signing, only_key, query_own_keys
 from bot.matrix.device_trust import judge
-from demo.inbox import Inbox, Received
+from demo.inbox import SHOWN, Inbox, Received, Shown
 
 __all__ = ["Received", "ScriptedMember"]
 
@@ -73,7 +71,7 @@ class ScriptedMember:
         # For the timeout messages: when the last sync came back, and what went wrong since.
         self._last_sync = 0.0
         self._sync_failures = 0
-        self.client.add_event_callback(self._on_message, (RoomMessageText, RoomMessageNotice))
+        self.client.add_event_callback(self._on_message, SHOWN)
         self.client.add_event_callback(self._on_member, RoomMemberEvent)
         self.client.add_event_callback(self._on_undecryptable, MegolmEvent)
         self.client.add_event_callback(self._on_redaction, RedactionEvent)
@@ -152,7 +150,7 @@ class ScriptedMember:
 
     # --- callbacks ------------------------------------------------------------------
 
-    async def _on_message(self, room: Any, event: RoomMessageText | RoomMessageNotice) -> None:
+    async def _on_message(self, room: Any, event: Shown) -> None:
         content = event.source.get("content", {})
         own = room.users.get(self.user_id)
         levels = room.power_levels
@@ -202,7 +200,7 @@ class ScriptedMember:
             except EncryptionError:
                 self._waiting_for_keys.append((room, event))
                 continue
-            if isinstance(decrypted, (RoomMessageText, RoomMessageNotice)):
+            if isinstance(decrypted, SHOWN):
                 await self._on_message(room, decrypted)
 
     # --- actions --------------------------------------------------------------------

@@ -44,6 +44,9 @@ class Action(StrEnum):
     VERZOEKEN = "verzoeken"
     INCIDENT_MELDEN = "incident_melden"
     INCIDENTEN = "incidenten"
+    CIJFERS = "cijfers"
+    OVERZICHT = "overzicht"
+    MIJN_OVERZICHT = "mijn_overzicht"
 
 
 PERMISSIONS: dict[Action, frozenset[Role]] = {
@@ -80,6 +83,13 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     # Anyone who sees something wrong reports it (covenants, Bijlage 5: incidentmanagement).
     Action.INCIDENT_MELDEN: ALL_ROLES,
     Action.INCIDENTEN: frozenset(INCIDENT_ROLES),
+    # The yearly figures without personal data (covenants: reported by the procesregie to
+    # the stuurgroep; the manager reads them).
+    Action.CIJFERS: frozenset({Role.MANAGER, Role.PROCESREGISSEUR}),
+    # Every open casus at a glance: the procesregie steers them.
+    Action.OVERZICHT: frozenset(REGIE_ROLES),
+    # One's own actions and casussen (as casusregisseur): anyone who works on a plan.
+    Action.MIJN_OVERZICHT: frozenset({Role.PARTNER, *REGIE_ROLES}),
 }
 
 

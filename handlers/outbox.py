@@ -88,6 +88,7 @@ async def queue(
             held=held,
             notify=item.notify,
             mentions=item.mentions,
+            attachment=item.attachment.to_json() if item.attachment else None,
         )
         if held == IDENTITY_HELD:
             log.warning("message held: a recipient's identity change is unconfirmed")

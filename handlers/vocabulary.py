@@ -179,3 +179,17 @@ class ApBesluit(StrEnum):
     GEMELD = "gemeld"
     NIET_MELDEN = "niet-melden"
 
+
+class FeitSoort(StrEnum):
+    """A transition the figures count (``storage/models/feiten.py``)."""
+
+    AANGEMELD = "aangemeld"
+    BESLOTEN = "besloten"  # a triage decision, with its outcome
+    OVERLEG = "overleg"  # the first casusoverleg of a casus was held
+    ACTIE = "actie"  # an action of a plan was done: op-tijd or te-laat
+    AFGESLOTEN = "afgesloten"  # afgeschaald or afgesloten, with outcome and evaluation
+
+
+# The tafel every casus belongs to until a house configures more (issue: tafels).
+DEFAULT_TAFEL = "casusoverleg"
+ON_TIME, LATE = "op-tijd", "te-laat"

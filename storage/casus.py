@@ -10,16 +10,14 @@ from typing import Any
 
 from sqlalchemy import delete, func, select, update
 
-from handlers.vocabulary import Evaluatie, Route, TriageStatus, Uitkomst, VerrijkingStatus
+from handlers.vocabulary import Route, TriageStatus, VerrijkingStatus
 from storage.base import Repository, rowcount
 from storage.crypto import installed
 from storage.models import (
     Aanmelding,
-    Closure,
     Overleg,
     PvaActie,
     ReferenceCounter,
-    TriageOutcome,
     Verrijkingsverzoek,
 )
 
@@ -280,23 +278,3 @@ class VerrijkingRepository(Repository):
         )
         self.effects.scrub = True
         return rowcount(result)
-
-
-class ClosureRepository(Repository):
-    async def add(
-        self, closed_on: date, organisation_key: str, route: Route, outcome: Uitkomst,
-        evaluation: Evaluatie,
-    ) -> None:  # fmt: skip
-        self.session.add(Closure(
-            closed_on=closed_on, organisation_key=organisation_key, route=route,
-            outcome=outcome, evaluation=evaluation,
-        ))  # fmt: skip
-        await self.session.flush()
-
-
-class TriageOutcomeRepository(Repository):
-    async def add(self, decided_on: date, organisation_key: str, outcome: TriageStatus) -> None:
-        self.session.add(
-            TriageOutcome(decided_on=decided_on, organisation_key=organisation_key, outcome=outcome)
-        )
-        await self.session.flush()

@@ -38,6 +38,8 @@ class QueuedMessage:
     # An m.text that notifies, else an m.notice; the people it mentions.
     notify: bool = False
     mentions: frozenset[str] = frozenset()
+    # A file to send with it (JSON of handlers.messages.Attachment), if any.
+    attachment: str | None = None
 
 
 class OutboxRepository(Repository):
@@ -56,6 +58,7 @@ class OutboxRepository(Repository):
         held: str | None = None,
         notify: bool = False,
         mentions: Iterable[str] = (),
+        attachment: str | None = None,
     ) -> QueuedMessage:
         """Queue a message (``held``: parked for that reason until :meth:`release_held`).
         Returns it as the sender reads it (the target is the room id or key as given)."""
@@ -77,6 +80,7 @@ class OutboxRepository(Repository):
             "created_at": now,
             "not_before": not_before if not_before and not_before > now else None,
             "next_attempt_at": max(now, not_before) if not_before else now,
+            "attachment": attachment,
         })  # fmt: skip
         (message_id,) = result.inserted_primary_key or (None,)
         if message_id is None:
@@ -96,6 +100,7 @@ class OutboxRepository(Repository):
             reference=reference,
             notify=notify,
             mentions=frozenset(mentions),
+            attachment=attachment,
         )
 
     async def due_heads(self, now: datetime, exclude_rooms: Iterable[str]) -> list[QueuedMessage]:
@@ -142,6 +147,7 @@ class OutboxRepository(Repository):
                 reference=row.reference,
                 notify=row.notify,
                 mentions=frozenset(row.mentions.split("\n")) if row.mentions else frozenset(),
+                attachment=row.attachment,
             )
             for row, managed_room_id in result.all()
         ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 
 from handlers.vocabulary import OverlegStatus
 from storage.base import Repository
@@ -26,6 +26,15 @@ class OverlegRepository(Repository):
             .order_by(Overleg.scheduled_at)
         )
         return result.scalars().first()
+
+    async def next_planned(self, now: datetime) -> dict[int, datetime]:
+        """Per casus (aanmelding id), its next planned overleg from ``now`` on."""
+        result = await self.session.execute(
+            select(Overleg.aanmelding_id, func.min(Overleg.scheduled_at))
+            .where(Overleg.status == OverlegStatus.GEPLAND, Overleg.scheduled_at >= now)
+            .group_by(Overleg.aanmelding_id)
+        )
+        return {casus: moment for casus, moment in result.all()}
 
     async def for_casus(self, aanmelding_id: int) -> Sequence[Overleg]:
         result = await self.session.execute(

@@ -21,12 +21,11 @@ from storage.bookkeeping import (
 )
 from storage.casus import (
     AanmeldingRepository,
-    ClosureRepository,
     ReferenceRepository,
-    TriageOutcomeRepository,
     VerrijkingRepository,
 )
 from storage.conversations import ConversationRepository
+from storage.feiten import FeitRepository
 from storage.members import IdentityRepository, MemberRepository, OrganisationRepository
 from storage.outbox import OutboxRepository
 from storage.overleg import OverlegRepository
@@ -66,12 +65,8 @@ class Unit:
         return VerrijkingRepository(self.session, self.effects)
 
     @cached_property
-    def triage_outcomes(self) -> TriageOutcomeRepository:
-        return TriageOutcomeRepository(self.session, self.effects)
-
-    @cached_property
-    def closures(self) -> ClosureRepository:
-        return ClosureRepository(self.session, self.effects)
+    def feiten(self) -> FeitRepository:
+        return FeitRepository(self.session, self.effects)
 
     @cached_property
     def overleggen(self) -> OverlegRepository:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from handlers.router import Router
-from storage.models import Aanmelding, Closure, Overleg, Verrijkingsverzoek
+from storage.models import Aanmelding, Feit, Overleg, Verrijkingsverzoek
 from tests.test_pva_commands import AGENT, NOW, OFFICIER, REF, REGIE, router, say
 
 __all__ = ["router"]  # the fixture
@@ -41,7 +41,9 @@ async def test_afschalen_before_the_planned_overleg_asks_first_and_keeps_the_out
     assert "is afgeschaald op" in done[f"casus:{REF}"][0]
     async with router.db.session() as session:
         casus = (await session.execute(select(Aanmelding))).scalar_one()
-        closures = (await session.execute(select(Closure))).scalars().all()
+        closures = (
+            (await session.execute(select(Feit).where(Feit.soort == "afgesloten"))).scalars().all()
+        )
         statuses = (await session.execute(select(Overleg.status))).scalars().all()
         answers = (await session.execute(select(Verrijkingsverzoek))).scalars().all()
     assert (casus.closed_route, casus.closed_outcome, casus.evaluation) == (

@@ -103,7 +103,9 @@ async def test_a_casus_without_overleg_is_afgesloten_and_gone_a_year_later(
     await run(house, "retention")
     assert await stored(house, reference) == []
     # What the figures need outlives the casus, without its reference.
-    closures = await house.bot.rows("SELECT route, outcome, evaluation FROM closures")
+    closures = await house.bot.rows(
+        "SELECT route, outcome, evaluation FROM feiten WHERE soort = 'afgesloten'"
+    )
     assert closures == [("afgesloten", "overgedragen", "deels")]
 
 

@@ -168,3 +168,31 @@ async def test_the_keyed_chain_does_not_hide_a_chain_broken_before(databases: Da
         assert '"audit_chain_broken_before_upgrade"' in entries[-1].detail
     finally:
         await db.close()
+
+
+async def test_the_figures_keep_what_was_counted_before_the_facts_table(
+    databases: Databases,
+) -> None:
+    """0017 replaces triage_outcomes and closures by one table of facts: their rows move."""
+    db = Database(databases.url("facts", empty=True))
+    try:
+        async with db.engine.begin() as connection:
+            await connection.run_sync(_upgrade_to("0016"))
+            await connection.execute(text(
+                "INSERT INTO triage_outcomes (decided_on, organisation_key, outcome) "
+                "VALUES ('2026-03-02', 'politie', 'casusoverleg')"
+            ))  # fmt: skip
+            await connection.execute(text(
+                "INSERT INTO closures (closed_on, organisation_key, route, outcome, evaluation) "
+                "VALUES ('2026-09-01', 'politie', 'afgeschaald', 'doel-bereikt', 'ja')"
+            ))  # fmt: skip
+        await db.migrate()
+        async with db.reading() as unit:
+            facts = await unit.feiten.between(date(2026, 1, 1), date(2027, 1, 1))
+        assert [(f.soort, str(f.day), f.organisation_key, f.outcome, f.route, f.evaluation)
+                for f in facts] == [
+            ("besloten", "2026-03-02", "politie", "casusoverleg", None, None),
+            ("afgesloten", "2026-09-01", "politie", "doel-bereikt", "afgeschaald", "ja"),
+        ]  # fmt: skip
+    finally:
+        await db.close()

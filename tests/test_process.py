@@ -109,5 +109,5 @@ def test_demo_plays_a_conversation_and_verifies_it(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "[ ]" not in result.stdout
-    assert result.stdout.count("[x]") == 19
+    assert result.stdout.count("[x]") == 20
     assert "Traceback" not in result.stderr

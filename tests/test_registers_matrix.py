@@ -73,6 +73,8 @@ async def test_a_bezwaar_pauses_the_casus_until_the_procesregisseur_rejects_it(
     assert await cli(config, "verzoek", "nieuw", "bezwaar", "--kenmerk", reference,
                      "--betrokkene", "T. van Nepnaam") == 0  # fmt: skip
     assert "Verzoek 2 (bezwaar) staat in het register" in capsys.readouterr().out
+    # The running bot delivers what the command line queued: the procesregie hears of it.
+    await house.told(house.regisseur, "verzoek 2 toegewezen")
     day = a_weekday(10)
     plan = f"overleg plan {reference} {day:%d-%m-%Y} 10:00 Stadhuis"
     refused = await house.ask(house.regisseur, plan)

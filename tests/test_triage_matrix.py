@@ -183,7 +183,9 @@ async def test_geen_casus_advises_and_deletes_the_personal_data(house: House) ->
 
     assert await house.bot.rows("SELECT count(*) FROM aanmeldingen") == [(0,)]
     assert await house.bot.rows("SELECT count(*) FROM verrijkingsverzoeken") == [(0,)]
-    outcomes = await house.bot.rows("SELECT organisation_key, outcome FROM triage_outcomes")
+    outcomes = await house.bot.rows(
+        "SELECT organisation_key, outcome FROM feiten WHERE soort = 'besloten'"
+    )
     assert outcomes == [("wijkteam", "geen-casus")]
     await house.bot.stop()
     raw = await house.bot.stored_bytes()

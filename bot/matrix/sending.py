@@ -8,7 +8,10 @@ failed for good.
 
 from __future__ import annotations
 
-from nio import AsyncClient, KeysQueryResponse, RoomSendResponse
+import io
+from typing import Any
+
+from nio import AsyncClient, KeysQueryResponse, RoomSendResponse, UploadResponse
 
 from bot.matrix.content import BOT_MARK
 from bot.matrix.device_trust import DeviceTrust
@@ -28,6 +31,25 @@ def message_content(message: Message) -> dict[str, object]:
         "format": "org.matrix.custom.html",
         "formatted_body": message.notice.html,
         "m.mentions": {"user_ids": sorted(message.mentions)} if message.mentions else {},
+        BOT_MARK: True,
+    }
+
+
+def image_content(message: Message, url: str, keys: dict[str, Any]) -> dict[str, object]:
+    """An encrypted image (spec: EncryptedFile in ``file``, never a plain ``url``); the
+    message's text is the caption a reader sees without opening it."""
+    attachment = message.attachment
+    assert attachment is not None
+    info: dict[str, object] = {"mimetype": attachment.mimetype, "size": len(attachment.data)}
+    if attachment.width and attachment.height:
+        info |= {"w": attachment.width, "h": attachment.height}
+    return {
+        "msgtype": "m.image",
+        "body": message.notice.plain or attachment.name,
+        "filename": attachment.name,
+        "file": {"url": url, **keys, "mimetype": attachment.mimetype},
+        "info": info,
+        "m.mentions": {},
         BOT_MARK: True,
     }
 
@@ -70,6 +92,17 @@ class NoticeSending:
 
     async def send_raw(self, room_id: str, message: Message, tx_id: str) -> SendOutcome:
         content = message_content(message)
+        if message.attachment is not None:
+            # Encrypted before upload (the homeserver stores ciphertext only); a retry
+            # uploads again, harmless.
+            data = message.attachment.data
+            uploaded, keys = await self.client.upload(
+                io.BytesIO(data), message.attachment.mimetype, message.attachment.name,
+                encrypt=True, filesize=len(data),
+            )  # fmt: skip
+            if not isinstance(uploaded, UploadResponse) or keys is None:
+                return SendOutcome(Delivery.RETRY, f"upload:{getattr(uploaded, 'status_code', '')}")
+            content = image_content(message, uploaded.content_uri, keys)
         if self.client.should_query_keys:
             query = await self.client.keys_query()
             if not isinstance(query, KeysQueryResponse):

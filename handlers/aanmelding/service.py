@@ -7,6 +7,7 @@ import json
 
 from pydantic import ValidationError
 
+from handlers import feiten
 from handlers.aanmelding.forms import AanmeldingInput, option_lists
 from handlers.aanmelding.texts import filed
 from handlers.conversation.parsing import age_on
@@ -60,6 +61,7 @@ async def submit(submission: Submission, house: House) -> list[Outgoing]:
             contactpersoon=contact,
         )
     )
+    feiten.aangemeld(unit, aanmelding, today)
     filled = [key for key, value in submission.answers.items() if value not in (None, "", [])]
     await unit.audit.add(
         submission.now, AuditKind.SUBMITTED, caller.matrix_id, reference, {"fields": filled},

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from handlers import feiten
 from handlers.afsluiting.texts import closed, route_word
 from handlers.casusoverleg.service import CasusoverlegService
 from handlers.conversation.parsing import format_date
@@ -87,7 +88,7 @@ async def close(
     upcoming = await unit.overleggen.upcoming(aanmelding.id)
     if upcoming is not None:
         upcoming.status = OverlegStatus.GEANNULEERD
-    await unit.closures.add(today, aanmelding.aanmelder_organisation, route, outcome, evaluation)
+    feiten.afgesloten(unit, aanmelding, route, outcome, evaluation, today, house.zone)
     await unit.audit.add(now, AuditKind.AFSCHALING if route is Route.AFGESCHAALD
                          else AuditKind.AFSLUITING, actor, reference, {
         "closed_on": today.isoformat(), "outcome": outcome.value,

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date
 from enum import StrEnum
 
+from handlers import feiten
 from handlers.access import Action, owns_action
 from handlers.arguments import KENMERK, NUMMER, OPTIONAL_KENMERK
 from handlers.casusoverleg.service import partners_of
@@ -179,6 +180,7 @@ class PlanCommands:
         if item.status is ActieStatus.GEREED:
             raise UserError(f"{label} staat al op gereed.")
         item.status, item.done_at, item.requested_deadline = ActieStatus.GEREED, ctx.now, None
+        feiten.actie_gereed(ctx.unit, item, ctx.today)
         by = await Directory(ctx.unit, self.house).person(ctx.caller.matrix_id)
         all_done = "" if await plan.open_actions() else (
             " Alle acties zijn nu gereed; bespreek afschaling met de procesregie."

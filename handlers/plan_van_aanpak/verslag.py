@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime, time
 from typing import Any
 
+from handlers import feiten
 from handlers.casusoverleg.commands import VERSLAG_FORM, wall_clock
 from handlers.casusoverleg.service import CasusoverlegService, partners_of
 from handlers.conversation.choices import Option, parse_choice
@@ -126,6 +127,7 @@ def verslag_spec(house: House) -> FormSpec:
         answers = s.answers
         volgende = answers.get("volgende")
         overleg.status = OverlegStatus.GEHOUDEN
+        await feiten.overleg_gehouden(s.unit, aanmelding, overleg, s.today, house.zone)
         aanmelding.casusregisseur = answers["casusregisseur"]
         aanmelding.client_informant = answers["informant"]
         aanmelding.afschaling_criteria = answers["criteria"]

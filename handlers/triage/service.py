@@ -15,6 +15,7 @@ import json
 from collections.abc import Sequence
 from datetime import date, datetime
 
+from handlers import feiten
 from handlers.directory import Directory
 from handlers.errors import UserError
 from handlers.house import House
@@ -143,7 +144,7 @@ class TriageService:
         still asked."""
         aanmelding.triage_status = outcome
         aanmelding.decided_at = now
-        await self.unit.triage_outcomes.add(today, aanmelding.aanmelder_organisation, outcome)
+        feiten.besloten(self.unit, aanmelding, outcome, today, self.house.zone)
         return await self.withdraw(aanmelding)
 
     async def _aanmelder(self, aanmelding: Aanmelding, text: Notice) -> list[Outgoing]:

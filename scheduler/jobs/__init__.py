@@ -9,6 +9,7 @@ from scheduler.jobs.audit import audit_anchor
 from scheduler.jobs.casusoverleg import overleg_reminders
 from scheduler.jobs.drafts import drafts
 from scheduler.jobs.nog_nodig import nog_nodig
+from scheduler.jobs.overzicht import weekly
 from scheduler.jobs.plan_van_aanpak import action_reminders
 from scheduler.jobs.registers import registers
 from scheduler.jobs.retention import retention
@@ -30,4 +31,5 @@ def build_jobs(house: House) -> list[Job]:
         withdrawn(house),
         audit_anchor(house),
         registers(house),
+        weekly(house),
     ]

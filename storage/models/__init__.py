@@ -17,13 +17,12 @@ from storage.models.bookkeeping import (
 )
 from storage.models.casus import (
     Aanmelding,
-    Closure,
     Overleg,
     PvaActie,
     ReferenceCounter,
-    TriageOutcome,
     Verrijkingsverzoek,
 )
+from storage.models.feiten import Feit
 from storage.models.members import Member, MemberIdentity, Organisation
 from storage.models.registers import Incident, Verzoek
 
@@ -31,8 +30,8 @@ __all__ = [
     "Aanmelding",
     "AuditEntry",
     "Base",
-    "Closure",
     "Conversation",
+    "Feit",
     "HandledEvent",
     "Incident",
     "JobSlot",
@@ -46,7 +45,6 @@ __all__ = [
     "ReferenceCounter",
     "SentMessage",
     "SyncPosition",
-    "TriageOutcome",
     "Verrijkingsverzoek",
     "Verzoek",
     "WithdrawnMessage",

@@ -73,6 +73,8 @@ class OutboxMessage(Base):
     # room do not wait for it. A retry, by contrast, keeps its place in the room's order.
     not_before: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # A file sent with the message (a chart), as JSON; encrypted like the text.
+    attachment: Mapped[str | None] = mapped_column(EncryptedText(), default=None)
     # The casus whose personal data the message carries: once sent, it is remembered in
     # sent_messages so retention can redact it.
     reference: Mapped[str | None] = mapped_column(String(32), default=None)

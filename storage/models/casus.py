@@ -127,31 +127,6 @@ class Verrijkingsverzoek(Base):
     escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
 
-class TriageOutcome(Base):
-    """Anonymous record for the yearly figures: when, which organisation, which outcome."""
-
-    __tablename__ = "triage_outcomes"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    decided_on: Mapped[date] = mapped_column(Date)
-    organisation_key: Mapped[str] = mapped_column(String(32))
-    outcome: Mapped[TriageStatus] = mapped_column(EnumText(TriageStatus, 32))
-
-
-class Closure(Base):
-    """Anonymous record of a casus that closed, for the figures: when, whose, how, why.
-    No reference: it outlives the casus."""
-
-    __tablename__ = "closures"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    closed_on: Mapped[date] = mapped_column(Date)
-    organisation_key: Mapped[str] = mapped_column(String(32))
-    route: Mapped[Route] = mapped_column(EnumText(Route, 16))
-    outcome: Mapped[Uitkomst] = mapped_column(EnumText(Uitkomst, 32))
-    evaluation: Mapped[Evaluatie] = mapped_column(EnumText(Evaluatie, 16))
-
-
 class Overleg(Base):
     """One scheduled casusoverleg of a casus (a casus may have follow-up overleggen)."""
 
