@@ -12,6 +12,7 @@ deletes the casus with it (toegewezen). This module knows no phase.
 from __future__ import annotations
 
 from handlers.errors import UserError
+from handlers.identifiers import is_reference
 from storage.unit import Unit
 
 # How a message held for a bezwaar is marked in the outbox.
@@ -33,5 +34,7 @@ async def refuse_if_objected(unit: Unit, reference: str) -> None:
 
 
 async def objected(unit: Unit, references: set[str]) -> set[str]:
-    """Which of these casussen are paused by an open bezwaar."""
-    return await unit.verzoeken.objected(references)
+    """Which of these casussen are paused by an open bezwaar. Only case references can be:
+    a form's echo ("gesprek:…") or a register entry is no casus, and asks nothing."""
+    cases = {r for r in references if is_reference(r)}
+    return await unit.verzoeken.objected(cases) if cases else set()

@@ -74,6 +74,12 @@ class Notice:
 KEEP = ""
 
 
+def register_reference(kind: str, number: int) -> str:
+    """What a message showing a register entry's texts (who asked, a description) names
+    instead of a casus: taken back when the register's retention clears them."""
+    return f"register:{kind}:{number}"
+
+
 @dataclass(frozen=True)
 class Attachment:
     """A file that goes with a message (a chart): sent encrypted, as an m.image."""

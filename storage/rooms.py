@@ -205,6 +205,7 @@ class SentMessageRepository(Repository):
             .where(
                 SentMessage.state == SentState.SENT,
                 SentMessage.reference.not_like("gesprek:%"),
+                SentMessage.reference.not_like("register:%"),
                 SentMessage.reference.not_in(select(Aanmelding.reference)),
             )
             .values(state=SentState.REDACT)

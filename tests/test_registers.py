@@ -233,3 +233,27 @@ async def test_inzage_lists_everyone_who_received_the_data(db: Database) -> None
     assert "onbekend (geen lid meer)" in result.markdown
     assert "- doel van het casusoverleg: Samen één plan" in result.markdown
     assert "- wie informeert de betrokkene: de wijkcoach" in result.markdown
+
+
+async def test_retention_clears_who_asked_and_takes_back_the_message_that_showed_it(
+    db: Database,
+) -> None:
+    async with db.transaction() as unit:
+        done = await register(unit, HOUSE, VerzoekSoort.INZAGE, None, "T. Nepnaam 3-4-1990",
+                              "alles", date(2026, 11, 2), BEHEERDER, "zvh", RECEIVED)  # fmt: skip
+        await decide(unit, HOUSE, done.verzoek, VerzoekStatus.AFGEHANDELD, "per brief",
+                     caller(BEHEERDER, Role.BEHEERDER, "zvh"), RECEIVED)  # fmt: skip
+        await unit.sent.add("register:verzoek:1", "!dm-behee", "$detail", RECEIVED)
+    await tick(db, RECEIVED + timedelta(days=31 * 23))
+    async with db.reading() as unit:
+        kept = await unit.verzoeken.get(1)
+        assert kept is not None
+        assert kept.betrokkene == "T. Nepnaam 3-4-1990", "not before clean_months"
+    await tick(db, RECEIVED + timedelta(days=31 * 24 + 1))
+    async with db.reading() as unit:
+        cleaned = await unit.verzoeken.get(1)
+        assert cleaned is not None
+        assert (cleaned.betrokkene, cleaned.omschrijving, cleaned.decision) == (None, None, None)
+        assert (cleaned.soort, cleaned.status) == (VerzoekSoort.INZAGE, VerzoekStatus.AFGEHANDELD)
+        [taken] = await unit.sent.to_redact()
+        assert taken.event_id == "$detail"

@@ -63,6 +63,10 @@ async def test_a_bezwaar_pauses_the_casus_until_the_procesregisseur_rejects_it(
     refused = await house.ask(house.regisseur, f"verrijk {reference} ggz")
     assert "loopt een bezwaar van de betrokkene" in refused
     assert not [m for m in house.ggz.messages_from(house.bot.user_id) if reference in m.body]
+    shown = await house.ask(beheerder, "verzoek 1")
+    assert "Testje van Nepnaam, 3-4-90" in shown, "the handler reads who asked"
+    assert "Wil niet dat de politie meekijkt." in shown
+    assert "Ik ken geen verzoek 1" in await house.ask(house.politie, "verzoek 1")
     wrong = await house.ask(beheerder, "verzoek 1 afgewezen geen grond")
     assert "Over een bezwaar beslist de procesregisseur" in wrong
     await house.ask_for(house.regisseur, "verzoek 1 afgewezen zwaarwegend belang",
@@ -113,6 +117,8 @@ async def test_a_reported_incident_reaches_the_managers_and_the_ap_decision_is_r
 
     listed = await house.ask(house.manager, "incidenten")
     assert "besluit nodig" in listed
+    detail = await house.ask(house.manager, "incident 1")
+    assert "Verslag naar een collega van een ander team gestuurd." in detail
     refused = await house.ask(house.manager, "incident 1 niet melden")
     assert "Leg vast waarom niet" in refused
     decided = await house.ask(house.manager, "incident 1 niet melden teruggehaald, niet gelezen")

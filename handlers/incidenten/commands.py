@@ -14,7 +14,7 @@ from handlers.house import House
 from handlers.incidenten import texts
 from handlers.incidenten.forms import FORM_NAME
 from handlers.incidenten.register import decide
-from handlers.messages import Paragraph, notice
+from handlers.messages import Paragraph, notice, register_reference
 from handlers.vocabulary import ApBesluit
 
 BESLUIT = Arg("besluit", "gemeld|niet-melden TOELICHTING", rest=True, optional=True)
@@ -68,7 +68,9 @@ class IncidentCommands:
             names = await Directory(ctx.unit, self.house).names(
                 [incident.reported_by, incident.subject]
             )
-            ctx.reply(texts.detail(incident, names, ctx.now, self.house.zone), sensitive=True)
+            # The description may name someone: for the caller only.
+            ctx.reply(texts.detail(incident, names, ctx.now, self.house.zone), sensitive=True,
+                      reference=register_reference("incident", incident.id))  # fmt: skip
             return
         chosen, toelichting = parse_besluit(besluit)
         await decide(ctx.unit, incident, chosen, toelichting, ctx.caller.matrix_id, ctx.now)

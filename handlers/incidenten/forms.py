@@ -14,7 +14,7 @@ from handlers.directory import Directory
 from handlers.house import House
 from handlers.incidenten import texts
 from handlers.incidenten.register import MAX_TEXT, record
-from handlers.messages import KEEP, Outgoing
+from handlers.messages import Outgoing, register_reference
 from handlers.vocabulary import IncidentSoort
 from storage.unit import Unit
 
@@ -58,10 +58,11 @@ def form_spec(house: House) -> FormSpec:
         directory = Directory(s.unit, house)
         reporter = await directory.person(s.caller.matrix_id)
         text = texts.reported_to_managers(incident, reporter, house.zone)
-        # The description may name someone: only for each manager's eyes. Without a casus
-        # it is kept with the incident (KEEP), not taken back by a casus's retention.
+        # The description may name someone: only for each manager's eyes, taken back when
+        # the register's retention clears it.
         told = [
-            Outgoing(m.dm_room_id, text, True, frozenset({m.matrix_id}), s.subject or KEEP,
+            Outgoing(m.dm_room_id, text, True, frozenset({m.matrix_id}),
+                     register_reference("incident", incident.id),
                      mentions=frozenset({m.matrix_id}))
             for m in await directory.with_roles(INCIDENT_ROLES)
             if m.dm_room_id and m.matrix_id != s.caller.matrix_id

@@ -13,7 +13,7 @@ from handlers.directory import Directory
 from handlers.errors import UserError
 from handlers.house import House
 from handlers.identifiers import parse_matrix_id
-from handlers.messages import Paragraph, notice
+from handlers.messages import Paragraph, notice, register_reference
 from handlers.rechten import texts
 from handlers.rechten.forms import form_name
 from handlers.rechten.register import DECISIONS, assign, decide, extend, find, visible
@@ -68,7 +68,9 @@ class RechtenCommands:
         directory = Directory(ctx.unit, self.house)
         if not wat:
             names = await directory.names([verzoek.handler])
-            ctx.reply(texts.detail(verzoek, names, ctx.today), sensitive=True)
+            # Who asked and what: for the caller only, taken back when the register clears it.
+            ctx.reply(texts.detail(verzoek, names, ctx.today), sensitive=True,
+                      reference=register_reference("verzoek", verzoek.id))  # fmt: skip
             return
         first, _, after = wat.strip().partition(" ")
         word, rest = first.lower(), after.strip() or None

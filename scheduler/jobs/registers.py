@@ -17,6 +17,7 @@ from handlers.access import INCIDENT_ROLES, REPORT_ROLES, REVIEW_ROLES
 from handlers.directory import Directory
 from handlers.house import House
 from handlers.incidenten import texts as incident_texts
+from handlers.messages import register_reference
 from handlers.rechten import texts as verzoek_texts
 from handlers.retention.service import add_months
 from handlers.vocabulary import VerzoekStatus
@@ -92,6 +93,11 @@ async def clean_registers(unit: Unit, house: House, now: datetime, run: JobRun) 
     incidents = await unit.incidenten.to_clean(cutoff)
     unit.verzoeken.clean(verzoeken, now)
     unit.incidenten.clean(incidents, now)
+    # The messages that showed those texts go too.
+    shown = [register_reference("verzoek", v.id) for v in verzoeken]
+    shown += [register_reference("incident", i.id) for i in incidents]
+    if shown:
+        run.removed["berichten teruggenomen"] += await unit.sent.request_redaction_all(shown)
     run.removed["verzoek_teksten"] += len(verzoeken)
     run.removed["incident_teksten"] += len(incidents)
 
