@@ -127,7 +127,7 @@ async def test_bezwaar_holds_every_disclosure_until_the_procesregisseur_decides(
                                     frozenset({POLITIE}), REFERENCE)], RECEIVED)  # fmt: skip
         done = await register(unit, HOUSE, VerzoekSoort.BEZWAAR, REFERENCE, "T. Nepnaam",
                               "bezwaar", date(2026, 11, 2), BEHEERDER, "zvh", RECEIVED)  # fmt: skip
-        assert "1 bericht(en) met gegevens houd ik vast" in to(done.outgoing, "!dm-regie")[0]
+        assert "1 bericht met gegevens houd ik vast" in to(done.outgoing, "!dm-regie")[0]
         with pytest.raises(UserError, match="loopt een bezwaar"):
             await refuse_if_objected(unit, REFERENCE)
         # What is queued anyway (a job's reminder) is held too; other casussen are not.

@@ -10,7 +10,18 @@ from datetime import date
 
 from handlers.conversation.parsing import format_date
 from handlers.directory import Names
-from handlers.messages import Block, Bold, Cell, Code, Notice, Paragraph, Segment, Table, notice
+from handlers.messages import (
+    Block,
+    Bold,
+    Cell,
+    Code,
+    Notice,
+    Paragraph,
+    Segment,
+    Table,
+    notice,
+    plural,
+)
 from handlers.vocabulary import VerzoekSoort, VerzoekStatus
 from storage.models.registers import Verzoek
 
@@ -43,23 +54,31 @@ def registered(verzoek: Verzoek, handler: Segment, routed_to: str | None) -> Not
             )
         )
     if verzoek.soort is VerzoekSoort.BEZWAAR:
-        blocks.append(
-            Paragraph(
-                "Zolang het bezwaar loopt, deel ik niets van deze casus. De procesregie beslist."
-            )
-        )
-    blocks.append(Paragraph("Afronden: ", Code(f"verzoek {verzoek.id} afgehandeld TOELICHTING"),
-                            ". Meer tijd nodig: ", Code(f"verzoek {verzoek.id} verlengen REDEN"),
-                            "."))  # fmt: skip
+        blocks.append(Paragraph(
+            "Zolang het bezwaar loopt, deel ik niets van deze casus. De procesregie beslist."
+        ))  # fmt: skip
+    else:
+        blocks.append(Paragraph(
+            "Afronden: ", Code(f"verzoek {verzoek.id} afgehandeld TOELICHTING"),
+            ". Meer tijd nodig: ", Code(f"verzoek {verzoek.id} verlengen REDEN"), ".",
+        ))  # fmt: skip
     return notice(*blocks)
 
 
-def routed(verzoek: Verzoek, organisation: str) -> Notice:
+def routed(verzoek: Verzoek, organisation: str, house_name: str) -> Notice:
+    intro = (f"Een betrokkene deed dit verzoek bij {house_name}. De casus is ingebracht door "
+             f"{organisation}, dus jij behandelt het (contactpersoon). Wettelijke termijn: "
+             f"{format_date(verzoek.deadline)}.")  # fmt: skip
+    if verzoek.soort is VerzoekSoort.BEZWAAR:
+        # The procesregisseur decides a bezwaar; the supplying partner is told and consulted.
+        return notice(Paragraph(Bold(title(verzoek))), Paragraph(
+            f"Een betrokkene maakt bij {house_name} bezwaar tegen de verwerking in een casus "
+            f"die {organisation} inbracht. De procesregie beslist binnen de termijn "
+            f"({format_date(verzoek.deadline)}); tot dan deel ik niets van deze casus."
+        ), Paragraph("Lees het met ", Code(f"verzoek {verzoek.id}"), "."))  # fmt: skip
     return notice(
         Paragraph(Bold(title(verzoek))),
-        Paragraph(f"Een betrokkene deed dit verzoek bij het ZVH. De casus is ingebracht door "
-                  f"{organisation}, dus jij behandelt het (contactpersoon). Wettelijke termijn: "
-                  f"{format_date(verzoek.deadline)}."),
+        Paragraph(intro),
         Paragraph("Lees het met ", Code(f"verzoek {verzoek.id}"), " en rond af met ",
                   Code(f"verzoek {verzoek.id} afgehandeld TOELICHTING"), "."),
     )  # fmt: skip
@@ -74,7 +93,8 @@ def assigned(verzoek: Verzoek) -> Notice:
 
 
 def bezwaar_paused(verzoek: Verzoek, reference: str, held: int) -> Notice:
-    waiting = f" {held} bericht(en) met gegevens houd ik vast." if held else ""
+    kept = plural(held, "bericht", "berichten")
+    waiting = f" {kept} met gegevens houd ik vast." if held else ""
     return notice(
         Paragraph(Bold(f"Bezwaar tegen de verwerking van {reference}")),
         Paragraph("De betrokkene maakt bezwaar (AVG art. 21). Tot jullie beslissen, deel ik "
