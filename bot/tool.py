@@ -20,6 +20,7 @@ from bot.wiring import build_house
 from handlers.beheer.handover import hand_over
 from handlers.beheer.members import MembershipService
 from handlers.beheer.texts import describe_change, removed_text
+from handlers.casusoverleg.service import CasusoverlegService
 from handlers.conversation.parsing import format_date, parse_dutch_date
 from handlers.errors import UserError
 from handlers.house import House
@@ -175,6 +176,9 @@ class Tool:
             change = await MembershipService(unit).add_member(
                 matrix_id, organisation, role, self.now, actor=CLI_ACTOR
             )
+            # A new contact of a participating organisation joins its running casussen now.
+            told = await CasusoverlegService(unit, self.house).refresh_members(self.now)
+            await queue(unit, told, self.now)
         return describe_change(change)
 
     async def member_remove(self, matrix_id: str) -> str:

@@ -78,6 +78,19 @@ class ManagedRoomRepository(Repository):
         )
         return result.scalars().all()
 
+    async def wanted_members(self, key: str) -> frozenset[str] | None:
+        """Who a room is meant for (None: no such room, or it is being closed)."""
+        room = await self.get(key)
+        if room is None or room.state is RoomState.CLOSING:
+            return None
+        return split_ids(room.members)
+
+    async def change_members(self, key: str, members: Iterable[str], now: datetime) -> None:
+        """The same room for other people (name and topic kept)."""
+        room = await self.get(key)
+        if room is not None:
+            await self.want(key, room.name, room.topic, members, now)
+
     async def containing(self, matrix_id: str) -> Sequence[ManagedRoom]:
         """Rooms the member is wanted in or was invited to (a LIKE prefilter, then exact)."""
         pattern = f"%{matrix_id}%"

@@ -7,6 +7,7 @@ from handlers.arguments import GEBRUIKER, ORGANISATIECODE, ROL
 from handlers.beheer.handover import hand_over
 from handlers.beheer.members import MembershipService
 from handlers.beheer.texts import describe_change, removed_text
+from handlers.casusoverleg.service import CasusoverlegService
 from handlers.commands import Arg, CommandContext, command
 from handlers.errors import UserError
 from handlers.house import House
@@ -59,6 +60,8 @@ class BeheerCommands:
             gebruiker, organisatie, rol, ctx.now, actor=ctx.caller.matrix_id
         )
         ctx.reply(text_notice(describe_change(change)))
+        # A new contact of a participating organisation joins its running casussen now.
+        ctx.send(*await CasusoverlegService(ctx.unit, self.house).refresh_members(ctx.now))
 
     @command(
         "lid verwijderen", action=Action.MANAGE_MEMBERS, args=(GEBRUIKER,),

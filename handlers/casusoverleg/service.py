@@ -20,7 +20,18 @@ from handlers.conversation.parsing import format_date, format_moment, short_mome
 from handlers.directory import Directory
 from handlers.errors import UserError
 from handlers.house import House
-from handlers.messages import Block, Bold, Notice, Outgoing, Paragraph, Table, casus_room, notice
+from handlers.messages import (
+    Block,
+    Bold,
+    Code,
+    Notice,
+    Outgoing,
+    Paragraph,
+    Table,
+    casus_room,
+    notice,
+)
+from handlers.messages import joined as joined_segments
 from handlers.triage.service import TriageService
 from handlers.triage.texts import outcome_label
 from handlers.vocabulary import OverlegStatus, Role, TriageStatus
@@ -99,6 +110,37 @@ class CasusoverlegService:
             casus_room(aanmelding.reference), name, topic, participants.members, now
         )
         return participants
+
+    async def refresh_members(self, now: datetime) -> list[Outgoing]:
+        """After a change in who answers for an organisation: every running casus room is
+        meant for its participants as they are now. A new contact is invited at once (not
+        only at the next plan), one who left goes quietly; the room hears who joined."""
+        outgoing: list[Outgoing] = []
+        for row in await self.unit.aanmeldingen.running():
+            if row.triage_status is not TriageStatus.CASUSOVERLEG:
+                continue
+            key = casus_room(row.reference)
+            before = await self.unit.rooms.wanted_members(key)
+            aanmelding = await self.unit.aanmeldingen.for_id(row.id) if before is not None else None
+            if before is None or aanmelding is None:
+                continue
+            participants = await self.participants(aanmelding)
+            if participants.members == before:
+                continue
+            await self.unit.rooms.change_members(key, participants.members, now)
+            if joined := participants.members - before:
+                outgoing.append(await self._joined(row.reference, joined))
+        return outgoing
+
+    async def _joined(self, reference: str, joined: frozenset[str]) -> Outgoing:
+        names = await self.directory.names(joined)
+        who = joined_segments([names.person(m) for m in sorted(joined)])
+        text = notice(Paragraph(
+            *who, f" neemt voortaan deel aan het {self.words.casusoverleg} over {reference} "
+            "(nieuw bij een deelnemende organisatie). Eerdere berichten in deze kamer zijn "
+            "voor hen niet zichtbaar; het plan staat in ", Code(f"pva {reference}"), ".",
+        ))  # fmt: skip
+        return Outgoing(casus_room(reference), text, False, None, reference, mentions=joined)
 
     @staticmethod
     def to_room(

@@ -1,0 +1,60 @@
+"""A casus in motion, on the real homeserver: a member who joins a participating organisation
+is invited to its running casus room at once (not at the next plan), the room hears who
+joined, and the newcomer sees none of the earlier messages; one who moves to another
+organisation leaves the room quietly."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from tests.conftest import MemberFactory
+from tests.test_casusoverleg_matrix import House, a_weekday, house, start
+
+pytestmark = pytest.mark.integration
+__all__ = ["house"]  # the fixture
+
+
+async def test_a_new_contact_joins_the_running_casus_room_at_once(
+    house: House, member_factory: MemberFactory, tmp_path: Path
+) -> None:
+    await start(house)
+    reference = await house.casus()
+    await house.plan(reference, a_weekday(10))
+    room_id = await house.politie.accept_invite(house.bot.user_id)
+    await house.politie.wait_for_text(house.bot.user_id, room_id, "Uitnodiging")
+
+    newcomer = await member_factory("politie-nieuw")
+    await newcomer.set_display_name("Nina Nieuw")
+    config = tmp_path / "cli.toml"
+    config.write_text(f'[database]\nurl = "{house.bot.settings.database.url}"\n'
+                      f'[audit]\nanchor_file = "{tmp_path / "anchors"}"\n')  # fmt: skip
+    args = ["--config", str(config), "member", "add", newcomer.user_id, "--org", "politie",
+            "--role", "partner"]  # fmt: skip
+    assert await asyncio.to_thread(main, args) == 0
+
+    joined_room = await newcomer.accept_invite(house.bot.user_id)
+    assert joined_room == room_id
+    told = await house.politie.wait_for_text(house.bot.user_id, room_id, "neemt voortaan deel")
+    assert newcomer.user_id in told.content.get("m.mentions", {}).get("user_ids", [])
+    await newcomer.wait_for_text(house.bot.user_id, room_id, "neemt voortaan deel")
+    seen = [m.body for m in newcomer.messages_from(house.bot.user_id, room_id)]
+    assert not [body for body in seen if "Uitnodiging" in body or "Nepnaam" in body], (
+        "no earlier history for a newcomer"
+    )
+
+    # Moved to an organisation that does not take part: out of the room, quietly.
+    moved = ["--config", str(config), "member", "add", newcomer.user_id, "--org", "ggz",
+             "--role", "partner"]  # fmt: skip
+    assert await asyncio.to_thread(main, moved) == 0
+
+    def left() -> bool:
+        return any(room == room_id and user == newcomer.user_id and membership == "leave"
+                   for room, user, membership, _ in house.politie.inbox.memberships)  # fmt: skip
+
+    await house.politie.wait_until(left)
+    incidents = await house.bot.rows("SELECT count(*) FROM incidenten")
+    assert incidents == [(0,)], "a member the bot invited and no longer wants is no intruder"
