@@ -106,6 +106,9 @@ class AuditKind(StrEnum):
     INCIDENT_DECIDED = "incident_decided"
     # Something that would have disclosed data of a casus under bezwaar was stopped.
     WITHHELD = "withheld"
+    # The procesregie added or removed an organisation of a casusoverleg (detail: which,
+    # and the reason's code).
+    PARTICIPANTS_CHANGED = "participants_changed"
 
 
 class Route(StrEnum):

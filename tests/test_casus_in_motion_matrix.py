@@ -1,7 +1,9 @@
 """A casus in motion, on the real homeserver: a member who joins a participating organisation
 is invited to its running casus room at once (not at the next plan), the room hears who
 joined, and the newcomer sees none of the earlier messages; one who moves to another
-organisation leaves the room quietly."""
+organisation leaves the room quietly. The procesregie adds an organisation (it gets the
+invitation again) and removes it (its members leave, no incident), each audited with the
+reason's code."""
 
 from __future__ import annotations
 
@@ -58,3 +60,46 @@ async def test_a_new_contact_joins_the_running_casus_room_at_once(
     await house.politie.wait_until(left)
     incidents = await house.bot.rows("SELECT count(*) FROM incidenten")
     assert incidents == [(0,)], "a member the bot invited and no longer wants is no intruder"
+
+
+async def test_the_procesregie_adds_and_removes_an_organisation_with_a_reason(
+    house: House,
+) -> None:
+    await start(house)
+    reference = await house.casus()
+    await house.plan(reference, a_weekday(10))
+    room_id = await house.politie.accept_invite(house.bot.user_id)
+    await house.politie.wait_for_text(house.bot.user_id, room_id, "Uitnodiging")
+
+    refused = await house.ask(house.regisseur, f"overleg deelnemer toevoegen {reference} ggz")
+    assert "Gebruik: overleg deelnemer toevoegen" in refused
+    added = await house.ask(
+        house.regisseur, f"overleg deelnemer toevoegen {reference} ggz nieuw-betrokken"
+    )
+    assert "ik nodig hun contactpersonen nu uit" in added
+    assert await house.ggz.accept_invite(house.bot.user_id) == room_id
+    # The newcomer cannot read the first invitation: it comes again, with what the policy
+    # allows, and the room hears who joined and why.
+    again = await house.ggz.wait_for_text(house.bot.user_id, room_id, "Uitnodiging")
+    assert "Nepnaam" in again.body
+    told = await house.politie.wait_for_text(house.bot.user_id, room_id, "neemt voortaan deel")
+    assert "nieuw betrokken bij de casus" in told.body
+
+    removed = await house.ask(
+        house.regisseur, f"overleg deelnemer verwijderen {reference} ggz niet-meer-betrokken"
+    )
+    assert "ik haal hun leden uit de kamer" in removed
+
+    def left() -> bool:
+        return any(room == room_id and user == house.ggz.user_id and membership == "leave"
+                   for room, user, membership, _ in house.politie.inbox.memberships)  # fmt: skip
+
+    await house.politie.wait_until(left)
+    audited = await house.bot.rows(
+        "SELECT detail FROM audit_log WHERE kind = 'participants_changed' ORDER BY seq"
+    )
+    [(first,), (second,)] = audited
+    assert '"added"' in first
+    assert '"nieuw-betrokken"' in first
+    assert '"removed"' in second
+    assert await house.bot.rows("SELECT count(*) FROM incidenten") == [(0,)]

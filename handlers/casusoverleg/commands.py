@@ -1,4 +1,5 @@
-"""The procesregie's casusoverleg commands: overleg plan, verzet, annuleer and verslag.
+"""The procesregie's casusoverleg commands: overleg plan, verzet, annuleer, verslag, and
+overleg deelnemer toevoegen/verwijderen (who takes part changes while the casus runs).
 
 ``overleg verslag`` starts the guided verslag (``handlers/plan_van_aanpak/verslag.py``) in
 the caller's own chat with the bot.
@@ -9,16 +10,27 @@ from __future__ import annotations
 from datetime import date, datetime, time
 
 from handlers.access import Action
-from handlers.arguments import KENMERK
-from handlers.casusoverleg.service import CasusoverlegService
+from handlers.arguments import KENMERK, ORGANISATIECODE
+from handlers.casusoverleg.service import PARTNER_REASONS, CasusoverlegService
 from handlers.commands import Arg, CommandContext, command
+from handlers.conversation.choices import closest
 from handlers.conversation.parsing import format_moment, parse_appointment, parse_text
 from handlers.errors import UserError
 from handlers.house import House
-from handlers.messages import Code, Paragraph, notice, text_notice
+from handlers.messages import Code, Paragraph, casus_room, notice, text_notice
 
 VERSLAG_FORM = "overleg-verslag"
 MOMENT = Arg("moment", "DATUM TIJD [locatie of videolink]", rest=True)
+
+
+def parse_partner_reason(text: str) -> str:
+    found = closest(text.strip().lower(), PARTNER_REASONS)
+    if found is None:
+        raise UserError(f"Geef een reden: {', '.join(PARTNER_REASONS)}.")
+    return found
+
+
+REDEN = Arg("reden", "|".join(PARTNER_REASONS), parse_partner_reason)
 
 
 def wall_clock(day: date, at: time, house: House) -> datetime:
@@ -76,6 +88,45 @@ class CasusoverlegCommands:
             f"{self.words.overleg_title} {aanmelding.reference} verzet naar "
             f"{format_moment(when)}; de deelnemers zien het in de kamer.", *warnings,
         ])))  # fmt: skip
+
+    async def _partners(
+        self, ctx: CommandContext, kenmerk: str, organisatie: str, reden: str, add: bool
+    ) -> None:
+        service = CasusoverlegService(ctx.unit, self.house)
+        aanmelding = await service.find_casus(kenmerk)
+        ctx.send(*await service.change_partners(aanmelding, organisatie, add, reden,
+                                                ctx.caller, ctx.now))  # fmt: skip
+        name = await service.directory.organisation_name(organisatie)
+        reference = aanmelding.reference
+        if await ctx.unit.rooms.wanted_members(casus_room(reference)) is None:
+            done = "bij de volgende planning nodig ik hen uit" if add else "vastgelegd"
+        else:
+            done = ("ik nodig hun contactpersonen nu uit in de kamer" if add
+                    else "ik haal hun leden uit de kamer")  # fmt: skip
+        verb = "neemt voortaan deel" if add else "neemt niet meer deel"
+        ctx.reply(text_notice(f"{name} {verb} aan {reference}; {done}."))
+
+    @command(
+        "overleg deelnemer toevoegen", action=Action.OVERLEG,
+        args=(KENMERK, ORGANISATIECODE, REDEN),
+        summary="een organisatie laten deelnemen aan een lopend casusoverleg",
+        example="overleg deelnemer toevoegen ZVH-2026-0042 ggz nieuw-betrokken",
+    )  # fmt: skip
+    async def deelnemer_toevoegen(
+        self, ctx: CommandContext, kenmerk: str, organisatie: str, reden: str
+    ) -> None:
+        await self._partners(ctx, kenmerk, organisatie, reden, add=True)
+
+    @command(
+        "overleg deelnemer verwijderen", action=Action.OVERLEG,
+        args=(KENMERK, ORGANISATIECODE, REDEN),
+        summary="een organisatie niet meer laten deelnemen (haar leden verlaten de kamer)",
+        example="overleg deelnemer verwijderen ZVH-2026-0042 ggz niet-meer-betrokken",
+    )  # fmt: skip
+    async def deelnemer_verwijderen(
+        self, ctx: CommandContext, kenmerk: str, organisatie: str, reden: str
+    ) -> None:
+        await self._partners(ctx, kenmerk, organisatie, reden, add=False)
 
     @command(
         "overleg annuleer", action=Action.OVERLEG, free_text=True,

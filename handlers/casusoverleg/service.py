@@ -34,9 +34,17 @@ from handlers.messages import (
 from handlers.messages import joined as joined_segments
 from handlers.triage.service import TriageService
 from handlers.triage.texts import outcome_label
-from handlers.vocabulary import OverlegStatus, Role, TriageStatus
+from handlers.vocabulary import AuditKind, OverlegStatus, Role, TriageStatus
 from storage.models import Aanmelding, Overleg
 from storage.unit import Unit
+
+# Why the procesregie changes who takes part (a code: the audit log holds no free text).
+PARTNER_REASONS = {
+    "nieuw-betrokken": "nieuw betrokken bij de casus",
+    "niet-meer-betrokken": "niet meer betrokken",
+    "op-verzoek": "op eigen verzoek",
+    "anders": "andere reden",
+}
 
 
 def partners_of(aanmelding: Aanmelding) -> list[str]:
@@ -130,6 +138,51 @@ class CasusoverlegService:
             await self.unit.rooms.change_members(key, participants.members, now)
             if joined := participants.members - before:
                 outgoing.append(await self._joined(row.reference, joined))
+        return outgoing
+
+    async def change_partners(
+        self, aanmelding: Aanmelding, organisation: str, add: bool, reden: str, caller: Caller,
+        now: datetime,
+    ) -> list[Outgoing]:  # fmt: skip
+        """Add an organisation to a casusoverleg, or take one off, with the reason's code
+        (audited). A room that exists follows at once: the new contacts are invited and get
+        the invitation (they cannot read what came before), the leaving ones go quietly."""
+        partners = partners_of(aanmelding)
+        names = await self.directory.organisation_names()
+        name, reference = names.get(organisation), aanmelding.reference
+        if name is None:
+            raise UserError(f"Ik ken geen organisatie met code {organisation}.")
+        if add == (organisation in partners):
+            state = "neemt al deel" if add else "neemt niet deel"
+            raise UserError(f"{name} {state} aan het {self.words.casusoverleg} over {reference}.")
+        if not add and len(partners) == 1:
+            raise UserError(f"{name} is de enige deelnemer; voeg eerst een andere toe.")
+        partners = [*partners, organisation] if add else [k for k in partners if k != organisation]
+        aanmelding.overleg_partners = json.dumps(partners)
+        await self.unit.audit.add(now, AuditKind.PARTICIPANTS_CHANGED, caller.matrix_id,
+                                  reference, {"organisation": organisation, "reason": reden,
+                                              "change": "added" if add else "removed"})  # fmt: skip
+        key = casus_room(reference)
+        before = await self.unit.rooms.wanted_members(key)
+        if before is None:
+            return []  # no room yet: the next plan invites them
+        participants = await self.participants(aanmelding)
+        await self.unit.rooms.change_members(key, participants.members, now)
+        why = PARTNER_REASONS.get(reden, reden)
+        if not add:
+            return [self.to_room(reference, participants, notice(Paragraph(
+                f"{name} neemt niet meer deel aan dit {self.words.casusoverleg} ({why}); "
+                "hun leden verlaten de kamer."
+            )), sensitive=False)]  # fmt: skip
+        outgoing = [self.to_room(reference, participants, notice(Paragraph(
+            f"{name} neemt voortaan deel aan dit {self.words.casusoverleg} ({why})."
+        )), sensitive=False)]  # fmt: skip
+        overleg = await self.unit.overleggen.upcoming(aanmelding.id)
+        if overleg is not None:
+            # The newcomers read nothing from before their invitation: the invitation again.
+            names_of = await self.directory.names(participants.members)
+            outgoing += await invitation(self.unit, self.house, names_of, aanmelding, overleg,
+                                         participants, caller.matrix_id, now, True)  # fmt: skip
         return outgoing
 
     async def _joined(self, reference: str, joined: frozenset[str]) -> Outgoing:
