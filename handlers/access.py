@@ -47,6 +47,7 @@ class Action(StrEnum):
     CIJFERS = "cijfers"
     OVERZICHT = "overzicht"
     MIJN_OVERZICHT = "mijn_overzicht"
+    INFORMEREN = "informeren"
 
 
 PERMISSIONS: dict[Action, frozenset[Role]] = {
@@ -90,6 +91,9 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.OVERZICHT: frozenset(REGIE_ROLES),
     # One's own actions and casussen (as casusregisseur): anyone who works on a plan.
     Action.MIJN_OVERZICHT: frozenset({Role.PARTNER, *REGIE_ROLES}),
+    # Who told the betrokkene: the aanmelder or the appointed partner (per casus, see
+    # informs_betrokkene), or the procesregie.
+    Action.INFORMEREN: frozenset({Role.PARTNER, *REGIE_ROLES}),
 }
 
 
@@ -197,3 +201,9 @@ def works_verzoek(caller: Caller, verzoek: RegisteredRequest) -> bool:
     """Who may decide, extend or hand on a request: as :func:`sees_verzoek`, but the
     managers only read (they hear of the late ones)."""
     return caller.role is not Role.MANAGER and sees_verzoek(caller, verzoek)
+
+
+def informs_betrokkene(caller: Caller, casusregisseur: str | None, aanmelder: str) -> bool:
+    """Who records that the betrokkene was informed (the covenants leave it to the aanmelder
+    or the partner the overleg appoints): they, and the procesregie."""
+    return is_regie(caller.role) or caller.matrix_id in (casusregisseur, aanmelder)

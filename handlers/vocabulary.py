@@ -109,6 +109,10 @@ class AuditKind(StrEnum):
     # The procesregie added or removed an organisation of a casusoverleg (detail: which,
     # and the reason's code).
     PARTICIPANTS_CHANGED = "participants_changed"
+    # The betrokkene was informed of the processing (AVG art. 13/14), or that is postponed
+    # (detail: the day; never the reason).
+    INFORMED = "informed"
+    INFORM_POSTPONED = "inform_postponed"
 
 
 class Route(StrEnum):

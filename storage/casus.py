@@ -25,10 +25,11 @@ from storage.models import (
 CLEANED_TEXT = (
     "voornaam", "achternaam", "aliassen", "adres", "postcode", "woonplaats", "gemeente",
     "probleemstelling", "doel", "spoed_reden", "contactpersoon", "open_vraag", "overleg_doel",
-    "overleg_themas", "client_informant", "afschaling_criteria",
+    "overleg_themas", "client_informant", "afschaling_criteria", "inform_postponed_reason",
 )  # fmt: skip
 NULLABLE = {"aliassen", "adres", "postcode", "spoed_reden", "open_vraag", "overleg_doel",
-            "overleg_themas", "client_informant", "afschaling_criteria"}  # fmt: skip
+            "overleg_themas", "client_informant", "afschaling_criteria",
+            "inform_postponed_reason"}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,9 @@ class RunningRow:
     action_at: datetime | None
     action_done_at: datetime | None
     action_deadline_set_at: datetime | None
+    # Informing the betrokkene: the day it happened, or until when it is postponed.
+    informed_on: date | None = None
+    inform_postponed_until: date | None = None
 
 
 class ReferenceRepository(Repository):
@@ -172,6 +176,7 @@ class AanmeldingRepository(Repository):
                 latest(PvaActie.created_at, PvaActie.aanmelding_id).label("action_at"),
                 latest(PvaActie.done_at, PvaActie.aanmelding_id).label("done_at"),
                 latest(PvaActie.deadline_set_at, PvaActie.aanmelding_id).label("set_at"),
+                Aanmelding.informed_on, Aanmelding.inform_postponed_until,
             )
             .where(
                 Aanmelding.closed_on.is_(None),

@@ -103,3 +103,22 @@ async def test_the_procesregie_adds_and_removes_an_organisation_with_a_reason(
     assert '"nieuw-betrokken"' in first
     assert '"removed"' in second
     assert await house.bot.rows("SELECT count(*) FROM incidenten") == [(0,)]
+
+
+async def test_who_informed_the_betrokkene_is_recorded_and_shown(house: House) -> None:
+    await start(house)
+    reference = await house.casus()
+    refused = await house.ask(house.ggz, f"geïnformeerd {reference}")
+    assert f"Ik ken geen aanmelding met kenmerk {reference}" in refused
+    before = await house.ask(house.regisseur, "overzicht")
+    assert "geïnformeerd" in before
+    early = await house.ask(house.aanmelder, f"geinformeerd {reference} 1-1-2020")
+    assert "Die datum ligt voor de aanmelding" in early
+    done = await house.ask(house.aanmelder, f"geinformeerd {reference} vandaag")
+    assert "Vastgelegd: de betrokkene" in done
+    after = await house.ask(house.regisseur, "overzicht")
+    assert "ja (" in after
+    [(informed_by,)] = await house.bot.rows(
+        "SELECT informed_by FROM aanmeldingen WHERE reference = :r", r=reference
+    )
+    assert informed_by == house.aanmelder.user_id

@@ -10,6 +10,7 @@ from datetime import date, datetime
 
 from handlers.access import Caller, owns_action
 from handlers.house import House
+from handlers.informeren.service import InformState
 from handlers.retention.service import next_question
 from handlers.vocabulary import TriageStatus
 from storage.models import Aanmelding, PvaActie
@@ -33,6 +34,8 @@ class CasusLine:
     overdue_actions: int
     # When the bot next asks "nog nodig?" (None: not a running casus).
     ask_on: date | None
+    # Whether the betrokkene was informed (None: not asked yet, in triage).
+    informed: InformState | None = None
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,7 @@ async def open_casussen(unit: Unit, house: House, now: datetime) -> list[CasusLi
         lines.append(CasusLine(
             row.reference, phase, decided, planned.get(row.id), row.casusregisseur,
             actions[row.id], overdue[row.id], moment.astimezone(zone).date(),
+            InformState(row.informed_on, row.inform_postponed_until),
         ))  # fmt: skip
     return sorted(lines, key=lambda line: (PHASE_ORDER.index(line.phase), line.since))
 

@@ -32,7 +32,8 @@ def casus_table(
         (line.reference, line.phase, _days(line.since, today),
          short_moment(line.next_overleg.astimezone(zone)) if line.next_overleg else "—",
          names.person(line.casusregisseur) if line.casusregisseur else "—",
-         _actions(line), format_date(line.ask_on) if line.ask_on else "—")
+         _actions(line), line.informed.label(today) if line.informed else "—",
+         format_date(line.ask_on) if line.ask_on else "—")
         for line in lines
     ]  # fmt: skip
     late = sum(1 for line in lines if line.overdue_actions)
@@ -41,7 +42,7 @@ def casus_table(
                   + (f"; {plural(late, 'casus', 'casussen')} met acties te laat" if late else "")
                   + ")"),
         Table(("kenmerk", "fase", "sinds", "volgend overleg", "casusregisseur", "acties",
-               "nog nodig?"), tuple(rows)),
+               "geïnformeerd", "nog nodig?"), tuple(rows)),
         Paragraph("Oudste eerst per fase. Details: ", Code("pva KENMERK"), " of ",
                   Code("triage KENMERK"), "."),
     )  # fmt: skip

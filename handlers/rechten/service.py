@@ -74,6 +74,14 @@ async def _case(unit: Unit, aanmelding: Aanmelding) -> dict[str, Any]:
         "doel_casusoverleg": aanmelding.overleg_doel,
         "themas_casusoverleg": aanmelding.overleg_themas,
         "wie_informeert_betrokkene": aanmelding.client_informant,
+        "betrokkene_geinformeerd_op": (
+            aanmelding.informed_on.isoformat() if aanmelding.informed_on else None
+        ),
+        "informeren_uitgesteld_tot": (
+            aanmelding.inform_postponed_until.isoformat()
+            if aanmelding.inform_postponed_until
+            else None
+        ),
         "ontvangers": await _recipients(unit, aanmelding.reference),
         "uitkomst_triage": aanmelding.triage_status,
         "verrijking": [
@@ -150,6 +158,8 @@ def _markdown(cases: list[dict[str, Any]], now: datetime) -> str:
             ("doel_casusoverleg", "doel van het casusoverleg"),
             ("themas_casusoverleg", "thema's"),
             ("wie_informeert_betrokkene", "wie informeert de betrokkene"),
+            ("betrokkene_geinformeerd_op", "geïnformeerd op"),
+            ("informeren_uitgesteld_tot", "informeren uitgesteld tot"),
         ):
             if case[key]:
                 lines.append(f"- {label}: {case[key]}")  # fmt: skip

@@ -8,6 +8,7 @@ from scheduler.job import Job
 from scheduler.jobs.audit import audit_anchor
 from scheduler.jobs.casusoverleg import overleg_reminders
 from scheduler.jobs.drafts import drafts
+from scheduler.jobs.informeren import informeren
 from scheduler.jobs.nog_nodig import nog_nodig
 from scheduler.jobs.overzicht import weekly
 from scheduler.jobs.plan_van_aanpak import action_reminders
@@ -32,4 +33,5 @@ def build_jobs(house: House) -> list[Job]:
         audit_anchor(house),
         registers(house),
         weekly(house),
+        informeren(house),
     ]

@@ -77,6 +77,13 @@ class Aanmelding(Base):
     procesregisseur: Mapped[str | None] = mapped_column(String(255), default=None)
     casusregisseur: Mapped[str | None] = mapped_column(String(255), default=None)
     client_informant: Mapped[str | None] = mapped_column(EncryptedText(), default=None)
+    # Informing the betrokkene (AVG art. 13/14): when and by whom, or until when and why not
+    # yet; and when the bot last asked (handlers/informeren).
+    informed_on: Mapped[date | None] = mapped_column(Date, default=None)
+    informed_by: Mapped[str | None] = mapped_column(String(255), default=None)
+    inform_postponed_until: Mapped[date | None] = mapped_column(Date, default=None)
+    inform_postponed_reason: Mapped[str | None] = mapped_column(EncryptedText(), default=None)
+    inform_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     afschaling_criteria: Mapped[str | None] = mapped_column(EncryptedText(), default=None)
     # The day the casusoverleg decided to afschalen (then also closed_on).
     afgeschaald_on: Mapped[date | None] = mapped_column(Date, default=None)
