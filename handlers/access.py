@@ -48,6 +48,7 @@ class Action(StrEnum):
     OVERZICHT = "overzicht"
     MIJN_OVERZICHT = "mijn_overzicht"
     INFORMEREN = "informeren"
+    OVERDRAGEN = "overdragen"
 
 
 PERMISSIONS: dict[Action, frozenset[Role]] = {
@@ -94,6 +95,8 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     # Who told the betrokkene: the aanmelder or the appointed partner (per casus, see
     # informs_betrokkene), or the procesregie.
     Action.INFORMEREN: frozenset({Role.PARTNER, *REGIE_ROLES}),
+    # Handing a casus over to a partner closes it: the procesregisseur, as for closing.
+    Action.OVERDRAGEN: frozenset({Role.PROCESREGISSEUR}),
 }
 
 

@@ -122,3 +122,27 @@ async def test_who_informed_the_betrokkene_is_recorded_and_shown(house: House) -
         "SELECT informed_by FROM aanmeldingen WHERE reference = :r", r=reference
     )
     assert informed_by == house.aanmelder.user_id
+
+
+async def test_a_casus_handed_over_sends_only_the_chosen_fields_and_closes(house: House) -> None:
+    await start(house)
+    reference = await house.casus()
+    wrong = await house.ask(house.regisseur, f"overdragen {reference} ggz naam, adres")
+    assert "Onbekend veld: naam" in wrong
+    done = await house.ask(house.regisseur, f"overdragen {reference} ggz voornaam, achternaam")
+    assert f"{reference} is overgedragen aan" in done
+    handed = await house.told(house.ggz, f"Overdracht {reference}")
+    assert "Nepnaam" in handed
+    assert "Demostad" not in handed, "only the chosen fields"
+    [(detail,)] = await house.bot.rows(
+        "SELECT detail FROM audit_log WHERE kind = 'disclosure' AND detail LIKE :p",
+        p="%overdracht%",
+    )
+    assert house.ggz.user_id in detail
+    assert '"fields": ["voornaam", "achternaam"]' in detail
+    [row] = await house.bot.rows(
+        "SELECT closed_outcome FROM aanmeldingen WHERE reference = :r", r=reference
+    )
+    assert row == ("overgedragen",)
+    again = await house.ask(house.regisseur, f"overdragen {reference} ggz")
+    assert "is afgeschaald op" in again

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from handlers.access import Action, answers_still_needed, takes_part
 from handlers.afsluiting.forms import FORM_NAME
+from handlers.afsluiting.overdracht import hand_over, parse_fields
 from handlers.afsluiting.service import (
     COMMANDS,
     ROUTES,
@@ -14,13 +15,15 @@ from handlers.afsluiting.service import (
     still_needed,
 )
 from handlers.afsluiting.texts import before_the_overleg, closing_intro, confirmed_needed
-from handlers.arguments import KENMERK
+from handlers.arguments import KENMERK, ORGANISATIECODE
 from handlers.casusoverleg.service import partners_of
 from handlers.commands import Arg, CommandContext, command
 from handlers.conversation.choices import NO, YES
 from handlers.conversation.parsing import format_date, format_moment
+from handlers.directory import Directory
 from handlers.errors import UserError
 from handlers.house import House
+from handlers.messages import plural, text_notice
 from handlers.plan_van_aanpak.service import PlanVanAanpak
 from handlers.retention.service import later_months
 from handlers.triage.service import TriageService
@@ -29,6 +32,7 @@ from handlers.vocabulary import Route
 # "afschalen KENMERK toch": go ahead although the planned overleg has not taken place.
 TOCH = Arg("toch", "toch", rest=True, optional=True)
 ANTWOORD = Arg("antwoord", "ja", lambda text: text.strip().lower())
+VELDEN = Arg("velden", "[VELD, VELD, …]", rest=True, optional=True)
 
 
 def is_toch(word: str | None) -> bool:
@@ -67,6 +71,28 @@ class AfsluitingCommands:
     )  # fmt: skip
     async def afsluiten(self, ctx: CommandContext, kenmerk: str, toch: str | None) -> None:
         await self._close(ctx, kenmerk, Route.AFGESLOTEN, toch)
+
+    @command(
+        "overdragen", action=Action.OVERDRAGEN, args=(KENMERK, ORGANISATIECODE, VELDEN),
+        summary="een casus overdragen aan een partner (gekozen velden) en daarmee afsluiten",
+        example="overdragen ZVH-2026-0042 ggz voornaam, achternaam, plan",
+    )  # fmt: skip
+    async def overdragen(
+        self, ctx: CommandContext, kenmerk: str, organisatie: str, velden: str | None
+    ) -> None:
+        aanmelding = await running_casus(ctx.unit, self.house, kenmerk)
+        fields = parse_fields(velden, self.house)
+        outgoing, contacts = await hand_over(
+            ctx.unit, self.house, aanmelding, organisatie, fields, ctx.caller.matrix_id,
+            ctx.now, ctx.today,
+        )  # fmt: skip
+        ctx.send(*outgoing)
+        name = await Directory(ctx.unit, self.house).organisation_name(organisatie)
+        ctx.reply(text_notice(
+            f"{aanmelding.reference} is overgedragen aan {name} "
+            f"({plural(contacts, 'contactpersoon', 'contactpersonen')}: {', '.join(fields)}) en "
+            "afgesloten met uitkomst overgedragen. De bewaartermijn loopt vanaf vandaag."
+        ))  # fmt: skip
 
     @command(
         "nog nodig", action=Action.NOG_NODIG, args=(KENMERK, ANTWOORD),
