@@ -20,14 +20,20 @@ pytestmark = pytest.mark.integration
 __all__ = ["house"]  # the fixture
 
 
-async def test_a_new_contact_joins_the_running_casus_room_at_once(
-    house: House, member_factory: MemberFactory, tmp_path: Path
-) -> None:
+async def planned_casus(house: House) -> tuple[str, str]:
+    """A casus with politie and om, its overleg planned, politie in the room."""
     await start(house)
     reference = await house.casus()
     await house.plan(reference, a_weekday(10))
     room_id = await house.politie.accept_invite(house.bot.user_id)
     await house.politie.wait_for_text(house.bot.user_id, room_id, "Uitnodiging")
+    return reference, room_id
+
+
+async def test_a_new_contact_joins_the_running_casus_room_at_once(
+    house: House, member_factory: MemberFactory, tmp_path: Path
+) -> None:
+    _, room_id = await planned_casus(house)
 
     newcomer = await member_factory("politie-nieuw")
     await newcomer.set_display_name("Nina Nieuw")
@@ -65,11 +71,7 @@ async def test_a_new_contact_joins_the_running_casus_room_at_once(
 async def test_the_procesregie_adds_and_removes_an_organisation_with_a_reason(
     house: House,
 ) -> None:
-    await start(house)
-    reference = await house.casus()
-    await house.plan(reference, a_weekday(10))
-    room_id = await house.politie.accept_invite(house.bot.user_id)
-    await house.politie.wait_for_text(house.bot.user_id, room_id, "Uitnodiging")
+    reference, room_id = await planned_casus(house)
 
     refused = await house.ask(house.regisseur, f"overleg deelnemer toevoegen {reference} ggz")
     assert "Gebruik: overleg deelnemer toevoegen" in refused
