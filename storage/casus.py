@@ -69,6 +69,7 @@ class RunningRow:
     # Informing the betrokkene: the day it happened, or until when it is postponed.
     informed_on: date | None = None
     inform_postponed_until: date | None = None
+    inform_reminded_at: datetime | None = None
 
 
 class ReferenceRepository(Repository):
@@ -177,6 +178,7 @@ class AanmeldingRepository(Repository):
                 latest(PvaActie.done_at, PvaActie.aanmelding_id).label("done_at"),
                 latest(PvaActie.deadline_set_at, PvaActie.aanmelding_id).label("set_at"),
                 Aanmelding.informed_on, Aanmelding.inform_postponed_until,
+                Aanmelding.inform_reminded_at,
             )
             .where(
                 Aanmelding.closed_on.is_(None),

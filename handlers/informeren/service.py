@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from handlers.access import Caller, informs_betrokkene
@@ -84,12 +85,25 @@ async def postpone(
                          aanmelding.reference, {"until": until.isoformat()})  # fmt: skip
 
 
-def due(aanmelding: Aanmelding, now: datetime, today: date) -> bool:
+class InformFacts(Protocol):
+    """What decides whether to ask: a running casus's row, or the aanmelding itself."""
+
+    @property
+    def decided_at(self) -> datetime | None: ...
+    @property
+    def informed_on(self) -> date | None: ...
+    @property
+    def inform_postponed_until(self) -> date | None: ...
+    @property
+    def inform_reminded_at(self) -> datetime | None: ...
+
+
+def due(casus: InformFacts, now: datetime, today: date) -> bool:
     """Whether whoever answers for the casus is asked (again) now."""
-    if aanmelding.informed_on is not None or aanmelding.decided_at is None:
+    if casus.informed_on is not None or casus.decided_at is None:
         return False
-    postponed = aanmelding.inform_postponed_until
+    postponed = casus.inform_postponed_until
     if postponed is not None and postponed >= today:
         return False
-    since = aanmelding.inform_reminded_at or aanmelding.decided_at
+    since = casus.inform_reminded_at or casus.decided_at
     return now - since >= REMIND_EVERY

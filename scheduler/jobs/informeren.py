@@ -20,8 +20,11 @@ async def ask_informed(unit: Unit, house: House, now: datetime, run: JobRun) -> 
     today = now.astimezone(house.zone).date()
     directory = Directory(unit, house)
     for row in await unit.aanmeldingen.running():
+        # Decided from the row (no decryption); only a casus that is due is loaded.
+        if not due(row, now, today):
+            continue
         aanmelding = await unit.aanmeldingen.for_id(row.id)
-        if aanmelding is None or not due(aanmelding, now, today):
+        if aanmelding is None:
             continue
         aanmelding.inform_reminded_at = now
         who = responsible(aanmelding)

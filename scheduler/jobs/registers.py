@@ -20,7 +20,6 @@ from handlers.incidenten import texts as incident_texts
 from handlers.messages import register_reference
 from handlers.rechten import texts as verzoek_texts
 from handlers.retention.service import add_months
-from handlers.vocabulary import VerzoekStatus
 from scheduler.job import Job, JobRun
 from storage.unit import Unit
 
@@ -33,13 +32,11 @@ async def remind_verzoeken(unit: Unit, house: House, now: datetime, run: JobRun)
     today = now.astimezone(house.zone).date()
     policy = house.registers
     directory = Directory(unit, house)
-    for verzoek in await unit.verzoeken.listing():
-        if verzoek.status is not VerzoekStatus.OPEN:
-            continue
-        names = await directory.names([verzoek.handler])
-        handler = names.person(verzoek.handler) if verzoek.handler else "niemand"
+    for verzoek in await unit.verzoeken.listing():  # the open ones
         if today > verzoek.deadline and verzoek.escalated_at is None:
             verzoek.escalated_at = now
+            names = await directory.names([verzoek.handler])
+            handler = names.person(verzoek.handler) if verzoek.handler else "niemand"
             run.send(*await directory.to_roles(
                 REPORT_ROLES, verzoek_texts.escalation(verzoek, handler)
             ))  # fmt: skip
