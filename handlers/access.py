@@ -49,6 +49,8 @@ class Action(StrEnum):
     MIJN_OVERZICHT = "mijn_overzicht"
     INFORMEREN = "informeren"
     OVERDRAGEN = "overdragen"
+    PERSOON_TOEVOEGEN = "persoon_toevoegen"
+    PERSOON_VERWIJDEREN = "persoon_verwijderen"
 
 
 PERMISSIONS: dict[Action, frozenset[Role]] = {
@@ -97,6 +99,10 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.INFORMEREN: frozenset({Role.PARTNER, *REGIE_ROLES}),
     # Handing a casus over to a partner closes it: the procesregisseur, as for closing.
     Action.OVERDRAGEN: frozenset({Role.PROCESREGISSEUR}),
+    # The aanmelder's organisation (per casus, see adds_person) or the procesregie adds a
+    # person of the household; taking one off (a mistake) is for the procesregie.
+    Action.PERSOON_TOEVOEGEN: frozenset({Role.PARTNER, *REGIE_ROLES}),
+    Action.PERSOON_VERWIJDEREN: frozenset(REGIE_ROLES),
 }
 
 
@@ -183,6 +189,12 @@ def told_why_casus_is_unknown(caller: Caller) -> bool:
     """The procesregie hears why a reference is not a running casus; anyone else gets the
     answer an unknown reference gets (no hint that it exists)."""
     return is_regie(caller.role)
+
+
+def adds_person(caller: Caller, aanmelder_organisation: str) -> bool:
+    """Who may add a person to a casus: the procesregie, and the organisation that put it
+    forward (the aanmelder or a colleague who took it over)."""
+    return is_regie(caller.role) or caller.organisation_key == aanmelder_organisation
 
 
 def decides_bezwaar(caller: Caller) -> bool:

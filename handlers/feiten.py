@@ -18,7 +18,7 @@ from handlers.vocabulary import (
     TriageStatus,
     Uitkomst,
 )
-from storage.models import Aanmelding, Overleg, PvaActie
+from storage.models import Aanmelding, Overleg, Persoon, PvaActie
 from storage.unit import Unit
 
 
@@ -26,8 +26,23 @@ def _days(since: datetime | None, today: date, zone: ZoneInfo) -> int | None:
     return None if since is None else (today - since.astimezone(zone).date()).days
 
 
+MINDERJARIG, MEERDERJARIG = "minderjarig", "meerderjarig"
+
+
+def _age_group(minor: bool) -> str:
+    return MINDERJARIG if minor else MEERDERJARIG
+
+
 def aangemeld(unit: Unit, aanmelding: Aanmelding, today: date) -> None:
-    unit.feiten.add(FeitSoort.AANGEMELD, today, DEFAULT_TAFEL, aanmelding.aanmelder_organisation)
+    """An aanmelding filed, and whether its betrokkene is a minor."""
+    unit.feiten.add(FeitSoort.AANGEMELD, today, DEFAULT_TAFEL, aanmelding.aanmelder_organisation,
+                    outcome=_age_group(aanmelding.minderjarig))  # fmt: skip
+
+
+def persoon(unit: Unit, aanmelding: Aanmelding, person: Persoon, today: date) -> None:
+    """Another person of the household added to a casus."""
+    unit.feiten.add(FeitSoort.PERSOON, today, DEFAULT_TAFEL, aanmelding.aanmelder_organisation,
+                    outcome=_age_group(person.minderjarig))  # fmt: skip
 
 
 def besloten(

@@ -113,6 +113,10 @@ class AuditKind(StrEnum):
     # (detail: the day; never the reason).
     INFORMED = "informed"
     INFORM_POSTPONED = "inform_postponed"
+    # A person was added to a casus, or taken off it (detail: the number, the fields, the
+    # reason's code; never a value).
+    PERSON_ADDED = "person_added"
+    PERSON_REMOVED = "person_removed"
 
 
 class Route(StrEnum):
@@ -195,6 +199,7 @@ class FeitSoort(StrEnum):
     OVERLEG = "overleg"  # the first casusoverleg of a casus was held
     ACTIE = "actie"  # an action of a plan was done: op-tijd or te-laat
     AFGESLOTEN = "afgesloten"  # afgeschaald or afgesloten, with outcome and evaluation
+    PERSOON = "persoon"  # another person added to a casus: minderjarig or meerderjarig
 
 
 # The tafel every casus belongs to until a house configures more (issue: tafels).

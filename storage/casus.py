@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, literal, select, update
 
 from handlers.vocabulary import Route, TriageStatus, VerrijkingStatus
 from storage.base import Repository, rowcount
@@ -16,6 +16,7 @@ from storage.crypto import installed
 from storage.models import (
     Aanmelding,
     Overleg,
+    Persoon,
     PvaActie,
     ReferenceCounter,
     Verrijkingsverzoek,
@@ -70,6 +71,9 @@ class RunningRow:
     informed_on: date | None = None
     inform_postponed_until: date | None = None
     inform_reminded_at: datetime | None = None
+    # The other persons of the casus who are neither informed nor postponed beyond the day
+    # given to running() (0 when no day is given).
+    others_waiting: int = 0
 
 
 class ReferenceRepository(Repository):
@@ -87,18 +91,28 @@ class ReferenceRepository(Repository):
 class AanmeldingRepository(Repository):
     async def add(self, aanmelding: Aanmelding) -> Aanmelding:
         self.rehash(aanmelding)
+        # Set while new (no query): the collection is then known, so using it later in this
+        # transaction loads nothing (an async session cannot load lazily).
+        aanmelding.personen = list(aanmelding.personen)
         self.session.add(aanmelding)
         await self.session.flush()
         return aanmelding
 
     @staticmethod
-    def rehash(aanmelding: Aanmelding) -> None:
+    def rehash(person: Aanmelding | Persoon) -> None:
         """Inzage finds a person by achternaam and geboortedatum without plaintext: keep the
-        keyed hash in step with the two (after a correction too)."""
-        if aanmelding.geboortedatum is not None:
-            aanmelding.lookup_hash = installed().lookup_hash(
-                aanmelding.achternaam, aanmelding.geboortedatum.isoformat()
+        keyed hash in step with the two (after a correction too), for every person."""
+        if person.geboortedatum is not None:
+            person.lookup_hash = installed().lookup_hash(
+                person.achternaam, person.geboortedatum.isoformat()
             )
+
+    def add_person(self, aanmelding: Aanmelding, persoon: Persoon) -> Persoon:
+        """One more person the casus concerns, numbered after the last one."""
+        persoon.number = max([1, *(p.number for p in aanmelding.personen)]) + 1
+        self.rehash(persoon)
+        aanmelding.personen.append(persoon)
+        return persoon
 
     async def in_triage(self) -> Sequence[Aanmelding]:
         """Aanmeldingen awaiting a triage decision (open, or onduidelijk)."""
@@ -124,13 +138,24 @@ class AanmeldingRepository(Repository):
         )
         return result.scalar_one_or_none()
 
-    async def of_person(self, achternaam: str, geboortedatum: date) -> Sequence[Aanmelding]:
-        """Every aanmelding about this person, found through the keyed hash (inzage)."""
+    async def of_person(
+        self, achternaam: str, geboortedatum: date
+    ) -> Sequence[tuple[Aanmelding, int]]:
+        """Every casus about this person, found through the keyed hash (inzage), with the
+        person's number in it (1: the betrokkene; 2 and on: the other persons)."""
         wanted = installed().lookup_hash(achternaam, geboortedatum.isoformat())
         result = await self.session.execute(
             select(Aanmelding).where(Aanmelding.lookup_hash == wanted).order_by(Aanmelding.id)
         )
-        return result.scalars().all()
+        found = [(a, 1) for a in result.scalars().all()]
+        others = await self.session.execute(
+            select(Persoon.aanmelding_id, Persoon.number).where(Persoon.lookup_hash == wanted)
+        )
+        for aanmelding_id, number in others.all():
+            aanmelding = await self.for_id(aanmelding_id)
+            if aanmelding is not None:
+                found.append((aanmelding, number))
+        return sorted(found, key=lambda pair: (pair[0].id, pair[1]))
 
     async def by_references(self, references: Sequence[str]) -> Sequence[Aanmelding]:
         result = await self.session.execute(
@@ -159,9 +184,10 @@ class AanmeldingRepository(Repository):
         )  # fmt: skip
         return [RetentionRow(*row) for row in rows.all()]
 
-    async def running(self) -> Sequence[RunningRow]:
+    async def running(self, today: date | None = None) -> Sequence[RunningRow]:
         """Every casus that is decided and not closed, with the moments that tell when
-        something last happened in it (nothing personal to decrypt)."""
+        something last happened in it (nothing personal to decrypt); with ``today``, also
+        how many of its other persons wait to be informed."""
 
         def latest(column: Any, of: Any) -> Any:
             return select(func.max(column)).where(of == Aanmelding.id).scalar_subquery()
@@ -179,6 +205,13 @@ class AanmeldingRepository(Repository):
                 latest(PvaActie.deadline_set_at, PvaActie.aanmelding_id).label("set_at"),
                 Aanmelding.informed_on, Aanmelding.inform_postponed_until,
                 Aanmelding.inform_reminded_at,
+                select(func.count(Persoon.id)).where(
+                    Persoon.aanmelding_id == Aanmelding.id, Persoon.informed_on.is_(None),
+                    Persoon.inform_postponed_until.is_(None)
+                    | (Persoon.inform_postponed_until < today),
+                ).scalar_subquery()
+                if today is not None
+                else literal(0),
             )
             .where(
                 Aanmelding.closed_on.is_(None),
@@ -207,6 +240,7 @@ class AanmeldingRepository(Repository):
                 setattr(aanmelding, column, None if column in NULLABLE else "")
             aanmelding.geboortedatum = None
             aanmelding.lookup_hash = None
+            aanmelding.personen.clear()  # rows, not blanks: they hold nothing but personalia
             aanmelding.cleaned_at = now
         self.effects.scrub = True
 

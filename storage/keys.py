@@ -14,7 +14,7 @@ from sqlalchemy import Text, select, type_coerce, update
 from storage.audit_chain import GENESIS, entry_mac, same, stamp
 from storage.crypto import PREFIX, DataKeys, EncryptedDate, EncryptedText, installed
 from storage.db import Database
-from storage.models import Aanmelding, Base
+from storage.models import Aanmelding, Base, Persoon
 
 BATCH = 200
 
@@ -111,10 +111,14 @@ class AuditChainBroken(Exception):
 
 async def _rehash(db: Database, keys: DataKeys) -> None:
     async with db.transaction() as unit:
-        for aanmelding in (await unit.session.execute(select(Aanmelding))).scalars():
-            if aanmelding.geboortedatum is not None:
-                aanmelding.lookup_hash = keys.lookup_hash(
-                    aanmelding.achternaam, aanmelding.geboortedatum.isoformat()
+        people: list[Aanmelding | Persoon] = [
+            *(await unit.session.execute(select(Aanmelding))).scalars(),
+            *(await unit.session.execute(select(Persoon))).scalars(),
+        ]
+        for person in people:
+            if person.geboortedatum is not None:
+                person.lookup_hash = keys.lookup_hash(
+                    person.achternaam, person.geboortedatum.isoformat()
                 )
 
 

@@ -21,7 +21,7 @@ from handlers.vocabulary import Role, TriageStatus
 from scheduler.job import run_job
 from scheduler.jobs.informeren import informeren
 from storage.db import Database
-from storage.models import Aanmelding
+from storage.models import Aanmelding, Persoon
 from tests.databases import Databases
 
 HOUSE = House()
@@ -105,4 +105,44 @@ async def test_a_postponement_holds_the_question_until_it_ends(db: Database) -> 
         await postpone(unit, aanmelding, date(2026, 12, 14), "lopend onderzoek", regie, now,
                        now.date())  # fmt: skip
     assert await asked(db, datetime(2026, 12, 14, 9, tzinfo=UTC)) == [], "until the day"
+    assert await asked(db, datetime(2026, 12, 15, 9, tzinfo=UTC)) == ["!dm-wijkt"]
+
+
+async def test_each_person_of_a_family_is_informed_on_their_own(db: Database) -> None:
+    async with db.transaction() as unit:
+        aanmelding = await unit.aanmeldingen.by_reference(REFERENCE)
+        assert aanmelding is not None
+        unit.aanmeldingen.add_person(aanmelding, Persoon(
+            number=0, relatie="dochter", voornaam="Kleintje", achternaam="Nepnaam",
+            geboortedatum=date(2014, 4, 3), minderjarig=True, woonplaats="Demostad",
+            added_by=AANMELDER, added_at=DECIDED,
+        ))  # fmt: skip
+    aanmelder = Caller(AANMELDER, Role.PARTNER, "wijkteam", "Wijkteam")
+    first = DECIDED + timedelta(days=1)
+    async with db.transaction() as unit:
+        aanmelding = await unit.aanmeldingen.by_reference(REFERENCE)
+        assert aanmelding is not None
+        done = await informed(unit, aanmelding, first.date(), aanmelder, first, HOUSE.zone, 1)
+        assert [p.number for p in done] == [1]
+        with pytest.raises(UserError, match="geen persoon 3"):
+            await informed(unit, aanmelding, first.date(), aanmelder, first, HOUSE.zone, 3)
+
+    # The betrokkene is informed, the daughter not: the question still comes, about her.
+    now = DECIDED + timedelta(days=7)
+    sent = (await run_job(db.transaction, informeren(HOUSE), now)).outgoing
+    [question] = [o.notice.plain for o in sent if "al geïnformeerd?" in o.notice.plain]
+    assert "Is persoon 2 (dochter) van" in question
+    async with db.reading() as unit:
+        [line] = await open_casussen(unit, HOUSE, now)
+    assert line.informed is not None
+    assert line.informed.label(now.date()) == "ja (3 november 2026); 1 andere nog niet"
+
+    # Her informing postponed: no question until the postponement ends.
+    async with db.transaction() as unit:
+        aanmelding = await unit.aanmeldingen.by_reference(REFERENCE)
+        assert aanmelding is not None
+        [later] = await postpone(unit, aanmelding, date(2026, 12, 14), "lopend onderzoek",
+                                 aanmelder, now, now.date())  # fmt: skip
+        assert later.number == 2, "only who was not informed yet"
+    assert await asked(db, datetime(2026, 12, 14, 9, tzinfo=UTC)) == []
     assert await asked(db, datetime(2026, 12, 15, 9, tzinfo=UTC)) == ["!dm-wijkt"]

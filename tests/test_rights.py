@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from bot.cli import main
 from storage.db import Database
-from storage.models import Aanmelding, Verrijkingsverzoek
+from storage.models import Aanmelding, Persoon, Verrijkingsverzoek
 from storage.unit import Unit
 from tests.databases import Databases
 
@@ -128,3 +128,50 @@ def test_correction_and_early_deletion_with_a_reason(
         ("deleted_early", "ZVH-2026-0001")
     ]
     assert main([*base, "verwijderen", "ZVH-2026-0001", "--reden", "dubbel"]) == 1
+
+
+def test_another_person_of_a_casus_is_found_corrected_and_deleted_with_it(
+    config: Path, databases: Databases, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = databases.url("rights")
+    seed(url)
+
+    async def add_son() -> None:
+        db = Database(url)
+        async with db.transaction() as unit:
+            aanmelding = await unit.aanmeldingen.by_reference("ZVH-2026-0003")
+            assert aanmelding is not None
+            unit.aanmeldingen.add_person(aanmelding, Persoon(
+                number=0, relatie="zoon", voornaam="Kleintje", achternaam="Iemand",
+                geboortedatum=date(2014, 4, 3), minderjarig=True, woonplaats="Demostad",
+                added_by="@a:x.nl", added_at=NOW,
+            ))  # fmt: skip
+        await db.close()
+
+    asyncio.run(add_son())
+    base = ["--config", str(config)]
+    assert main([*base, "correctie", "ZVH-2026-0003", "persoon:2:achternaam", "Anders",
+                 "--reden", "onjuist"]) == 0  # fmt: skip
+    assert main([*base, "correctie", "ZVH-2026-0003", "persoon:2:adres", "Straat 1",
+                 "--reden", "onjuist"]) == 1, "the others have no address here"  # fmt: skip
+    assert "persoon:NR:VELD" in capsys.readouterr().err
+    out = tmp_path / "zoon"
+    assert main([*base, "inzage", "--achternaam", "anders", "--geboortedatum", "3-4-2014",
+                 "--uit", str(out)]) == 0  # fmt: skip
+    assert "ZVH-2026-0003" in capsys.readouterr().out, "found under the corrected name"
+    [document] = out.glob("*.md")
+    text = document.read_text()
+    assert "relatie: zoon" in text
+    assert "Ander" not in text.replace("Anders", ""), "not the mother's name"
+    assert "GEHEIM-PROBLEEM" in text, "the casus's own texts are about him too"
+
+    assert main([*base, "verwijderen", "ZVH-2026-0003", "--reden", "verzoek-betrokkene"]) == 0
+
+    async def persons_left() -> int:
+        db = Database(url)
+        async with db.session() as session:
+            count = len((await session.execute(select(Persoon))).scalars().all())
+        await db.close()
+        return count
+
+    assert asyncio.run(persons_left()) == 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from handlers.aanmelding.commands import AanmeldingCommands
 from handlers.aanmelding.forms import AANMELDING_FORM, option_lists
+from handlers.aanmelding.personen import form_spec as persoon_form
 from handlers.aanmelding.service import submit
 from handlers.commands import commands_of
 from handlers.conversation.service import FormSpec, Submission
@@ -24,4 +25,8 @@ def form_spec(house: House) -> FormSpec:
 
 
 def feature(house: House) -> Feature:
-    return Feature("aanmelding", commands_of(AanmeldingCommands()), (form_spec(house),))
+    return Feature(
+        "aanmelding",
+        commands_of(AanmeldingCommands(house)),
+        (form_spec(house), persoon_form(house)),
+    )

@@ -43,11 +43,11 @@ URGENTIE = tuple(Option(u.value, u.value) for u in Urgentie)
 SELF_WORDS = {"ik", "mij", "mijzelf", "ikzelf", "zelf"}
 
 
-def _birth_date(text: str, ctx: FormContext, answers: Mapping[str, Any]) -> str:
+def birth_date(text: str, ctx: FormContext, answers: Mapping[str, Any]) -> str:
     return parse_birth_date(text, ctx.today).isoformat()
 
 
-def _show_birth_date(value: Any, ctx: FormContext) -> str:
+def show_birth_date(value: Any, ctx: FormContext) -> str:
     birth = date.fromisoformat(value)
     minor = " (minderjarig)" if age_on(birth, ctx.today) < 18 else ""
     return format_date(birth) + minor
@@ -120,7 +120,7 @@ AANMELDING_FORM = Form(
         Step("aliassen", "aliassen", "Is de betrokkene ook bekend onder andere namen? Scheid ze "
              "met komma's.", FreeText(300), optional=True, aliases=("alias",)),
         Step("geboortedatum", "geboortedatum", "Wat is de geboortedatum? Bijvoorbeeld 3-4-1990 "
-             "of 3 april 1990.", _birth_date, show=_show_birth_date),
+             "of 3 april 1990.", birth_date, show=show_birth_date),
         Step("adres", "adres", "Wat is het adres (straat en huisnummer)?",
              _adres, optional=True),
         Step("postcode", "postcode", "En de postcode?", _postcode, optional=True),

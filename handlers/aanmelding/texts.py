@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers.messages import Bold, Notice, Paragraph, notice
+from handlers.messages import Bold, Code, Notice, Paragraph, notice
 
 
 def filed(reference: str) -> Notice:
@@ -13,6 +13,11 @@ def filed(reference: str) -> Notice:
             "de gemeente en zo nodig met partners die de betrokkene kennen. Je hoort de "
             "uitkomst via deze chat. Noem het kenmerk als je contact opneemt, en zet nooit "
             "namen in het onderwerp van een e-mail."
+        ),
+        Paragraph(
+            "Gaat het om een gezin of huishouden? Voeg de anderen toe met ",
+            Code(f"persoon toevoegen {reference}"),
+            ".",
         ),
     )
 

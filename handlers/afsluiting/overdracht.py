@@ -13,11 +13,11 @@ from datetime import date, datetime
 
 from handlers.afsluiting.service import close
 from handlers.bezwaar import refuse_if_objected
-from handlers.casusoverleg.invitation import PERSONALIA
 from handlers.directory import Directory
 from handlers.errors import UserError
 from handlers.house import House
 from handlers.messages import Block, Bold, Outgoing, Paragraph, Table, notice
+from handlers.personen import PERSONALIA, persons, sections
 from handlers.plan_van_aanpak.service import PlanVanAanpak
 from handlers.vocabulary import AuditKind, Evaluatie, Uitkomst, VerrijkingStatus
 from storage.models import Aanmelding
@@ -56,19 +56,20 @@ async def hand_over(
         raise UserError(f"{names[organisation]} heeft geen contactpersoon met een chat met mij; "
                         "draag buiten de bot over en sluit daarna af.")  # fmt: skip
     reference = aanmelding.reference
-    rows = [(field, value) for field in fields
-            if field in PERSONALIA and (value := PERSONALIA[field](aanmelding))]  # fmt: skip
-    rows += [(label, getattr(aanmelding, field)) for field, label in TEXTS.items()
-             if field in fields]  # fmt: skip
+    # Each person of the casus with the chosen personalia they have, minimised on their own.
+    people, sent = sections(persons(aanmelding), [f for f in fields if f in PERSONALIA])
+    rows = [(label, getattr(aanmelding, field)) for field, label in TEXTS.items()
+            if field in fields]  # fmt: skip
     blocks: list[Block] = [
         Paragraph(Bold(f"Overdracht {reference} van {house.words.house_name}")),
         Paragraph(f"{house.words.house_name} draagt deze casus over aan {names[organisation]}. "
                   "Neem wat je nodig hebt over in je eigen systeem: na de bewaartermijn haal ik "
                   "dit bericht weg."),
+        *people,
     ]  # fmt: skip
     if rows:
         blocks.append(Table(("veld", "waarde"), tuple(rows)))
-    sent = [name for name, _ in rows]
+    sent += [name for name, _ in rows]
     if "plan" in fields and (open_actions := await PlanVanAanpak(unit, aanmelding).open_actions()):
         blocks += [Paragraph(Bold("Open acties")), Table(("nr", "wat", "deadline"), tuple(
             (str(a.number), a.wat, a.deadline.isoformat()) for a in open_actions

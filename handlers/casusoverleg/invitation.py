@@ -9,13 +9,13 @@ Matrix ids, never the data.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from handlers.bezwaar import refuse_if_objected
-from handlers.conversation.parsing import format_date, format_moment
+from handlers.conversation.parsing import format_moment
 from handlers.directory import Names
 from handlers.house import House
 from handlers.messages import (
@@ -30,19 +30,11 @@ from handlers.messages import (
     joined,
     notice,
 )
+from handlers.personen import persons, sections
 from handlers.vocabulary import AuditKind, VerrijkingStatus
 from storage.models import Aanmelding, Overleg
 from storage.unit import Unit
 
-PERSONALIA: dict[str, Callable[[Aanmelding], str | None]] = {
-    "voornaam": lambda a: a.voornaam,
-    "achternaam": lambda a: a.achternaam,
-    "aliassen": lambda a: a.aliassen,
-    "geboortedatum": lambda a: format_date(a.geboortedatum),
-    "adres": lambda a: a.adres,
-    "postcode": lambda a: a.postcode,
-    "woonplaats": lambda a: a.woonplaats,
-}
 # What a casusoverleg decides (DOMAIN.md phase 3).
 DECISIONS = (
     "wie casusregisseur wordt",
@@ -87,11 +79,6 @@ async def invitation(
 ) -> list[Outgoing]:  # fmt: skip
     reference = aanmelding.reference
     await refuse_if_objected(unit, reference)
-    personalia = [
-        (name, value)
-        for name in house.overleg.personalia
-        if (value := PERSONALIA[name](aanmelding))
-    ]
     zone: ZoneInfo = house.zone
     invited = sorted((names.person(m) for m in participants.members), key=lambda p: p.name.lower())
     blocks: list[Block] = [
@@ -110,8 +97,10 @@ async def invitation(
     ]  # fmt: skip
     fields = ["doel", "themas"]
     if with_personalia:
-        blocks += [Paragraph(Bold("Betrokkene")), Table(("veld", "waarde"), tuple(personalia))]
-        fields += [name for name, _ in personalia]
+        # Each person minimised on their own: the allowed fields they have.
+        shown, names_shown = sections(persons(aanmelding), house.overleg.personalia)
+        blocks += shown
+        fields += names_shown
     blocks.append(Paragraph(
         "Deze gegevens zijn alleen voor dit overleg (doelbinding): deel ze niet buiten "
         "deze kamer."

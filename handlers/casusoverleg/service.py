@@ -15,7 +15,7 @@ import json
 from datetime import datetime, timedelta
 
 from handlers.access import Caller, chairs_overleg
-from handlers.casusoverleg.invitation import Participants, invitation
+from handlers.casusoverleg.invitation import Participants, disclosed, invitation
 from handlers.conversation.parsing import format_date, format_moment, short_moment
 from handlers.directory import Directory
 from handlers.errors import UserError
@@ -32,6 +32,7 @@ from handlers.messages import (
     notice,
 )
 from handlers.messages import joined as joined_segments
+from handlers.personen import Person, sections
 from handlers.triage.service import TriageService
 from handlers.triage.texts import outcome_label
 from handlers.vocabulary import AuditKind, OverlegStatus, Role, TriageStatus
@@ -184,6 +185,27 @@ class CasusoverlegService:
             outgoing += await invitation(self.unit, self.house, names_of, aanmelding, overleg,
                                          participants, caller.matrix_id, now, True)  # fmt: skip
         return outgoing
+
+    async def person_added(
+        self, aanmelding: Aanmelding, one: Person, actor: str, now: datetime
+    ) -> list[Outgoing]:
+        """A person added to a casus whose room has had its invitation: the room gets that
+        person's allowed personalia (before the first invitation there is nothing to do: it
+        will carry everyone)."""
+        reference = aanmelding.reference
+        if await self.unit.rooms.wanted_members(casus_room(reference)) is None:
+            return []
+        blocks, shown = sections([one], self.house.overleg.personalia)
+        if not shown:
+            return []
+        participants = await self.participants(aanmelding)
+        await disclosed(self.unit, actor, reference, "persoon-toegevoegd", shown, participants,
+                        now)  # fmt: skip
+        return [participants.room_message(reference, mention=False, text=notice(
+            Paragraph(Bold(f"Deze casus gaat ook over {one.title.lower()}")),
+            *blocks,
+            Paragraph("Alleen voor dit overleg (doelbinding)."),
+        ))]  # fmt: skip
 
     async def _joined(self, reference: str, joined: frozenset[str]) -> Outgoing:
         names = await self.directory.names(joined)

@@ -103,6 +103,9 @@ class Figures:
     evaluations: Counter[str] = field(default_factory=Counter)
     lead_times: dict[str, Duration] = field(default_factory=dict)
     actions: Counter[str] = field(default_factory=Counter)  # op-tijd / te-laat
+    # The persons the aanmeldingen concern (betrokkenen and the household added to a casus),
+    # minderjarig or meerderjarig; betrokkenen filed before this was counted are not in it.
+    persons: Counter[str] = field(default_factory=Counter)
     # Triage outcomes per month (for the chart).
     per_month: dict[date, Counter[str]] = field(default_factory=dict)
 
@@ -114,6 +117,10 @@ def figures_of(period: Period, facts: Iterable[Feit]) -> Figures:
         if feit.soort is FeitSoort.AANGEMELD:
             result.aanmeldingen[feit.organisation_key] += 1
             result.tafels[feit.tafel] += 1
+            if feit.outcome:
+                result.persons[feit.outcome] += 1
+        elif feit.soort is FeitSoort.PERSOON and feit.outcome:
+            result.persons[feit.outcome] += 1
         elif feit.soort is FeitSoort.BESLOTEN and feit.outcome:
             result.outcomes[feit.outcome] += 1
             result.per_month[feit.day.replace(day=1)][feit.outcome] += 1

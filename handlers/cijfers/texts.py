@@ -38,7 +38,8 @@ def rows(figures: Figures, organisations: Mapping[str, str]) -> list[Row]:
     out: list[Row] = []
     groups = (("aanmeldingen", figures.aanmeldingen), ("tafel", figures.tafels),
               ("triage", figures.outcomes), ("afgesloten", figures.closed),
-              ("route", figures.routes), ("evaluatie", figures.evaluations))  # fmt: skip
+              ("route", figures.routes), ("evaluatie", figures.evaluations),
+              ("personen", figures.persons))  # fmt: skip
     for kind, counts in groups:
         total = sum(counts.values())
         out.append((kind, "totaal", shown(total)))

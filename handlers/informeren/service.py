@@ -1,5 +1,5 @@
-"""Informing the betrokkene (AVG art. 13/14): for every casus, whether, when and by whom the
-betrokkene was told of the processing, or until when and why that is postponed (art. 14(5),
+"""Informing the betrokkene (AVG art. 13/14): for every person of a casus, whether, when and
+by whom they were told of the processing, or until when and why that is postponed (art. 14(5),
 23: e.g. a running investigation). The covenants leave it to the aanmelder or the partner
 the overleg appoints; the bot asks whoever answers for the casus until it is recorded.
 """
@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from handlers.access import Caller, informs_betrokkene
 from handlers.conversation.parsing import format_date, parse_text
 from handlers.errors import UserError
+from handlers.personen import Person, person, persons
 from handlers.vocabulary import AuditKind, TriageStatus
 from storage.models import Aanmelding
 from storage.unit import Unit
@@ -27,17 +28,22 @@ DECIDED = (TriageStatus.ZONDER_OVERLEG, TriageStatus.CASUSOVERLEG)
 
 @dataclass(frozen=True)
 class InformState:
-    """What the overview shows: informed on a day, postponed until a day, or not yet."""
+    """What the overview shows: informed on a day, postponed until a day, or not yet; and
+    for a casus about several persons, how many of the others still wait."""
 
     informed_on: date | None
     postponed_until: date | None
+    others_waiting: int = 0
 
     def label(self, today: date) -> str:
+        own = "nee"
         if self.informed_on is not None:
-            return f"ja ({format_date(self.informed_on)})"
-        if self.postponed_until is not None and self.postponed_until >= today:
-            return f"uitgesteld tot {format_date(self.postponed_until)}"
-        return "nee"
+            own = f"ja ({format_date(self.informed_on)})"
+        elif self.postponed_until is not None and self.postponed_until >= today:
+            own = f"uitgesteld tot {format_date(self.postponed_until)}"
+        if self.others_waiting:
+            return f"{own}; {self.others_waiting} andere nog niet"
+        return own
 
 
 def responsible(aanmelding: Aanmelding) -> str:
@@ -52,37 +58,59 @@ def check_may(caller: Caller, aanmelding: Aanmelding) -> None:
         raise UserError(f"{aanmelding.reference} is geen lopende casus.")
 
 
+def _chosen(aanmelding: Aanmelding, number: int | None) -> list[Person]:
+    """The person named, or else everyone of the casus not yet informed."""
+    if number is not None:
+        return [person(aanmelding, number)]
+    left = [p for p in persons(aanmelding) if p.row.informed_on is None]
+    if not left:
+        raise UserError(f"Iedereen van {aanmelding.reference} is al geïnformeerd.")
+    return left
+
+
 async def informed(
-    unit: Unit, aanmelding: Aanmelding, on: date, caller: Caller, now: datetime, zone: ZoneInfo
-) -> None:
+    unit: Unit, aanmelding: Aanmelding, on: date, caller: Caller, now: datetime, zone: ZoneInfo,
+    number: int | None = None,
+) -> list[Person]:  # fmt: skip
+    """Record that the person (or every one not yet informed) was told on ``on``."""
     check_may(caller, aanmelding)
     if on > now.astimezone(zone).date():
         raise UserError("Die datum ligt in de toekomst: leg het vast als het gebeurd is.")
     if on < aanmelding.submitted_at.astimezone(zone).date():
         raise UserError("Die datum ligt voor de aanmelding.")
-    aanmelding.informed_on, aanmelding.informed_by = on, caller.matrix_id
-    aanmelding.inform_postponed_until = aanmelding.inform_postponed_reason = None
+    chosen = _chosen(aanmelding, number)
+    for one in chosen:
+        record = one.row
+        record.informed_on, record.informed_by = on, caller.matrix_id
+        record.inform_postponed_until = record.inform_postponed_reason = None
     await unit.audit.add(now, AuditKind.INFORMED, caller.matrix_id, aanmelding.reference, {
-        "on": on.isoformat(),
+        "on": on.isoformat(), "persons": [one.number for one in chosen],
     })  # fmt: skip
+    return chosen
 
 
 async def postpone(
     unit: Unit, aanmelding: Aanmelding, until: date, reden: str, caller: Caller, now: datetime,
-    today: date,
-) -> None:  # fmt: skip
+    today: date, number: int | None = None,
+) -> list[Person]:  # fmt: skip
+    """Record until when and why informing the person (or every one not yet informed)
+    waits."""
     check_may(caller, aanmelding)
-    if aanmelding.informed_on is not None:
-        raise UserError(f"De betrokkene van {aanmelding.reference} is al geïnformeerd.")
+    chosen = _chosen(aanmelding, number)
+    if chosen[0].row.informed_on is not None:
+        raise UserError(f"{chosen[0].title} van {aanmelding.reference} is al geïnformeerd.")
     if until <= today:
         raise UserError("Uitstellen kan tot een datum in de toekomst.")
     if until > today + MAX_POSTPONE:
         raise UserError("Uitstellen kan voor ten hoogste een half jaar; daarna opnieuw bekijken.")
-    aanmelding.inform_postponed_until = until
-    aanmelding.inform_postponed_reason = parse_text(reden, 500, "reden")
+    for one in chosen:
+        one.row.inform_postponed_until = until
+        one.row.inform_postponed_reason = parse_text(reden, 500, "reden")
     aanmelding.inform_reminded_at = None
-    await unit.audit.add(now, AuditKind.INFORM_POSTPONED, caller.matrix_id,
-                         aanmelding.reference, {"until": until.isoformat()})  # fmt: skip
+    await unit.audit.add(now, AuditKind.INFORM_POSTPONED, caller.matrix_id, aanmelding.reference,
+                         {"until": until.isoformat(),
+                          "persons": [one.number for one in chosen]})  # fmt: skip
+    return chosen
 
 
 class InformFacts(Protocol):
@@ -96,14 +124,18 @@ class InformFacts(Protocol):
     def inform_postponed_until(self) -> date | None: ...
     @property
     def inform_reminded_at(self) -> datetime | None: ...
+    @property
+    def others_waiting(self) -> int: ...
 
 
 def due(casus: InformFacts, now: datetime, today: date) -> bool:
-    """Whether whoever answers for the casus is asked (again) now."""
-    if casus.informed_on is not None or casus.decided_at is None:
+    """Whether whoever answers for the casus is asked (again) now: someone of it is
+    neither informed nor postponed, and the last question is a week old."""
+    if casus.decided_at is None:
         return False
     postponed = casus.inform_postponed_until
-    if postponed is not None and postponed >= today:
+    betrokkene = casus.informed_on is None and (postponed is None or postponed < today)
+    if not betrokkene and not casus.others_waiting:
         return False
     since = casus.inform_reminded_at or casus.decided_at
     return now - since >= REMIND_EVERY

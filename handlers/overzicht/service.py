@@ -64,7 +64,7 @@ async def open_casussen(unit: Unit, house: House, now: datetime) -> list[CasusLi
         for row in await unit.aanmeldingen.retention_candidates()
         if row.triage_status.undecided
     ]  # fmt: skip
-    for row in await unit.aanmeldingen.running():
+    for row in await unit.aanmeldingen.running(today):
         if row.triage_status is TriageStatus.ZONDER_OVERLEG:
             phase = ZONDER_OVERLEG
         else:
@@ -74,7 +74,7 @@ async def open_casussen(unit: Unit, house: House, now: datetime) -> list[CasusLi
         lines.append(CasusLine(
             row.reference, phase, decided, planned.get(row.id), row.casusregisseur,
             actions[row.id], overdue[row.id], moment.astimezone(zone).date(),
-            InformState(row.informed_on, row.inform_postponed_until),
+            InformState(row.informed_on, row.inform_postponed_until, row.others_waiting),
         ))  # fmt: skip
     return sorted(lines, key=lambda line: (PHASE_ORDER.index(line.phase), line.since))
 

@@ -15,26 +15,31 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from handlers.conversation.parsing import format_date, parse_birth_date, parse_text
+from handlers.conversation.parsing import age_on, format_date, parse_birth_date, parse_text
 from handlers.errors import UserError
 from handlers.identifiers import parse_reference
+from handlers.personen import person
 from handlers.retention.service import erase
 from handlers.vocabulary import AuditKind, VerrijkingStatus
-from storage.models import Aanmelding
+from storage.models import Aanmelding, Persoon
 from storage.unit import Unit
 
 # Every stored field a beheerder may correct (AVG art. 16), besides an action's text
-# ("actie:2") and a partner's verrijking ("verrijking:politie").
+# ("actie:2"), a partner's verrijking ("verrijking:politie") and another person's field
+# ("persoon:2:voornaam").
 CORRECTABLE = ("voornaam", "achternaam", "aliassen", "geboortedatum", "adres", "postcode",
                "woonplaats", "gemeente", "probleemstelling", "doel", "contactpersoon",
                "spoed_reden", "open_vraag", "overleg_doel", "overleg_themas",
                "client_informant", "afschaling_criteria")  # fmt: skip
-PER_ROW = ("actie", "verrijking")
+PER_ROW = ("actie", "verrijking", "persoon")
 # Why a correction or early deletion happened: a code, so the audit log stays free of
 # personal data (a free-text reason would invite names).
 REASONS = ("verzoek-betrokkene", "onjuist", "dubbel", "onrechtmatig")
 PERSONALIA = ("voornaam", "achternaam", "aliassen", "geboortedatum", "adres", "postcode",
               "woonplaats", "gemeente")  # fmt: skip
+# What is held on another person of a casus (person 2 and on); correctable as
+# "persoon:2:voornaam".
+PERSOON_FIELDS = ("relatie", "voornaam", "achternaam", "geboortedatum", "woonplaats")
 
 
 @dataclass(frozen=True)
@@ -49,8 +54,8 @@ async def inzage(
 ) -> Inzage:
     """Everything held on the person; logged (references only)."""
     found = await unit.aanmeldingen.of_person(achternaam, geboortedatum)
-    cases = [await _case(unit, aanmelding) for aanmelding in found]
-    references = [a.reference for a in found]
+    cases = [await _case(unit, aanmelding, number) for aanmelding, number in found]
+    references = list(dict.fromkeys(a.reference for a, _ in found))
     await unit.audit.add(now, AuditKind.INZAGE, actor, None, {
         "references": references, "found": len(references),
     })  # fmt: skip
@@ -58,29 +63,30 @@ async def inzage(
     return Inzage(references, _markdown(cases, now), data)
 
 
-async def _case(unit: Unit, aanmelding: Aanmelding) -> dict[str, Any]:
+async def _case(unit: Unit, aanmelding: Aanmelding, number: int) -> dict[str, Any]:
+    """The casus as it concerns person ``number``: their own personalia and informing
+    record, the casus's shared texts, and how many others it concerns (not who)."""
     overleggen = await unit.overleggen.for_casus(aanmelding.id)
+    me: Aanmelding | Persoon = person(aanmelding, number).row
+    fields = PERSONALIA if isinstance(me, Aanmelding) else PERSOON_FIELDS
     return {
         "kenmerk": aanmelding.reference,
         "aangemeld_op": aanmelding.submitted_at.date().isoformat(),
         "aangemeld_door": aanmelding.aanmelder_organisation,
         "personalia": {
             field: (value.isoformat() if isinstance(value, date) else value)
-            for field in PERSONALIA
-            if (value := getattr(aanmelding, field)) not in (None, "")
+            for field in fields
+            if (value := getattr(me, field)) not in (None, "")
         },
+        "andere_personen_in_casus": len(aanmelding.personen),
         "probleemstelling": aanmelding.probleemstelling,
         "doel": aanmelding.doel,
         "doel_casusoverleg": aanmelding.overleg_doel,
         "themas_casusoverleg": aanmelding.overleg_themas,
         "wie_informeert_betrokkene": aanmelding.client_informant,
-        "betrokkene_geinformeerd_op": (
-            aanmelding.informed_on.isoformat() if aanmelding.informed_on else None
-        ),
+        "betrokkene_geinformeerd_op": me.informed_on.isoformat() if me.informed_on else None,
         "informeren_uitgesteld_tot": (
-            aanmelding.inform_postponed_until.isoformat()
-            if aanmelding.inform_postponed_until
-            else None
+            me.inform_postponed_until.isoformat() if me.inform_postponed_until else None
         ),
         "ontvangers": await _recipients(unit, aanmelding.reference),
         "uitkomst_triage": aanmelding.triage_status,
@@ -152,6 +158,10 @@ def _markdown(cases: list[dict[str, Any]], now: datetime) -> str:
             lines.append(f"- {closed['hoe']} op {closed['op']} ({closed['uitkomst']})")
         lines += ["", "### Personalia", ""]
         lines += [f"- {field}: {value}" for field, value in case["personalia"].items()]
+        if others := case["andere_personen_in_casus"]:
+            lines.append(f"- deze casus gaat ook over {others} andere "
+                         f"{'persoon' if others == 1 else 'personen'}; hun gegevens staan niet "
+                         "in dit overzicht")  # fmt: skip
         lines += ["", "### Aanmelding", "", f"- probleemstelling: {case['probleemstelling']}",
                   f"- doel: {case['doel']}"]  # fmt: skip
         for key, label in (
@@ -200,17 +210,18 @@ async def correct(
     kind, _, key = field.partition(":")
     if kind in PER_ROW and key:
         _check_reason(reason)
-        await _correct_row(unit, aanmelding, kind, key, value)
+        await _correct_row(unit, aanmelding, kind, key, value, today)
         await unit.audit.add(now, AuditKind.CORRECTED, actor, aanmelding.reference, {
             "fields": [field], "reason": reason,
         })  # fmt: skip
         return aanmelding.reference
     if field not in CORRECTABLE:
-        raise UserError(f"Corrigeren kan voor: {', '.join(CORRECTABLE)}, actie:NR en "
-                        "verrijking:ORGANISATIECODE.")  # fmt: skip
+        raise UserError(f"Corrigeren kan voor: {', '.join(CORRECTABLE)}, actie:NR, "
+                        "verrijking:ORGANISATIECODE en persoon:NR:VELD.")  # fmt: skip
     _check_reason(reason)
     if field == "geboortedatum":
-        setattr(aanmelding, field, parse_birth_date(value, today))
+        aanmelding.geboortedatum = parse_birth_date(value, today)
+        aanmelding.minderjarig = age_on(aanmelding.geboortedatum, today) < 18
     else:
         setattr(
             aanmelding,
@@ -226,7 +237,12 @@ async def correct(
     return aanmelding.reference
 
 
-async def _correct_row(unit: Unit, aanmelding: Aanmelding, kind: str, key: str, value: str) -> None:
+async def _correct_row(
+    unit: Unit, aanmelding: Aanmelding, kind: str, key: str, value: str, today: date
+) -> None:
+    if kind == "persoon":
+        _correct_person(unit, aanmelding, key, value, today)
+        return
     text = parse_text(value, 1000, kind)
     if kind == "actie":
         number = int(key) if key.isdigit() else -1
@@ -243,6 +259,22 @@ async def _correct_row(unit: Unit, aanmelding: Aanmelding, kind: str, key: str, 
     if not answers:
         raise UserError(f"{aanmelding.reference} heeft geen verrijking van {key}.")
     answers[0].informatie = text
+
+
+def _correct_person(unit: Unit, aanmelding: Aanmelding, key: str, value: str, today: date) -> None:
+    """'2:voornaam': a field of another person of the casus (none may be emptied)."""
+    number, _, field = key.partition(":")
+    if not number.isdigit() or int(number) < 2 or field not in PERSOON_FIELDS:
+        raise UserError(f"Corrigeren van een andere persoon: persoon:NR:VELD, met NR vanaf 2 en "
+                        f"VELD een van {', '.join(PERSOON_FIELDS)}.")  # fmt: skip
+    row = person(aanmelding, int(number)).row
+    assert isinstance(row, Persoon)
+    if field == "geboortedatum":
+        row.geboortedatum = parse_birth_date(value, today)
+        row.minderjarig = age_on(row.geboortedatum, today) < 18
+    else:
+        setattr(row, field, parse_text(value, 300, field))
+    unit.aanmeldingen.rehash(row)
 
 
 async def delete_early(

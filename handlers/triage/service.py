@@ -21,6 +21,7 @@ from handlers.errors import UserError
 from handlers.house import House
 from handlers.identifiers import parse_reference
 from handlers.messages import Block, Bold, Notice, Outgoing, Paragraph, Table, notice
+from handlers.personen import any_minor
 from handlers.triage.texts import announcement, outcome_label, request_state
 from handlers.vocabulary import AuditKind, Phase, TriageStatus, VerrijkingStatus
 from storage.models import Aanmelding, Verrijkingsverzoek
@@ -70,7 +71,7 @@ class TriageService:
             if name.lower() in (municipality, f"gemeente {municipality}")
         ]
         wanted += list(self.house.triage.standard_partners)
-        if aanmelding.minderjarig:
+        if any_minor(aanmelding):
             wanted += list(self.house.triage.minor_partners)
         seen: list[str] = []
         for key in wanted:

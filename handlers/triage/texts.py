@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 
 from handlers.conversation.parsing import format_date
 from handlers.messages import Block, Bold, Code, Notice, Paragraph, Table, notice, text_notice
+from handlers.personen import LOOKUP_FIELDS, Person, persons
 from handlers.vocabulary import TriageStatus, Urgentie, VerrijkingStatus
 from storage.models import Aanmelding, Verrijkingsverzoek
 
@@ -23,8 +24,6 @@ OUTCOME_LABELS = {
     TriageStatus.ZONDER_OVERLEG: "casus, geen casusoverleg nodig",
     TriageStatus.CASUSOVERLEG: "casus voor casusoverleg",
 }
-# What a partner asked for verrijking sees (lookup_view).
-LOOKUP_FIELDS = ("voornaam", "achternaam", "geboortedatum", "woonplaats")
 
 
 def outcome_label(status: TriageStatus, undecided: str = "nog niet besloten") -> str:
@@ -53,16 +52,36 @@ def full_view(aanmelding: Aanmelding, org_names: Mapping[str, str]) -> list[Bloc
         ("betrokken partners", ", ".join(org_names.get(k, k) for k in partners) or "geen"),
         ("contactpersoon", aanmelding.contactpersoon),
     ]  # fmt: skip
+    rows[5:5] = [(f"persoon {p.number}", person_line(p)) for p in persons(aanmelding)[1:]]
     return [Table(("veld", "waarde"), tuple(rows))]
 
 
-def lookup_view(aanmelding: Aanmelding) -> list[Block]:
-    """The minimum a partner needs to look the person up, and nothing more."""
-    return [Table(("veld", "waarde"), (
-        ("naam", f"{aanmelding.voornaam} {aanmelding.achternaam}"),
-        ("geboortedatum", format_date(aanmelding.geboortedatum)),
-        ("woonplaats", aanmelding.woonplaats),
-    ))]  # fmt: skip
+def person_line(person: Person) -> str:
+    """'Piet Jansen (zoon), 3 april 2012 (minderjarig), Arnhem': another person in one line."""
+    minor = " (minderjarig)" if person.minderjarig else ""
+    return (f"{person.value('voornaam')} {person.value('achternaam')} ({person.relatie}), "
+            f"{person.value('geboortedatum')}{minor}, {person.value('woonplaats')}")  # fmt: skip
+
+
+def lookup_view(aanmelding: Aanmelding, only: Person | None = None) -> list[Block]:
+    """The minimum a partner needs to look each person up (or only one), and nothing more."""
+    people = persons(aanmelding) if only is None else [only]
+    blocks: list[Block] = []
+    for person in people:
+        if len(people) > 1 or not person.is_betrokkene:
+            blocks.append(Paragraph(Bold(person.title)))
+        blocks.append(Table(("veld", "waarde"), (
+            ("naam", f"{person.value('voornaam')} {person.value('achternaam')}"),
+            ("geboortedatum", person.value("geboortedatum") or "—"),
+            ("woonplaats", person.value("woonplaats") or "—"),
+        )))  # fmt: skip
+    return blocks
+
+
+def lookup_fields(aanmelding: Aanmelding, only: Person | None = None) -> list[str]:
+    """What :func:`lookup_view` discloses, as the audit log names it."""
+    people = persons(aanmelding) if only is None else [only]
+    return [person.audit_name(field) for person in people for field in LOOKUP_FIELDS]
 
 
 def announcement(

@@ -20,8 +20,9 @@ from handlers.directory import to_dm
 from handlers.errors import UserError
 from handlers.house import House
 from handlers.messages import Block, Bold, Code, Notice, Outgoing, Paragraph, notice
+from handlers.personen import Person
 from handlers.triage.service import TriageService
-from handlers.triage.texts import LOOKUP_FIELDS, lookup_view
+from handlers.triage.texts import lookup_fields, lookup_view
 from handlers.vocabulary import AuditKind, Phase, VerrijkingStatus
 from storage.models import Aanmelding
 
@@ -33,16 +34,45 @@ def request_text(
         Paragraph(Bold(f"Verzoek om informatie — {aanmelding.reference}")),
         Paragraph(
             f"{house.name} beoordeelt een aanmelding en vraagt {organisation} "
-            "of deze persoon bekend is:"
+            + ("of deze persoon bekend is:" if len(aanmelding.personen) == 0
+               else "of deze personen bekend zijn:")
         ),
         *lookup_view(aanmelding),
         Paragraph(
-            "Is deze persoon bij jullie bekend? Zo ja: wat is relevant voor de triage? "
+            ("Is deze persoon" if len(aanmelding.personen) == 0 else "Zijn deze personen")
+            + " bij jullie bekend? Zo ja: wat is relevant voor de triage? ",
             "Typ ", Code(f"beantwoord {aanmelding.reference}"), " om te antwoorden.",
             " Je collega's kregen dit verzoek ook; het eerste antwoord telt."
             if colleagues else "",
         ),
     )  # fmt: skip
+
+
+async def tell_open_requests(
+    service: TriageService, aanmelding: Aanmelding, one: Person, now: datetime, actor: str
+) -> list[Outgoing]:
+    """A person added while partners are still asked: each open request's contacts get the
+    new person's lookup fields (nothing else), to take along in their answer."""
+    outgoing: list[Outgoing] = []
+    reference = aanmelding.reference
+    for request in await service.unit.verrijking.for_aanmelding(aanmelding.id):
+        if request.status is not VerrijkingStatus.OPEN:
+            continue
+        reachable = [c for c in await service.directory.contacts(request.organisation_key)
+                     if c.dm_room_id]  # fmt: skip
+        text = notice(
+            Paragraph(Bold(f"Aanvulling op het verzoek om informatie — {reference}")),
+            Paragraph("Ook deze persoon hoort bij de aanmelding:"),
+            *lookup_view(aanmelding, one),
+            Paragraph("Neem hem of haar mee in je antwoord: ", Code(f"beantwoord {reference}"),
+                      "."),
+        )  # fmt: skip
+        outgoing += [to_dm(contact, text, reference, sensitive=True) for contact in reachable]
+        if reachable:
+            await service.disclosed(actor, reference, "verrijking-verzoek",
+                                    lookup_fields(aanmelding, one),
+                                    [c.matrix_id for c in reachable], now)  # fmt: skip
+    return outgoing
 
 
 async def ask(
@@ -74,7 +104,7 @@ async def ask(
         if reachable:
             recipients = [c.matrix_id for c in reachable]
             await service.disclosed(actor, aanmelding.reference, "verrijking-verzoek",
-                                    LOOKUP_FIELDS, recipients, now)  # fmt: skip
+                                    lookup_fields(aanmelding), recipients, now)  # fmt: skip
     if unreachable:
         outgoing += await directory.to_procesregie(notice(Paragraph(
             f"Let op: {', '.join(unreachable)} heeft geen contactpersoon die een chat met "

@@ -19,7 +19,7 @@ INFORM_JOB = "informeren"
 async def ask_informed(unit: Unit, house: House, now: datetime, run: JobRun) -> None:
     today = now.astimezone(house.zone).date()
     directory = Directory(unit, house)
-    for row in await unit.aanmeldingen.running():
+    for row in await unit.aanmeldingen.running(today):
         # Decided from the row (no decryption); only a casus that is due is loaded.
         if not due(row, now, today):
             continue
@@ -28,9 +28,9 @@ async def ask_informed(unit: Unit, house: House, now: datetime, run: JobRun) -> 
             continue
         aanmelding.inform_reminded_at = now
         who = responsible(aanmelding)
-        told = await directory.to_own_chat(who, question(aanmelding), aanmelding.reference)
+        told = await directory.to_own_chat(who, question(aanmelding, today), aanmelding.reference)
         run.send(*([told] if told else await directory.to_procesregie(
-            question(aanmelding), None, sensitive=False
+            question(aanmelding, today), None, sensitive=False
         )))  # fmt: skip
         run.reminders["informeren"] += 1
 

@@ -18,6 +18,7 @@ from storage.models.bookkeeping import (
 from storage.models.casus import (
     Aanmelding,
     Overleg,
+    Persoon,
     PvaActie,
     ReferenceCounter,
     Verrijkingsverzoek,
@@ -41,6 +42,7 @@ __all__ = [
     "Organisation",
     "OutboxMessage",
     "Overleg",
+    "Persoon",
     "PvaActie",
     "ReferenceCounter",
     "SentMessage",

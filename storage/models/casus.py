@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from handlers.vocabulary import (
     ActieStatus,
@@ -105,6 +105,44 @@ class Aanmelding(Base):
     # Keyed hash of achternaam and geboortedatum: finds a person for inzage (AVG art. 15)
     # without a plaintext name in the database.
     lookup_hash: Mapped[str | None] = mapped_column(String(64), default=None, index=True)
+    # The other persons the casus concerns (a family, a household), numbered from 2; loaded
+    # with the aanmelding (one query for a whole batch), gone with it or when it is cleaned.
+    personen: Mapped[list[Persoon]] = relationship(
+        back_populates="aanmelding", cascade="all, delete-orphan", lazy="selectin",
+        order_by="Persoon.number",
+    )  # fmt: skip
+
+
+class Persoon(Base):
+    """Another person a casus concerns (criterion 2 of Bijlage 2: the household, the family).
+
+    The aanmelding's betrokkene is person 1; these are 2, 3, ... Each carries only what
+    identifies them (no address of their own: a household shares the betrokkene's) and
+    their own informing record (AVG art. 13/14 is owed to each person).
+    """
+
+    __tablename__ = "personen"
+    __table_args__ = (UniqueConstraint("aanmelding_id", "number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    aanmelding_id: Mapped[int] = mapped_column(
+        ForeignKey("aanmeldingen.id", ondelete="CASCADE"), index=True
+    )
+    aanmelding: Mapped[Aanmelding] = relationship(back_populates="personen")
+    number: Mapped[int] = mapped_column(Integer)
+    relatie: Mapped[str] = mapped_column(EncryptedText())
+    voornaam: Mapped[str] = mapped_column(EncryptedText())
+    achternaam: Mapped[str] = mapped_column(EncryptedText())
+    geboortedatum: Mapped[date] = mapped_column(EncryptedDate())
+    minderjarig: Mapped[bool] = mapped_column(Boolean)
+    woonplaats: Mapped[str] = mapped_column(EncryptedText())
+    added_by: Mapped[str] = mapped_column(String(255))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    lookup_hash: Mapped[str | None] = mapped_column(String(64), default=None, index=True)
+    informed_on: Mapped[date | None] = mapped_column(Date, default=None)
+    informed_by: Mapped[str | None] = mapped_column(String(255), default=None)
+    inform_postponed_until: Mapped[date | None] = mapped_column(Date, default=None)
+    inform_postponed_reason: Mapped[str | None] = mapped_column(EncryptedText(), default=None)
 
 
 class Verrijkingsverzoek(Base):
