@@ -307,8 +307,11 @@ class CasusoverlegSettings(_Section):
     personalia: list[Personalia] = ["voornaam", "achternaam", "geboortedatum", "woonplaats"]
     # Post verrijking answers whose supplier agreed to prior sharing, one message each.
     share_verrijking: bool = True
+    # What an incidental participant (invited for one agenda item) may see: of the fields
+    # above, only these; while one is in the room, every message there keeps to them.
+    incidental_personalia: list[Personalia] = ["voornaam", "achternaam"]
 
-    @field_validator("personalia")
+    @field_validator("personalia", "incidental_personalia")
     @classmethod
     def _no_repeats(cls, value: list[str]) -> list[str]:
         if len(set(value)) != len(value):

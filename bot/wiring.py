@@ -64,6 +64,7 @@ def build_house(settings: Settings) -> House:
         overleg=OverlegConfig(
             personalia=tuple(settings.casusoverleg.personalia),
             share_verrijking=settings.casusoverleg.share_verrijking,
+            incidental_personalia=tuple(settings.casusoverleg.incidental_personalia),
         ),
         reminders=ReminderPolicy(
             tuple(pva.remind_working_days_before), pva.escalate_after_working_days

@@ -61,6 +61,14 @@ class OverlegConfig:
 
     personalia: tuple[str, ...] = ("voornaam", "achternaam", "geboortedatum", "woonplaats")
     share_verrijking: bool = True
+    # An incidental participant sees, of the personalia above, only these.
+    incidental_personalia: tuple[str, ...] = ("voornaam", "achternaam")
+
+    def allowed(self, incidental_present: bool) -> tuple[str, ...]:
+        """The personalia a message in a casus room may carry."""
+        if not incidental_present:
+            return self.personalia
+        return tuple(f for f in self.personalia if f in self.incidental_personalia)
 
 
 @dataclass(frozen=True)

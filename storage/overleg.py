@@ -56,6 +56,21 @@ class OverlegRepository(Repository):
         )
         return [(overleg, aanmelding) for overleg, aanmelding in result.all()]
 
+    async def incidental_done(self, before: datetime) -> Sequence[tuple[Overleg, Aanmelding]]:
+        """Planned overleggen with incidental participants whose moment is before
+        ``before``: those participants leave."""
+        result = await self.session.execute(
+            select(Overleg, Aanmelding)
+            .join(Aanmelding, Aanmelding.id == Overleg.aanmelding_id)
+            .where(
+                Overleg.status == OverlegStatus.GEPLAND,
+                Overleg.incidental.is_not(None),
+                Overleg.scheduled_at <= before,
+            )
+            .order_by(Overleg.scheduled_at)
+        )
+        return [(overleg, aanmelding) for overleg, aanmelding in result.all()]
+
     async def forget_places(self, aanmelding_ids: Sequence[int]) -> None:
         """Retention: where an overleg was held may name a person's home."""
         await self.session.execute(

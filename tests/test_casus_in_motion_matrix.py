@@ -8,13 +8,18 @@ reason's code."""
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime, time
 from pathlib import Path
 
 import pytest
 
 from bot.cli import main
+from handlers.house import AMSTERDAM
+from scheduler.clock import OffsetClock
 from tests.conftest import MemberFactory
-from tests.test_casusoverleg_matrix import House, a_weekday, house, start
+from tests.helpers import converse
+from tests.test_casusoverleg_matrix import SHARED, House, a_weekday, house, start
+from tests.test_every_casus_ends_matrix import run, travel
 
 pytestmark = pytest.mark.integration
 __all__ = ["house"]  # the fixture
@@ -148,3 +153,67 @@ async def test_a_casus_handed_over_sends_only_the_chosen_fields_and_closes(house
     assert row == ("overgedragen",)
     again = await house.ask(house.regisseur, f"overdragen {reference} ggz")
     assert "is afgeschaald op" in again
+
+
+async def test_an_incidental_participant_sees_less_and_leaves_after_the_overleg(
+    house: House,
+) -> None:
+    clock = OffsetClock()
+    house.bot.clock = clock
+    day = a_weekday(10)
+    await start(house)
+    reference = await house.casus()
+    await house.plan(reference, day)
+    room_id = await house.politie.accept_invite(house.bot.user_id)
+    await house.politie.wait_for_text(house.bot.user_id, room_id, "Uitnodiging")
+
+    typo = await house.ask(
+        house.regisseur, f"overleg deelnemer toevoegen {reference} ggz nieuw-betrokken eenmalig"
+    )
+    assert "Bedoel je incidenteel?" in typo
+    added = await house.ask(
+        house.regisseur,
+        f"overleg deelnemer toevoegen {reference} ggz nieuw-betrokken incidentel",  # a typo
+    )
+    assert "neemt incidenteel deel aan het volgende overleg" in added
+    assert await house.ggz.accept_invite(house.bot.user_id) == room_id
+    invitation = await house.ggz.wait_for_text(house.bot.user_id, room_id, "Uitnodiging")
+    assert "Nepnaam" in invitation.body
+    assert "Organisatie ggz (incidenteel)" in invitation.body
+    for hidden in ("3 april 1990", "Demostad", SHARED):
+        assert hidden not in invitation.body, hidden
+    told = await house.politie.wait_for_text(house.bot.user_id, room_id, "neemt incidenteel deel")
+    assert "na het overleg verlaten zij de kamer" in told.body
+    # What went to the incidental participant, from the audit log: fewer fields, no
+    # partner's information.
+    disclosures = await house.bot.rows(
+        "SELECT detail FROM audit_log WHERE kind = 'disclosure' AND detail LIKE :p",
+        p=f"%{house.ggz.user_id}%",
+    )
+    [(detail,)] = disclosures
+    assert '"fields": ["doel", "themas", "voornaam", "achternaam"]' in detail
+    # While they are in the room, everything posted there keeps to the smaller set.
+    await house.ask(house.aanmelder, f"persoon toevoegen {reference}")
+    await converse(house.aanmelder, house.bot, house.room(house.aanmelder),
+                   ["zoon", "Kleintje", "van Nepnaam", "3-4-2014", "ja", "bevestig"])  # fmt: skip
+    son = await house.ggz.wait_for_text(house.bot.user_id, room_id, "ook over persoon 2 (zoon)")
+    assert "Kleintje" in son.body
+    assert "2014" not in son.body
+
+    # Past the overleg (the bot does not know when it ends: some hours after its moment).
+    travel(clock, datetime.combine(day, time(15, 0), tzinfo=AMSTERDAM))
+    await run(house, "casusoverleg")
+    ended = await house.politie.wait_for_text(house.bot.user_id, room_id, "nam incidenteel deel")
+    assert "hun leden verlaten de kamer" in ended.body
+
+    def left() -> bool:
+        return any(room == room_id and user == house.ggz.user_id and membership == "leave"
+                   for room, user, membership, _ in house.politie.inbox.memberships)  # fmt: skip
+
+    await house.politie.wait_until(left)
+    assert await house.bot.rows("SELECT count(*) FROM incidenten") == [(0,)]
+    # Politie stays, and the room is back to the full policy for what follows.
+    assert await house.bot.rows(
+        "SELECT incidental FROM overleggen WHERE aanmelding_id = "
+        "(SELECT id FROM aanmeldingen WHERE reference = :r)", r=reference,
+    ) == [(None,)]  # fmt: skip

@@ -11,6 +11,7 @@ from datetime import date, datetime, time
 
 from handlers.access import Action
 from handlers.arguments import KENMERK, ORGANISATIECODE
+from handlers.casusoverleg.incidental import add_incidental, remove_incidental
 from handlers.casusoverleg.service import PARTNER_REASONS, CasusoverlegService
 from handlers.commands import Arg, CommandContext, command
 from handlers.conversation.choices import closest
@@ -20,6 +21,15 @@ from handlers.house import House
 from handlers.messages import Code, Paragraph, casus_room, notice, text_notice
 
 VERSLAG_FORM = "overleg-verslag"
+
+
+def _incidenteel(text: str) -> bool:
+    if closest(text.strip().lower(), ["incidenteel"]) is None:
+        raise UserError("Bedoel je incidenteel? Typ dat als laatste woord, of laat het weg.")
+    return True
+
+
+INCIDENTEEL = Arg("incidenteel", "incidenteel", _incidenteel, optional=True)
 MOMENT = Arg("moment", "DATUM TIJD [locatie of videolink]", rest=True)
 
 
@@ -90,14 +100,35 @@ class CasusoverlegCommands:
         ])))  # fmt: skip
 
     async def _partners(
-        self, ctx: CommandContext, kenmerk: str, organisatie: str, reden: str, add: bool
-    ) -> None:
+        self, ctx: CommandContext, kenmerk: str, organisatie: str, reden: str, add: bool,
+        incidenteel: bool = False,
+    ) -> None:  # fmt: skip
         service = CasusoverlegService(ctx.unit, self.house)
         aanmelding = await service.find_casus(kenmerk)
-        ctx.send(*await service.change_partners(aanmelding, organisatie, add, reden,
-                                                ctx.caller, ctx.now))  # fmt: skip
         name = await service.directory.organisation_name(organisatie)
         reference = aanmelding.reference
+        if add and incidenteel:
+            ctx.send(*await add_incidental(service, aanmelding, organisatie, reden, ctx.caller,
+                                           ctx.now))  # fmt: skip
+            ctx.reply(text_notice(f"{name} neemt incidenteel deel aan het volgende overleg over "
+                                  f"{reference}; ik nodig hun contactpersonen nu uit, na het "
+                                  "overleg haal ik hen uit de kamer."))  # fmt: skip
+            return
+        if (
+            not add
+            and (
+                left := await remove_incidental(
+                    service, aanmelding, organisatie, reden, ctx.caller, ctx.now
+                )
+            )
+            is not None
+        ):
+            ctx.send(*left)
+            ctx.reply(text_notice(f"{name} neemt niet meer incidenteel deel aan {reference}; "
+                                  "ik haal hun leden uit de kamer."))  # fmt: skip
+            return
+        ctx.send(*await service.change_partners(aanmelding, organisatie, add, reden,
+                                                ctx.caller, ctx.now))  # fmt: skip
         if await ctx.unit.rooms.wanted_members(casus_room(reference)) is None:
             done = "bij de volgende planning nodig ik hen uit" if add else "vastgelegd"
         else:
@@ -108,14 +139,16 @@ class CasusoverlegCommands:
 
     @command(
         "overleg deelnemer toevoegen", action=Action.OVERLEG,
-        args=(KENMERK, ORGANISATIECODE, REDEN),
-        summary="een organisatie laten deelnemen aan een lopend casusoverleg",
+        args=(KENMERK, ORGANISATIECODE, REDEN, INCIDENTEEL),
+        summary="een organisatie laten deelnemen aan een lopend casusoverleg (met incidenteel: "
+                "alleen aan het volgende overleg, met minder persoonsgegevens)",
         example="overleg deelnemer toevoegen ZVH-2026-0042 ggz nieuw-betrokken",
     )  # fmt: skip
     async def deelnemer_toevoegen(
-        self, ctx: CommandContext, kenmerk: str, organisatie: str, reden: str
-    ) -> None:
-        await self._partners(ctx, kenmerk, organisatie, reden, add=True)
+        self, ctx: CommandContext, kenmerk: str, organisatie: str, reden: str,
+        incidenteel: bool | None,
+    ) -> None:  # fmt: skip
+        await self._partners(ctx, kenmerk, organisatie, reden, True, bool(incidenteel))
 
     @command(
         "overleg deelnemer verwijderen", action=Action.OVERLEG,

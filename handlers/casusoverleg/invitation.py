@@ -50,6 +50,14 @@ class Participants:
     members: frozenset[str]
     # Participating organisations with nobody the bot can invite.
     unreachable: tuple[str, ...]
+    # Organisations (and their members, also in ``members``) invited for the planned
+    # overleg only: while they are there, the room gets fewer personalia.
+    incidental: tuple[str, ...] = ()
+    incidental_members: frozenset[str] = frozenset()
+
+    def personalia(self, house: House) -> tuple[str, ...]:
+        """The personalia a message in this room may carry now."""
+        return house.overleg.allowed(bool(self.incidental_members))
 
     def room_message(
         self, reference: str, text: Notice, sensitive: bool = True, mention: bool = True
@@ -86,7 +94,10 @@ async def invitation(
         Table(("", ""), (
             ("wanneer", format_moment(overleg.scheduled_at.astimezone(zone))),
             ("waar", overleg.locatie or "volgt"),
-            ("deelnemers", ", ".join(names.organisation(k) for k in participants.organisations)),
+            ("deelnemers", ", ".join(
+                [names.organisation(k) for k in participants.organisations]
+                + [f"{names.organisation(k)} (incidenteel)" for k in participants.incidental]
+            )),
             ("uitgenodigd", joined(invited)),
         )),
         Paragraph(Bold("Agenda")),
@@ -98,7 +109,7 @@ async def invitation(
     fields = ["doel", "themas"]
     if with_personalia:
         # Each person minimised on their own: the allowed fields they have.
-        shown, names_shown = sections(persons(aanmelding), house.overleg.personalia)
+        shown, names_shown = sections(persons(aanmelding), participants.personalia(house))
         blocks += shown
         fields += names_shown
     blocks.append(Paragraph(
@@ -107,7 +118,8 @@ async def invitation(
     ))  # fmt: skip
     outgoing = [participants.room_message(reference, notice(*blocks))]
     await disclosed(unit, actor, reference, "uitnodiging", fields, participants, now)
-    if house.overleg.share_verrijking and with_personalia:
+    # A partner's information is not for an incidental participant.
+    if house.overleg.share_verrijking and with_personalia and not participants.incidental:
         outgoing += await _shared_verrijking(
             unit, names.organisations, aanmelding, participants, actor, now
         )

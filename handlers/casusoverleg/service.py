@@ -95,7 +95,13 @@ class CasusoverlegService:
             members.update(
                 m.matrix_id for m in await self.directory.with_role(Role.PROCESREGISSEUR)
             )
-        return Participants(organisations, frozenset(members), tuple(unreachable))
+        upcoming = await self.unit.overleggen.upcoming(aanmelding.id)
+        incidental = tuple(k for k in (upcoming.incidental_keys() if upcoming else [])
+                           if k not in organisations and k in existing)  # fmt: skip
+        guests = {c.matrix_id for k in incidental for c in await self.directory.contacts(k)}
+        guests -= members
+        return Participants(organisations, frozenset(members | guests), tuple(unreachable),
+                            incidental, frozenset(guests))  # fmt: skip
 
     # --- the room ---------------------------------------------------------------------
 
@@ -195,10 +201,10 @@ class CasusoverlegService:
         reference = aanmelding.reference
         if await self.unit.rooms.wanted_members(casus_room(reference)) is None:
             return []
-        blocks, shown = sections([one], self.house.overleg.personalia)
+        participants = await self.participants(aanmelding)
+        blocks, shown = sections([one], participants.personalia(self.house))
         if not shown:
             return []
-        participants = await self.participants(aanmelding)
         await disclosed(self.unit, actor, reference, "persoon-toegevoegd", shown, participants,
                         now)  # fmt: skip
         return [participants.room_message(reference, mention=False, text=notice(

@@ -1,10 +1,12 @@
 """The casusoverleg's reminder: the working day before, at the start of working hours, the
-room is reminded of the moment and place, once per overleg (none after the fact)."""
+room is reminded of the moment and place, once per overleg (none after the fact); and after
+an overleg its incidental participants leave the room."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from handlers.casusoverleg.incidental import after_the_overleg
 from handlers.casusoverleg.service import CasusoverlegService
 from handlers.conversation.parsing import format_moment
 from handlers.house import House
@@ -30,5 +32,7 @@ def overleg_reminders(house: House) -> Job:
                 f", {overleg.locatie}." if overleg.locatie else ".",
             )), sensitive=False))  # fmt: skip
             run.reminders["casusoverleg"] += 1
+        # Incidental participants leave once the overleg is past.
+        run.send(*await after_the_overleg(service, now))
 
     return Job("casusoverleg", remind)

@@ -3,6 +3,7 @@ the overleggen and the plan van aanpak; and the anonymous records that outlive i
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 
 from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
@@ -187,6 +188,12 @@ class Overleg(Base):
     planned_by: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    # Organisations invited for this overleg only (one agenda item): JSON list of keys. They
+    # leave the room after it (held, cancelled, or some hours past its moment).
+    incidental: Mapped[str | None] = mapped_column(Text, default=None)
+
+    def incidental_keys(self) -> list[str]:
+        return list(json.loads(self.incidental or "[]"))
 
 
 class PvaActie(Base):
