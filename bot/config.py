@@ -168,6 +168,10 @@ class HouseSettings(_Section):
     # Without it, new aanmeldingen are announced in their direct chats with the bot.
     procesregie_room: str | None = None
     terminology: Terminology = Terminology()
+    # Other Zorg- en Veiligheidshuizen a casus may be handed over to (``overdragen KENMERK
+    # KEY``): key → name. The bot makes the hand-over document; the procesregie sends it
+    # through the channel the houses agreed on.
+    other_houses: dict[Annotated[str, Field(pattern=r"^[a-z0-9-]{2,32}$")], str] = {}
 
     @field_validator("procesregie_room")
     @classmethod

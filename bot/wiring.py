@@ -52,6 +52,7 @@ def build_house(settings: Settings) -> House:
         ),
         reference_prefix=house.reference_prefix,
         procesregie_room=house.procesregie_room,
+        other_houses=dict(house.other_houses),
         working_time=build_working_time(settings),
         triage=TriageConfig(
             standard_partners=tuple(triage.standard_partners),

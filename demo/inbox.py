@@ -9,15 +9,16 @@ from typing import Any
 from nio import (
     AsyncClient,
     DownloadResponse,
+    RoomEncryptedFile,
     RoomEncryptedImage,
     RoomMessageNotice,
     RoomMessageText,
 )
 from nio.crypto.attachments import decrypt_attachment
 
-# The messages a member sees in their timeline (an encrypted image shows its caption).
-SHOWN = (RoomMessageText, RoomMessageNotice, RoomEncryptedImage)
-Shown = RoomMessageText | RoomMessageNotice | RoomEncryptedImage
+# The messages a member sees in their timeline (an encrypted image or file shows its caption).
+SHOWN = (RoomMessageText, RoomMessageNotice, RoomEncryptedImage, RoomEncryptedFile)
+Shown = RoomMessageText | RoomMessageNotice | RoomEncryptedImage | RoomEncryptedFile
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,8 @@ class Inbox:
 
 
 async def download_image(client: AsyncClient, content: dict[str, Any]) -> bytes:
-    """An encrypted image's file as Element gets it: downloaded, checked, decrypted."""
+    """An encrypted image's (or file's) data as Element gets it: downloaded, checked,
+    decrypted."""
     file = content["file"]
     response = await client.download(mxc=file["url"])
     if not isinstance(response, DownloadResponse):

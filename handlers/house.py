@@ -133,6 +133,8 @@ class House:
     review_months: tuple[int, ...] = (1, 7)
     # A house's own wording for the questions of a form: {form: {step key: prompt}}.
     prompts: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    # Other houses a casus may be handed over to: key → name.
+    other_houses: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def zone(self) -> ZoneInfo:

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from demo.inbox import download_image
 from handlers.house import AMSTERDAM
 from scheduler.clock import OffsetClock
 from tests.conftest import MemberFactory
@@ -217,3 +218,41 @@ async def test_an_incidental_participant_sees_less_and_leaves_after_the_overleg(
         "SELECT incidental FROM overleggen WHERE aanmelding_id = "
         "(SELECT id FROM aanmeldingen WHERE reference = :r)", r=reference,
     ) == [(None,)]  # fmt: skip
+
+
+async def test_a_casus_handed_over_to_another_house_becomes_a_document_in_the_own_chat(
+    house: House,
+) -> None:
+    house.bot.extra_config = {
+        "house": {"other_houses": {"ijsselland": "Zorg- en Veiligheidshuis IJsselland"}}
+    }
+    await start(house)
+    reference = await house.casus()
+    unknown = await house.ask(house.regisseur, f"overdragen {reference} twente")
+    assert "Ik ken geen organisatie met code twente (andere huizen: ijsselland)" in unknown
+    done = await house.ask_for(
+        house.regisseur, f"overdragen {reference} ijsselland voornaam, achternaam, doel",
+        "is overgedragen aan",
+    )  # fmt: skip
+    assert "Zorg- en Veiligheidshuis IJsselland (het document staat in onze eigen chat" in done
+    sent = await house.regisseur.wait_for_text(
+        house.bot.user_id, house.room(house.regisseur), f"Overdrachtsdocument {reference}"
+    )
+    assert sent.msgtype == "m.file"
+    assert "url" not in sent.content, "never an unencrypted file"
+    document = (await download_image(house.regisseur.client, sent.content)).decode()
+    assert f"Overdracht {reference}" in document
+    assert "van Nepnaam" in document
+    assert "Eén gezamenlijk plan van aanpak." in document, "the aanmelding's doel, chosen"
+    assert "Overlast" not in document, "the probleemstelling was not chosen"
+    assert "3 april 1990" not in document, "only the chosen fields"
+    [(detail,)] = await house.bot.rows(
+        "SELECT detail FROM audit_log WHERE kind = 'disclosure' AND detail LIKE :p",
+        p='%"overdracht"%',
+    )
+    assert '"extern:ijsselland"' in detail
+    assert house.regisseur.user_id in detail
+    [(outcome,)] = await house.bot.rows(
+        "SELECT closed_outcome FROM aanmeldingen WHERE reference = :r", r=reference
+    )
+    assert outcome == "overgedragen"

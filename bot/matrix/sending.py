@@ -35,16 +35,16 @@ def message_content(message: Message) -> dict[str, object]:
     }
 
 
-def image_content(message: Message, url: str, keys: dict[str, Any]) -> dict[str, object]:
-    """An encrypted image (spec: EncryptedFile in ``file``, never a plain ``url``); the
-    message's text is the caption a reader sees without opening it."""
+def file_content(message: Message, url: str, keys: dict[str, Any]) -> dict[str, object]:
+    """An encrypted image or file (spec: EncryptedFile in ``file``, never a plain ``url``);
+    the message's text is the caption a reader sees without opening it."""
     attachment = message.attachment
     assert attachment is not None
     info: dict[str, object] = {"mimetype": attachment.mimetype, "size": len(attachment.data)}
     if attachment.width and attachment.height:
         info |= {"w": attachment.width, "h": attachment.height}
     return {
-        "msgtype": "m.image",
+        "msgtype": "m.image" if attachment.mimetype.startswith("image/") else "m.file",
         "body": message.notice.plain or attachment.name,
         "filename": attachment.name,
         "file": {"url": url, **keys, "mimetype": attachment.mimetype},
@@ -102,7 +102,7 @@ class NoticeSending:
             )  # fmt: skip
             if not isinstance(uploaded, UploadResponse) or keys is None:
                 return SendOutcome(Delivery.RETRY, f"upload:{getattr(uploaded, 'status_code', '')}")
-            content = image_content(message, uploaded.content_uri, keys)
+            content = file_content(message, uploaded.content_uri, keys)
         if self.client.should_query_keys:
             query = await self.client.keys_query()
             if not isinstance(query, KeysQueryResponse):

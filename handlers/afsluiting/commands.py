@@ -74,7 +74,8 @@ class AfsluitingCommands:
 
     @command(
         "overdragen", action=Action.OVERDRAGEN, args=(KENMERK, ORGANISATIECODE, VELDEN),
-        summary="een casus overdragen aan een partner (gekozen velden) en daarmee afsluiten",
+        summary="een casus overdragen aan een partner of een ander huis (gekozen velden) en "
+                "daarmee afsluiten",
         example="overdragen ZVH-2026-0042 ggz voornaam, achternaam, plan",
     )  # fmt: skip
     async def overdragen(
@@ -87,10 +88,14 @@ class AfsluitingCommands:
             ctx.now, ctx.today,
         )  # fmt: skip
         ctx.send(*outgoing)
-        name = await Directory(ctx.unit, self.house).organisation_name(organisatie)
+        names = await Directory(ctx.unit, self.house).organisation_names()
+        if organisatie not in names:
+            to = (f"{self.house.other_houses[organisatie]} (het document staat in onze eigen "
+                  "chat")  # fmt: skip
+        else:
+            to = f"{names[organisatie]} ({plural(contacts, 'contactpersoon', 'contactpersonen')}"
         ctx.reply(text_notice(
-            f"{aanmelding.reference} is overgedragen aan {name} "
-            f"({plural(contacts, 'contactpersoon', 'contactpersonen')}: {', '.join(fields)}) en "
+            f"{aanmelding.reference} is overgedragen aan {to}: {', '.join(fields)}) en "
             "afgesloten met uitkomst overgedragen. De bewaartermijn loopt vanaf vandaag."
         ))  # fmt: skip
 
