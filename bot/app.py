@@ -17,6 +17,8 @@ from datetime import UTC, datetime
 from functools import partial
 
 from bot.anchoring import Anchorer
+from bot.board.server import BoardServer
+from bot.board.widget import ensure_widget
 from bot.config import Settings
 from bot.guard import ProcesregieGuard
 from bot.handling import BotHandler
@@ -54,6 +56,7 @@ log = logging.getLogger(__name__)
 SHUTDOWN_GRACE_SECONDS = 20.0
 # How often members' display names are looked up (a message of theirs updates at once).
 DISPLAY_NAMES_SECONDS = 6 * 3600
+BOARD_WIDGET_SECONDS = 3600
 
 
 class Application:
@@ -114,6 +117,14 @@ class Application:
             if health.enabled
             else None
         )
+        self.board = (
+            BoardServer(settings.board, matrix.homeserver_url, matrix.user_id.split(":", 1)[1],
+                        self.db, self.house, self.clock, audited=self.anchors.wake)
+            if settings.board.enabled
+            else None
+        )  # fmt: skip
+        if self.board is not None and self.house.procesregie_room:
+            self.jobs.add(Periodic("board_widget", BOARD_WIDGET_SECONDS, self._board_widget))
         self.started_at: datetime | None = None
         self._sync_task: asyncio.Task[None] | None = None
         self._outbox_task: asyncio.Task[None] | None = None
@@ -201,6 +212,12 @@ class Application:
                     await record_display_name(unit, matrix_id, name)
             log.info("display names learnt: %d", len(changed))
 
+    async def _board_widget(self) -> None:
+        """The board's widget in the procesregie room (at start-up, then hourly)."""
+        if self.board is not None and self.house.procesregie_room:
+            await ensure_widget(self.transport.managed, self.house.procesregie_room,
+                                self.board.url)  # fmt: skip
+
     def _count(self, run: JobRun) -> None:
         metrics = self.metrics
         for kind, n in run.reminders.items():
@@ -218,6 +235,8 @@ class Application:
         # First, so a port in use stops the start before anything runs (503 until synced).
         if self.health_server is not None:
             await self.health_server.start()
+        if self.board is not None:
+            await self.board.start()
         await self.db.migrate()
         await self.transport.start()
         self.started_at = self.clock.now()
@@ -238,6 +257,8 @@ class Application:
         # outbox stays there and is sent after the next start.
         if self.health_server is not None:
             await self.health_server.stop()
+        if self.board is not None:
+            await self.board.stop()
         await self.jobs.stop(SHUTDOWN_GRACE_SECONDS)
         self.transport.stop()
         if self._sync_task is not None:

@@ -340,6 +340,21 @@ class HealthSettings(_Section):
     max_sync_age_seconds: Annotated[int, Field(ge=10, le=3600)] = 120
 
 
+class BoardSettings(_Section):
+    # The procesregie board: a read-only page (no personal data) the bot serves and adds to
+    # the procesregie room as an Element widget. Put it behind the TLS proxy, under the same
+    # site as the Element the house uses (its sign-in cookie is SameSite=Strict).
+    enabled: bool = False
+    host: str = "127.0.0.1"
+    port: Annotated[int, Field(ge=0, le=65535)] = 8088  # 0: any free port
+    # Where Element's users reach it (the proxy's address); default http://host:port.
+    public_url: str | None = None
+    # Pages that may show the board in a frame: Element's address(es).
+    frame_ancestors: list[str] = []
+    # How long a sign-in lasts before the page asks Element for a new token.
+    session_minutes: Annotated[int, Field(ge=1, le=480)] = 15
+
+
 class AuditSettings(_Section):
     # The audit log's anchors (the number and MAC of its newest entry) are appended here
     # after every burst of entries: outside the database, so deleting the newest entries
@@ -375,4 +390,5 @@ class Settings(_Section):
     forms: dict[Literal["aanmelding"], FormSettings] = {}
     logging: LoggingSettings = LoggingSettings()
     health: HealthSettings = HealthSettings()
+    board: BoardSettings = BoardSettings()
     audit: AuditSettings = AuditSettings()

@@ -132,7 +132,7 @@ listeners:
     x_forwarded: false
     bind_addresses: ['127.0.0.1']
     resources:
-      - names: [client]
+      - names: [client, openid]
         compress: false
 database:
   name: sqlite3

@@ -51,6 +51,7 @@ class Action(StrEnum):
     OVERDRAGEN = "overdragen"
     PERSOON_TOEVOEGEN = "persoon_toevoegen"
     PERSOON_VERWIJDEREN = "persoon_verwijderen"
+    BORD = "bord"
 
 
 PERMISSIONS: dict[Action, frozenset[Role]] = {
@@ -103,6 +104,8 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     # person of the household; taking one off (a mistake) is for the procesregie.
     Action.PERSOON_TOEVOEGEN: frozenset({Role.PARTNER, *REGIE_ROLES}),
     Action.PERSOON_VERWIJDEREN: frozenset(REGIE_ROLES),
+    # The procesregie board (an Element widget): the procesregie steers the casussen.
+    Action.BORD: frozenset(REGIE_ROLES),
 }
 
 

@@ -41,6 +41,11 @@ class JobRunner:
         self._idle = asyncio.Event()
         self._idle.set()
 
+    def add(self, job: Periodic) -> None:
+        """One more job (before start)."""
+        self.jobs[job.name] = job
+        self.runs[job.name] = self.failures[job.name] = 0
+
     async def run_now(self, name: str) -> None:
         """Run one job at once (also what each tick does); errors are logged, not raised."""
         job = self.jobs[name]

@@ -34,6 +34,17 @@ NULLABLE = {"aliassen", "adres", "postcode", "spoed_reden", "open_vraag", "overl
 
 
 @dataclass(frozen=True)
+class UndecidedRow:
+    """An aanmelding awaiting its triage decision (columns only)."""
+
+    id: int
+    reference: str
+    submitted_at: datetime
+    triage_status: TriageStatus
+    procesregisseur: str | None
+
+
+@dataclass(frozen=True)
 class RetentionRow:
     """An aanmelding retention has business with: closed, 'geen casus' or undecided."""
 
@@ -122,6 +133,16 @@ class AanmeldingRepository(Repository):
             .order_by(Aanmelding.submitted_at)
         )
         return result.scalars().all()
+
+    async def undecided(self) -> Sequence[UndecidedRow]:
+        """Aanmeldingen awaiting a decision, oldest first (nothing to decrypt)."""
+        rows = await self.session.execute(
+            select(Aanmelding.id, Aanmelding.reference, Aanmelding.submitted_at,
+                   Aanmelding.triage_status, Aanmelding.procesregisseur)
+            .where(Aanmelding.triage_status.in_((TriageStatus.OPEN, TriageStatus.ONDUIDELIJK)))
+            .order_by(Aanmelding.submitted_at)
+        )  # fmt: skip
+        return [UndecidedRow(*row) for row in rows.all()]
 
     async def delete(self, aanmelding: Aanmelding) -> None:
         """Delete the aanmelding and its verrijkingsverzoeken: rows, not flags."""
@@ -266,6 +287,18 @@ class AanmeldingRepository(Repository):
 
 
 class VerrijkingRepository(Repository):
+    async def counts(self) -> dict[int, tuple[int, int]]:
+        """Per aanmelding: the partners asked (not withdrawn) and how many answered."""
+        asked = Verrijkingsverzoek.status != VerrijkingStatus.INGETROKKEN
+        rows = await self.session.execute(
+            select(
+                Verrijkingsverzoek.aanmelding_id,
+                func.count().filter(asked),
+                func.count().filter(Verrijkingsverzoek.status == VerrijkingStatus.BEANTWOORD),
+            ).group_by(Verrijkingsverzoek.aanmelding_id)
+        )
+        return {aanmelding: (n, answered) for aanmelding, n, answered in rows.all()}
+
     async def for_aanmelding(self, aanmelding_id: int) -> Sequence[Verrijkingsverzoek]:
         result = await self.session.execute(
             select(Verrijkingsverzoek)

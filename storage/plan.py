@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.orm import load_only
+from sqlalchemy.orm import load_only, raiseload
 
 from handlers.vocabulary import ActieStatus
 from storage.base import Repository, rowcount
@@ -33,6 +33,20 @@ class ActieRepository(Repository):
         await self.session.flush()
         return actie
 
+    async def counts(self, today: date) -> dict[int, tuple[int, int, int]]:
+        """Per casus (aanmelding id): its open actions, how many of those are overdue, and
+        its done actions (columns only: the board reads it every refresh)."""
+        open_ = PvaActie.status == ActieStatus.OPEN
+        rows = await self.session.execute(
+            select(
+                PvaActie.aanmelding_id,
+                func.count().filter(open_),
+                func.count().filter(open_, PvaActie.deadline < today),
+                func.count().filter(PvaActie.status == ActieStatus.GEREED),
+            ).group_by(PvaActie.aanmelding_id)
+        )
+        return {casus: (n_open, late, done) for casus, n_open, late, done in rows.all()}
+
     async def open_in_active_casus(
         self, deadline_until: date | None = None
     ) -> Sequence[tuple[PvaActie, Aanmelding]]:
@@ -49,7 +63,9 @@ class ActieRepository(Repository):
                     Aanmelding.casusregisseur,
                     Aanmelding.procesregisseur,
                     Aanmelding.closed_on,
-                )
+                ),
+                # Not the persons either (they would be decrypted every tick).
+                raiseload(Aanmelding.personen),
             )
             .where(PvaActie.status == ActieStatus.OPEN, Aanmelding.closed_on.is_(None))
             .order_by(PvaActie.deadline, PvaActie.id)

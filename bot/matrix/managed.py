@@ -18,6 +18,7 @@ from nio import (
     AsyncClient,
     RoomCreateError,
     RoomCreateResponse,
+    RoomGetStateEventResponse,
     RoomInviteResponse,
     RoomKickResponse,
     RoomLeaveResponse,
@@ -264,6 +265,21 @@ class ManagedRoomOps:
             if not result.ok:
                 return result
         return Result(True)
+
+    async def get_state(self, room_id: str, event_type: str, state_key: str) -> dict[str, Any]:
+        """A state event's content ({} when there is none or it cannot be read)."""
+        response = await self.client.room_get_state_event(room_id, event_type, state_key)
+        if isinstance(response, RoomGetStateEventResponse):
+            return dict(response.content)
+        return {}
+
+    async def put_state(
+        self, room_id: str, event_type: str, state_key: str, content: dict[str, Any]
+    ) -> Result:
+        response = await self.client.room_put_state(room_id, event_type, content, state_key)
+        if isinstance(response, RoomPutStateResponse):
+            return Result(True)
+        return Result(False, str(response.status_code or "unknown"))
 
     async def set_state(self, room_id: str, event_type: str, content: dict[str, str]) -> Result:
         response = await self.client.room_put_state(room_id, event_type, content)
