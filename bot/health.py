@@ -16,6 +16,7 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from bot.config import ConfigError
+from bot.listening import listen
 
 log = logging.getLogger(__name__)
 
@@ -73,22 +74,8 @@ class HealthServer:
         app = web.Application()
         app.router.add_get("/healthz", self._healthz)
         app.router.add_get("/metrics", self._metrics)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port)
-        try:
-            await site.start()
-        except OSError as error:
-            await self._runner.cleanup()
-            self._runner = None
-            raise HealthPortError(
-                f"health.port: {self.host}:{self.port} is niet beschikbaar ({error.strerror}); "
-                "kies een andere poort of zet health.enabled = false"
-            ) from None
-        server = site._server
-        sockets = getattr(server, "sockets", None) or []
-        if sockets:
-            self.port = int(sockets[0].getsockname()[1])
+        self._runner, self.port = await listen(app, self.host, self.port, "health",
+                                               HealthPortError)  # fmt: skip
         log.info("health and metrics on http://%s:%d/", self.host, self.port)
 
     async def stop(self) -> None:

@@ -29,6 +29,7 @@ import aiohttp
 from aiohttp import web
 
 from bot.config import BoardSettings, ConfigError
+from bot.listening import listen
 from handlers.bord.service import board, opened, sees_board, viewer
 from handlers.house import House
 from scheduler.clock import Clock
@@ -86,21 +87,8 @@ class BoardServer:
         app.router.add_get("/bord/{name:bord\\.(js|css)}", self._static)
         app.router.add_post("/bord/sessie", self._sign_in)
         app.router.add_get("/bord/gegevens", self._data)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port)
-        try:
-            await site.start()
-        except OSError as error:
-            await self._runner.cleanup()
-            self._runner = None
-            raise BoardPortError(
-                f"board.port: {self.host}:{self.port} is niet beschikbaar ({error.strerror}); "
-                "kies een andere poort of zet board.enabled = false"
-            ) from None
-        sockets = getattr(site._server, "sockets", None) or []
-        if sockets:
-            self.port = int(sockets[0].getsockname()[1])
+        self._runner, self.port = await listen(app, self.host, self.port, "board",
+                                               BoardPortError)  # fmt: skip
         self._http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
         log.info("board on http://%s:%d/bord/", self.host, self.port)
 
