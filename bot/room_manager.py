@@ -80,6 +80,7 @@ class RoomOps(Protocol):
     async def redact(self, room_id: str, event_id: str, reason: str) -> Result: ...
     async def leave(self, room_id: str) -> Result: ...
     async def purge(self, room_id: str) -> Result: ...
+    async def forget(self, room_id: str) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -240,6 +241,9 @@ class RoomManager:
             purged = await self.ops.purge(room_id)
             if not purged.ok:
                 log.info("closed room left empty; not purged on the homeserver (%s)", purged.error)
+            # Deleted means gone: the bot's own keys to the room too.
+            keys = await self.ops.forget(room_id)
+            log.info("forgot a closed room and %d of its message keys", keys)
         async with self.db.transaction() as unit:
             await unit.rooms.drop(wish.id)
         self.closed += 1

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import sqlite3
 from datetime import timedelta
+from pathlib import Path
 
 import aiohttp
 import pytest
@@ -18,6 +20,20 @@ from tests.test_casusoverleg_matrix import House, a_weekday, admin_token, house,
 
 pytestmark = pytest.mark.integration
 __all__ = ["house"]  # the fixture
+
+
+def room_keys_on_disk(store: Path, room_id: str) -> int:
+    """The megolm sessions of a room in the bot's crypto store (nio's SQLite file)."""
+    total = 0
+    for path in store.glob("*.db"):
+        connection = sqlite3.connect(path)
+        try:
+            total += connection.execute(
+                "SELECT count(*) FROM megolminboundsessions WHERE room_id = ?", (room_id,)
+            ).fetchone()[0]
+        finally:
+            connection.close()
+    return total
 
 
 async def test_six_months_after_afschaling_the_messages_and_the_room_are_gone(
@@ -38,6 +54,8 @@ async def test_six_months_after_afschaling_the_messages_and_the_room_are_gone(
     invitation = await house.politie.wait_for_text(house.bot.user_id, room_id, "Uitnodiging")
     done = await house.afschalen(reference, "toch")  # before the planned overleg
     assert "afgeschaald op" in done
+    store = Path(house.bot.settings.matrix.store_path)
+    assert await asyncio.to_thread(room_keys_on_disk, store, room_id) > 0
 
     # The bot's account is a homeserver admin here, so the room can be deleted outright.
     token = await admin_token(synapse)
@@ -70,6 +88,18 @@ async def test_six_months_after_afschaling_the_messages_and_the_room_are_gone(
                 break
             await asyncio.sleep(0.2)
         assert not await room_exists(), "the room is deleted on the homeserver"
+
+    # Deleted means gone: the bot's own keys to the room as well, on disk and in memory.
+    for _ in range(100):
+        if await asyncio.to_thread(room_keys_on_disk, store, room_id) == 0:
+            break
+        await asyncio.sleep(0.2)
+    assert await asyncio.to_thread(room_keys_on_disk, store, room_id) == 0
+    client = app.transport.managed.client
+    assert room_id not in client.rooms
+    assert client.olm is not None
+    assert not client.olm.inbound_group_store[room_id]
+    assert room_id not in client.olm.outbound_group_sessions
 
     [row] = await house.bot.rows(
         "SELECT voornaam, geboortedatum, cleaned_at IS NOT NULL FROM aanmeldingen "

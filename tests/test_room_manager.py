@@ -29,6 +29,7 @@ class FakeHomeserver:
     redacted: list[str] = field(default_factory=list)
     bot_left: dict[str, bool] = field(default_factory=dict)
     drifts: dict[str, Drift] = field(default_factory=dict)
+    forgotten: list[str] = field(default_factory=list)
     restores: list[tuple[str, Drift]] = field(default_factory=list)
 
     async def create(self, key: str, name: str, topic: str) -> tuple[str | None, Result]:
@@ -82,6 +83,10 @@ class FakeHomeserver:
 
     async def purge(self, room_id: str) -> Result:
         return Result(False, "M_FORBIDDEN")  # the bot is no homeserver admin here
+
+    async def forget(self, room_id: str) -> int:
+        self.forgotten.append(room_id)
+        return 0
 
     def sync(self) -> None:
         for room_id, users in self.pending_invites.items():
@@ -210,6 +215,7 @@ async def test_a_closing_room_is_redacted_first_then_emptied_and_left(db: Databa
     assert h.server.redacted == ["$uitnodiging"], "redacted while the bot was still in"
     assert sorted(u for r, u in h.server.removed if r == "!room0") == ["@a:x", "@b:x"]
     assert h.server.bot_left == {"!room0": True}
+    assert h.server.forgotten == ["!room0"], "its keys forgotten after leaving"
     async with db.session() as session:
         assert await Unit(session).rooms.get(KEY) is None
         assert await Unit(session).sent.to_redact() == []

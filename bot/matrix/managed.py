@@ -208,6 +208,23 @@ class ManagedRoomOps:
             return Result(False, str(error.body.get("errcode") or f"http_{error.status}"))
         return Result(True)
 
+    async def forget(self, room_id: str) -> int:
+        """After leaving a deleted room: the room out of the client's memory and store, and
+        its megolm keys gone (in memory, the inbound and the outbound ones, and on disk).
+        Returns the inbound sessions deleted from the store."""
+        await self.client.room_forget(room_id)  # refused for a room the server deleted
+        self.client.rooms.pop(room_id, None)
+        self.client.encrypted_rooms.discard(room_id)
+        store = self.client.store
+        if store is not None:
+            store.delete_encrypted_room(room_id)
+        olm = self.client.olm
+        if olm is None:
+            return 0
+        olm.inbound_group_store._entries.pop(room_id, None)
+        olm.outbound_group_sessions.pop(room_id, None)
+        return int(store.delete_room_keys(room_id)) if hasattr(store, "delete_room_keys") else 0
+
     async def drift(self, room_id: str) -> Drift:
         """What differs from the room's security state as the bot set it: power given to
         anyone but the bot, lowered levels, opened join rules, readable history, guests,
