@@ -269,6 +269,10 @@ class TriageSettings(_Section):
     answer_working_days: Annotated[int, Field(ge=1, le=30)] = 3
     agenda_day: Literal["ma", "di", "wo", "do", "vr", "za", "zo"] = "ma"
     agenda_time: time = time(9, 0)
+    # Partners who weigh the aanmeldingen with the procesregie in the triage meeting
+    # (Kennemerland Bijlage 3: OM, politie, Reclassering, RvdK for minors, Fivoor) get the
+    # weekly agenda too, references only; a minors' partner only the items about a minor.
+    agenda_partners: list[OrgKey] = []
 
     @field_validator("contacts")
     @classmethod

@@ -61,6 +61,7 @@ def build_house(settings: Settings) -> House:
             answer_working_days=triage.answer_working_days,
             agenda_weekday=WEEKDAYS.index(triage.agenda_day),
             agenda_time=triage.agenda_time,
+            agenda_partners=tuple(triage.agenda_partners),
         ),
         overleg=OverlegConfig(
             personalia=tuple(settings.casusoverleg.personalia),

@@ -53,6 +53,9 @@ class TriageConfig:
     answer_working_days: int = 3
     agenda_weekday: int = 0  # Monday
     agenda_time: time = time(9, 0)
+    # Partners who weigh the aanmeldingen with the procesregie get the weekly agenda too
+    # (references only); one that is also a minors' partner only the items about a minor.
+    agenda_partners: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from scheduler.job import run_job
 from scheduler.jobs.triage import triage
 from scheduler.workhours import WorkingTime
 from storage.db import Database
-from storage.models import Aanmelding, OutboxMessage
+from storage.models import Aanmelding, OutboxMessage, Persoon
 from tests.databases import Databases
 
 AMS = ZoneInfo("Europe/Amsterdam")
@@ -114,3 +114,45 @@ async def test_weekly_agenda_once_per_slot_and_late_after_downtime(db: Database)
     clock.set(datetime(2026, 12, 2, 14, 0, tzinfo=AMS))
     assert len(texts(await run(db, clock), "Triage-agenda")) == 1
     assert texts(await run(db, clock), "Triage-agenda") == []
+
+
+async def test_the_agenda_also_reaches_the_partners_who_co_decide(db: Database) -> None:
+    """Kennemerland Bijlage 3: OM, politie, Reclassering (RvdK for minors) weigh with the
+    procesregie; they get the agenda too, references only; a minors-only partner gets only
+    the aanmeldingen about a minor."""
+    async with db.transaction() as unit:
+        members = MembershipService(unit)
+        await members.add_organisation("rvdk", "Raad voor de Kinderbescherming", ASKED)
+        await members.add_member("@raad:x.nl", "rvdk", "partner", ASKED)
+        await members.record_direct_room("@raad:x.nl", "!dm-@raad:x.nl")
+    config = TriageConfig(agenda_partners=("politie", "rvdk"), minor_partners=("rvdk",))
+    job = triage(House(working_time=WORK, triage=config))
+    monday = datetime(2026, 11, 23, 9, 0, tzinfo=AMS)
+    await run_job(db.transaction, job, monday - timedelta(days=7))  # last week's slot
+    async with db.transaction() as unit:
+        await unit.session.execute(delete(OutboxMessage))
+    await run_job(db.transaction, job, monday)
+    async with db.transaction() as unit:
+        rows = (await unit.session.execute(select(OutboxMessage))).scalars().all()
+    agendas = {row.room_id: row.plain for row in rows if "Triage-agenda" in row.plain}
+    assert set(agendas) == {"!dm-@regie:x.nl", "!dm-@agent:x.nl"}, "no minor for the raad"
+    assert "ZVH-2026-0007" in agendas["!dm-@agent:x.nl"]
+    assert "Testje" not in agendas["!dm-@agent:x.nl"], "references only"
+
+    # A child in the household: now the raad weighs it too.
+    async with db.transaction() as unit:
+        aanmelding = await unit.aanmeldingen.by_reference("ZVH-2026-0007")
+        assert aanmelding is not None
+        unit.aanmeldingen.add_person(aanmelding, Persoon(
+            number=0, relatie="zoon", voornaam="Kleintje", achternaam="Nep",
+            geboortedatum=date(2014, 4, 3), minderjarig=True, woonplaats="Demostad",
+            added_by="@wijk:x.nl", added_at=ASKED,
+        ))  # fmt: skip
+        await unit.session.execute(delete(OutboxMessage))
+    await run_job(db.transaction, job, monday + timedelta(days=7))
+    async with db.transaction() as unit:
+        rows = (await unit.session.execute(select(OutboxMessage))).scalars().all()
+    raad = [row.plain for row in rows if row.room_id == "!dm-@raad:x.nl"]
+    assert len(raad) == 1
+    assert "ZVH-2026-0007" in raad[0]
+    assert "Kleintje" not in raad[0]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from handlers.aanmelding.forms import FORM_NAME
 from handlers.aanmelding.personen import FORM_NAME as PERSOON_FORM
 from handlers.aanmelding.personen import REMOVE_REASONS, casus_for_person, remove
+from handlers.aanmelding.service import on_behalf_of, parse_namens
 from handlers.aanmelding.texts import ONLY_IN_OWN_CHAT
 from handlers.access import Action
 from handlers.arguments import KENMERK, NUMMER
@@ -14,6 +15,7 @@ from handlers.errors import UserError
 from handlers.house import House
 from handlers.messages import text_notice
 
+NAMENS = Arg("namens", "namens @gebruiker:server", parse_namens, rest=True, optional=True)
 REDEN = Arg("reden", "|".join(REMOVE_REASONS), lambda text: text.strip().lower())
 
 
@@ -22,12 +24,19 @@ class AanmeldingCommands:
         self.house = house
 
     @command(
-        "aanmelden", "nieuwe aanmelding", "aanmelding", action=Action.AANMELDEN,
-        summary="een casus aanmelden bij het ZVH",
+        "aanmelden", "nieuwe aanmelding", "aanmelding", action=Action.AANMELDEN, args=(NAMENS,),
+        summary="een casus aanmelden bij het ZVH (de procesregie ook namens een partner)",
     )  # fmt: skip
-    async def aanmelden(self, ctx: CommandContext) -> None:
+    async def aanmelden(self, ctx: CommandContext, namens: str | None) -> None:
         if not ctx.in_direct_chat:
             raise UserError(ONLY_IN_OWN_CHAT)
+        if namens is not None:
+            partner = await on_behalf_of(ctx.unit, self.house, ctx.caller, namens)
+            ctx.reply(text_notice(f"Je meldt aan namens {partner.person.name} "
+                                  f"({partner.organisation_name}): de uitkomst en vragen gaan "
+                                  "naar hen."))  # fmt: skip
+            await ctx.start_form(FORM_NAME, ctx.room_id, namens)
+            return
         await ctx.start_form(FORM_NAME, ctx.room_id)
 
     @command(

@@ -22,6 +22,25 @@ def filed(reference: str) -> Notice:
     )
 
 
+def filed_for(reference: str, partner: str) -> Notice:
+    """To the procesregie member who filed it on a partner's behalf."""
+    return notice(Paragraph(
+        "Ingediend namens ", partner, " onder kenmerk ", Bold(reference), ". De uitkomst van de "
+        "triage en eventuele vragen gaan naar hen.",
+    ))  # fmt: skip
+
+
+def filed_by(reference: str, by: str) -> Notice:
+    """To the partner on whose behalf the procesregie filed it."""
+    return notice(
+        Paragraph(by, " (procesregie) heeft namens jou een aanmelding ingediend onder kenmerk ",
+                  Bold(reference), "."),
+        Paragraph("Jij bent de aanmelder: de uitkomst van de triage en eventuele vragen komen in "
+                  "deze chat. Gaat het om een gezin of huishouden? Voeg de anderen toe met ",
+                  Code(f"persoon toevoegen {reference}"), "."),
+    )  # fmt: skip
+
+
 ONLY_IN_OWN_CHAT = (
     "Aanmelden kan alleen in je eigen chat met mij, niet in een groep: daar lezen anderen mee."
 )

@@ -17,6 +17,7 @@ from handlers.conversation.choices import Option
 from handlers.conversation.engine import Engine, Outcome
 from handlers.conversation.form import ConversationState, Form, FormContext
 from handlers.errors import UserError
+from handlers.identifiers import is_reference
 from handlers.messages import Block, Incoming, Notice, Outgoing, text_notice
 from handlers.outbox import case_of
 from storage.conversations import ConversationRow
@@ -134,7 +135,10 @@ class ConversationService:
             await self.repository.delete(conversation)
             # What the bot echoed of the answers now belongs to the casus: retention takes
             # it back with the casus.
-            reference = state.subject or next(filter(None, map(case_of, outgoing)), None)
+            # (A subject that is no case reference, e.g. the partner an aanmelding is filed
+            # for, does not name the casus: the outgoing messages do.)
+            about = state.subject if state.subject and is_reference(state.subject) else None
+            reference = about or next(filter(None, map(case_of, outgoing)), None)
             if reference is not None:
                 await self.unit.sent.retag(tag, reference)
             log.info("form submitted: %s", conversation.form)

@@ -22,7 +22,7 @@ from handlers.triage.texts import agenda
 from handlers.triage.verrijking import ask
 from handlers.vocabulary import OUTCOMES, AuditKind, Phase, TriageStatus, VerrijkingStatus
 
-BESLUIT = "besluit KENMERK geen-casus|onduidelijk|casus-zonder-overleg|casusoverleg"
+BESLUIT = "besluit KENMERK geen-casus|onduidelijk|casus-zonder-overleg|casusoverleg [toch]"
 FORMS = {
     TriageStatus.GEEN_CASUS: GEEN_CASUS,
     TriageStatus.ONDUIDELIJK: ONDUIDELIJK,
@@ -30,16 +30,18 @@ FORMS = {
 }
 
 
-def _outcome(text: str) -> TriageStatus:
-    """'casus zonder overleg' or 'casus-zonder-overleg'."""
+def _outcome(text: str) -> tuple[TriageStatus, bool]:
+    """'casus zonder overleg' or 'casus-zonder-overleg', and whether 'toch' follows."""
+    words = text.lower().split()
+    toch = bool(words) and words[-1] == "toch"
     try:
-        outcome = TriageStatus("-".join(text.split()).lower())
+        outcome = TriageStatus("-".join(words[:-1] if toch else words))
     except ValueError:
         outcome = None
     if outcome not in OUTCOMES:
         raise UserError(f"Onbekende uitkomst. Gebruik: {BESLUIT}")
     assert outcome is not None
-    return outcome
+    return outcome, toch
 
 
 class TriageCommands:
@@ -117,17 +119,31 @@ class TriageCommands:
         args=(KENMERK, Arg("uitkomst", "UITKOMST", _outcome, rest=True)),
         summary="de uitkomst van de triage vastleggen",
     )  # fmt: skip
-    async def besluit(self, ctx: CommandContext, kenmerk: str, uitkomst: TriageStatus) -> None:
+    async def besluit(
+        self, ctx: CommandContext, kenmerk: str, uitkomst: tuple[TriageStatus, bool]
+    ) -> None:
         service = TriageService(ctx.unit, self.house)
         aanmelding = await service.find_in_triage(kenmerk)
-        if uitkomst is TriageStatus.ZONDER_OVERLEG:
+        outcome, toch = uitkomst
+        final = outcome is not TriageStatus.ONDUIDELIJK
+        if final and not toch and (gemeente := await service.unheard_gemeente(aanmelding)):
+            key, name = gemeente
+            reference = aanmelding.reference
+            ctx.reply(notice(
+                Paragraph(f"{name} is nog niet gehoord over {reference}; de gemeente wordt "
+                          "altijd geraadpleegd. Vraag het met ", Code(f"verrijk {reference} "
+                          f"{key}"), ", of besluit toch: ",
+                          Code(f"besluit {reference} {outcome.value} toch"), "."),
+            ))  # fmt: skip
+            return
+        if outcome is TriageStatus.ZONDER_OVERLEG:
             # The procesregisseur who decides supports the casus bilaterally.
             if aanmelding.procesregisseur is None and chairs_overleg(ctx.caller.role):
                 aanmelding.procesregisseur = ctx.caller.matrix_id
             ctx.send(*await service.decide_zonder_overleg(aanmelding, ctx.now, ctx.today))
             await record_decision(ctx.unit, ctx.caller.matrix_id, aanmelding, ctx.now)
             return
-        await ctx.start_form(FORMS[uitkomst].name, ctx.questions_room(), aanmelding.reference)
+        await ctx.start_form(FORMS[outcome].name, ctx.questions_room(), aanmelding.reference)
 
     @command(
         "beantwoord", action=Action.ANSWER_VERRIJKING, args=(Arg("kenmerk", "KENMERK"),),

@@ -60,16 +60,32 @@ class TriageService:
 
     # --- the triage prompt ------------------------------------------------------------
 
+    async def gemeente_of(self, aanmelding: Aanmelding) -> str | None:
+        """The gemeente concerned as a partner organisation of the house, if it is one."""
+        municipality = aanmelding.gemeente.strip().lower()
+        for key, name in (await self.org_names()).items():
+            if name.lower() in (municipality, f"gemeente {municipality}"):
+                return key
+        return None
+
+    async def unheard_gemeente(self, aanmelding: Aanmelding) -> tuple[str, str] | None:
+        """The gemeente concerned (key, name) when it has not answered yet: it is always
+        consulted (Gelderland-Midden art. 1.8 and 13.2a). None when it answered, filed the
+        aanmelding itself, or is no partner the bot knows."""
+        key = await self.gemeente_of(aanmelding)
+        if key is None or key == aanmelding.aanmelder_organisation:
+            return None
+        request = await self.unit.verrijking.get(aanmelding.id, key)
+        if request is not None and request.status is VerrijkingStatus.BEANTWOORD:
+            return None
+        return key, (await self.org_names())[key]
+
     async def suggested_partners(self, aanmelding: Aanmelding) -> list[str]:
         """Default organisations to ask: named partners, the municipality, the standard set."""
         names = await self.org_names()
         wanted = list(json.loads(aanmelding.betrokken_partners))
-        municipality = aanmelding.gemeente.strip().lower()
-        wanted += [
-            key
-            for key, name in names.items()
-            if name.lower() in (municipality, f"gemeente {municipality}")
-        ]
+        if (gemeente := await self.gemeente_of(aanmelding)) is not None:
+            wanted.append(gemeente)
         wanted += list(self.house.triage.standard_partners)
         if any_minor(aanmelding):
             wanted += list(self.house.triage.minor_partners)

@@ -2,7 +2,8 @@
 
 No answer within ``answer_working_days`` working days gives one reminder to the
 organisation's contacts; one working day later the procesregie is told. The triage agenda
-is posted to the procesregie once per weekly slot (default Monday 09:00).
+is posted to the procesregie once per weekly slot (default Monday 09:00), and to the
+partners who weigh with it (``[triage] agenda_partners``).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from datetime import datetime
 
 from handlers.house import House
 from handlers.messages import Code, Paragraph, notice
+from handlers.personen import any_minor
 from handlers.triage.service import TriageService
 from handlers.triage.texts import agenda
 from scheduler.job import Job, JobRun
@@ -62,10 +64,19 @@ async def post_weekly_agenda(unit: Unit, house: House, now: datetime, run: JobRu
     if not await unit.job_slots.claim(AGENDA_JOB, slot):
         return
     service = TriageService(unit, house)
-    text = agenda(await service.agenda_rows())
+    rows = await service.agenda_rows()
     later = working.next_working_moment(now)
-    for item in await service.directory.to_procesregie(text, None, sensitive=False):
+    for item in await service.directory.to_procesregie(agenda(rows), None, sensitive=False):
         run.send(item.later(later))
+    # The partners who weigh with the procesregie; a minors' partner sees only minors.
+    for organisation in triage.agenda_partners:
+        theirs = rows
+        if organisation in triage.minor_partners:
+            theirs = [(a, asked) for a, asked in rows if any_minor(a)]
+        if not theirs:
+            continue  # nothing to weigh: no message
+        for item in await service.directory.to_contacts(organisation, agenda(theirs)):
+            run.send(item.later(later))
 
 
 def triage(house: House) -> Job:
