@@ -128,3 +128,33 @@ async def test_the_procesregie_files_an_aanmelding_on_a_partners_behalf(router: 
     decided = await say(router, REGIE, f"besluit {reference} casus zonder overleg toch")
     assert any(reference in text for text in decided.get(WIJK, []))
 
+
+async def test_the_procesregie_records_an_answer_given_by_phone(router: Router) -> None:
+    """Kennemerland Bijlage 3: the procesondersteuner records what a partner said by phone
+    or mail, marked as such; the partner's contacts hear it was recorded for them."""
+    await say(router, REGIE, f"verrijk {REF} politie")
+    refused = await say(router, AGENT, f"verrijking vastleggen {REF} politie")
+    assert refused[AGENT] == ["Dat kan ik voor jouw rol niet doen."]
+    not_asked = await say(router, REGIE, f"verrijking vastleggen {REF} wijkteam")
+    assert "geen open verzoek" in not_asked[REGIE][0]
+    asked = await say(router, REGIE, f"verrijking vastleggen {REF} politie")
+    assert "Hoe kwam het antwoord binnen?" in asked[REGIE][-1]
+    for answer in ("telefoon", "ja", "POLITIE-INFO: bekend van overlast.", "nee"):
+        await say(router, REGIE, answer)
+    done = await say(router, REGIE, "bevestig")
+    [shown] = [text for text in done[REGIE] if text.startswith(f"Verrijking {REF}")]
+    assert "telefonisch ontvangen, vastgelegd door" in shown
+    assert "POLITIE-INFO" in shown
+    [told] = done[AGENT]
+    assert "vastgelegd" in told
+    assert "POLITIE-INFO" not in told, "the contacts hear that, not what"
+    async with router.db.reading() as unit:
+        aanmelding = await unit.aanmeldingen.by_reference(REF)
+        assert aanmelding is not None
+        request = await unit.verrijking.get(aanmelding.id, "politie")
+        assert request is not None
+        assert (request.status, request.answered_by, request.received_via) == (
+            "beantwoord", REGIE, "telefoon",
+        )  # fmt: skip
+    again = await say(router, AGENT, f"beantwoord {REF}")
+    assert "al beantwoord" in again[AGENT][0]

@@ -4,7 +4,7 @@ questions in the procesregisseur's own chat), and beantwoord for a partner's con
 from __future__ import annotations
 
 from handlers.access import Action, chairs_overleg
-from handlers.arguments import KENMERK, kenmerk
+from handlers.arguments import KENMERK, ORGANISATIECODE, kenmerk
 from handlers.commands import Arg, CommandContext, command
 from handlers.conversation.choices import Option, option_list, parse_choices
 from handlers.errors import UserError
@@ -14,12 +14,13 @@ from handlers.triage.forms import (
     CASUSOVERLEG,
     GEEN_CASUS,
     ONDUIDELIJK,
+    RECORDED_FORM,
     VERRIJKING_FORM,
     record_decision,
 )
 from handlers.triage.service import TriageService
 from handlers.triage.texts import agenda
-from handlers.triage.verrijking import ask
+from handlers.triage.verrijking import ask, recorded_subject
 from handlers.vocabulary import OUTCOMES, AuditKind, Phase, TriageStatus, VerrijkingStatus
 
 BESLUIT = "besluit KENMERK geen-casus|onduidelijk|casus-zonder-overleg|casusoverleg [toch]"
@@ -144,6 +145,20 @@ class TriageCommands:
             await record_decision(ctx.unit, ctx.caller.matrix_id, aanmelding, ctx.now)
             return
         await ctx.start_form(FORMS[outcome].name, ctx.questions_room(), aanmelding.reference)
+
+    @command(
+        "verrijking vastleggen", action=Action.TRIAGE, args=(KENMERK, ORGANISATIECODE),
+        example="verrijking vastleggen ZVH-2026-0042 politie",
+        summary="het antwoord van een partner vastleggen dat telefonisch of per mail kwam",
+    )  # fmt: skip
+    async def vastleggen(self, ctx: CommandContext, kenmerk: str, organisatie: str) -> None:
+        aanmelding = await TriageService(ctx.unit, self.house).find(kenmerk)
+        request = await ctx.unit.verrijking.get(aanmelding.id, organisatie)
+        if request is None or request.status is not VerrijkingStatus.OPEN:
+            raise UserError(f"Er staat geen open verzoek bij {organisatie} over "
+                            f"{aanmelding.reference}; vraag het eerst met verrijk.")  # fmt: skip
+        subject = recorded_subject(aanmelding.reference, organisatie)
+        await ctx.start_form(RECORDED_FORM, ctx.questions_room(), subject)
 
     @command(
         "beantwoord", action=Action.ANSWER_VERRIJKING, args=(Arg("kenmerk", "KENMERK"),),

@@ -7,14 +7,14 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from handlers.conversation.choices import Option, parse_choices, parse_yes_no
+from handlers.conversation.choices import Option, parse_choice, parse_choices, parse_yes_no
 from handlers.conversation.form import Form, FormContext, FreeText, Step
 from handlers.conversation.service import FormSpec, Submission, Submitter
 from handlers.errors import UserError
 from handlers.house import House
 from handlers.messages import Outgoing
 from handlers.triage.service import TriageService
-from handlers.triage.verrijking import answer
+from handlers.triage.verrijking import answer, record_for_partner
 from handlers.vocabulary import AuditKind, Phase
 from storage.models import Aanmelding
 from storage.unit import Unit
@@ -59,6 +59,39 @@ ANSWER = Form(
              aliases=("delen",)),
     ),
     done_prompt="Klopt het? Typ bevestig om je antwoord te versturen.",
+)  # fmt: skip
+
+RECORDED_FORM = "verrijking-vastleggen"
+VIA = (Option("telefoon", "telefonisch"), Option("mail", "per mail"),
+       Option("anders", "anders (bijvoorbeeld in een overleg)"))  # fmt: skip
+
+
+def _via(text: str, ctx: FormContext, answers: Mapping[str, Any]) -> str:
+    return parse_choice(text, VIA)
+
+
+def _show_via(value: Any, ctx: FormContext) -> str:
+    return {o.key: o.label for o in VIA}.get(value, str(value))
+
+
+# The procesondersteuner records what a partner told them (Kennemerland Bijlage 3).
+RECORDED = Form(
+    name=RECORDED_FORM,
+    title="antwoord van een partner vastleggen",
+    intro="Je legt het antwoord van een partner op het verzoek om informatie vast, zoals de "
+          "partner het gaf. Het wordt gemarkeerd als door jou vastgelegd.",
+    steps=(
+        Step("via", "ontvangen", "Hoe kwam het antwoord binnen? (telefonisch, per mail of "
+             "anders)", _via, show=_show_via, options="via", aliases=("via",)),
+        Step("bekend", "bekend", "Is de persoon volgens de partner bij hen bekend? (ja of nee)",
+             _yes_no, show=_show_yes_no),
+        *ANSWER.steps[1:2],
+        Step("delen_vooraf", "vooraf delen", "Gaf de partner toestemming om het vóór een "
+             "casusoverleg met de deelnemers te delen? (ja of nee; zonder ja ziet alleen de "
+             "procesregie het)", _yes_no, show=_show_yes_no,
+             when=lambda a: a.get("bekend") is True, aliases=("delen",)),
+    ),
+    done_prompt="Klopt het? Typ bevestig om het antwoord vast te leggen.",
 )  # fmt: skip
 
 GEEN_CASUS = Form(
@@ -136,12 +169,20 @@ async def _casusoverleg(t: TriageService, a: Aanmelding, s: Submission) -> list[
     )
 
 
+async def _via_options(unit: Unit, subject: str | None) -> Mapping[str, Sequence[Option]]:
+    return {"via": VIA}
+
+
 def form_specs(house: House) -> list[FormSpec]:
     async def submit_answer(submission: Submission) -> list[Outgoing]:
         return await answer(submission, house)
 
+    async def submit_recorded(submission: Submission) -> list[Outgoing]:
+        return await record_for_partner(submission, house)
+
     return [
         FormSpec(ANSWER, _no_options, submit_answer),
+        FormSpec(RECORDED, _via_options, submit_recorded),
         FormSpec(GEEN_CASUS, _organisations, _decision(house, _geen_casus)),
         FormSpec(ONDUIDELIJK, _organisations, _decision(house, _onduidelijk)),
         FormSpec(CASUSOVERLEG, _organisations, _decision(house, _casusoverleg)),

@@ -11,8 +11,9 @@ shown to the participants of a casusoverleg beforehand is the supplying partner'
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
 from handlers.bezwaar import refuse_if_objected
 from handlers.conversation.service import Submission
@@ -24,7 +25,7 @@ from handlers.personen import Person
 from handlers.triage.service import TriageService
 from handlers.triage.texts import lookup_fields, lookup_view
 from handlers.vocabulary import AuditKind, Phase, VerrijkingStatus
-from storage.models import Aanmelding
+from storage.models import Aanmelding, Verrijkingsverzoek
 
 
 def request_text(
@@ -116,9 +117,7 @@ async def ask(
 
 async def answer(submission: Submission, house: House) -> list[Outgoing]:
     """A contact confirmed their answer: the procesregie gets it, colleagues are told."""
-    unit, caller, answers, now = (
-        submission.unit, submission.caller, submission.answers, submission.now,
-    )  # fmt: skip
+    unit, caller, now = submission.unit, submission.caller, submission.now
     room_id, subject = submission.room_id, submission.reference
     service = TriageService(unit, house)
     aanmelding = await service.find(subject)
@@ -131,15 +130,6 @@ async def answer(submission: Submission, house: House) -> list[Outgoing]:
             f"Je collega heeft het verzoek over {subject} al beantwoord; "
             "jouw antwoord is niet nodig en niet bewaard."
         )))]  # fmt: skip
-    bekend = bool(answers.get("bekend"))
-    request.status = VerrijkingStatus.BEANTWOORD
-    request.answered_by = caller.matrix_id
-    request.answered_at = now
-    request.bekend = bekend
-    request.informatie = answers.get("informatie") if bekend else None
-    request.delen_vooraf = bool(answers.get("delen_vooraf")) if bekend else False
-    await unit.flush()
-
     outgoing = [Outgoing(room_id, notice(Paragraph(
         f"Dank je, je antwoord over {subject} is naar de procesregie gestuurd."
     )))]  # fmt: skip
@@ -147,26 +137,77 @@ async def answer(submission: Submission, house: House) -> list[Outgoing]:
         f"Het verzoek om informatie over {subject} is beantwoord door een "
         "collega; je hoeft niets meer te doen."
     )), exclude=caller.matrix_id)  # fmt: skip
-    shown: list[Block] = [
-        Paragraph(
-            Bold(f"Verrijking {subject}"),
-            f" van {caller.organisation_name}: ",
-            "bekend" if bekend else "niet bekend",
-        )
-    ]
+    return outgoing + await _recorded(service, request, subject, caller.organisation_name,
+                                      submission.answers, caller.matrix_id, now, None)  # fmt: skip
+
+
+VIA_LABELS = {"telefoon": "telefonisch ontvangen", "mail": "per mail ontvangen",
+              "anders": "buiten de bot ontvangen"}  # fmt: skip
+
+
+def recorded_subject(reference: str, organisation: str) -> str:
+    return f"{reference} {organisation}"
+
+
+async def record_for_partner(submission: Submission, house: House) -> list[Outgoing]:
+    """The procesregie records what a partner answered by phone or mail (Kennemerland
+    Bijlage 3), marked as such; the partner's contacts hear it was recorded for them."""
+    unit, caller, now = submission.unit, submission.caller, submission.now
+    reference, _, organisation = submission.reference.partition(" ")
+    service = TriageService(unit, house)
+    aanmelding = await service.find(reference)
+    request = await unit.verrijking.get(aanmelding.id, organisation)
+    if request is None or request.status is not VerrijkingStatus.OPEN:
+        raise UserError(f"Er staat geen open verzoek bij {organisation} over {reference}.")
+    via = str(submission.answers.get("via") or "anders")
+    name = (await service.org_names()).get(organisation, organisation)
+    by = (await service.directory.person(caller.matrix_id)).name
+    outgoing = [Outgoing(submission.room_id, notice(Paragraph(
+        f"Vastgelegd: het antwoord van {name} over {reference}."
+    )))]  # fmt: skip
+    outgoing += await service.directory.to_contacts(organisation, notice(Paragraph(
+        f"Het verzoek om informatie over {reference} is beantwoord: {by} van de procesregie "
+        f"heeft jullie antwoord ({VIA_LABELS.get(via, via)}) vastgelegd. Klopt er iets niet, "
+        "laat het de procesregie weten; je hoeft verder niets te doen."
+    )))  # fmt: skip
+    return outgoing + await _recorded(service, request, reference, name, submission.answers,
+                                      caller.matrix_id, now, via, by)  # fmt: skip
+
+
+async def _recorded(
+    service: TriageService, request: Verrijkingsverzoek, subject: str, organisation_name: str,
+    answers: Mapping[str, Any], actor: str, now: datetime, via: str | None, by: str = "",
+) -> list[Outgoing]:  # fmt: skip
+    """Store an answer and show it to the procesregie (audited, without its text)."""
+    unit = service.unit
+    bekend = bool(answers.get("bekend"))
+    request.status = VerrijkingStatus.BEANTWOORD
+    request.answered_by, request.answered_at, request.received_via = actor, now, via
+    request.bekend = bekend
+    request.informatie = answers.get("informatie") if bekend else None
+    request.delen_vooraf = bool(answers.get("delen_vooraf")) if bekend else False
+    await unit.flush()
+    shown: list[Block] = [Paragraph(
+        Bold(f"Verrijking {subject}"), f" van {organisation_name}",
+        f" ({VIA_LABELS.get(via, via)}, vastgelegd door {by})" if via else "", ": ",
+        "bekend" if bekend else "niet bekend",
+    )]  # fmt: skip
     if bekend:
         shown.append(Paragraph(request.informatie or ""))
         shown.append(Paragraph(
             "Mag vooraf gedeeld worden met de deelnemers van een casusoverleg."
             if request.delen_vooraf else "Alleen voor de procesregie (niet vooraf delen)."
         ))  # fmt: skip
-    outgoing += await service.directory.to_procesregie(notice(*shown), subject)
-    await unit.audit.add(now, AuditKind.ANSWERED, caller.matrix_id, subject, {
-        "organisation": caller.organisation_key, "fields": ["bekend", "informatie"],
+    outgoing = await service.directory.to_procesregie(notice(*shown), subject)
+    detail: dict[str, Any] = {
+        "organisation": request.organisation_key, "fields": ["bekend", "informatie"],
         "delen_vooraf": request.delen_vooraf,
-    }, phase=Phase.TRIAGE)  # fmt: skip
+    }  # fmt: skip
+    if via:
+        detail["received_via"] = via
+    await unit.audit.add(now, AuditKind.ANSWERED, actor, subject, detail, phase=Phase.TRIAGE)
     await service.disclosed(
-        caller.matrix_id, subject, "verrijking-antwoord", ["informatie"],
+        actor, subject, "verrijking-antwoord", ["informatie"],
         [m.matrix_id for m in await service.directory.regie()], now,
     )  # fmt: skip
     return outgoing

@@ -169,6 +169,9 @@ class Verrijkingsverzoek(Base):
     # The supplying partner decides whether its answer may be shown to the participants of
     # a casusoverleg beforehand (Gelderland-Midden art. 12.2f / 13.2d); default no.
     delen_vooraf: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Recorded by the procesregie for the partner ("telefoon", "mail"); None: the partner's
+    # own contact answered in the bot.
+    received_via: Mapped[str | None] = mapped_column(String(16), default=None)
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
