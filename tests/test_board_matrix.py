@@ -165,6 +165,11 @@ async def test_the_board_shows_the_procesregie_every_casus_without_personalia(
         new = frame.locator("section", has=frame.locator("h2", has_text="Nieuw"))
         assert fresh in await new.inner_text()
         assert "nog niemand gevraagd" in await new.inner_text()
+        # A refresh (what the page does every 30 s) reads the board again, unaudited.
+        refreshed = await frame.evaluate(
+            "fetch('gegevens', {credentials: 'same-origin'}).then(r => r.json())"
+        )
+        assert casus in json.dumps(refreshed)
         html = await frame.content()
         assert not [word for word in PERSONAL if word in html], "no personalia on the board"
 

@@ -184,7 +184,8 @@ class BoardServer:
         now = self.clock.now()
         # The page's first load is a view: in the audit log. Its refreshes are not.
         view = request.query.get("weergave") == "1"
-        async with self.db.transaction() as unit:
+        # A refresh only reads; only a view writes (its audit entry).
+        async with self.db.transaction() if view else self.db.reading() as unit:
             caller = await viewer(unit, self.house, session.matrix_id)
             if caller is None or not sees_board(caller):
                 return _refusal(403, "Het bord is alleen voor de procesregie.")
