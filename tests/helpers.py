@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
+
+from sqlalchemy import delete, select
 
 from demo.scripted import Received, ScriptedMember
 from handlers.features import build_features
 from handlers.house import House
+from handlers.messages import Incoming
 from handlers.router import Router
 from scheduler.clock import Clock
 from storage import crypto
 from storage.audit_verify import check_chain
 from storage.db import Database
+from storage.models import OutboxMessage
 from storage.unit import Unit
 from tests.conftest import BotHarness
 
@@ -117,3 +122,24 @@ def router_for(db: Database, clock: Clock, house: House | None = None) -> Router
     """The bot's router with every feature, for a house (the default one when not given)."""
     house = house or House()
     return Router(db, clock, house, build_features(house))
+
+
+_event_ids = itertools.count()
+
+
+async def say(router: Router, sender: str, body: str) -> dict[str, list[str]]:
+    """Handle ``body`` from ``sender`` in their own chat (``!dm-SENDER``) at the router's
+    clock; what was queued, per member (the room without ``!dm-``), and clear it."""
+    await router.on_message(Incoming(
+        room_id=f"!dm-{sender}", sender=sender, body=body, event_id=f"$e{next(_event_ids)}",
+        timestamp=router.clock.now(), encrypted=True, room_members=2,
+    ))  # fmt: skip
+    async with router.db.transaction() as unit:
+        rows = (
+            await unit.session.execute(select(OutboxMessage).order_by(OutboxMessage.id))
+        ).scalars()
+        queued: dict[str, list[str]] = {}
+        for row in rows:
+            queued.setdefault(row.room_id.removeprefix("!dm-"), []).append(row.plain)
+        await unit.session.execute(delete(OutboxMessage))
+    return queued

@@ -8,7 +8,8 @@ from sqlalchemy import select
 
 from handlers.router import Router
 from storage.models import Aanmelding, Feit, Overleg, Verrijkingsverzoek
-from tests.test_pva_commands import AGENT, NOW, OFFICIER, REF, REGIE, router, say
+from tests.helpers import say
+from tests.test_pva_commands import AGENT, NOW, OFFICIER, REF, REGIE, router
 
 __all__ = ["router"]  # the fixture
 

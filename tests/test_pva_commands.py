@@ -2,33 +2,30 @@
 
 from __future__ import annotations
 
-import itertools
 import json
 from collections.abc import AsyncIterator
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
 from handlers.beheer.members import MembershipService
 from handlers.house import House, Wording
-from handlers.messages import Incoming
 from handlers.router import Router
 from scheduler.clock import FrozenClock
 from scheduler.workhours import WorkingTime
 from storage.db import Database
-from storage.models import Aanmelding, OutboxMessage, Overleg, PvaActie
+from storage.models import Aanmelding, Overleg, PvaActie
 from storage.unit import Unit
 from tests.databases import Databases
-from tests.helpers import router_for
+from tests.helpers import router_for, say
 
 AMS = ZoneInfo("Europe/Amsterdam")
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=AMS)
 REGIE, AGENT, OFFICIER, ZORG = "@regie:x.nl", "@agent:x.nl", "@officier:x.nl", "@zorg:x.nl"
 BEHEER = "@beheer:x.nl"
 REF = "ZVH-2026-0003"
-_ids = itertools.count()
 
 
 @pytest.fixture
@@ -64,23 +61,6 @@ async def router(databases: Databases) -> AsyncIterator[Router]:
     house = House(words=Wording(house_name="ZVH"), working_time=WorkingTime(zone=AMS))
     yield router_for(db, FrozenClock(NOW), house)
     await db.close()
-
-
-async def say(router: Router, sender: str, body: str) -> dict[str, list[str]]:
-    """Handle ``body`` from ``sender`` in their own chat; what was queued, per room."""
-    await router.on_message(Incoming(
-        room_id=f"!dm-{sender}", sender=sender, body=body, event_id=f"$e{next(_ids)}",
-        timestamp=NOW, encrypted=True, room_members=2,
-    ))  # fmt: skip
-    async with router.db.transaction() as unit:
-        rows = (
-            await unit.session.execute(select(OutboxMessage).order_by(OutboxMessage.id))
-        ).scalars()
-        queued: dict[str, list[str]] = {}
-        for row in rows:
-            queued.setdefault(row.room_id.removeprefix("!dm-"), []).append(row.plain)
-        await unit.session.execute(delete(OutboxMessage))
-    return queued
 
 
 async def test_a_deadline_moves_only_when_the_casusregisseur_agrees(router: Router) -> None:

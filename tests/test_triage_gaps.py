@@ -5,29 +5,26 @@ hears the outcome)."""
 
 from __future__ import annotations
 
-import itertools
 import json
 from collections.abc import AsyncIterator
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
 from handlers.beheer.members import MembershipService
-from handlers.messages import Incoming
 from handlers.router import Router
 from scheduler.clock import FrozenClock
 from storage.db import Database
-from storage.models import Aanmelding, AuditEntry, OutboxMessage
+from storage.models import Aanmelding, AuditEntry
 from tests.databases import Databases
-from tests.helpers import AANMELDING_ANSWERS, router_for
+from tests.helpers import AANMELDING_ANSWERS, router_for, say
 
 AMS = ZoneInfo("Europe/Amsterdam")
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=AMS)
 REGIE, WIJK, GEMEENTE, AGENT = "@regie:x.nl", "@wijk:x.nl", "@gemeente:x.nl", "@agent:x.nl"
 REF = "ZVH-2026-0101"
-_ids = itertools.count()
 
 
 @pytest.fixture
@@ -53,23 +50,6 @@ async def router(databases: Databases) -> AsyncIterator[Router]:
         ))  # fmt: skip
     yield router_for(db, FrozenClock(NOW))
     await db.close()
-
-
-async def say(router: Router, sender: str, body: str) -> dict[str, list[str]]:
-    """Handle ``body`` from ``sender`` in their own chat; what was queued, per member."""
-    await router.on_message(Incoming(
-        room_id=f"!dm-{sender}", sender=sender, body=body, event_id=f"$e{next(_ids)}",
-        timestamp=NOW, encrypted=True, room_members=2,
-    ))  # fmt: skip
-    async with router.db.transaction() as unit:
-        rows = (
-            await unit.session.execute(select(OutboxMessage).order_by(OutboxMessage.id))
-        ).scalars()
-        queued: dict[str, list[str]] = {}
-        for row in rows:
-            queued.setdefault(row.room_id.removeprefix("!dm-"), []).append(row.plain)
-        await unit.session.execute(delete(OutboxMessage))
-    return queued
 
 
 async def test_a_besluit_without_the_gemeente_asks_first(router: Router) -> None:
