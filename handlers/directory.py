@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from handlers.access import REGIE_ROLES, answers_for_organisation
+from handlers.access import REGIE_ROLES, Caller, answers_for_organisation
 from handlers.house import House
 from handlers.messages import Notice, Outgoing, Person, clean_text
 from handlers.vocabulary import Role
@@ -40,6 +40,11 @@ class MemberView:
     def person(self) -> Person:
         """How messages show them: by name, as a pill."""
         return person_of(self.matrix_id, self.display_name)
+
+    @property
+    def caller(self) -> Caller:
+        """The member as the access module sees a caller."""
+        return Caller(self.matrix_id, self.role, self.organisation_key, self.organisation_name)
 
     @classmethod
     def of(cls, member: Member) -> MemberView:

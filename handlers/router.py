@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from handlers.access import Caller, may
+from handlers.access import may
 from handlers.bezwaar import objected, paused_text
 from handlers.bsn import deletion_request, on_redacted, watch_for_bsn
 from handlers.commands import CommandContext, CommandRegistry, Parsed
@@ -252,12 +252,7 @@ class Router:
                 f"Dit bericht is te lang (maximaal {MAX_MESSAGE_LENGTH} tekens). "
                 "Kort het in en stuur het opnieuw."
             ))], cleared  # fmt: skip
-        caller = Caller(
-            matrix_id=member.matrix_id,
-            role=member.role,
-            organisation_key=member.organisation_key,
-            organisation_name=member.organisation_name,
-        )
+        caller = member.caller
         today = now.astimezone(self.house.zone).date()
         conversations = ConversationService(unit, now, today, self.forms)
         conversation = await conversations.active(member.matrix_id, incoming.room_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import ColumnElement, delete, func, select, update
 
 from handlers.vocabulary import OverlegStatus
 from storage.base import Repository
@@ -42,34 +42,29 @@ class OverlegRepository(Repository):
         )
         return result.scalars().all()
 
-    async def to_remind(self, before: datetime) -> Sequence[tuple[Overleg, Aanmelding]]:
-        """Planned overleggen starting before ``before`` whose participants were not reminded."""
+    async def _planned_before(
+        self, before: datetime, condition: ColumnElement[bool]
+    ) -> Sequence[tuple[Overleg, Aanmelding]]:
+        """Planned overleggen starting before ``before`` that meet ``condition``, with their
+        casus, earliest first."""
         result = await self.session.execute(
             select(Overleg, Aanmelding)
             .join(Aanmelding, Aanmelding.id == Overleg.aanmelding_id)
             .where(
-                Overleg.status == OverlegStatus.GEPLAND,
-                Overleg.reminded_at.is_(None),
-                Overleg.scheduled_at <= before,
+                Overleg.status == OverlegStatus.GEPLAND, condition, Overleg.scheduled_at <= before
             )
             .order_by(Overleg.scheduled_at)
         )
         return [(overleg, aanmelding) for overleg, aanmelding in result.all()]
 
+    async def to_remind(self, before: datetime) -> Sequence[tuple[Overleg, Aanmelding]]:
+        """Planned overleggen starting before ``before`` whose participants were not reminded."""
+        return await self._planned_before(before, Overleg.reminded_at.is_(None))
+
     async def incidental_done(self, before: datetime) -> Sequence[tuple[Overleg, Aanmelding]]:
         """Planned overleggen with incidental participants whose moment is before
         ``before``: those participants leave."""
-        result = await self.session.execute(
-            select(Overleg, Aanmelding)
-            .join(Aanmelding, Aanmelding.id == Overleg.aanmelding_id)
-            .where(
-                Overleg.status == OverlegStatus.GEPLAND,
-                Overleg.incidental.is_not(None),
-                Overleg.scheduled_at <= before,
-            )
-            .order_by(Overleg.scheduled_at)
-        )
-        return [(overleg, aanmelding) for overleg, aanmelding in result.all()]
+        return await self._planned_before(before, Overleg.incidental.is_not(None))
 
     async def forget_places(self, aanmelding_ids: Sequence[int]) -> None:
         """Retention: where an overleg was held may name a person's home."""

@@ -129,10 +129,7 @@ async def board(unit: Unit, house: House, caller: Caller, now: datetime) -> dict
 async def viewer(unit: Unit, house: House, matrix_id: str) -> Caller | None:
     """The member behind a signed-in Matrix id, as plain values (None: not a member)."""
     member = await Directory(unit, house).find(matrix_id)
-    if member is None:
-        return None
-    return Caller(member.matrix_id, member.role, member.organisation_key,
-                  member.organisation_name)  # fmt: skip
+    return None if member is None else member.caller
 
 
 async def opened(unit: Unit, caller: Caller, now: datetime) -> None:

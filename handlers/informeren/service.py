@@ -46,6 +46,21 @@ class InformState:
         return own
 
 
+class InformRecord(Protocol):
+    """A person's informing record (the aanmelding's for the betrokkene, or a Persoon)."""
+
+    @property
+    def informed_on(self) -> date | None: ...
+    @property
+    def inform_postponed_until(self) -> date | None: ...
+
+
+def waits(record: InformRecord, today: date) -> bool:
+    """Neither informed nor postponed beyond today: someone must be asked about it."""
+    until = record.inform_postponed_until
+    return record.informed_on is None and (until is None or until < today)
+
+
 def responsible(aanmelding: Aanmelding) -> str:
     """Who is asked: the casusregisseur once appointed, until then the aanmelder."""
     return aanmelding.casusregisseur or aanmelding.aanmelder_matrix_id
@@ -133,9 +148,7 @@ def due(casus: InformFacts, now: datetime, today: date) -> bool:
     neither informed nor postponed, and the last question is a week old."""
     if casus.decided_at is None:
         return False
-    postponed = casus.inform_postponed_until
-    betrokkene = casus.informed_on is None and (postponed is None or postponed < today)
-    if not betrokkene and not casus.others_waiting:
+    if not waits(casus, today) and not casus.others_waiting:
         return False
     since = casus.inform_reminded_at or casus.decided_at
     return now - since >= REMIND_EVERY

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from handlers.conversation.parsing import format_date
+from handlers.informeren.service import waits
 from handlers.messages import Bold, Code, Notice, Paragraph, notice
 from handlers.personen import Person, persons
 from storage.models import Aanmelding
@@ -13,7 +14,7 @@ from storage.models import Aanmelding
 
 def question(aanmelding: Aanmelding, today: date) -> Notice:
     reference = aanmelding.reference
-    waiting = [p for p in persons(aanmelding) if _waits(p, today)]
+    waiting = [p for p in persons(aanmelding) if waits(p.row, today)]
     who = (
         "de betrokkene" if not aanmelding.personen else ", ".join(p.title.lower() for p in waiting)
     )
@@ -27,11 +28,6 @@ def question(aanmelding: Aanmelding, today: date) -> Notice:
                   " Voor één persoon: zet persoon NR voor de datum." if aanmelding.personen
                   else ""),
     )  # fmt: skip
-
-
-def _waits(person: Person, today: date) -> bool:
-    until = person.row.inform_postponed_until
-    return person.row.informed_on is None and (until is None or until < today)
 
 
 def _who(aanmelding: Aanmelding, chosen: Sequence[Person]) -> str:
