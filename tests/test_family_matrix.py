@@ -118,6 +118,13 @@ async def test_a_family_casus_shares_each_persons_allowed_data_and_deletes_both(
     await house.politie.wait_until(
         functools.partial(set.__contains__, house.politie.inbox.redacted, invitation.event_id)
     )
+    # The aanmelder's confirmation names the relatie in their own words: taken back too.
+    added = await house.aanmelder.wait_for_text(
+        house.bot.user_id, house.room(house.aanmelder), f"Toegevoegd aan {reference}"
+    )
+    await house.aanmelder.wait_until(
+        functools.partial(set.__contains__, house.aanmelder.inbox.redacted, added.event_id)
+    )
     assert await house.bot.rows("SELECT count(*) FROM personen") == [(0,)]
     [(voornaam,)] = await house.bot.rows(
         "SELECT voornaam FROM aanmeldingen WHERE reference = :r", r=reference

@@ -149,10 +149,11 @@ async def add(submission: Submission, house: House) -> list[Outgoing]:
                          phase=Phase.AANMELDING)  # fmt: skip
     triage = TriageService(unit, house)
     by = (await triage.directory.person(caller.matrix_id)).name
+    # The relatie is the member's own words: taken back with the casus, like the answers.
     outgoing = [Outgoing(submission.room_id, notice(Paragraph(
         f"Toegevoegd aan {reference}: persoon {one.number} ({one.relatie}). De procesregie "
         "weet het; wie de casus al kende, hoort het ook."
-    )))]  # fmt: skip
+    )), True, frozenset({caller.matrix_id}), reference)]  # fmt: skip
     outgoing += await triage.directory.to_procesregie(added_notice(aanmelding, one, by), reference)
     regie = [m.matrix_id for m in await triage.directory.regie()]
     await triage.disclosed(caller.matrix_id, reference, "persoon-toegevoegd", fields, regie, now)

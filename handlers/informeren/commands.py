@@ -65,7 +65,7 @@ class InformerenCommands:
         on = _past_day(day, ctx.today) if day.strip() else ctx.today
         chosen = await informed(ctx.unit, aanmelding, on, ctx.caller, ctx.now, self.house.zone,
                                 number)  # fmt: skip
-        ctx.reply(texts.recorded(aanmelding, chosen, on))
+        ctx.reply(texts.recorded(aanmelding, chosen, on), True, aanmelding.reference)
 
     @command(
         "informeren uitstellen", action=Action.INFORMEREN, args=(KENMERK, TOT_EN_REDEN),
@@ -79,4 +79,4 @@ class InformerenCommands:
         until, reden = _day_and_rest(rest, ctx.today)
         chosen = await postpone(ctx.unit, aanmelding, until, parse_text(reden, 500, "reden"),
                                 ctx.caller, ctx.now, ctx.today, number)  # fmt: skip
-        ctx.reply(texts.postponed(aanmelding, chosen, until))
+        ctx.reply(texts.postponed(aanmelding, chosen, until), True, aanmelding.reference)
