@@ -33,6 +33,7 @@ from bot.positions import DatabasePositions
 from bot.room_manager import RoomManager
 from bot.wiring import build_house, features_of
 from handlers.audit_log import audit_log_broken
+from handlers.bord.service import board_title
 from handlers.directory import clean_name, known_display_names, record_display_name
 from handlers.incidenten.detected import (
     audit_log_shortened,
@@ -216,7 +217,7 @@ class Application:
         """The board's widget in the procesregie room (at start-up, then hourly)."""
         if self.board is not None and self.house.procesregie_room:
             await ensure_widget(self.transport.managed, self.house.procesregie_room,
-                                self.board.url)  # fmt: skip
+                                self.board.url, board_title(self.house.words))  # fmt: skip
 
     def _count(self, run: JobRun) -> None:
         metrics = self.metrics

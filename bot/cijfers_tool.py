@@ -26,10 +26,10 @@ async def cijfers(
     async with tool.reading() as unit:
         found = await figures(unit, period)
         names = await Directory(unit, tool.house).organisation_names()
-    text = (csv_text if as_csv else table)(COLUMNS, rows(found, names))
+    text = (csv_text if as_csv else table)(COLUMNS, rows(found, names, tool.house.words))
     if grafiek is None:
         return text
-    written = _write(grafiek, charts(found))
+    written = _write(grafiek, charts(found, tool.house.words))
     return text + ("" if as_csv else f"\nGrafieken: {', '.join(written)}")
 
 

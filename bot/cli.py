@@ -24,6 +24,7 @@ from handlers.errors import UserError
 from handlers.rechten.register import DECISIONS
 from handlers.rechten.service import CORRECTABLE, REASONS
 from handlers.vocabulary import VerzoekSoort
+from handlers.wording import NATIONAL
 from storage import crypto
 
 DEFAULT_CONFIG = Path(os.environ.get("CASUSBOT_CONFIG", "config.toml"))
@@ -202,6 +203,7 @@ def _action(args: argparse.Namespace, tool: Tool) -> Callable[[], Coroutine[Any,
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    words = NATIONAL
     try:
         if args.command == "run":
             _run(args.config)
@@ -209,6 +211,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(crypto.generate_key())
         else:
             tool = Tool(args.config)
+            words = tool.house.words
             if args.command == "keys":
                 print(asyncio.run(tool.keys_rotate()))
                 return 0
@@ -221,7 +224,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"casusbot: configuratiefout: {error}", file=sys.stderr)
         return 2
     except UserError as error:
-        print(f"casusbot: {error.message}", file=sys.stderr)
+        print(f"casusbot: {error.shown(words)}", file=sys.stderr)
         return 1
     except crypto.DataKeyError as error:
         print(f"casusbot: datasleutel: {error}", file=sys.stderr)

@@ -12,7 +12,6 @@ import re
 from datetime import time
 from pathlib import Path
 from typing import Annotated, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     BaseModel,
@@ -23,9 +22,9 @@ from pydantic import (
     model_validator,
 )
 
+from bot.config_house import HouseSettings
 from storage.crypto import DataKeyError, DataKeys, parse_key
 
-ROOM_ID_RE = re.compile(r"^![A-Za-z0-9._~+/=\-]{1,255}(:[A-Za-z0-9.\-]+(:[0-9]{1,5})?)?$")
 MATRIX_ID_RE = re.compile(r"^@[a-z0-9._=\-/+]+:[A-Za-z0-9.\-]+(:[0-9]{1,5})?$")
 
 # Environment variables that override (or supply) secrets and paths.
@@ -149,50 +148,6 @@ class DatabaseSettings(_Section):
                 "moet een async URL zijn: sqlite+aiosqlite:///pad.db of postgresql+asyncpg://..."
             )
         return value
-
-
-class Terminology(_Section):
-    """The words a house uses for the national terms (DOMAIN.md, 'Terminology')."""
-
-    casusoverleg: str = "casusoverleg"
-    procesregisseur: str = "procesregisseur"
-    casusregisseur: str = "casusregisseur"
-    triage: str = "triage"
-
-
-class HouseSettings(_Section):
-    name: str = "Zorg- en Veiligheidshuis"
-    timezone: str = "Europe/Amsterdam"
-    reference_prefix: Annotated[str, Field(pattern=r"^[A-Z]{2,6}$")] = "ZVH"
-    # E2EE room of the procesregisseurs and procesondersteuners (the bot must be in it).
-    # Without it, new aanmeldingen are announced in their direct chats with the bot.
-    procesregie_room: str | None = None
-    terminology: Terminology = Terminology()
-    # Other Zorg- en Veiligheidshuizen a casus may be handed over to (``overdragen KENMERK
-    # KEY``): key → name. The bot makes the hand-over document; the procesregie sends it
-    # through the channel the houses agreed on.
-    other_houses: dict[Annotated[str, Field(pattern=r"^[a-z0-9-]{2,32}$")], str] = {}
-
-    @field_validator("procesregie_room")
-    @classmethod
-    def _room_id(cls, value: str | None) -> str | None:
-        # Room versions up to 11 end in ":server"; version 12 room ids have no server part.
-        if value is not None and not ROOM_ID_RE.match(value):
-            raise ValueError("is geen kamer-ID zoals !abcdef:zvh.example")
-        return value
-
-    @field_validator("timezone")
-    @classmethod
-    def _zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError("onbekende tijdzone (bijvoorbeeld Europe/Amsterdam)") from None
-        return value
-
-    @property
-    def zone(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
 
 
 class RetentionSettings(_Section):

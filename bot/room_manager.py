@@ -43,7 +43,7 @@ REMOVED_MEMORY_SECONDS = 120.0
 # Stored unencrypted with the redaction and the removals: no case data.
 REDACTION_REASON = "Verwijderd volgens de bewaartermijn."
 # A member's message with a number like a BSN, which they were asked to delete and did not.
-WITHDRAWN_REASON = "Verwijderd: het ZVH mag geen BSN ontvangen."
+WITHDRAWN_REASON = "Verwijderd: een BSN hoort hier niet."
 CLOSING_REASON = "Deze casus is afgesloten; de kamer wordt opgeheven."
 MAX_REDACTION_ATTEMPTS = 20
 REDACTION_BATCH = 50
@@ -52,7 +52,7 @@ IntruderReporter = Callable[[str, str], Awaitable[None]]
 # A managed room's security state was changed (by someone else): the room's key, what
 # changed, and whether the bot could put it back.
 SecurityReporter = Callable[[str, Drift, bool], Awaitable[None]]
-GUARD_REASON = "Je hoort niet (meer) bij de procesregie."
+GUARD_REASON = "Je hoort niet (meer) bij deze kamer."
 
 
 class RoomGuard(Protocol):

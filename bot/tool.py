@@ -174,19 +174,19 @@ class Tool:
     async def member_add(self, matrix_id: str, organisation: str, role: str) -> str:
         async with self.transaction() as unit:
             change = await MembershipService(unit).add_member(
-                matrix_id, organisation, role, self.now, actor=CLI_ACTOR
+                matrix_id, organisation, role, self.now, actor=CLI_ACTOR, words=self.house.words
             )
             # A new contact of a participating organisation joins its running casussen now.
             told = await CasusoverlegService(unit, self.house).refresh_members(self.now)
             await queue(unit, told, self.now)
-        return describe_change(change)
+        return describe_change(change, self.house.words)
 
     async def member_remove(self, matrix_id: str) -> str:
         async with self.transaction() as unit:
             view, rooms = await MembershipService(unit).remove_member(
                 matrix_id, self.now, actor=CLI_ACTOR
             )
-            notes = await hand_over(unit, view.matrix_id, view.organisation_key)
+            notes = await hand_over(unit, self.house.words, view.matrix_id, view.organisation_key)
         return "\n".join([removed_text(view.matrix_id, view.organisation_key, rooms), *notes])
 
     async def member_confirm(self, matrix_id: str) -> str:
@@ -205,7 +205,8 @@ class Tool:
             return "Geen leden gevonden."
         return table(
             ("gebruiker", "organisatie", "rol", "chat met bot"),
-            [(v.matrix_id, v.organisation_key, v.role.value, "ja" if v.has_dm else "nee")
+            [(v.matrix_id, v.organisation_key, self.house.words.role_word(v.role),
+              "ja" if v.has_dm else "nee")
              for v in views],
         )  # fmt: skip
 
@@ -250,7 +251,7 @@ class Tool:
         born = parse_dutch_date(geboortedatum)
         now = self.now
         async with self.transaction() as unit:
-            result = await inzage(unit, achternaam, born, CLI_ACTOR, now)
+            result = await inzage(unit, achternaam, born, CLI_ACTOR, now, self.house.words)
         stem = uit / f"inzage-{now.astimezone(self.house.zone):%Y%m%d-%H%M%S}"
         _write_private(stem, {".md": result.markdown, ".json": as_json(result)})
         found = ", ".join(result.references) or "geen gegevens gevonden"

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.config import WEEKDAYS, ConfigError, Settings
+from bot.config_house import TermTable
 from handlers.feature import Feature
 from handlers.features import build_features
 from handlers.house import (
@@ -14,6 +17,7 @@ from handlers.house import (
     TriageConfig,
     Wording,
 )
+from handlers.wording import NATIONAL_TERMS, Term
 from scheduler.workhours import WorkingTime
 
 
@@ -39,18 +43,30 @@ def build_retention(settings: Settings) -> RetentionPolicy:
     )
 
 
+def build_wording(settings: Settings) -> Wording:
+    house, terms = settings.house, settings.house.terminology
+
+    def term(name: str) -> Term:
+        national, setting = NATIONAL_TERMS[name], getattr(terms, name)
+        if isinstance(setting, str):
+            setting = TermTable(woord=setting)
+        if setting.woord == national.singular and setting.meervoud is None:
+            return replace(national, article=setting.lidwoord or national.article)
+        return Term.of(setting.woord, setting.meervoud, setting.lidwoord or national.article)
+
+    return Wording(
+        house_name=house.name,
+        huis=terms.huis,
+        reference_prefix=house.reference_prefix,
+        **{name: term(name) for name in NATIONAL_TERMS},
+    )
+
+
 def build_house(settings: Settings) -> House:
-    house, triage, terms = settings.house, settings.triage, settings.house.terminology
+    house, triage = settings.house, settings.triage
     pva = settings.plan_van_aanpak
     return House(
-        words=Wording(
-            house_name=house.name,
-            procesregisseur=terms.procesregisseur,
-            casusoverleg=terms.casusoverleg,
-            casusregisseur=terms.casusregisseur,
-            triage=terms.triage,
-        ),
-        reference_prefix=house.reference_prefix,
+        words=build_wording(settings),
         procesregie_room=house.procesregie_room,
         other_houses=dict(house.other_houses),
         working_time=build_working_time(settings),

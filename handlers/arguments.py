@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from handlers.commands import Arg
 from handlers.errors import UserError
 from handlers.identifiers import (
@@ -29,5 +31,5 @@ KENMERK = kenmerk()
 OPTIONAL_KENMERK = Arg("kenmerk", "KENMERK", parse_reference, optional=True, fits=is_reference)
 GEBRUIKER = Arg("gebruiker", "@gebruiker:server", parse_matrix_id)
 ORGANISATIECODE = Arg("organisatie", "ORGANISATIECODE", parse_org_key)
-ROL = Arg("rol", "ROL", parse_role)
+ROL = Arg("rol", "ROL", parse_role, worded=lambda words: partial(parse_role, words=words))
 NUMMER = Arg("nummer", "NR", parse_number)

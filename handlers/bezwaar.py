@@ -13,16 +13,21 @@ from __future__ import annotations
 
 from handlers.errors import UserError
 from handlers.identifiers import is_reference
+from handlers.wording import Wording
 from storage.unit import Unit
 
 # How a message held for a bezwaar is marked in the outbox.
 HELD_FOR_BEZWAAR = "bezwaar"
 
 
-def paused_text(reference: str) -> str:
+PAUSED = ("Tot de {procesregisseur} daarover beslist, deel ik geen gegevens van deze "
+          "casus.")  # fmt: skip
+
+
+def paused_text(reference: str, words: Wording) -> str:
     return (
         f"Tegen de verwerking van {reference} loopt een bezwaar van de betrokkene (AVG art. 21). "
-        "Tot de procesregisseur daarover beslist, deel ik geen gegevens van deze casus."
+        + words.fill(PAUSED)
     )
 
 
@@ -30,7 +35,11 @@ async def refuse_if_objected(unit: Unit, reference: str) -> None:
     """Stop a new disclosure of a paused casus, with the reason (the caller's work is
     undone with it; nothing of the casus left the bot)."""
     if await unit.verzoeken.objected([reference]):
-        raise UserError(paused_text(reference))
+        raise UserError(
+            f"Tegen de verwerking van {reference} loopt een bezwaar van de betrokkene "
+            "(AVG art. 21).",
+            PAUSED,
+        )
 
 
 async def objected(unit: Unit, references: set[str]) -> set[str]:

@@ -16,7 +16,7 @@ import itertools
 import re
 import shlex
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any, Protocol, TypeVar
 
@@ -24,6 +24,7 @@ from handlers.access import Action, Caller
 from handlers.conversation.choices import closest
 from handlers.errors import UserError
 from handlers.messages import Block, Notice, Outgoing, text_notice
+from handlers.wording import Wording
 from storage.unit import Unit
 
 
@@ -102,6 +103,8 @@ class Arg:
     rest: bool = False
     # An optional argument is taken only when its word fits (e.g. a case reference).
     fits: Callable[[str], bool] | None = None
+    # The parser in a house's words (a role typed as "procescoördinator").
+    worded: Callable[[Wording], Callable[[str], Any]] | None = None
 
     @property
     def usage(self) -> str:
@@ -132,6 +135,32 @@ class Command:
         if self.usage_text is not None:
             return self.usage_text
         return " ".join([" ".join(self.phrases[0]), *(a.usage for a in self.args)])
+
+    def worded(self, words: Wording) -> Command:
+        """This command in the house's words: its texts filled in, and the house's word
+        for its first word as the phrase the help shows (the national one keeps working)."""
+        synonyms = words.command_synonyms()
+        phrases = [
+            (synonyms[phrase[0]], *phrase[1:])
+            for phrase in self.phrases
+            if phrase and phrase[0] in synonyms
+        ]
+        usage_text = self.usage_text
+        if phrases and usage_text is None:
+            usage_text = " ".join([" ".join(phrases[0]), *(a.usage for a in self.args)])
+        return replace(
+            self,
+            phrases=(*phrases, *self.phrases),
+            summary=words.fill(self.summary),
+            usage_text=words.fill(usage_text) if usage_text is not None else None,
+            example=words.fill(self.example) if self.example is not None else None,
+            args=tuple(
+                replace(
+                    a, label=words.fill(a.label), parse=a.worded(words) if a.worded else a.parse
+                )
+                for a in self.args
+            ),
+        )
 
     def usage_error(self) -> UserError:
         example = f" (bijvoorbeeld {self.example})" if self.example else ""

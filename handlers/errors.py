@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+from handlers.wording import NATIONAL, Wording
+
 
 class UserError(Exception):
-    def __init__(self, message: str) -> None:
+    """``message`` as it is (it may quote what the member typed); ``hint``, a static text
+    after it, is a template in the house's words ("Een kenmerk ziet eruit als {kenmerk}.")."""
+
+    def __init__(self, message: str, hint: str = "") -> None:
         super().__init__(message)
         self.message = message
+        self.hint = hint
+
+    def shown(self, words: Wording = NATIONAL) -> str:
+        return f"{self.message} {words.fill(self.hint)}" if self.hint else self.message

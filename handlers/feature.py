@@ -8,10 +8,11 @@ phase is in ``scheduler/jobs/`` (the scheduler drives the domain, not the other 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from handlers.commands import Command
 from handlers.conversation.service import FormSpec
+from handlers.wording import Wording
 
 
 @dataclass(frozen=True)
@@ -19,3 +20,12 @@ class Feature:
     name: str
     commands: Sequence[Command] = ()
     forms: Sequence[FormSpec] = ()
+
+    def worded(self, words: Wording) -> Feature:
+        """The same feature in the house's words: its commands' summaries, usages and
+        examples, the house's command synonyms, and its forms' texts."""
+        return replace(
+            self,
+            commands=tuple(c.worded(words) for c in self.commands),
+            forms=tuple(replace(spec, form=spec.form.worded(words)) for spec in self.forms),
+        )

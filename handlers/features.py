@@ -23,7 +23,8 @@ from handlers.house import House
 
 
 def build_features(house: House) -> list[Feature]:
-    return [
+    """Every feature, in the house's words (handlers/wording.py)."""
+    features = [
         general.feature(house),
         aanmelding.feature(house),
         triage.feature(house),
@@ -37,6 +38,7 @@ def build_features(house: House) -> list[Feature]:
         rechten.feature(house),
         incidenten.feature(house),
     ]
+    return [feature.worded(house.words) for feature in features]
 
 
 def build_registry(house: House | None = None) -> CommandRegistry:

@@ -12,34 +12,10 @@ from dataclasses import dataclass, field
 from datetime import time
 from zoneinfo import ZoneInfo
 
-from handlers.vocabulary import Role
+from handlers.wording import Wording as Wording
 from scheduler.workhours import WorkingTime
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
-
-
-@dataclass(frozen=True)
-class Wording:
-    """The house's own words for the national terms (DOMAIN.md, 'Terminology')."""
-
-    house_name: str = "het ZVH"
-    procesregisseur: str = "procesregisseur"
-    casusoverleg: str = "casusoverleg"
-    casusregisseur: str = "casusregisseur"
-    triage: str = "triage"
-
-    def role_name(self, role: Role) -> str:
-        return {
-            Role.PARTNER: "medewerker ketenpartner",
-            Role.PROCESREGISSEUR: self.procesregisseur,
-            Role.PROCESONDERSTEUNER: "procesondersteuner",
-            Role.MANAGER: "manager",
-            Role.BEHEERDER: "functioneel beheerder",
-        }[role]
-
-    @property
-    def overleg_title(self) -> str:
-        return self.casusoverleg[:1].upper() + self.casusoverleg[1:]
 
 
 @dataclass(frozen=True)
@@ -124,7 +100,6 @@ class RegisterPolicy:
 @dataclass(frozen=True)
 class House:
     words: Wording = field(default_factory=Wording)
-    reference_prefix: str = "ZVH"
     # The E2EE room of the procesregie; without it, their direct chats.
     procesregie_room: str | None = None
     working_time: WorkingTime = field(default_factory=lambda: WorkingTime(zone=AMSTERDAM))
@@ -146,3 +121,7 @@ class House:
     @property
     def name(self) -> str:
         return self.words.house_name
+
+    @property
+    def reference_prefix(self) -> str:
+        return self.words.reference_prefix

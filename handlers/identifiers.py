@@ -7,6 +7,7 @@ import re
 
 from handlers.errors import UserError
 from handlers.vocabulary import Role
+from handlers.wording import NATIONAL, Wording
 
 REFERENCE = re.compile(r"^[A-Za-z]{2,6}-\d{4}-\d{4,6}$")
 ORG_KEY_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,31}$")
@@ -23,7 +24,7 @@ def is_reference(text: str) -> bool:
 def parse_reference(text: str) -> str:
     cleaned = text.strip().upper()
     if not REFERENCE.match(cleaned):
-        raise UserError(f"'{text[:30]}' is geen kenmerk. Een kenmerk ziet eruit als ZVH-2026-0042.")
+        raise UserError(f"'{text[:30]}' is geen kenmerk.", "Een kenmerk ziet eruit als {kenmerk}.")
     return cleaned
 
 
@@ -47,12 +48,14 @@ def parse_matrix_id(text: str) -> str:
     return candidate
 
 
-def parse_role(text: str) -> Role:
-    try:
-        return Role(text.strip().lower())
-    except ValueError:
-        names = ", ".join(role.value for role in Role)
-        raise UserError(f"'{text[:40]}' is geen rol. Kies uit: {names}.") from None
+def parse_role(text: str, words: Wording = NATIONAL) -> Role:
+    """A role by its national name or the house's word for it ("procescoördinator")."""
+    typed = " ".join(text.split()).lower()
+    for role in Role:
+        if typed in (role.value, words.role_word(role).lower()):
+            return role
+    names = ", ".join(words.role_word(role) for role in Role)
+    raise UserError(f"'{text[:40]}' is geen rol. Kies uit: {names}.")
 
 
 def parse_org_name(text: str) -> str:

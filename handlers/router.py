@@ -254,7 +254,7 @@ class Router:
             ))], cleared  # fmt: skip
         caller = member.caller
         today = now.astimezone(self.house.zone).date()
-        conversations = ConversationService(unit, now, today, self.forms)
+        conversations = ConversationService(unit, now, today, self.forms, self.house.words)
         conversation = await conversations.active(member.matrix_id, incoming.room_id)
         if conversation is not None and not incoming.body.lstrip().startswith("!"):
             # Inside a conversation everything is an answer (a leading ! runs a command).
@@ -262,7 +262,8 @@ class Router:
             try:
                 return await conversations.handle(conversation, caller, incoming), cleared
             except UserError as error:
-                return [Outgoing(incoming.room_id, text_notice(error.message))], cleared
+                shown = error.shown(self.house.words)
+                return [Outgoing(incoming.room_id, text_notice(shown))], cleared
         if incoming.edit_of is not None:
             return [Outgoing(incoming.room_id, text_notice(EDIT_IGNORED))], cleared
         ctx = CommandContext(
@@ -274,7 +275,8 @@ class Router:
             await self._dispatch(ctx, incoming.body)
         except UserError as error:
             # What the command wrote is rolled back; the event stays marked handled.
-            return [Outgoing(incoming.room_id, text_notice(error.message))], cleared
+            shown = error.shown(self.house.words)
+            return [Outgoing(incoming.room_id, text_notice(shown))], cleared
         return ctx.outgoing, cleared
 
     async def _dispatch(self, ctx: CommandContext, body: str) -> None:
@@ -314,7 +316,7 @@ class Router:
             item for item in ctx.outgoing if not (item.sensitive and case_of(item) in paused)
         ]
         for reference in sorted(paused):
-            ctx.reply(text_notice(paused_text(reference)))
+            ctx.reply(text_notice(paused_text(reference, self.house.words)))
 
     def _flooding(self, matrix_id: str) -> bool:
         now = self.clock.now()

@@ -31,6 +31,7 @@ from handlers.vocabulary import (
     TriageStatus,
     Uitkomst,
 )
+from handlers.wording import NATIONAL
 from scheduler.job import run_job
 from scheduler.jobs.overzicht import weekly
 from storage.db import Database
@@ -127,7 +128,9 @@ async def test_the_figures_count_a_deleted_casus_and_suppress_small_cells(db: Da
         third_quarter = await figures(unit, Period(2026, 3))
     table = {
         (kind, what): value
-        for kind, what, value in rows(year, {"politie": "Politie", "wijkteam": "Wijkteam"})
+        for kind, what, value in rows(
+            year, {"politie": "Politie", "wijkteam": "Wijkteam"}, NATIONAL
+        )
     }
     assert table[("aanmeldingen", "totaal")] == "8"
     assert table[("aanmeldingen", "Politie")] == "6"
@@ -142,14 +145,14 @@ async def test_the_figures_count_a_deleted_casus_and_suppress_small_cells(db: Da
     )
     assert table[("doorlooptijd", "tijd in uitvoering")].startswith("te weinig casussen")
     assert year.per_month[date(2026, 3, 1)]["casusoverleg"] == 5
-    quarter = {(k, w): v for k, w, v in rows(third_quarter, {})}
+    quarter = {(k, w): v for k, w, v in rows(third_quarter, {}, NATIONAL)}
     assert quarter[("aanmeldingen", "totaal")] == "0"
     assert quarter[("afgesloten", "totaal")] == "<5"
 
 
 async def test_the_charts_are_png_images(db: Database) -> None:
     async with db.reading() as unit:
-        made = charts(await figures(unit, Period(2026)))
+        made = charts(await figures(unit, Period(2026)), NATIONAL)
     assert [c.name for c in made] == ["cijfers-2026-triage.png", "cijfers-2026-doorlooptijden.png"]
     assert all(c.png.startswith(b"\x89PNG") and c.width > 300 for c in made)
 
@@ -161,7 +164,7 @@ async def test_the_overviews_show_references_and_counts_per_role(db: Database) -
         om = await my_actions(unit, Caller(OM, Role.PARTNER, "om", "Om"), now.date())
         wijkteam = await my_actions(unit, Caller("@w:x.nl", Role.PARTNER, "wijkteam", "W"),
                                     now.date())  # fmt: skip
-    phases = {line.reference: line.phase for line in lines}
+    phases = {line.reference: NATIONAL.fill(line.phase) for line in lines}
     assert phases["ZVH-2026-0002"] == "in uitvoering"
     assert phases["ZVH-2026-0003"] == "wacht op casusoverleg"
     assert phases["ZVH-2026-0007"] == "in triage"

@@ -112,10 +112,10 @@ def test_purge_dry_run_lists_every_aanmelding_with_its_dates_and_changes_nothing
         )  # fmt: skip
     assert run(config, "purge", "--dry-run") == 0
     out = capsys.readouterr().out
-    assert "ZVH-2026-0001  afgeschaald           15 maart 2026  15 januari 2027" in out
-    assert "ZVH-2026-0002  casus zonder overleg  —" in out
+    assert "ZVH-2026-0001  afgeschaald                15 maart 2026  15 januari 2027" in out
+    assert "ZVH-2026-0002  casus zonder casusoverleg  —" in out
     assert "vragen 3 augustus 2026" in out, "six months after the decision, a working day"
-    assert "ZVH-2026-0003  in triage             1 april 2026" in out, "90 days, then gone"
+    assert "ZVH-2026-0003  in triage                  1 april 2026" in out, "90 days, then gone"
     assert run(config, "purge", "--dry-run", "--csv") == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == "kenmerk,stand,opschonen,verwijderen,nog nodig?,nu te doen"

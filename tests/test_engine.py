@@ -7,11 +7,15 @@ from datetime import date
 
 import pytest
 
-from handlers.aanmelding.forms import AANMELDING_FORM, CRITERIA, URGENTIE
+from handlers.aanmelding.forms import AANMELDING_FORM as TEMPLATE
+from handlers.aanmelding.forms import CRITERIA, URGENTIE
 from handlers.conversation.choices import Option
 from handlers.conversation.engine import Engine, Outcome
 from handlers.conversation.form import ConversationState, FormContext
+from handlers.wording import NATIONAL
 
+# The form as the bot asks it: in the (national) words.
+AANMELDING_FORM = TEMPLATE.worded(NATIONAL)
 CTX = FormContext(
     today=date(2026, 11, 22),
     option_lists={

@@ -133,7 +133,7 @@ async def test_the_procesregie_room_keeps_only_the_procesregie(
     for who, room in ((manager, manager_room), (beheerder, beheer_room)):
         incident = await who.wait_for_text(bot.user_id, room, "Mogelijk beveiligingsincident")
         assert stranger.user_id in incident.body
-        assert "procesregiekamer" in incident.body
+        assert "in de kamer van de procesregie" in incident.body
 
     # The case data still reaches the procesregie room, with only the procesregie in it.
     reference = await submit_aanmelding(partner, bot, await open_dm(partner, bot))

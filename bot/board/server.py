@@ -158,7 +158,7 @@ class BoardServer:
             caller = await viewer(unit, self.house, matrix_id)
         if caller is None or not sees_board(caller):
             log.info("board: sign-in refused (no procesregie role)")
-            return _refusal(403, "Het bord is alleen voor de procesregie.")
+            return _refusal(403, f"Het bord is alleen voor de {self.house.words.procesregie}.")
         session_id = secrets.token_urlsafe(32)
         lifetime = self.settings.session_minutes * 60
         self._prune()
@@ -188,7 +188,7 @@ class BoardServer:
         async with self.db.transaction() if view else self.db.reading() as unit:
             caller = await viewer(unit, self.house, session.matrix_id)
             if caller is None or not sees_board(caller):
-                return _refusal(403, "Het bord is alleen voor de procesregie.")
+                return _refusal(403, f"Het bord is alleen voor de {self.house.words.procesregie}.")
             data = await board(unit, self.house, caller, now)
             if view:
                 await opened(unit, caller, now)

@@ -15,21 +15,20 @@ log = logging.getLogger(__name__)
 WIDGET_ID = "casusbot-bord"
 WIDGETS = "im.vector.modular.widgets"
 LAYOUT = "io.element.widgets.layout"
-NAME = "Procesregie-bord"
 
 
-def widget_content(url: str, bot_user_id: str) -> dict[str, Any]:
+def widget_content(url: str, bot_user_id: str, name: str) -> dict[str, Any]:
     # Element fills in the widget's id and its theme; the page uses both.
     template = f"{url}?widgetId=$matrix_widget_id&theme=$org.matrix.msc2873.client_theme"
     return {
-        "type": "m.custom", "url": template, "name": NAME, "data": {}, "id": WIDGET_ID,
+        "type": "m.custom", "url": template, "name": name, "data": {}, "id": WIDGET_ID,
         "creatorUserId": bot_user_id, "waitForIframeLoad": True,
     }  # fmt: skip
 
 
-async def ensure_widget(rooms: ManagedRoomOps, room_id: str, url: str) -> bool:
+async def ensure_widget(rooms: ManagedRoomOps, room_id: str, url: str, name: str) -> bool:
     """The widget and its place in the right panel; True when both are there."""
-    wanted = widget_content(url, rooms.user_id)
+    wanted = widget_content(url, rooms.user_id, name)
     if await rooms.get_state(room_id, WIDGETS, WIDGET_ID) != wanted:
         result = await rooms.put_state(room_id, WIDGETS, WIDGET_ID, wanted)
         if not result.ok:

@@ -25,7 +25,7 @@ class AanmeldingCommands:
 
     @command(
         "aanmelden", "nieuwe aanmelding", "aanmelding", action=Action.AANMELDEN, args=(NAMENS,),
-        summary="een casus aanmelden bij het ZVH (de procesregie ook namens een partner)",
+        summary="een casus aanmelden bij {huis} (de {procesregie} ook namens een partner)",
     )  # fmt: skip
     async def aanmelden(self, ctx: CommandContext, namens: str | None) -> None:
         if not ctx.in_direct_chat:
@@ -42,7 +42,7 @@ class AanmeldingCommands:
     @command(
         "persoon toevoegen", "gezinslid toevoegen", action=Action.PERSOON_TOEVOEGEN,
         args=(KENMERK,), summary="iemand uit het gezin of huishouden toevoegen aan een casus",
-        example="persoon toevoegen ZVH-2026-0042",
+        example="persoon toevoegen {kenmerk}",
     )  # fmt: skip
     async def persoon_toevoegen(self, ctx: CommandContext, kenmerk: str) -> None:
         await casus_for_person(ctx.unit, self.house, kenmerk, ctx.caller)
@@ -51,7 +51,7 @@ class AanmeldingCommands:
     @command(
         "persoon verwijderen", action=Action.PERSOON_VERWIJDEREN, args=(KENMERK, NUMMER, REDEN),
         summary="een ten onrechte toegevoegde persoon van een casus halen",
-        example="persoon verwijderen ZVH-2026-0042 2 onjuist",
+        example="persoon verwijderen {kenmerk} 2 onjuist",
     )  # fmt: skip
     async def persoon_verwijderen(
         self, ctx: CommandContext, kenmerk: str, nummer: int, reden: str

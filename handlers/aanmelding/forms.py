@@ -106,8 +106,8 @@ AANMELDING_FORM = Form(
     title="aanmelding",
     edit_example="geboortedatum",
     intro=(
-        "Je gaat een casus aanmelden. Wat je invult gebruikt het ZVH alleen om te beoordelen "
-        "of het een casus voor het ZVH is (triage); alleen de procesregie ziet de hele "
+        "Je gaat een casus aanmelden. Wat je invult gebruikt {huis} alleen om te beoordelen "
+        "of het een casus voor {huis} is ({triage}); alleen de {procesregie} ziet de hele "
         "aanmelding, partners krijgen hoogstens naam, geboortedatum en woonplaats. "
         "Een BSN hoort er niet in. Je kunt altijd terug, overslaan (waar dat mag), status of "
         "stop typen."
@@ -130,7 +130,7 @@ AANMELDING_FORM = Form(
         Step("probleemstelling", "probleemstelling", "Beschrijf de problematiek: wat speelt er, "
              "op welke leefgebieden, en wat is er al geprobeerd?",
              FreeText(MAX_FREE_TEXT, "bericht"), aliases=("probleem",)),
-        Step("doel", "doel", "Wat is het doel van je aanmelding: wat moet het ZVH bereiken?",
+        Step("doel", "doel", "Wat is het doel van je aanmelding: wat moet {huis} bereiken?",
              FreeText(MAX_FREE_TEXT, "bericht")),
         Step("criteria", "criteria", "Welke criteria voor complexe casuïstiek zijn van "
              "toepassing? Geef de nummers (bijvoorbeeld 1, 4), of typ geen.",

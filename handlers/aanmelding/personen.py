@@ -151,8 +151,8 @@ async def add(submission: Submission, house: House) -> list[Outgoing]:
     by = (await triage.directory.person(caller.matrix_id)).name
     # The relatie is the member's own words: taken back with the casus, like the answers.
     outgoing = [Outgoing(submission.room_id, notice(Paragraph(
-        f"Toegevoegd aan {reference}: persoon {one.number} ({one.relatie}). De procesregie "
-        "weet het; wie de casus al kende, hoort het ook."
+        f"Toegevoegd aan {reference}: persoon {one.number} ({one.relatie}). De "
+        f"{house.words.procesregie} weet het; wie de casus al kende, hoort het ook."
     )), True, frozenset({caller.matrix_id}), reference)]  # fmt: skip
     outgoing += await triage.directory.to_procesregie(added_notice(aanmelding, one, by), reference)
     regie = [m.matrix_id for m in await triage.directory.regie()]
@@ -174,7 +174,8 @@ async def remove(
         raise UserError(f"Geef een reden: {', '.join(REMOVE_REASONS)}.")
     if number == 1:
         raise UserError("Persoon 1 is de betrokkene zelf; die kan er niet af. Is de hele "
-                        "aanmelding onjuist, dan sluit de procesregie hem af.")  # fmt: skip
+                        f"aanmelding onjuist, dan sluit de {house.words.procesregie} hem "
+                        "af.")  # fmt: skip
     row = person(aanmelding, number).row
     assert isinstance(row, Persoon)
     aanmelding.personen.remove(row)

@@ -36,7 +36,7 @@ async def on_behalf_of(unit: Unit, house: House, caller: Caller, matrix_id: str)
     """The partner the procesregie files an aanmelding for (Kennemerland Bijlage 3): a
     member of a partner organisation, who then is the aanmelder."""
     if not is_regie(caller.role):
-        raise UserError("Namens een ander aanmelden kan alleen de procesregie.")
+        raise UserError(f"Namens een ander aanmelden kan alleen de {house.words.procesregie}.")
     partner = await Directory(unit, house).find(matrix_id)
     if partner is None or partner.role is not Role.PARTNER:
         raise UserError(f"{matrix_id} is geen partner op de ledenlijst.")
@@ -98,11 +98,15 @@ async def submit(submission: Submission, house: House) -> list[Outgoing]:
                          detail, phase=Phase.AANMELDING)  # fmt: skip
     regie = TriageService(unit, house)
     if partner is None:
-        outgoing = [Outgoing(submission.room_id, filed(reference))]
+        outgoing = [Outgoing(submission.room_id, filed(reference, house.words))]
     else:
         by = (await regie.directory.person(caller.matrix_id)).name
-        outgoing = [Outgoing(submission.room_id, filed_for(reference, partner.person.name))]
-        told = await regie.directory.to_own_chat(partner.matrix_id, filed_by(reference, by))
+        outgoing = [
+            Outgoing(submission.room_id, filed_for(reference, partner.person.name, house.words))
+        ]
+        told = await regie.directory.to_own_chat(
+            partner.matrix_id, filed_by(reference, by, house.words)
+        )
         outgoing += [told] if told else []
     outgoing += await regie.announce(aanmelding)
     await regie.disclosed(

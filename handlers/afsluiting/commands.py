@@ -60,14 +60,14 @@ class AfsluitingCommands:
 
     @command(
         "afschalen", action=Action.AFSCHALEN, args=(KENMERK, TOCH),
-        summary="vastleggen dat het casusoverleg besloot tot afschaling, met de uitkomst",
+        summary="vastleggen dat {het casusoverleg} besloot tot afschaling, met de uitkomst",
     )  # fmt: skip
     async def afschalen(self, ctx: CommandContext, kenmerk: str, toch: str | None) -> None:
         await self._close(ctx, kenmerk, Route.AFGESCHAALD, toch)
 
     @command(
         "afsluiten", action=Action.AFSLUITEN, args=(KENMERK, TOCH),
-        summary="een casus zonder casusoverleg afsluiten als de ondersteuning klaar is",
+        summary="een casus zonder {casusoverleg} afsluiten als de ondersteuning klaar is",
     )  # fmt: skip
     async def afsluiten(self, ctx: CommandContext, kenmerk: str, toch: str | None) -> None:
         await self._close(ctx, kenmerk, Route.AFGESLOTEN, toch)
@@ -76,7 +76,7 @@ class AfsluitingCommands:
         "overdragen", action=Action.OVERDRAGEN, args=(KENMERK, ORGANISATIECODE, VELDEN),
         summary="een casus overdragen aan een partner of een ander huis (gekozen velden) en "
                 "daarmee afsluiten",
-        example="overdragen ZVH-2026-0042 ggz voornaam, achternaam, plan",
+        example="overdragen {kenmerk} ggz voornaam, achternaam, plan",
     )  # fmt: skip
     async def overdragen(
         self, ctx: CommandContext, kenmerk: str, organisatie: str, velden: str | None
@@ -109,10 +109,9 @@ class AfsluitingCommands:
             if not takes_part(ctx.caller, partners_of(found)):
                 # Outsiders hear what they would of a reference that does not exist.
                 raise UserError(f"Ik ken geen aanmelding met kenmerk {found.reference}.")
-            raise UserError(
-                f"Of {found.reference} nog nodig is, zeggen de procesregie en de "
-                f"{self.house.words.casusregisseur}."
-            )
+            words = self.house.words
+            raise UserError(f"Of {found.reference} nog nodig is, zeggen de {words.procesregie} "
+                            f"en de {words.casusregisseur}.")  # fmt: skip
         aanmelding = await running_casus(ctx.unit, self.house, kenmerk)
         reference = aanmelding.reference
         if antwoord in NO:

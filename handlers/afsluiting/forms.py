@@ -19,12 +19,16 @@ from handlers.vocabulary import Evaluatie, Uitkomst
 from storage.unit import Unit
 
 FORM_NAME = "afsluiting"
-UITKOMSTEN = tuple(Option(key.value, label) for key, label in UITKOMST_LABELS.items())
 EVALUATIES = tuple(Option(key.value, label) for key, label in EVALUATIE_LABELS.items())
 
 
 def _uitkomst(text: str, ctx: FormContext, answers: Mapping[str, Any]) -> str:
-    return parse_choice(text, UITKOMSTEN)
+    return parse_choice(text, ctx.option_lists["uitkomsten"])
+
+
+def _show_uitkomst(value: Any, ctx: FormContext) -> str:
+    labels = {o.key: o.label for o in ctx.option_lists.get("uitkomsten", ())}
+    return labels.get(value, str(value)) if value else "—"
 
 
 def _evaluatie(text: str, ctx: FormContext, answers: Mapping[str, Any]) -> str:
@@ -44,7 +48,7 @@ CLOSING = Form(
     intro="Twee korte vragen; wat je kiest, telt mee in de jaarcijfers (zonder persoonsgegevens).",
     steps=(
         Step("uitkomst", "uitkomst", "Waarom sluit de casus? Geef het nummer.", _uitkomst,
-             show=_show({Uitkomst(k): v for k, v in UITKOMST_LABELS.items()}),
+             show=_show_uitkomst,
              options="uitkomsten", aliases=("reden",)),
         Step("evaluatie", "evaluatie", "Hebben de afgesproken interventies gewerkt?",
              _evaluatie, optional=True,
@@ -53,10 +57,6 @@ CLOSING = Form(
     ),
     done_prompt="Klopt het? Typ bevestig om het vast te leggen.",
 )  # fmt: skip
-
-
-async def _options(unit: Unit, subject: str | None) -> Mapping[str, Sequence[Option]]:
-    return {"uitkomsten": UITKOMSTEN, "evaluaties": EVALUATIES}
 
 
 def form_spec(house: House) -> FormSpec:
@@ -71,4 +71,11 @@ def form_spec(house: House) -> FormSpec:
         done = recorded(aanmelding.reference, route, format_date(s.today))
         return [*outgoing, Outgoing(s.room_id, done)]
 
-    return FormSpec(CLOSING, _options, submit)
+    uitkomsten = tuple(
+        Option(key.value, house.words.fill(label)) for key, label in UITKOMST_LABELS.items()
+    )
+
+    async def options(unit: Unit, subject: str | None) -> Mapping[str, Sequence[Option]]:
+        return {"uitkomsten": uitkomsten, "evaluaties": EVALUATIES}
+
+    return FormSpec(CLOSING, options, submit)

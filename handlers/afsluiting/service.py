@@ -51,7 +51,7 @@ async def running_casus(unit: Unit, house: House, reference_text: str) -> Aanmel
     if aanmelding.triage_status not in ROUTES:
         raise UserError(
             f"{aanmelding.reference} is geen lopende casus "
-            f"(triage: {outcome_label(aanmelding.triage_status)})."
+            f"({house.words.triage}: {outcome_label(aanmelding.triage_status, house.words)})."
         )
     return aanmelding
 
@@ -62,7 +62,8 @@ async def closing_casus(unit: Unit, house: House, reference_text: str, route: Ro
     if ROUTES[aanmelding.triage_status] is not route:
         other = COMMANDS[ROUTES[aanmelding.triage_status]]
         raise UserError(
-            f"{aanmelding.reference} is een {outcome_label(aanmelding.triage_status)}: die "
+            f"{aanmelding.reference} is een "
+            f"{outcome_label(aanmelding.triage_status, house.words)}: die "
             f"sluit je af met {other} {aanmelding.reference}."
         )
     return aanmelding

@@ -57,9 +57,14 @@ class BeheerCommands:
         self, ctx: CommandContext, gebruiker: str, organisatie: str, rol: Role
     ) -> None:
         change = await MembershipService(ctx.unit).add_member(
-            gebruiker, organisatie, rol, ctx.now, actor=ctx.caller.matrix_id
+            gebruiker,
+            organisatie,
+            rol,
+            ctx.now,
+            actor=ctx.caller.matrix_id,
+            words=self.house.words,
         )
-        ctx.reply(text_notice(describe_change(change)))
+        ctx.reply(text_notice(describe_change(change, self.house.words)))
         # A new contact of a participating organisation joins its running casussen now.
         ctx.send(*await CasusoverlegService(ctx.unit, self.house).refresh_members(ctx.now))
 
@@ -73,7 +78,7 @@ class BeheerCommands:
         view, rooms = await MembershipService(ctx.unit).remove_member(
             gebruiker, ctx.now, actor=ctx.caller.matrix_id
         )
-        notes = await hand_over(ctx.unit, view.matrix_id, view.organisation_key)
+        notes = await hand_over(ctx.unit, self.house.words, view.matrix_id, view.organisation_key)
         ctx.reply(text_notice(" ".join(
             [removed_text(view.matrix_id, view.organisation_key, rooms), *notes]
         )))  # fmt: skip
@@ -99,7 +104,12 @@ class BeheerCommands:
             ctx.reply(text_notice("Geen leden gevonden."))
             return
         rows = tuple(
-            (exactly(v.person), v.organisation_key, v.role.value, "ja" if v.has_dm else "nee")
+            (
+                exactly(v.person),
+                v.organisation_key,
+                self.house.words.role_word(v.role),
+                "ja" if v.has_dm else "nee",
+            )
             for v in views
         )
         ctx.reply(notice(

@@ -10,21 +10,23 @@ from __future__ import annotations
 
 from handlers.access import ANSWERING_ROLE
 from handlers.conversation.service import forget_conversation
+from handlers.wording import Wording
 from storage.unit import Unit
 
 
-async def hand_over(unit: Unit, matrix_id: str, organisation_key: str) -> list[str]:
+async def hand_over(unit: Unit, words: Wording, matrix_id: str, organisation_key: str) -> list[str]:
     notes: list[str] = []
     if count := await unit.acties.release_owner(matrix_id):
         notes.append(f"{count} open actie(s) gaan naar de contactpersonen van {organisation_key}.")
     for aanmelding in await unit.aanmeldingen.guarded_by(matrix_id):
         if aanmelding.casusregisseur == matrix_id:
             aanmelding.casusregisseur = None
-            notes.append(f"{aanmelding.reference} heeft geen casusregisseur meer: wijs een "
-                         "nieuwe aan in het volgende casusoverleg.")  # fmt: skip
+            notes.append(f"{aanmelding.reference} heeft geen {words.casusregisseur} meer: "
+                         f"wijs een nieuwe aan zodra {words.casusoverleg.de} weer "
+                         "bijeenkomt.")  # fmt: skip
         if aanmelding.procesregisseur == matrix_id:
             aanmelding.procesregisseur = None
-            notes.append(f"{aanmelding.reference} heeft geen vaste procesregisseur meer.")
+            notes.append(f"{aanmelding.reference} heeft geen vaste {words.procesregisseur} meer.")
     drafts = await unit.conversations.of_member(matrix_id)
     for draft in drafts:
         await forget_conversation(unit, draft)

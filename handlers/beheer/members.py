@@ -15,6 +15,7 @@ from handlers.directory import MemberView, record_direct_room
 from handlers.errors import UserError
 from handlers.identifiers import parse_matrix_id, parse_org_key, parse_org_name, parse_role
 from handlers.vocabulary import AuditKind, Role
+from handlers.wording import NATIONAL, Wording
 from storage.models import Organisation
 from storage.unit import Unit
 
@@ -87,11 +88,12 @@ class MembershipService:
         role_text: str,
         now: datetime,
         actor: str = "systeem",
+        words: Wording = NATIONAL,
     ) -> MemberChange:
         """Add a member, or move an existing member to another organisation or role
         (recorded in the audit log with who did it)."""
         matrix_id = parse_matrix_id(matrix_id_text)
-        role = parse_role(role_text)
+        role = parse_role(role_text, words)
         organisation = await self._organisation(org_key_text)
         member = await self.members.get(matrix_id)
         await self.unit.audit.add(now, AuditKind.MEMBER_ADDED, actor, None, {
@@ -102,7 +104,7 @@ class MembershipService:
             return MemberChange(member=MemberView.of(created), created=True)
         previous_key, previous_role = member.organisation.key, member.role
         if previous_key == organisation.key and previous_role is role:
-            raise UserError(f"{matrix_id} is al {role.value} bij {organisation.key}.")
+            raise UserError(f"{matrix_id} is al {words.role_word(role)} bij {organisation.key}.")
         await self._keep_one_beheerder(matrix_id, previous_role, role)
         await self.members.change(member, organisation, role)
         return MemberChange(

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 from handlers.beheer.members import MemberChange
 from handlers.messages import plural
+from handlers.wording import Wording
 
 
-def describe_change(change: MemberChange) -> str:
+def describe_change(change: MemberChange, words: Wording) -> str:
     member = change.member
     if change.created:
         return (
-            f"{member.matrix_id} is toegevoegd als {member.role.value} "
+            f"{member.matrix_id} is toegevoegd als {words.role_word(member.role)} "
             f"bij {member.organisation_key}."
         )
+    was = words.role_word(change.previous_role) if change.previous_role else "—"
     return (
-        f"{member.matrix_id} is bijgewerkt: was {change.previous_role} bij "
-        f"{change.previous_organisation_key}, is nu {member.role.value} bij "
+        f"{member.matrix_id} is bijgewerkt: was {was} bij "
+        f"{change.previous_organisation_key}, is nu {words.role_word(member.role)} bij "
         f"{member.organisation_key}."
     )
 

@@ -19,13 +19,14 @@ from handlers.conversation.parsing import short_moment
 from handlers.directory import Directory
 from handlers.house import House
 from handlers.vocabulary import DEFAULT_TAFEL, AuditKind, TriageStatus
+from handlers.wording import Wording
 from storage.unit import Unit
 
 COLUMNS = (
     ("nieuw", "Nieuw"),
-    ("triage", "In triage"),
-    ("zonder_overleg", "Casus zonder overleg"),
-    ("casusoverleg", "In casusoverleg"),
+    ("triage", "In {triage}"),
+    ("zonder_overleg", "Casus zonder {casusoverleg}"),
+    ("casusoverleg", "In {casusoverleg}"),
     ("uitvoering", "Uitvoering"),
     ("afschalen", "Af te schalen"),
 )
@@ -43,6 +44,11 @@ class Card:
     open_actions: int = 0
     overdue_actions: int = 0
     tafel: str = DEFAULT_TAFEL
+
+
+def board_title(words: Wording) -> str:
+    """The board's name, in the room's widget list and on the page: "Procesregie-bord"."""
+    return f"{words.procesregie.title}-bord"
 
 
 def sees_board(caller: Caller) -> bool:
@@ -92,7 +98,7 @@ async def cards(unit: Unit, house: House, now: datetime) -> list[Card]:
 
 async def board(unit: Unit, house: House, caller: Caller, now: datetime) -> dict[str, Any]:
     """The board as the page gets it (JSON): columns of cards, for this viewer."""
-    zone = house.zone
+    zone, words = house.zone, house.words
     today = now.astimezone(zone).date()
     found = await cards(unit, house, now)
     names = await Directory(unit, house).names(c.casusregisseur for c in found)
@@ -108,17 +114,19 @@ async def board(unit: Unit, house: House, caller: Caller, now: datetime) -> dict
             if card.casusregisseur else None,
             "open_actions": card.open_actions,
             "overdue_actions": card.overdue_actions,
-            "tafel": card.tafel,
+            "tafel": words.tafel(card.tafel),
             "mine": caller.matrix_id in (card.casusregisseur, card.procesregisseur),
         }  # fmt: skip
 
     return {
         "updated": now.astimezone(zone).strftime("%H:%M"),
-        "tafels": sorted({card.tafel for card in found}),
+        # The page's own words: its title, and the role a card names.
+        "words": {"title": board_title(words), "casusregisseur": str(words.casusregisseur)},
+        "tafels": sorted({words.tafel(card.tafel) for card in found}),
         "columns": [
             {
                 "key": key,
-                "label": label,
+                "label": house.words.fill(label),
                 "cards": [as_json(card) for card in found if card.column == key],
             }
             for key, label in COLUMNS

@@ -19,6 +19,7 @@ from handlers.conversation.parsing import format_moment, parse_appointment, pars
 from handlers.errors import UserError
 from handlers.house import House
 from handlers.messages import Code, Paragraph, casus_room, notice, text_notice
+from handlers.wording import cap
 
 VERSLAG_FORM = "overleg-verslag"
 
@@ -59,7 +60,7 @@ class CasusoverlegCommands:
 
     @command(
         "overleg plan", action=Action.OVERLEG, free_text=True, args=(KENMERK, MOMENT),
-        summary="een casusoverleg plannen: kamer, uitnodigingen en uitnodiging met agenda",
+        summary="een {casusoverleg} plannen: kamer, uitnodigingen en uitnodiging met agenda",
     )  # fmt: skip
     async def plan(self, ctx: CommandContext, kenmerk: str, moment: str) -> None:
         when, locatie = self._when(ctx, moment)
@@ -86,7 +87,7 @@ class CasusoverlegCommands:
     @command(
         "overleg verzet", action=Action.OVERLEG, free_text=True,
         args=(KENMERK, Arg("moment", "DATUM TIJD [locatie]", rest=True)),
-        summary="een gepland casusoverleg naar een ander moment verzetten",
+        summary="een {casusoverleg} naar een ander moment verzetten",
     )  # fmt: skip
     async def verzet(self, ctx: CommandContext, kenmerk: str, moment: str) -> None:
         when, locatie = self._when(ctx, moment)
@@ -140,9 +141,10 @@ class CasusoverlegCommands:
     @command(
         "overleg deelnemer toevoegen", action=Action.OVERLEG,
         args=(KENMERK, ORGANISATIECODE, REDEN, INCIDENTEEL),
-        summary="een organisatie laten deelnemen aan een lopend casusoverleg (met incidenteel: "
+        summary="een organisatie laten deelnemen aan de {casusoverleggen} van een casus (met "
+                "incidenteel: "
                 "alleen aan het volgende overleg, met minder persoonsgegevens)",
-        example="overleg deelnemer toevoegen ZVH-2026-0042 ggz nieuw-betrokken",
+        example="{overleg} deelnemer toevoegen {kenmerk} ggz nieuw-betrokken",
     )  # fmt: skip
     async def deelnemer_toevoegen(
         self, ctx: CommandContext, kenmerk: str, organisatie: str, reden: str,
@@ -154,7 +156,7 @@ class CasusoverlegCommands:
         "overleg deelnemer verwijderen", action=Action.OVERLEG,
         args=(KENMERK, ORGANISATIECODE, REDEN),
         summary="een organisatie niet meer laten deelnemen (haar leden verlaten de kamer)",
-        example="overleg deelnemer verwijderen ZVH-2026-0042 ggz niet-meer-betrokken",
+        example="{overleg} deelnemer verwijderen {kenmerk} ggz niet-meer-betrokken",
     )  # fmt: skip
     async def deelnemer_verwijderen(
         self, ctx: CommandContext, kenmerk: str, organisatie: str, reden: str
@@ -164,7 +166,7 @@ class CasusoverlegCommands:
     @command(
         "overleg annuleer", action=Action.OVERLEG, free_text=True,
         args=(KENMERK, Arg("reden", "reden", rest=True, optional=True)),
-        summary="een gepland casusoverleg laten vervallen",
+        summary="een {casusoverleg} laten vervallen",
     )  # fmt: skip
     async def annuleer(self, ctx: CommandContext, kenmerk: str, reden: str | None) -> None:
         service = CasusoverlegService(ctx.unit, self.house)
@@ -173,15 +175,16 @@ class CasusoverlegCommands:
         ctx.send(await service.cancel(aanmelding, why, ctx.now))
         ctx.reply(text_notice(
             f"{self.words.overleg_title} {aanmelding.reference} geannuleerd; de deelnemers zien "
-            f"het in de kamer. Opnieuw plannen: overleg plan {aanmelding.reference} "
+            f"het in de kamer. Opnieuw plannen: {self.words.command('overleg')} plan "
+            f"{aanmelding.reference} "
             "<datum> <tijd>."
         ))  # fmt: skip
 
     @command(
         "overleg verslag", action=Action.OVERLEG,
         args=(KENMERK, Arg("toch", "toch", rest=True, optional=True)),
-        usage="overleg verslag KENMERK",
-        summary="de uitkomst vastleggen: casusregisseur, plan van aanpak, afschaling",
+        usage="{overleg} verslag KENMERK",
+        summary="de uitkomst vastleggen: {casusregisseur}, plan van aanpak, afschaling",
     )  # fmt: skip
     async def verslag(self, ctx: CommandContext, kenmerk: str, toch: str | None) -> None:
         service = CasusoverlegService(ctx.unit, self.house)
@@ -196,9 +199,10 @@ class CasusoverlegCommands:
             # A verslag before the overleg took place is usually a slip of the reference.
             when = format_moment(service.local(upcoming.scheduled_at))
             ctx.reply(notice(
-                Paragraph(f"Het {self.words.casusoverleg} over {aanmelding.reference} staat pas "
-                          f"op {when}. Toch nu het verslag vastleggen?"),
-                Paragraph("Typ ", Code(f"overleg verslag {aanmelding.reference} toch"),
+                Paragraph(f"{cap(self.words.casusoverleg.de)} over {aanmelding.reference} "
+                          f"staat pas op {when}. Toch nu het verslag vastleggen?"),
+                Paragraph("Typ ", Code(f"{self.words.command('overleg')} verslag "
+                                       f"{aanmelding.reference} toch"),
                           " om door te gaan."),
             ))  # fmt: skip
             return

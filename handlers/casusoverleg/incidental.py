@@ -20,6 +20,7 @@ from handlers.conversation.parsing import format_moment
 from handlers.errors import UserError
 from handlers.messages import Outgoing, Paragraph, casus_room, notice
 from handlers.vocabulary import AuditKind
+from handlers.wording import cap
 from storage.models import Aanmelding, Overleg
 
 # How long after the overleg's moment an incidental participant stays at most (the bot does
@@ -38,16 +39,17 @@ async def add_incidental(
     if name is None:
         raise UserError(f"Ik ken geen organisatie met code {organisation}.")
     if organisation in partners_of(aanmelding):
-        raise UserError(f"{name} neemt al deel aan het {words.casusoverleg} over {reference}.")
+        raise UserError(f"{name} neemt al deel aan {words.casusoverleg.de} over {reference}.")
     overleg = await unit.overleggen.upcoming(aanmelding.id)
     if overleg is None:
         raise UserError(
-            f"Een incidentele deelnemer komt bij één gepland {words.casusoverleg}, en voor "
-            f"{reference} staat er geen. Plan eerst met overleg plan {reference} <datum> <tijd>."
+            f"Een incidentele deelnemer komt bij één {words.casusoverleg.adj('gepland')} "
+            f"{words.casusoverleg}, en voor {reference} staat er geen. Plan eerst met "
+            f"{words.command('overleg')} plan {reference} <datum> <tijd>."
         )
     keys = overleg.incidental_keys()
     if organisation in keys:
-        raise UserError(f"{name} neemt al incidenteel deel aan dit {words.casusoverleg}.")
+        raise UserError(f"{name} neemt al incidenteel deel aan {words.casusoverleg.dit}.")
     overleg.incidental = json.dumps([*keys, organisation])
     await unit.audit.add(now, AuditKind.PARTICIPANTS_CHANGED, caller.matrix_id, reference, {
         "organisation": organisation, "reason": reden, "change": "added-incidental",
@@ -57,7 +59,7 @@ async def add_incidental(
     when = format_moment(service.local(overleg.scheduled_at))
     why = PARTNER_REASONS.get(reden, reden)
     outgoing = [service.to_room(reference, participants, notice(Paragraph(
-        f"{name} neemt incidenteel deel aan het {words.casusoverleg} van {when} ({why}). "
+        f"{name} neemt incidenteel deel aan {words.casusoverleg.de} van {when} ({why}). "
         "Zolang zij in deze kamer zijn, deel ik hier minder persoonsgegevens; na het overleg "
         "verlaten zij de kamer."
     )), sensitive=False)]  # fmt: skip
@@ -99,8 +101,8 @@ async def leave(
     names = await service.directory.organisation_names()
     who = ", ".join(names.get(k, k) for k in organisations)
     when = format_moment(service.local(overleg.scheduled_at))
-    text = (f"{who} {why} aan het {service.words.casusoverleg} van {when}" if why else
-            f"Het {service.words.casusoverleg} van {when} is voorbij: {who} nam incidenteel "
+    text = (f"{who} {why} aan {service.words.casusoverleg.de} van {when}" if why else
+            f"{cap(service.words.casusoverleg.de)} van {when} is voorbij: {who} nam incidenteel "
             "deel")  # fmt: skip
     return [service.to_room(reference, participants, notice(Paragraph(
         f"{text}; hun leden verlaten de kamer."

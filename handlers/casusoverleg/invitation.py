@@ -37,7 +37,7 @@ from storage.unit import Unit
 
 # What a casusoverleg decides (DOMAIN.md phase 3).
 DECISIONS = (
-    "wie casusregisseur wordt",
+    "wie {casusregisseur} wordt",
     "het plan van aanpak: wat, wie, wanneer",
     "wie de cliënt informeert",
     "de criteria voor afschaling",
@@ -104,7 +104,7 @@ async def invitation(
         Table(("", ""), (("doel", aanmelding.overleg_doel or "—"),
                          ("thema's", aanmelding.overleg_themas or "—"))),
         Paragraph("Te besluiten:"),
-        BulletList(tuple((d,) for d in DECISIONS)),
+        BulletList(tuple((house.words.fill(d),) for d in DECISIONS)),
     ]  # fmt: skip
     fields = ["doel", "themas"]
     if with_personalia:

@@ -36,6 +36,7 @@ from handlers.personen import Person, sections
 from handlers.triage.service import TriageService
 from handlers.triage.texts import outcome_label
 from handlers.vocabulary import AuditKind, OverlegStatus, Role, TriageStatus
+from handlers.wording import cap
 from storage.models import Aanmelding, Overleg
 from storage.unit import Unit
 
@@ -70,7 +71,7 @@ class CasusoverlegService:
         if aanmelding.triage_status is not TriageStatus.CASUSOVERLEG:
             raise UserError(
                 f"{aanmelding.reference} is geen casus voor een {self.words.casusoverleg} "
-                f"(triage: {outcome_label(aanmelding.triage_status)})."
+                f"({self.words.triage}: {outcome_label(aanmelding.triage_status, self.words)})."
             )
         if aanmelding.afgeschaald_on is not None:
             day = format_date(aanmelding.afgeschaald_on)
@@ -161,7 +162,7 @@ class CasusoverlegService:
             raise UserError(f"Ik ken geen organisatie met code {organisation}.")
         if add == (organisation in partners):
             state = "neemt al deel" if add else "neemt niet deel"
-            raise UserError(f"{name} {state} aan het {self.words.casusoverleg} over {reference}.")
+            raise UserError(f"{name} {state} aan {self.words.casusoverleg.de} over {reference}.")
         if not add and len(partners) == 1:
             raise UserError(f"{name} is de enige deelnemer; voeg eerst een andere toe.")
         partners = [*partners, organisation] if add else [k for k in partners if k != organisation]
@@ -178,11 +179,11 @@ class CasusoverlegService:
         why = PARTNER_REASONS.get(reden, reden)
         if not add:
             return [self.to_room(reference, participants, notice(Paragraph(
-                f"{name} neemt niet meer deel aan dit {self.words.casusoverleg} ({why}); "
+                f"{name} neemt niet meer deel aan {self.words.casusoverleg.dit} ({why}); "
                 "hun leden verlaten de kamer."
             )), sensitive=False)]  # fmt: skip
         outgoing = [self.to_room(reference, participants, notice(Paragraph(
-            f"{name} neemt voortaan deel aan dit {self.words.casusoverleg} ({why})."
+            f"{name} neemt voortaan deel aan {self.words.casusoverleg.dit} ({why})."
         )), sensitive=False)]  # fmt: skip
         overleg = await self.unit.overleggen.upcoming(aanmelding.id)
         if overleg is not None:
@@ -217,7 +218,7 @@ class CasusoverlegService:
         names = await self.directory.names(joined)
         who = joined_segments([names.person(m) for m in sorted(joined)])
         text = notice(Paragraph(
-            *who, f" neemt voortaan deel aan het {self.words.casusoverleg} over {reference} "
+            *who, f" neemt voortaan deel aan {self.words.casusoverleg.de} over {reference} "
             "(nieuw bij een deelnemende organisatie). Eerdere berichten in deze kamer zijn "
             "voor hen niet zichtbaar; het plan staat in ", Code(f"pva {reference}"), ".",
         ))  # fmt: skip
@@ -249,7 +250,7 @@ class CasusoverlegService:
             raise UserError(
                 f"Voor {aanmelding.reference} staat al een {self.words.casusoverleg} gepland op "
                 f"{format_moment(self.local(upcoming.scheduled_at))}. Verzetten kan met "
-                f"overleg verzet {aanmelding.reference} <datum> <tijd>."
+                f"{self.words.command('overleg')} verzet {aanmelding.reference} <datum> <tijd>."
             )
         if aanmelding.procesregisseur is None and chairs_overleg(caller.role):
             aanmelding.procesregisseur = caller.matrix_id
@@ -290,7 +291,8 @@ class CasusoverlegService:
         participants = await self.describe_room(aanmelding, overleg, "geannuleerd", now)
         when = format_moment(self.local(overleg.scheduled_at))
         blocks: list[Block] = [Paragraph(Bold(
-            f"Het {self.words.casusoverleg} over {aanmelding.reference} van {when} gaat niet door."
+            f"{cap(self.words.casusoverleg.de)} over {aanmelding.reference} van {when} gaat "
+            "niet door."
         ))]  # fmt: skip
         if reden:
             blocks.append(Paragraph("Reden: ", reden))
@@ -301,7 +303,8 @@ class CasusoverlegService:
         if overleg is None:
             raise UserError(
                 f"Voor {aanmelding.reference} staat geen {self.words.casusoverleg} gepland. "
-                f"Plannen kan met overleg plan {aanmelding.reference} <datum> <tijd> [locatie]."
+                f"Plannen kan met {self.words.command('overleg')} plan {aanmelding.reference} "
+                "<datum> <tijd> [locatie]."
             )
         return overleg
 

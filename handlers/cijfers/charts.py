@@ -17,6 +17,7 @@ from matplotlib.figure import Figure
 from handlers.cijfers.service import LEAD_TIMES, SMALL, Figures
 from handlers.triage.texts import outcome_label
 from handlers.vocabulary import OUTCOMES
+from handlers.wording import Wording
 
 MONTHS = ("jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
 # Colours that stay apart for the common colour-vision deficiencies (Okabe-Ito).
@@ -40,7 +41,7 @@ def _png(figure: Figure, name: str, title: str) -> Chart:
     return Chart(name, title, buffer.getvalue(), width, height)
 
 
-def outcomes_per_month(figures: Figures) -> Chart:
+def outcomes_per_month(figures: Figures, words: Wording) -> Chart:
     months = sorted(figures.per_month)
     figure, axes = plt.subplots(figsize=(8, 4.5))
     bottom = [0] * len(months)
@@ -52,9 +53,9 @@ def outcomes_per_month(figures: Figures) -> Chart:
             hidden = hidden or 0 < n < SMALL
             values.append(n if n >= SMALL else 0)
         axes.bar([MONTHS[m.month - 1] for m in months], values, bottom=bottom, color=colour,
-                 label=outcome_label(outcome))  # fmt: skip
+                 label=outcome_label(outcome, words))  # fmt: skip
         bottom = [b + v for b, v in zip(bottom, values, strict=True)]
-    title = f"Triage-uitkomsten per maand, {figures.period.label}"
+    title = f"{words.triage.title}-uitkomsten per maand, {figures.period.label}"
     axes.set_title(title)
     axes.set_ylabel("aanmeldingen")
     axes.legend(fontsize="small", loc="upper left")
@@ -88,5 +89,5 @@ def lead_times(figures: Figures) -> Chart:
                 title)  # fmt: skip
 
 
-def charts(figures: Figures) -> list[Chart]:
-    return [outcomes_per_month(figures), lead_times(figures)]
+def charts(figures: Figures, words: Wording) -> list[Chart]:
+    return [outcomes_per_month(figures, words), lead_times(figures)]

@@ -28,7 +28,7 @@ class CijfersCommands:
         period = parse_period(periode or "", ctx.today)
         found = await figures(ctx.unit, period)
         names = await Directory(ctx.unit, self.house).organisation_names()
-        ctx.reply(figures_notice(found, names))
-        for chart in charts(found):
+        ctx.reply(figures_notice(found, names, self.house.words))
+        for chart in charts(found, self.house.words):
             image = Attachment(chart.name, "image/png", chart.png, chart.width, chart.height)
             ctx.send(Outgoing(ctx.room_id, text_notice(chart.title), attachment=image).quiet())

@@ -10,17 +10,20 @@ from handlers.cijfers.service import LEAD_TIMES, Duration, Figures, shown
 from handlers.messages import Block, Bold, Cell, Notice, Paragraph, Table, notice
 from handlers.triage.texts import outcome_label
 from handlers.vocabulary import LATE, ON_TIME, Evaluatie, TriageStatus, Uitkomst
+from handlers.wording import Wording
 
 Row = tuple[str, str, str]
 
 
-def _label(kind: str, key: str, organisations: Mapping[str, str]) -> str:
+def _label(kind: str, key: str, organisations: Mapping[str, str], words: Wording) -> str:
     if kind == "aanmeldingen":
         return organisations.get(key, key)
+    if kind == "tafel":
+        return words.tafel(key)
     if kind == "triage" and key in {s.value for s in TriageStatus}:
-        return outcome_label(TriageStatus(key))
+        return outcome_label(TriageStatus(key), words)
     if kind == "afgesloten" and key in {u.value for u in Uitkomst}:
-        return UITKOMST_LABELS[Uitkomst(key)]
+        return words.fill(UITKOMST_LABELS[Uitkomst(key)])
     if kind == "evaluatie" and key in {e.value for e in Evaluatie}:
         return EVALUATIE_LABELS[Evaluatie(key)]
     return key
@@ -33,8 +36,9 @@ def _days(duration: Duration) -> str:
     return f"mediaan {median} dagen, 90% binnen {duration.p90} dagen ({duration.count})"
 
 
-def rows(figures: Figures, organisations: Mapping[str, str]) -> list[Row]:
-    """(onderdeel, wat, waarde) for every figure, small cells suppressed."""
+def rows(figures: Figures, organisations: Mapping[str, str], words: Wording) -> list[Row]:
+    """(onderdeel, wat, waarde) for every figure, small cells suppressed; the parts named
+    in the house's words."""
     out: list[Row] = []
     groups = (("aanmeldingen", figures.aanmeldingen), ("tafel", figures.tafels),
               ("triage", figures.outcomes), ("afgesloten", figures.closed),
@@ -42,10 +46,12 @@ def rows(figures: Figures, organisations: Mapping[str, str]) -> list[Row]:
               ("personen", figures.persons))  # fmt: skip
     for kind, counts in groups:
         total = sum(counts.values())
-        out.append((kind, "totaal", shown(total)))
-        out += [(kind, _label(kind, key, organisations), shown(n))
+        part = str(words.triage) if kind == "triage" else kind
+        out.append((part, "totaal", shown(total)))
+        out += [(part, _label(kind, key, organisations, words), shown(n))
                 for key, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]  # fmt: skip
-    out.append(("casusoverleg", "casussen met een eerste overleg", shown(figures.overleg)))
+    out.append((str(words.casusoverleg), "casussen met een eerste overleg",
+                shown(figures.overleg)))  # fmt: skip
     done = figures.actions[ON_TIME] + figures.actions[LATE]
     out.append(("acties", "gereed", shown(done)))
     out.append(("acties", "op tijd", shown(figures.actions[ON_TIME])))
@@ -55,8 +61,8 @@ def rows(figures: Figures, organisations: Mapping[str, str]) -> list[Row]:
     return out
 
 
-def figures_notice(figures: Figures, organisations: Mapping[str, str]) -> Notice:
-    table: list[tuple[Cell, ...]] = [tuple(row) for row in rows(figures, organisations)]
+def figures_notice(figures: Figures, organisations: Mapping[str, str], words: Wording) -> Notice:
+    table: list[tuple[Cell, ...]] = [tuple(row) for row in rows(figures, organisations, words)]
     blocks: list[Block] = [
         Paragraph(Bold(f"Cijfers {figures.period.label}")),
         Table(("onderdeel", "wat", "aantal"), tuple(table)),

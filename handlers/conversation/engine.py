@@ -167,7 +167,9 @@ class Engine:
                 state,
                 [
                     notice(
-                        Paragraph(error.message, " Je eerdere antwoord blijft staan."),
+                        Paragraph(
+                            error.shown(self.ctx.words), " Je eerdere antwoord blijft staan."
+                        ),
                         *self.view.where(state),
                     )
                 ],
@@ -249,7 +251,8 @@ class Engine:
         try:
             parsed = step.parse(text, self.ctx, state.answers)
         except UserError as error:
-            return Outcome(state, [notice(Paragraph(error.message), *self.view.prompt(state))])
+            shown = error.shown(self.ctx.words)
+            return Outcome(state, [notice(Paragraph(shown), *self.view.prompt(state))])
         notes = self._take(state, step, parsed, text, event_id)
         self._drop_inapplicable(state)
         return self._advance(state, step, notes)

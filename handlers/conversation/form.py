@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 
 from handlers.conversation.choices import Option
 from handlers.conversation.parsing import parse_text
+from handlers.wording import NATIONAL, Wording
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,7 @@ class FormContext:
 
     today: date
     option_lists: Mapping[str, Sequence[Option]] = field(default_factory=dict)
+    words: Wording = NATIONAL
 
 
 Parser = Callable[[str, FormContext, Mapping[str, Any]], Any]
@@ -101,6 +103,16 @@ class Form:
     def find(self, name: str) -> Step | None:
         wanted = name.strip().lower()
         return next((s for s in self.steps if wanted in s.names()), None)
+
+    def worded(self, words: Wording) -> Form:
+        """The same form in the house's words (its texts are templates: handlers/wording.py)."""
+        steps = tuple(
+            replace(s, label=words.fill(s.label), prompt=words.fill(s.prompt)) for s in self.steps
+        )
+        return replace(
+            self, title=words.fill(self.title), intro=words.fill(self.intro),
+            done_prompt=words.fill(self.done_prompt), steps=steps,
+        )  # fmt: skip
 
     def with_prompts(self, prompts: Mapping[str, str]) -> Form:
         """The same form with some prompts reworded (a house's own wording)."""

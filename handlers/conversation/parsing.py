@@ -209,8 +209,8 @@ def contains_bsn(text: str) -> bool:
 def refuse_bsn(text: str) -> None:
     if contains_bsn(text):
         raise UserError(
-            "Er staat een nummer in dat op een BSN lijkt. Het ZVH mag geen BSN ontvangen: "
-            "haal het weg en stuur je antwoord opnieuw."
+            "Er staat een nummer in dat op een BSN lijkt.",
+            "{Huis} mag geen BSN ontvangen: haal het weg en stuur je antwoord opnieuw.",
         )
 
 

@@ -20,6 +20,7 @@ from handlers.errors import UserError
 from handlers.identifiers import is_reference
 from handlers.messages import Block, Incoming, Notice, Outgoing, text_notice
 from handlers.outbox import case_of
+from handlers.wording import NATIONAL, Wording
 from storage.conversations import ConversationRow
 from storage.unit import Unit
 
@@ -63,9 +64,11 @@ class FormSpec:
 
 class ConversationService:
     def __init__(
-        self, unit: Unit, now: datetime, today: date, forms: Mapping[str, FormSpec]
-    ) -> None:
+        self, unit: Unit, now: datetime, today: date, forms: Mapping[str, FormSpec],
+        words: Wording = NATIONAL,
+    ) -> None:  # fmt: skip
         self.unit = unit
+        self.words = words
         self.now = now
         self.today = today
         self.forms = forms
@@ -76,7 +79,9 @@ class ConversationService:
 
     async def _engine(self, form_name: str, subject: str | None) -> Engine:
         spec = self.forms[form_name]
-        ctx = FormContext(today=self.today, option_lists=await spec.options(self.unit, subject))
+        ctx = FormContext(
+            today=self.today, option_lists=await spec.options(self.unit, subject), words=self.words
+        )
         return Engine(spec.form, ctx)
 
     async def start(
@@ -131,7 +136,8 @@ class ConversationService:
                     ))  # fmt: skip
             except UserError as error:
                 # Back to the summary, with what needs fixing.
-                return self._to_member(caller, incoming.room_id, [text_notice(error.message)], tag)
+                shown = [text_notice(error.shown(self.words))]
+                return self._to_member(caller, incoming.room_id, shown, tag)
             await self.repository.delete(conversation)
             # What the bot echoed of the answers now belongs to the casus: retention takes
             # it back with the casus.

@@ -84,8 +84,8 @@ async def stranger_in_procesregie(
     text = notice(
         Paragraph(Bold("Mogelijk beveiligingsincident")),
         Paragraph(
-            *who, " was in de procesregiekamer (of uitgenodigd) zonder rol in de "
-            "procesregie. Ik heb diegene direct verwijderd."
+            *who, f" was in de kamer van de {house.words.procesregie} (of uitgenodigd) zonder "
+            f"rol in de {house.words.procesregie}. Ik heb diegene direct verwijderd."
         ),
         Paragraph("Ga na hoe dit kon en of er gegevens zijn ingezien; meld het zo "
                   "nodig als datalek (AVG art. 33/34). Hoort diegene erbij, laat de "
@@ -107,10 +107,11 @@ async def cannot_remove_from_procesregie(
     )
     who = exactly(await Directory(unit, house).person(user_id))
     text = notice(
-        Paragraph(Bold("Actie nodig in de procesregiekamer")),
+        Paragraph(Bold(f"Actie nodig in de kamer van de {house.words.procesregie}")),
         Paragraph(
-            *who, " is in de procesregiekamer (of uitgenodigd) maar heeft geen "
-            "rol in de procesregie, en ik mag daar niemand verwijderen."
+            *who, f" is in de kamer van de {house.words.procesregie} (of uitgenodigd) maar "
+            f"heeft geen rol in de {house.words.procesregie}, en ik mag daar niemand "
+            "verwijderen."
         ),
         Paragraph("Verwijder diegene zelf, of geef mij het recht om te verwijderen "
                   "(moderator). Tot dan stuur ik geen casusgegevens naar die kamer."),

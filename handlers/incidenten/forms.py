@@ -33,7 +33,7 @@ def _show_soort(value: Any, ctx: FormContext) -> str:
 REPORT = Form(
     name=FORM_NAME,
     title="incident",
-    intro="Goed dat je het meldt. Twee vragen; daarna hebben de managers het meteen.",
+    intro="Goed dat je het meldt. Twee vragen; daarna hebben de {managers} het meteen.",
     steps=(
         Step("soort", "wat", "Wat is er gebeurd? Geef het nummer.", _soort, show=_show_soort,
              options="soorten", aliases=("soort",)),
@@ -67,6 +67,6 @@ def form_spec(house: House) -> FormSpec:
             for m in await directory.with_roles(INCIDENT_ROLES)
             if m.dm_room_id and m.matrix_id != s.caller.matrix_id
         ]  # fmt: skip
-        return [*told, Outgoing(s.room_id, texts.reported(incident))]
+        return [*told, Outgoing(s.room_id, texts.reported(incident, house.words))]
 
     return FormSpec(REPORT, _options, submit)

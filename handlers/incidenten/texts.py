@@ -14,6 +14,7 @@ from handlers.directory import Names
 from handlers.incidenten.register import ap_deadline, ap_question
 from handlers.messages import Block, Bold, Cell, Code, Notice, Paragraph, Table, notice
 from handlers.vocabulary import ApBesluit, IncidentSoort, VerzoekSoort, VerzoekStatus
+from handlers.wording import Wording
 from storage.models.registers import Incident, Verzoek
 
 SOORT_LABELS = {
@@ -37,9 +38,9 @@ REPORTABLE = (
 )
 
 
-def reported(incident: Incident) -> Notice:
+def reported(incident: Incident, words: Wording) -> Notice:
     return notice(Paragraph(
-        f"Dank je. Incident {incident.id} staat in het register; de managers en "
+        f"Dank je. Incident {incident.id} staat in het register; de {words.manager.plural} en "
         "beheerders hebben het nu. Zij beslissen binnen 72 uur of het gemeld wordt bij de AP."
     ))  # fmt: skip
 

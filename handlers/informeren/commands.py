@@ -57,7 +57,7 @@ class InformerenCommands:
         "geïnformeerd", "geinformeerd", action=Action.INFORMEREN, args=(KENMERK, WANNEER),
         summary="vastleggen dat de betrokkene is geïnformeerd over de verwerking (bij een "
                 "gezin: iedereen, of persoon NR)",
-        example="geïnformeerd ZVH-2026-0042 3-12",
+        example="geïnformeerd {kenmerk} 3-12",
     )  # fmt: skip
     async def geinformeerd(self, ctx: CommandContext, kenmerk: str, wanneer: str | None) -> None:
         aanmelding = await TriageService(ctx.unit, self.house).find(kenmerk)
@@ -71,7 +71,7 @@ class InformerenCommands:
         "informeren uitstellen", action=Action.INFORMEREN, args=(KENMERK, TOT_EN_REDEN),
         summary="vastleggen tot wanneer en waarom de betrokkene later wordt geïnformeerd "
                 "(bij een gezin: iedereen, of persoon NR)",
-        example="informeren uitstellen ZVH-2026-0042 1-3-2027 lopend onderzoek",
+        example="informeren uitstellen {kenmerk} 1-3-2027 lopend onderzoek",
     )  # fmt: skip
     async def uitstellen(self, ctx: CommandContext, kenmerk: str, tot: str) -> None:
         aanmelding = await TriageService(ctx.unit, self.house).find(kenmerk)

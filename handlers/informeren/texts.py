@@ -9,10 +9,11 @@ from handlers.conversation.parsing import format_date
 from handlers.informeren.service import waits
 from handlers.messages import Bold, Code, Notice, Paragraph, notice
 from handlers.personen import Person, persons
+from handlers.wording import Wording
 from storage.models import Aanmelding
 
 
-def question(aanmelding: Aanmelding, today: date) -> Notice:
+def question(aanmelding: Aanmelding, today: date, words: Wording) -> Notice:
     reference = aanmelding.reference
     waiting = [p for p in persons(aanmelding) if waits(p.row, today)]
     who = (
@@ -20,7 +21,7 @@ def question(aanmelding: Aanmelding, today: date) -> Notice:
     )
     return notice(
         Paragraph(Bold(f"Is {who} van {reference} al geïnformeerd?")),
-        Paragraph("De betrokkene heeft recht te weten dat het ZVH gegevens over hem of haar "
+        Paragraph(f"De betrokkene heeft recht te weten dat {words.huis} gegevens over hem of haar "
                   "verwerkt (AVG art. 13/14). Leg vast wanneer dat gebeurde, of waarom het "
                   "later kan."),
         Paragraph("Typ ", Code(f"geïnformeerd {reference}"), " (of met de datum), of ",

@@ -22,7 +22,7 @@ class OverzichtCommands:
     async def overzicht(self, ctx: CommandContext) -> None:
         lines = await open_casussen(ctx.unit, self.house, ctx.now)
         names = await Directory(ctx.unit, self.house).names(line.casusregisseur for line in lines)
-        ctx.reply(casus_table(lines, names, ctx.today, self.house.zone, "Overzicht"))
+        ctx.reply(casus_table(lines, names, ctx.today, self.house, "Overzicht"))
 
     @command(
         "mijn acties", action=Action.MIJN_OVERZICHT,
@@ -35,10 +35,10 @@ class OverzichtCommands:
 
     @command(
         "mijn casussen", action=Action.MIJN_OVERZICHT,
-        summary="de casussen waarvan jij casusregisseur bent",
+        summary="de casussen waarvan jij {casusregisseur} bent",
     )  # fmt: skip
     async def mijn_casussen(self, ctx: CommandContext) -> None:
         lines = await my_casussen(ctx.unit, self.house, ctx.caller, ctx.now)
         names = await Directory(ctx.unit, self.house).names([ctx.caller.matrix_id])
         title = f"Jouw casussen als {self.house.words.casusregisseur}"
-        ctx.reply(casus_table(lines, names, ctx.today, self.house.zone, title))
+        ctx.reply(casus_table(lines, names, ctx.today, self.house, title))

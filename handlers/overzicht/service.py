@@ -16,9 +16,9 @@ from handlers.vocabulary import TriageStatus
 from storage.models import Aanmelding, PvaActie
 from storage.unit import Unit
 
-# The phases of an open casus, in the werkproces's order.
+# The phases of an open casus, in the werkproces's order (shown in the house's words).
 TRIAGE, ZONDER_OVERLEG, WACHT_OP_OVERLEG, UITVOERING = (
-    "in triage", "casus zonder overleg", "wacht op casusoverleg", "in uitvoering",
+    "in {triage}", "casus zonder {casusoverleg}", "wacht op {casusoverleg}", "in uitvoering",
 )  # fmt: skip
 PHASE_ORDER = (TRIAGE, WACHT_OP_OVERLEG, UITVOERING, ZONDER_OVERLEG)
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from zoneinfo import ZoneInfo
 
 from handlers.conversation.parsing import format_date, short_moment
 from handlers.directory import Names
+from handlers.house import House
 from handlers.messages import Bold, Cell, Code, Notice, Paragraph, Table, notice, plural
 from handlers.overzicht.service import ActieLine, CasusLine
 
@@ -24,12 +24,13 @@ def _actions(line: CasusLine) -> str:
 
 
 def casus_table(
-    lines: Sequence[CasusLine], names: Names, today: date, zone: ZoneInfo, title: str
+    lines: Sequence[CasusLine], names: Names, today: date, house: House, title: str
 ) -> Notice:
+    words, zone = house.words, house.zone
     if not lines:
         return notice(Paragraph(f"{title}: er staat niets open."))
     rows: list[tuple[Cell, ...]] = [
-        (line.reference, line.phase, _days(line.since, today),
+        (line.reference, words.fill(line.phase), _days(line.since, today),
          short_moment(line.next_overleg.astimezone(zone)) if line.next_overleg else "—",
          names.person(line.casusregisseur) if line.casusregisseur else "—",
          _actions(line), line.informed.label(today) if line.informed else "—",
@@ -41,10 +42,10 @@ def casus_table(
         Paragraph(Bold(title), f" ({len(lines)}"
                   + (f"; {plural(late, 'casus', 'casussen')} met acties te laat" if late else "")
                   + ")"),
-        Table(("kenmerk", "fase", "sinds", "volgend overleg", "casusregisseur", "acties",
+        Table(("kenmerk", "fase", "sinds", "volgend overleg", str(words.casusregisseur), "acties",
                "geïnformeerd", "nog nodig?"), tuple(rows)),
         Paragraph("Oudste eerst per fase. Details: ", Code("pva KENMERK"), " of ",
-                  Code("triage KENMERK"), "."),
+                  Code(f"{words.command('triage')} KENMERK"), "."),
     )  # fmt: skip
 
 

@@ -17,7 +17,7 @@ from handlers.messages import Segment
 
 MAX_ACTIONS = 30
 ACTION_FORMAT = "wat; wie (organisatie, eventueel met persoon); wanneer"
-ACTION_EXAMPLE = "Huisbezoek afleggen; wijkteam @j.jansen:zvh.example; 15-3-2027"
+ACTION_EXAMPLE = "Huisbezoek afleggen; wijkteam @j.jansen:voorbeeld.nl; 15-3-2027"
 NUMBERING = re.compile(r"^\s*(?:\d{1,2}[.)]|[-*•])\s*")
 MATRIX_ID = re.compile(r"@[^\s:]+:\S+")
 

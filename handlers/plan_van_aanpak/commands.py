@@ -126,7 +126,7 @@ class PlanCommands:
         if plan.guards(ctx.caller):
             regisseur = aanmelding.casusregisseur
             blocks.append(Table(("", ""), (
-                (self.words.casusregisseur,
+                (str(self.words.casusregisseur),
                  names.person(regisseur) if regisseur else "nog niet gekozen"),
                 ("informeert cliënt", aanmelding.client_informant or "—"),
                 ("criteria afschaling", aanmelding.afschaling_criteria or "—"),
@@ -148,7 +148,8 @@ class PlanCommands:
         "actie", action=Action.PVA, free_text=True, usage=ACTIE,
         args=(OPTIONAL_KENMERK, Arg("nummer", "NR", _number), Arg("verb", "gereed", _verb),
               Arg("rest", "...", rest=True, optional=True)),
-        summary="een actie gereed melden of uitstel vragen; de casusregisseur beslist over uitstel",
+        summary="een actie gereed melden of uitstel vragen; de {casusregisseur} beslist over "
+                "uitstel",
     )  # fmt: skip
     async def actie(
         self, ctx: CommandContext, kenmerk: str | None, nummer: int, verb: Verb, rest: str | None
@@ -183,7 +184,7 @@ class PlanCommands:
         feiten.actie_gereed(ctx.unit, item, ctx.today)
         by = await Directory(ctx.unit, self.house).person(ctx.caller.matrix_id)
         all_done = "" if await plan.open_actions() else (
-            " Alle acties zijn nu gereed; bespreek afschaling met de procesregie."
+            f" Alle acties zijn nu gereed; bespreek afschaling met de {self.words.procesregie}."
         )  # fmt: skip
         text = notice(Paragraph(f"{label} is gereed gemeld door ", by, f": {item.wat}", all_done))
         await self._tell(ctx, aanmelding.casusregisseur, text, aanmelding.reference)
@@ -240,7 +241,7 @@ class PlanCommands:
     @command(
         "actie toevoegen", action=Action.PVA, free_text=True, args=(KENMERK, REGEL),
         usage=f"actie toevoegen KENMERK {ACTION_FORMAT}",
-        summary="(casusregisseur) een actie aan het plan van aanpak toevoegen",
+        summary="({casusregisseur}) een actie aan het plan van aanpak toevoegen",
     )  # fmt: skip
     async def toevoegen(self, ctx: CommandContext, kenmerk: str, regel: str) -> None:
         aanmelding, plan = await self._guarded(ctx, kenmerk)
@@ -251,7 +252,7 @@ class PlanCommands:
     @command(
         "actie wijzig", action=Action.PVA, free_text=True, args=(KENMERK, NUMMER, REGEL),
         usage=f"actie wijzig KENMERK NR {ACTION_FORMAT}",
-        summary="(casusregisseur) een actie van het plan van aanpak wijzigen",
+        summary="({casusregisseur}) een actie van het plan van aanpak wijzigen",
     )  # fmt: skip
     async def wijzig(self, ctx: CommandContext, kenmerk: str, nummer: int, regel: str) -> None:
         aanmelding, plan = await self._guarded(ctx, kenmerk)
@@ -269,7 +270,7 @@ class PlanCommands:
         if not plan.guards(ctx.caller):
             raise UserError(
                 f"Acties toevoegen of wijzigen doet de {self.words.casusregisseur} of de "
-                "procesregie."
+                f"{self.words.procesregie}."
             )
         return aanmelding, plan
 

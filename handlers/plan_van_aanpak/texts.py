@@ -10,6 +10,7 @@ from handlers.directory import Names
 from handlers.messages import Block, Bold, Cell, Code, Notice, Paragraph, Table, notice
 from handlers.plan_van_aanpak.actions import owner_label
 from handlers.vocabulary import ActieStatus
+from handlers.wording import Wording
 from scheduler.workhours import WorkingTime
 from storage.models import PvaActie
 
@@ -79,12 +80,13 @@ def reminder(
 
 def escalation(
     reference: str, actie: PvaActie, names: Names, casusregisseur: str | None, late: bool,
+    words: Wording,
 ) -> Notice:  # fmt: skip
     return notice(
         Paragraph(Bold(f"Actie {actie.number} van {reference} is over de deadline"),
                   LATE_NOTE if late else ""),
         Paragraph(f"Deadline was {format_date(actie.deadline)}; nog niet gereed: ", actie.wat,
                   " — ", *owner_label(actie.organisation_key, actie.owner, names), "."),
-        Paragraph("Casusregisseur: ",
+        Paragraph(f"{words.casusregisseur.title}: ",
                   names.person(casusregisseur) if casusregisseur else "nog niet gekozen", "."),
     )  # fmt: skip

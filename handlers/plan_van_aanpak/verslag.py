@@ -55,33 +55,33 @@ def _show_next(value: Any, ctx: FormContext) -> str:
     return format_moment(moment) + (f", {value['locatie']}" if value["locatie"] else "")
 
 
-def verslag_form(house: House) -> Form:
-    term, regisseur = house.words.casusoverleg, house.words.casusregisseur
-    return Form(
-        name=VERSLAG_FORM, title=f"verslag van het {term}",
-        intro=f"Verslag van het {term}. Na bevestigen leg ik het plan van aanpak vast "
-              f"en krijgen de {regisseur} en iedere actiehouder hun acties.",
-        steps=(
-            Step("casusregisseur", regisseur,
-                 f"Wie is de {regisseur}? Geef het nummer of de naam.",
-                 _casusregisseur, options="kandidaten", aliases=("casusregisseur",)),
-            Step("acties", "acties",
-                 f"Welke acties staan in het plan van aanpak? Eén actie per regel: "
-                 f"{ACTION_FORMAT} (Shift+Enter voor een nieuwe regel). Bijvoorbeeld: "
-                 f"{ACTION_EXAMPLE}",
-                 parse_actions, show=show_actions, aliases=("plan", "actie")),
-            Step("informant", "informeert cliënt", "Wie informeert de cliënt over het plan?",
-                 FreeText(300), aliases=("informant", "client", "cliënt")),
-            Step("criteria", "criteria afschaling",
-                 "Wanneer kan de casus worden afgeschaald (de criteria)?",
-                 FreeText(2000), aliases=("criteria", "afschaling")),
-            Step("volgende", "volgend overleg",
-                 f"Wanneer is het volgende {term} (datum, tijd en eventueel locatie)?",
-                 _next_overleg, optional=True, show=_show_next, aliases=("vervolg",)),
-        ),
-        done_prompt="Typ bevestig om het verslag vast te leggen.",
-        edit_example="acties",
-    )  # fmt: skip
+# The verslag's questions (templates: the feature fills in the house's words).
+VERSLAG = Form(
+    name=VERSLAG_FORM, title="verslag van {het casusoverleg}",
+    intro="Verslag van {het casusoverleg}. Na bevestigen leg ik het plan van aanpak vast "
+          "en krijgen de {casusregisseur} en iedere actiehouder hun acties.",
+    steps=(
+        Step("casusregisseur", "{casusregisseur}",
+             "Wie is de {casusregisseur}? Geef het nummer of de naam.",
+             _casusregisseur, options="kandidaten", aliases=("casusregisseur",)),
+        Step("acties", "acties",
+             f"Welke acties staan in het plan van aanpak? Eén actie per regel: "
+             f"{ACTION_FORMAT} (Shift+Enter voor een nieuwe regel). Bijvoorbeeld: "
+             f"{ACTION_EXAMPLE}",
+             parse_actions, show=show_actions, aliases=("plan", "actie")),
+        Step("informant", "informeert cliënt", "Wie informeert de cliënt over het plan?",
+             FreeText(300), aliases=("informant", "client", "cliënt")),
+        Step("criteria", "criteria afschaling",
+             "Wanneer kan de casus worden afgeschaald (de criteria)?",
+             FreeText(2000), aliases=("criteria", "afschaling")),
+        Step("volgende", "volgend overleg",
+             "Wanneer komt {het casusoverleg} weer bijeen (datum, tijd en eventueel "
+             "locatie)?",
+             _next_overleg, optional=True, show=_show_next, aliases=("vervolg",)),
+    ),
+    done_prompt="Typ bevestig om het verslag vast te leggen.",
+    edit_example="acties",
+)  # fmt: skip
 
 
 def participant_options(house: House) -> OptionLoader:
@@ -165,4 +165,4 @@ def verslag_spec(house: House) -> FormSpec:
         outgoing.append(Outgoing(s.room_id, notice(*blocks)))
         return outgoing
 
-    return FormSpec(verslag_form(house), participant_options(house), submit)
+    return FormSpec(VERSLAG, participant_options(house), submit)

@@ -88,7 +88,7 @@ def form_spec(house: House, soort: VerzoekSoort) -> FormSpec:
         names = await Directory(s.unit, house).names([done.verzoek.handler])
         handler = names.person(done.verzoek.handler) if done.verzoek.handler else "niemand"
         routed = names.organisation(done.routed_to) if done.routed_to else None
-        reply = texts.registered(done.verzoek, handler, routed)
+        reply = texts.registered(done.verzoek, handler, routed, house.words)
         return [*done.outgoing, Outgoing(s.room_id, reply)]
 
     return FormSpec(request_form(soort), _options, submit)

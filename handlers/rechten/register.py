@@ -87,7 +87,7 @@ async def register(
     outgoing: list[Outgoing] = []
     names = await directory.names([handler])
     if routed_to is not None and handler is not None:
-        text = texts.routed(verzoek, names.organisation(routed_to), house.words.house_name)
+        text = texts.routed(verzoek, names.organisation(routed_to), house.words)
         told = await directory.to_own_chat(handler, text, reference)
         outgoing += [told] if told else []
     if soort is VerzoekSoort.BEZWAAR and reference is not None:

@@ -20,7 +20,9 @@ from handlers.errors import UserError
 from handlers.identifiers import parse_reference
 from handlers.personen import person
 from handlers.retention.service import erase
-from handlers.vocabulary import AuditKind, VerrijkingStatus
+from handlers.triage.texts import outcome_label
+from handlers.vocabulary import AuditKind, Role, VerrijkingStatus
+from handlers.wording import NATIONAL, Wording, cap
 from storage.models import Aanmelding, Persoon
 from storage.unit import Unit
 
@@ -50,8 +52,9 @@ class Inzage:
 
 
 async def inzage(
-    unit: Unit, achternaam: str, geboortedatum: date, actor: str, now: datetime
-) -> Inzage:
+    unit: Unit, achternaam: str, geboortedatum: date, actor: str, now: datetime,
+    words: Wording = NATIONAL,
+) -> Inzage:  # fmt: skip
     """Everything held on the person; logged (references only)."""
     found = await unit.aanmeldingen.of_person(achternaam, geboortedatum)
     cases = [await _case(unit, aanmelding, number) for aanmelding, number in found]
@@ -60,7 +63,7 @@ async def inzage(
         "references": references, "found": len(references),
     })  # fmt: skip
     data = {"gemaakt_op": now.isoformat(), "casussen": cases}
-    return Inzage(references, _markdown(cases, now), data)
+    return Inzage(references, _markdown(cases, now, words), data)
 
 
 async def _case(unit: Unit, aanmelding: Aanmelding, number: int) -> dict[str, Any]:
@@ -140,9 +143,10 @@ async def _recipients(unit: Unit, reference: str) -> list[dict[str, Any]]:
     return rows
 
 
-def _markdown(cases: list[dict[str, Any]], now: datetime) -> str:
+def _markdown(cases: list[dict[str, Any]], now: datetime, words: Wording) -> str:
+    """The document for the betrokkene, in the house's words (the JSON keeps its keys)."""
     lines = [
-        "# Inzage: gegevens bij het Zorg- en Veiligheidshuis",
+        f"# Inzage: gegevens bij {words.house_name}",
         "",
         f"Gemaakt op {format_date(now.date())}. Dit zijn alle gegevens die de casusbot over "
         "deze persoon bewaart (AVG art. 15).",
@@ -153,7 +157,8 @@ def _markdown(cases: list[dict[str, Any]], now: datetime) -> str:
     for case in cases:
         lines += [f"## {case['kenmerk']}", "",
                   f"- aangemeld op {case['aangemeld_op']} door {case['aangemeld_door']}",
-                  f"- uitkomst triage: {case['uitkomst_triage']}"]  # fmt: skip
+                  f"- uitkomst {words.triage}: "
+                  + outcome_label(case["uitkomst_triage"], words)]  # fmt: skip
         if closed := case["afgesloten"]:
             lines.append(f"- {closed['hoe']} op {closed['op']} ({closed['uitkomst']})")
         lines += ["", "### Personalia", ""]
@@ -165,7 +170,7 @@ def _markdown(cases: list[dict[str, Any]], now: datetime) -> str:
         lines += ["", "### Aanmelding", "", f"- probleemstelling: {case['probleemstelling']}",
                   f"- doel: {case['doel']}"]  # fmt: skip
         for key, label in (
-            ("doel_casusoverleg", "doel van het casusoverleg"),
+            ("doel_casusoverleg", f"doel van {words.casusoverleg.de}"),
             ("themas_casusoverleg", "thema's"),
             ("wie_informeert_betrokkene", "wie informeert de betrokkene"),
             ("betrokkene_geinformeerd_op", "geïnformeerd op"),
@@ -176,7 +181,7 @@ def _markdown(cases: list[dict[str, Any]], now: datetime) -> str:
         if case["ontvangers"]:
             lines += ["", "### Wie de gegevens ontving", ""]
             lines += [f"- {r['wanneer'][:16]}: {r['organisatie']}"
-                      + (f" ({r['rol']})" if r["rol"] else "")
+                      + (f" ({words.role_word(Role(r['rol']))})" if r["rol"] else "")
                       + f", voor {r['waarvoor']}: {', '.join(r['velden'])}"
                       for r in case["ontvangers"]]  # fmt: skip
         if case["verrijking"]:
@@ -187,7 +192,7 @@ def _markdown(cases: list[dict[str, Any]], now: datetime) -> str:
                 for v in case["verrijking"]
             ]
         if case["casusoverleggen"]:
-            lines += ["", "### Casusoverleggen", ""]
+            lines += ["", f"### {cap(words.casusoverleg.plural)}", ""]
             lines += [f"- {o['wanneer'][:16]} ({o['status']})" for o in case["casusoverleggen"]]
         if case["plan_van_aanpak"]:
             lines += ["", "### Plan van aanpak", ""]

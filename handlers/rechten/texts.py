@@ -23,6 +23,7 @@ from handlers.messages import (
     plural,
 )
 from handlers.vocabulary import VerzoekSoort, VerzoekStatus
+from handlers.wording import Wording
 from storage.models.registers import Verzoek
 
 SOORT_LABELS = {
@@ -40,7 +41,7 @@ def title(verzoek: Verzoek) -> str:
     return f"Verzoek {verzoek.id}: {SOORT_LABELS[verzoek.soort]}{about}"
 
 
-def registered(verzoek: Verzoek, handler: Segment, routed_to: str | None) -> Notice:
+def registered(verzoek: Verzoek, handler: Segment, routed_to: str | None, words: Wording) -> Notice:
     blocks: list[Block] = [
         Paragraph(Bold(title(verzoek)), " staat in het register."),
         Paragraph(f"Wettelijke termijn: {format_date(verzoek.deadline)}. Behandelaar: ",
@@ -55,7 +56,8 @@ def registered(verzoek: Verzoek, handler: Segment, routed_to: str | None) -> Not
         )
     if verzoek.soort is VerzoekSoort.BEZWAAR:
         blocks.append(Paragraph(
-            "Zolang het bezwaar loopt, deel ik niets van deze casus. De procesregie beslist."
+            "Zolang het bezwaar loopt, deel ik niets van deze casus. De "
+            f"{words.procesregie} beslist."
         ))  # fmt: skip
     else:
         blocks.append(Paragraph(
@@ -65,7 +67,8 @@ def registered(verzoek: Verzoek, handler: Segment, routed_to: str | None) -> Not
     return notice(*blocks)
 
 
-def routed(verzoek: Verzoek, organisation: str, house_name: str) -> Notice:
+def routed(verzoek: Verzoek, organisation: str, words: Wording) -> Notice:
+    house_name = words.house_name
     intro = (f"Een betrokkene deed dit verzoek bij {house_name}. De casus is ingebracht door "
              f"{organisation}, dus jij behandelt het (contactpersoon). Wettelijke termijn: "
              f"{format_date(verzoek.deadline)}.")  # fmt: skip
@@ -73,7 +76,7 @@ def routed(verzoek: Verzoek, organisation: str, house_name: str) -> Notice:
         # The procesregisseur decides a bezwaar; the supplying partner is told and consulted.
         return notice(Paragraph(Bold(title(verzoek))), Paragraph(
             f"Een betrokkene maakt bij {house_name} bezwaar tegen de verwerking in een casus "
-            f"die {organisation} inbracht. De procesregie beslist binnen de termijn "
+            f"die {organisation} inbracht. De {words.procesregie} beslist binnen de termijn "
             f"({format_date(verzoek.deadline)}); tot dan deel ik niets van deze casus."
         ), Paragraph("Lees het met ", Code(f"verzoek {verzoek.id}"), "."))  # fmt: skip
     return notice(

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import calendar
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -76,12 +76,13 @@ class Fate:
         return dated
 
 
+# Shown in the house's words (see :func:`fates`).
 STATUS = {
-    TriageStatus.OPEN: "in triage",
-    TriageStatus.ONDUIDELIJK: "in triage (onduidelijk)",
+    TriageStatus.OPEN: "in {triage}",
+    TriageStatus.ONDUIDELIJK: "in {triage} (onduidelijk)",
     TriageStatus.GEEN_CASUS: "geen casus",
-    TriageStatus.ZONDER_OVERLEG: "casus zonder overleg",
-    TriageStatus.CASUSOVERLEG: "casusoverleg",
+    TriageStatus.ZONDER_OVERLEG: "casus zonder {casusoverleg}",
+    TriageStatus.CASUSOVERLEG: "{casusoverleg}",
 }
 
 
@@ -154,7 +155,10 @@ async def fates(unit: Unit, house: House, today: date, now: datetime | None = No
         step, when = next_question(row, house, moment)
         found.append(Fate(row.reference, STATUS[row.triage_status], None, None,
                           when.astimezone(zone).date(), step))  # fmt: skip
-    return sorted(found, key=lambda fate: fate.reference)
+    return sorted(
+        (replace(fate, status=house.words.fill(fate.status)) for fate in found),
+        key=lambda fate: fate.reference,
+    )
 
 
 async def due(unit: Unit, house: House, today: date) -> list[Fate]:

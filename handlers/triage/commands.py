@@ -22,8 +22,9 @@ from handlers.triage.service import TriageService
 from handlers.triage.texts import agenda
 from handlers.triage.verrijking import ask, recorded_subject
 from handlers.vocabulary import OUTCOMES, AuditKind, Phase, TriageStatus, VerrijkingStatus
+from handlers.wording import Wording
 
-BESLUIT = "besluit KENMERK geen-casus|onduidelijk|casus-zonder-overleg|casusoverleg [toch]"
+BESLUIT = "besluit KENMERK geen-casus|onduidelijk|casus-zonder-{overleg}|{casusoverleg} [toch]"
 FORMS = {
     TriageStatus.GEEN_CASUS: GEEN_CASUS,
     TriageStatus.ONDUIDELIJK: ONDUIDELIJK,
@@ -31,16 +32,21 @@ FORMS = {
 }
 
 
-def _outcome(text: str) -> tuple[TriageStatus, bool]:
-    """'casus zonder overleg' or 'casus-zonder-overleg', and whether 'toch' follows."""
-    words = text.lower().split()
-    toch = bool(words) and words[-1] == "toch"
+def _outcome(text: str, words: Wording) -> tuple[TriageStatus, bool]:
+    """'casus zonder overleg' or 'casus-zonder-overleg' (or the house's word: 'casus zonder
+    mdo', 'mdo'), and whether 'toch' follows."""
+    said = text.lower().split()
+    toch = bool(said) and said[-1] == "toch"
+    key = "-".join(said[:-1] if toch else said)
+    house_word = words.command("overleg")
+    synonyms = {house_word: "casusoverleg", f"casus-zonder-{house_word}": "casus-zonder-overleg",
+                "overleg": "casusoverleg"}  # fmt: skip
     try:
-        outcome = TriageStatus("-".join(words[:-1] if toch else words))
+        outcome = TriageStatus(synonyms.get(key, key))
     except ValueError:
         outcome = None
     if outcome not in OUTCOMES:
-        raise UserError(f"Onbekende uitkomst. Gebruik: {BESLUIT}")
+        raise UserError(f"Onbekende uitkomst. Gebruik: {words.fill(BESLUIT)}")
     assert outcome is not None
     return outcome, toch
 
@@ -48,6 +54,15 @@ def _outcome(text: str) -> tuple[TriageStatus, bool]:
 class TriageCommands:
     def __init__(self, house: House) -> None:
         self.house = house
+
+    def _said(self, outcome: TriageStatus) -> str:
+        """How a member types ``outcome`` in this house: casusoverleg → mdo."""
+        word = self.house.words.command("overleg")
+        if word == "overleg":
+            return outcome.value
+        if outcome is TriageStatus.CASUSOVERLEG:
+            return word
+        return outcome.value.replace("overleg", word)
 
     async def _regie_reply(self, ctx: CommandContext, text: Notice, reference: str) -> None:
         """Triage details only in the procesregie room or the caller's own chat."""
@@ -57,8 +72,9 @@ class TriageCommands:
         elif ctx.in_direct_chat:
             audience = frozenset({ctx.caller.matrix_id})
         else:
-            raise UserError("Triagegegevens deel ik alleen in de procesregiekamer of in je eigen "
-                            "chat met mij.")  # fmt: skip
+            w = self.house.words
+            raise UserError(f"Gegevens uit de {w.triage} deel ik alleen in de kamer van de "
+                            f"{w.procesregie} of in je eigen chat met mij.")  # fmt: skip
         ctx.send(Outgoing(ctx.room_id, text, True, audience, reference))
 
     @command(
@@ -66,7 +82,7 @@ class TriageCommands:
         args=(KENMERK, Arg("keuze", "[standaard | organisaties of nummers]", rest=True,
                            optional=True)),
         usage="verrijk KENMERK [standaard | organisaties of nummers]",
-        summary="partners om informatie vragen voor de triage",
+        summary="partners om informatie vragen voor de {triage}",
     )  # fmt: skip
     async def verrijk(self, ctx: CommandContext, kenmerk: str, keuze: str | None) -> None:
         service = TriageService(ctx.unit, self.house)
@@ -100,12 +116,12 @@ class TriageCommands:
 
     @command(
         "triage", action=Action.TRIAGE, args=(kenmerk(optional=True),),
-        summary="de stand van de triage (zonder kenmerk: alle open aanmeldingen)",
+        summary="de stand van de {triage} (zonder kenmerk: alle open aanmeldingen)",
     )  # fmt: skip
     async def triage(self, ctx: CommandContext, kenmerk: str | None) -> None:
         service = TriageService(ctx.unit, self.house)
         if kenmerk is None:
-            ctx.reply(agenda(await service.agenda_rows()))
+            ctx.reply(agenda(await service.agenda_rows(), self.house.words))
             return
         aanmelding = await service.find(kenmerk)
         await self._regie_reply(ctx, await service.state(aanmelding), aanmelding.reference)
@@ -117,15 +133,13 @@ class TriageCommands:
 
     @command(
         "besluit", action=Action.TRIAGE, usage=BESLUIT,
-        args=(KENMERK, Arg("uitkomst", "UITKOMST", _outcome, rest=True)),
-        summary="de uitkomst van de triage vastleggen",
+        args=(KENMERK, Arg("uitkomst", "UITKOMST", rest=True)),
+        summary="de uitkomst van de {triage} vastleggen",
     )  # fmt: skip
-    async def besluit(
-        self, ctx: CommandContext, kenmerk: str, uitkomst: tuple[TriageStatus, bool]
-    ) -> None:
+    async def besluit(self, ctx: CommandContext, kenmerk: str, uitkomst: str) -> None:
+        outcome, toch = _outcome(uitkomst, self.house.words)
         service = TriageService(ctx.unit, self.house)
         aanmelding = await service.find_in_triage(kenmerk)
-        outcome, toch = uitkomst
         final = outcome is not TriageStatus.ONDUIDELIJK
         if final and not toch and (gemeente := await service.unheard_gemeente(aanmelding)):
             key, name = gemeente
@@ -134,7 +148,7 @@ class TriageCommands:
                 Paragraph(f"{name} is nog niet gehoord over {reference}; de gemeente wordt "
                           "altijd geraadpleegd. Vraag het met ", Code(f"verrijk {reference} "
                           f"{key}"), ", of besluit toch: ",
-                          Code(f"besluit {reference} {outcome.value} toch"), "."),
+                          Code(f"besluit {reference} {self._said(outcome)} toch"), "."),
             ))  # fmt: skip
             return
         if outcome is TriageStatus.ZONDER_OVERLEG:
@@ -148,7 +162,7 @@ class TriageCommands:
 
     @command(
         "verrijking vastleggen", action=Action.TRIAGE, args=(KENMERK, ORGANISATIECODE),
-        example="verrijking vastleggen ZVH-2026-0042 politie",
+        example="verrijking vastleggen {kenmerk} politie",
         summary="het antwoord van een partner vastleggen dat telefonisch of per mail kwam",
     )  # fmt: skip
     async def vastleggen(self, ctx: CommandContext, kenmerk: str, organisatie: str) -> None:
@@ -162,8 +176,8 @@ class TriageCommands:
 
     @command(
         "beantwoord", action=Action.ANSWER_VERRIJKING, args=(Arg("kenmerk", "KENMERK"),),
-        example="beantwoord ZVH-2026-0042",
-        summary="een verzoek om informatie voor de triage beantwoorden",
+        example="beantwoord {kenmerk}",
+        summary="een verzoek om informatie voor de {triage} beantwoorden",
     )  # fmt: skip
     async def beantwoord(self, ctx: CommandContext, kenmerk: str) -> None:
         if not ctx.in_direct_chat:

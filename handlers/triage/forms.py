@@ -33,7 +33,7 @@ def _show_yes_no(value: Any, ctx: FormContext) -> str:
 def _participants(text: str, ctx: FormContext, answers: Mapping[str, Any]) -> list[str]:
     chosen = parse_choices(text, ctx.option_lists["organisaties"])
     if not chosen:
-        raise UserError("Een casusoverleg heeft deelnemers nodig: kies minstens één organisatie.")
+        raise UserError("Er zijn deelnemers nodig: kies minstens één organisatie.")
     return chosen
 
 
@@ -45,16 +45,17 @@ def _show_orgs(value: Any, ctx: FormContext) -> str:
 ANSWER = Form(
     name=VERRIJKING_FORM,
     title="antwoord op het verzoek om informatie",
-    intro="Je beantwoordt het verzoek om informatie voor de triage. Drie korte vragen.",
+    intro="Je beantwoordt het verzoek om informatie voor de {triage}. Drie korte vragen.",
     steps=(
         Step("bekend", "bekend", "Is de persoon uit het verzoek bij jouw organisatie bekend? "
              "(ja of nee)", _yes_no, show=_show_yes_no),
-        Step("informatie", "informatie", "Wat is relevant voor de triage? Deel alleen wat nodig "
-             "is om te beoordelen of dit een casus voor het ZVH is.", FreeText(4000, "bericht"),
+        Step("informatie", "informatie", "Wat is relevant voor de {triage}? Deel alleen wat "
+             "nodig is om te beoordelen of dit een casus voor {huis} is.",
+             FreeText(4000, "bericht"),
              when=lambda a: a.get("bekend") is True),
         Step("delen_vooraf", "vooraf delen", "Mag deze informatie vóór een eventueel "
-             "casusoverleg gedeeld worden met de deelnemers? (ja of nee; zonder ja ziet "
-             "alleen de procesregie het)", _yes_no, show=_show_yes_no,
+             "{casusoverleg} gedeeld worden met de deelnemers? (ja of nee; zonder ja ziet "
+             "alleen de {procesregie} het)", _yes_no, show=_show_yes_no,
              when=lambda a: a.get("bekend") is True,
              aliases=("delen",)),
     ),
@@ -87,8 +88,8 @@ RECORDED = Form(
              _yes_no, show=_show_yes_no),
         *ANSWER.steps[1:2],
         Step("delen_vooraf", "vooraf delen", "Gaf de partner toestemming om het vóór een "
-             "casusoverleg met de deelnemers te delen? (ja of nee; zonder ja ziet alleen de "
-             "procesregie het)", _yes_no, show=_show_yes_no,
+             "{casusoverleg} met de deelnemers te delen? (ja of nee; zonder ja ziet alleen de "
+             "{procesregie} het)", _yes_no, show=_show_yes_no,
              when=lambda a: a.get("bekend") is True, aliases=("delen",)),
     ),
     done_prompt="Klopt het? Typ bevestig om het antwoord vast te leggen.",
@@ -96,24 +97,24 @@ RECORDED = Form(
 
 GEEN_CASUS = Form(
     name="besluit-geen-casus", title="besluit 'geen casus'",
-    intro="Besluit: geen casus voor het ZVH. Na bevestigen krijgt de aanmelder je advies en "
+    intro="Besluit: geen casus voor {huis}. Na bevestigen krijgt de aanmelder je advies en "
           "verwijder ik alle persoonsgegevens van deze aanmelding en de verrijking.",
     steps=(Step("advies", "advies", "Welk advies krijgt de aanmelder?", FreeText(2000)),),
     done_prompt="Typ bevestig om het besluit vast te leggen.",
 )  # fmt: skip
 ONDUIDELIJK = Form(
     name="besluit-onduidelijk", title="besluit 'nog onduidelijk'",
-    intro="Besluit: nog onduidelijk. De aanmelding blijft op de triage-agenda.",
+    intro="Besluit: nog onduidelijk. De aanmelding blijft op de {triage}-agenda.",
     steps=(Step("vraag", "open vraag", "Wat ontbreekt er nog? Die vraag gaat naar de aanmelder.",
                 FreeText(2000)),),
     done_prompt="Typ bevestig om het besluit vast te leggen.",
 )  # fmt: skip
 CASUSOVERLEG = Form(
-    name="besluit-casusoverleg", title="besluit 'casusoverleg'",
-    intro="Besluit: casus voor casusoverleg. Leg doel, thema's en deelnemers vast; alleen "
+    name="besluit-casusoverleg", title="besluit '{casusoverleg}'",
+    intro="Besluit: casus voor {casusoverleg}. Leg doel, thema's en deelnemers vast; alleen "
           "partners die rechtmatig mogen deelnemen (doelbinding).",
     steps=(
-        Step("doel", "doel", "Wat is het doel van het casusoverleg?", FreeText(2000)),
+        Step("doel", "doel", "Wat is het doel van {het casusoverleg}?", FreeText(2000)),
         Step("themas", "thema's", "Welke thema's komen aan bod?", FreeText(2000),
              aliases=("themas", "thema")),
         Step("partners", "deelnemers", "Welke organisaties worden uitgenodigd? Geef nummers "

@@ -51,7 +51,7 @@ class TriageService:
         if not aanmelding.triage_status.undecided:
             raise UserError(
                 f"Over {aanmelding.reference} is al besloten: "
-                f"{outcome_label(aanmelding.triage_status)}."
+                f"{outcome_label(aanmelding.triage_status, self.house.words)}."
             )
         return aanmelding
 
@@ -114,8 +114,11 @@ class TriageService:
         requests = await self.unit.verrijking.for_aanmelding(aanmelding.id)
         rows = [(names.get(r.organisation_key, r.organisation_key), request_state(r))
                 for r in requests]  # fmt: skip
-        status = outcome_label(aanmelding.triage_status)
-        blocks: list[Block] = [Paragraph(Bold(f"Triage {aanmelding.reference}"), f" — {status}")]
+        words = self.house.words
+        status = outcome_label(aanmelding.triage_status, words)
+        blocks: list[Block] = [
+            Paragraph(Bold(f"{words.triage.title} {aanmelding.reference}"), f" — {status}")
+        ]
         if aanmelding.open_vraag:
             blocks.append(Paragraph("Open vraag: ", aanmelding.open_vraag))
         if rows:
@@ -173,11 +176,11 @@ class TriageService:
     async def decide_geen_casus(
         self, aanmelding: Aanmelding, advies: str, now: datetime, today: date
     ) -> list[Outgoing]:
-        reference = aanmelding.reference
+        reference, w = aanmelding.reference, self.house.words
         outgoing = await self._aanmelder(aanmelding, notice(
-            Paragraph(Bold(f"Uitkomst triage {reference}: geen casus voor het ZVH.")),
-            Paragraph("Advies van de procesregie: ", advies),
-            Paragraph("De gegevens van deze aanmelding zijn bij het ZVH verwijderd."),
+            Paragraph(Bold(f"Uitkomst {w.triage} {reference}: geen casus voor {w.huis}.")),
+            Paragraph(f"Advies van de {w.procesregie}: ", advies),
+            Paragraph(f"De gegevens van deze aanmelding zijn bij {w.huis} verwijderd."),
         ))  # fmt: skip
         outgoing += await self._close(aanmelding, TriageStatus.GEEN_CASUS, now, today)
         # Personal data goes at the decision (DOMAIN.md phase 2): the rows themselves, and
@@ -196,14 +199,16 @@ class TriageService:
     ) -> list[Outgoing]:
         aanmelding.triage_status = TriageStatus.ONDUIDELIJK
         aanmelding.open_vraag = vraag
+        w = self.house.words
         outgoing = await self._aanmelder(aanmelding, notice(
-            Paragraph(Bold(f"Triage {aanmelding.reference}: er is meer informatie nodig.")),
-            Paragraph("Vraag van de procesregie: ", vraag),
-            Paragraph("Je kunt de procesregisseur rechtstreeks antwoorden; de aanmelding "
-                      "komt op de volgende triage terug."),
+            Paragraph(Bold(f"{w.triage.title} {aanmelding.reference}: er is meer informatie "
+                           "nodig.")),
+            Paragraph(f"Vraag van de {w.procesregie}: ", vraag),
+            Paragraph(f"Je kunt de {w.procesregisseur} rechtstreeks antwoorden; de aanmelding "
+                      f"komt op de volgende {w.triage} terug."),
         ))  # fmt: skip
         outgoing += await self.directory.to_procesregie(notice(Paragraph(
-            f"{aanmelding.reference}: nog onduidelijk; blijft op de triage-agenda."
+            f"{aanmelding.reference}: nog onduidelijk; blijft op de {w.triage}-agenda."
         )), None, sensitive=False)  # fmt: skip
         return outgoing
 
@@ -211,12 +216,14 @@ class TriageService:
         self, aanmelding: Aanmelding, now: datetime, today: date
     ) -> list[Outgoing]:
         outgoing = await self._close(aanmelding, TriageStatus.ZONDER_OVERLEG, now, today)
+        w = self.house.words
         outgoing += await self._aanmelder(aanmelding, notice(Paragraph(
-            f"Uitkomst triage {aanmelding.reference}: het ZVH pakt dit op zonder casusoverleg. "
-            "De procesregisseur neemt contact met je op om het samen verder te brengen."
+            f"Uitkomst {w.triage} {aanmelding.reference}: {w.huis} pakt dit op zonder "
+            f"{w.casusoverleg}. De {w.procesregisseur} neemt contact met je op om het samen "
+            "verder te brengen."
         )))  # fmt: skip
         outgoing += await self.directory.to_procesregie(notice(Paragraph(
-            f"{aanmelding.reference}: casus zonder casusoverleg, vastgelegd."
+            f"{aanmelding.reference}: casus zonder {w.casusoverleg}, vastgelegd."
         )), None, sensitive=False)  # fmt: skip
         return outgoing
 
@@ -229,12 +236,13 @@ class TriageService:
         aanmelding.overleg_partners = json.dumps(list(partners))
         names = await self.org_names()
         outgoing = await self._close(aanmelding, TriageStatus.CASUSOVERLEG, now, today)
+        w = self.house.words
         outgoing += await self._aanmelder(aanmelding, notice(Paragraph(
-            f"Uitkomst triage {aanmelding.reference}: de casus komt in een casusoverleg. "
-            "Je krijgt een uitnodiging zodra de datum bekend is."
+            f"Uitkomst {w.triage} {aanmelding.reference}: de casus komt in een "
+            f"{w.casusoverleg}. Je krijgt een uitnodiging zodra de datum bekend is."
         )))  # fmt: skip
         outgoing += await self.directory.to_procesregie(notice(
-            Paragraph(Bold(f"{aanmelding.reference}: casus voor casusoverleg.")),
+            Paragraph(Bold(f"{aanmelding.reference}: casus voor {w.casusoverleg}.")),
             Table(("", ""), (
                 ("doel", doel), ("thema's", themas),
                 ("deelnemers", ", ".join(names.get(k, k) for k in partners)),

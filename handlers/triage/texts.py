@@ -10,6 +10,7 @@ from handlers.conversation.parsing import format_date
 from handlers.messages import Block, Bold, Code, Notice, Paragraph, Table, notice, text_notice
 from handlers.personen import LOOKUP_FIELDS, Person, persons
 from handlers.vocabulary import TriageStatus, Urgentie, VerrijkingStatus
+from handlers.wording import Wording
 from storage.models import Aanmelding, Verrijkingsverzoek
 
 CRITERIA_LABELS = {
@@ -19,15 +20,17 @@ CRITERIA_LABELS = {
     "multiproblem": "multiproblem",
 }
 OUTCOME_LABELS = {
-    TriageStatus.GEEN_CASUS: "geen casus voor het ZVH",
+    TriageStatus.GEEN_CASUS: "geen casus voor {huis}",
     TriageStatus.ONDUIDELIJK: "nog onduidelijk",
-    TriageStatus.ZONDER_OVERLEG: "casus, geen casusoverleg nodig",
-    TriageStatus.CASUSOVERLEG: "casus voor casusoverleg",
+    TriageStatus.ZONDER_OVERLEG: "casus, geen {casusoverleg} nodig",
+    TriageStatus.CASUSOVERLEG: "casus voor {casusoverleg}",
 }
 
 
-def outcome_label(status: TriageStatus, undecided: str = "nog niet besloten") -> str:
-    return OUTCOME_LABELS.get(status, undecided)
+def outcome_label(
+    status: TriageStatus, words: Wording, undecided: str = "nog niet besloten"
+) -> str:
+    return words.fill(OUTCOME_LABELS[status]) if status in OUTCOME_LABELS else undecided
 
 
 def full_view(aanmelding: Aanmelding, org_names: Mapping[str, str]) -> list[Block]:
@@ -108,10 +111,12 @@ def request_state(request: Verrijkingsverzoek) -> str:
     return "nog geen antwoord" + (" (herinnerd)" if request.reminded_at else "")
 
 
-def agenda(rows: Sequence[tuple[Aanmelding, Sequence[Verrijkingsverzoek]]]) -> Notice:
+def agenda(
+    rows: Sequence[tuple[Aanmelding, Sequence[Verrijkingsverzoek]]], words: Wording
+) -> Notice:
     """Every aanmelding awaiting a decision, with its verrijking; references only."""
     if not rows:
-        return text_notice("Er staan geen aanmeldingen open voor de triage.")
+        return text_notice(f"Er staan geen aanmeldingen open voor de {words.triage}.")
     lines = []
     for aanmelding, asked in rows:
         answered = sum(1 for r in asked if r.status is VerrijkingStatus.BEANTWOORD)
@@ -119,11 +124,11 @@ def agenda(rows: Sequence[tuple[Aanmelding, Sequence[Verrijkingsverzoek]]]) -> N
         lines.append((
             aanmelding.reference,
             aanmelding.urgentie,
-            outcome_label(aanmelding.triage_status, "open"),
+            outcome_label(aanmelding.triage_status, words, "open"),
             f"{answered} beantwoord, {waiting} wacht" if asked else "nog niet gevraagd",
         ))  # fmt: skip
     return notice(
-        Paragraph(Bold("Triage-agenda"), f" — {len(lines)} open"),
+        Paragraph(Bold(f"{words.triage.title}-agenda"), f" — {len(lines)} open"),
         Table(("kenmerk", "urgentie", "stand", "verrijking"), tuple(lines)),
-        Paragraph("Details: ", Code("triage KENMERK"), "."),
+        Paragraph("Details: ", Code(f"{words.command('triage')} KENMERK"), "."),
     )

@@ -41,7 +41,7 @@ def request_text(
         *lookup_view(aanmelding),
         Paragraph(
             ("Is deze persoon" if len(aanmelding.personen) == 0 else "Zijn deze personen")
-            + " bij jullie bekend? Zo ja: wat is relevant voor de triage? ",
+            + f" bij jullie bekend? Zo ja: wat is relevant voor de {house.words.triage}? ",
             "Typ ", Code(f"beantwoord {aanmelding.reference}"), " om te antwoorden.",
             " Je collega's kregen dit verzoek ook; het eerste antwoord telt."
             if colleagues else "",
@@ -131,7 +131,7 @@ async def answer(submission: Submission, house: House) -> list[Outgoing]:
             "jouw antwoord is niet nodig en niet bewaard."
         )))]  # fmt: skip
     outgoing = [Outgoing(room_id, notice(Paragraph(
-        f"Dank je, je antwoord over {subject} is naar de procesregie gestuurd."
+        f"Dank je, je antwoord over {subject} is naar de {house.words.procesregie} gestuurd."
     )))]  # fmt: skip
     outgoing += await service.directory.to_contacts(caller.organisation_key, notice(Paragraph(
         f"Het verzoek om informatie over {subject} is beantwoord door een "
@@ -166,9 +166,10 @@ async def record_for_partner(submission: Submission, house: House) -> list[Outgo
         f"Vastgelegd: het antwoord van {name} over {reference}."
     )))]  # fmt: skip
     outgoing += await service.directory.to_contacts(organisation, notice(Paragraph(
-        f"Het verzoek om informatie over {reference} is beantwoord: {by} van de procesregie "
-        f"heeft jullie antwoord ({VIA_LABELS.get(via, via)}) vastgelegd. Klopt er iets niet, "
-        "laat het de procesregie weten; je hoeft verder niets te doen."
+        f"Het verzoek om informatie over {reference} is beantwoord: {by} van de "
+        f"{house.words.procesregie} heeft jullie antwoord ({VIA_LABELS.get(via, via)}) "
+        f"vastgelegd. Klopt er iets niet, laat het de {house.words.procesregie} weten; je "
+        "hoeft verder niets te doen."
     )))  # fmt: skip
     return outgoing + await _recorded(service, request, reference, name, submission.answers,
                                       caller.matrix_id, now, via, by)  # fmt: skip
@@ -194,9 +195,10 @@ async def _recorded(
     )]  # fmt: skip
     if bekend:
         shown.append(Paragraph(request.informatie or ""))
+        w = service.house.words
         shown.append(Paragraph(
-            "Mag vooraf gedeeld worden met de deelnemers van een casusoverleg."
-            if request.delen_vooraf else "Alleen voor de procesregie (niet vooraf delen)."
+            f"Mag vooraf gedeeld worden met de deelnemers van een {w.casusoverleg}."
+            if request.delen_vooraf else f"Alleen voor de {w.procesregie} (niet vooraf delen)."
         ))  # fmt: skip
     outgoing = await service.directory.to_procesregie(notice(*shown), subject)
     detail: dict[str, Any] = {

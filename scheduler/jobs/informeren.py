@@ -28,9 +28,10 @@ async def ask_informed(unit: Unit, house: House, now: datetime, run: JobRun) -> 
             continue
         aanmelding.inform_reminded_at = now
         who = responsible(aanmelding)
-        told = await directory.to_own_chat(who, question(aanmelding, today), aanmelding.reference)
+        text = question(aanmelding, today, house.words)
+        told = await directory.to_own_chat(who, text, aanmelding.reference)
         run.send(*([told] if told else await directory.to_procesregie(
-            question(aanmelding, today), None, sensitive=False
+            text, None, sensitive=False
         )))  # fmt: skip
         run.reminders["informeren"] += 1
 

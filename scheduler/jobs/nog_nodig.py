@@ -44,7 +44,7 @@ async def remind_undecided(unit: Unit, house: House, now: datetime, run: JobRun)
         deleted_on = row.submitted_at.astimezone(zone).date() + timedelta(
             days=policy.undecided_max_days
         )
-        text = undecided_reminder(row.reference, days, format_date(deleted_on))
+        text = undecided_reminder(house.words, row.reference, days, format_date(deleted_on))
         run.send(*await directory.to_procesregie(text, None, sensitive=False))
         run.reminders["onbeslist"] += 1
 
@@ -68,8 +68,8 @@ async def ask_still_needed(unit: Unit, house: House, now: datetime, run: JobRun)
             close = f"{COMMANDS[ROUTES[row.triage_status]]} {reference}"
             since = last_activity(row).astimezone(zone).date()
             text = still_needed_question(
-                reference, format_date(since), format_date(escalate_on.astimezone(zone).date()),
-                close,
+                house.words, reference, format_date(since),
+                format_date(escalate_on.astimezone(zone).date()), close,
             )  # fmt: skip
             regisseurs = dict.fromkeys((row.procesregisseur, row.casusregisseur))
             told = [await directory.to_own_chat(who, text, reference) for who in regisseurs if who]
@@ -81,7 +81,9 @@ async def ask_still_needed(unit: Unit, house: House, now: datetime, run: JobRun)
         else:
             aanmelding.stale_escalated_at = now
             asked = row.stale_asked_at or now
-            text = still_needed_escalation(reference, format_date(asked.astimezone(zone).date()))
+            text = still_needed_escalation(
+                house.words, reference, format_date(asked.astimezone(zone).date())
+            )
             run.send(*await directory.to_roles(REPORT_ROLES, text))
             run.reminders["nog_nodig_escalatie"] += 1
 

@@ -58,7 +58,9 @@ async def remind_actions(unit: Unit, house: House, now: datetime, run: JobRun) -
         if actie.escalated_at is None and now >= escalate_at:
             actie.escalated_at = now
             late = now - escalate_at > LATE_AFTER
-            text = escalation(aanmelding.reference, actie, names, aanmelding.casusregisseur, late)
+            text = escalation(
+                aanmelding.reference, actie, names, aanmelding.casusregisseur, late, house.words
+            )
             regisseur = aanmelding.procesregisseur
             member = await directory.find(regisseur) if regisseur else None
             if member is not None and member.dm_room_id:

@@ -66,7 +66,9 @@ async def post_weekly_agenda(unit: Unit, house: House, now: datetime, run: JobRu
     service = TriageService(unit, house)
     rows = await service.agenda_rows()
     later = working.next_working_moment(now)
-    for item in await service.directory.to_procesregie(agenda(rows), None, sensitive=False):
+    for item in await service.directory.to_procesregie(
+        agenda(rows, house.words), None, sensitive=False
+    ):
         run.send(item.later(later))
     # The partners who weigh with the procesregie; a minors' partner sees only minors.
     for organisation in triage.agenda_partners:
@@ -75,7 +77,7 @@ async def post_weekly_agenda(unit: Unit, house: House, now: datetime, run: JobRu
             theirs = [(a, asked) for a, asked in rows if any_minor(a)]
         if not theirs:
             continue  # nothing to weigh: no message
-        for item in await service.directory.to_contacts(organisation, agenda(theirs)):
+        for item in await service.directory.to_contacts(organisation, agenda(theirs, house.words)):
             run.send(item.later(later))
 
 

@@ -59,7 +59,7 @@ function askClient(action, data) {
 
 async function signIn() {
   if (window.parent === window) {
-    status("Open het bord vanuit Element, in de kamer van de procesregie.");
+    status("Open het bord vanuit Element, in de kamer waar het als widget staat.");
     return false;
   }
   status("Aanmelden via Element…");
@@ -118,6 +118,8 @@ function render() {
   }
   const tafel = tafelSelect.value;
   document.getElementById("filters").hidden = false;
+  document.title = board.words.title;
+  document.querySelector("h1").textContent = board.words.title;
   const root = document.getElementById("board");
   root.replaceChildren();
   let shown = 0;
@@ -155,7 +157,7 @@ function renderCard(card) {
   add("in fase", card.days_in_phase === 1 ? "1 dag" : `${card.days_in_phase} dagen`);
   add("stand", card.note);
   add("volgend overleg", card.next_overleg);
-  add("casusregisseur", card.casusregisseur);
+  add(board.words.casusregisseur, card.casusregisseur);
   if (card.open_actions || card.overdue_actions) {
     add("acties open", card.open_actions);
     if (card.overdue_actions) add("verlopen", card.overdue_actions, "late");
