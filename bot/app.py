@@ -88,6 +88,10 @@ class Application:
                 pickle_key=pickle_key,
                 sync_timeout_ms=matrix.sync_timeout_seconds * 1000,
                 key_grace_seconds=matrix.key_grace_seconds,
+                recovery_key=matrix.recovery_key.get_secret_value()
+                if matrix.recovery_key
+                else None,
+                new_identity=matrix.new_identity,
             ),
             BotHandler(self.router, self.metrics, self._handled, self._membership_changed),
             DatabasePositions(self.db, matrix.user_id, self.clock),
@@ -238,14 +242,26 @@ class Application:
             await self.health_server.start()
         if self.board is not None:
             await self.board.start()
-        await self.db.migrate()
-        await self.transport.start()
+        try:
+            await self.db.migrate()
+            await self.transport.start()
+        except BaseException:
+            await self._undo_start()  # e.g. an identity it may not take on: nothing left open
+            raise
         self.started_at = self.clock.now()
         self._sync_task = asyncio.create_task(self.transport.run(), name="matrix-sync")
         self._outbox_task = asyncio.create_task(self.outbox.run(), name="outbox")
         self._rooms_task = asyncio.create_task(self.rooms.run(), name="rooms")
         self._anchor_task = asyncio.create_task(self.anchors.run(), name="audit-anchors")
         self.jobs.start()
+
+    async def _undo_start(self) -> None:
+        if self.health_server is not None:
+            await self.health_server.stop()
+        if self.board is not None:
+            await self.board.stop()
+        await self.transport.close()
+        await self.db.close()
 
     @property
     def sync_task(self) -> asyncio.Task[None]:

@@ -150,13 +150,20 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _run(config: Path) -> None:
+def _run(config: Path) -> int:
     from bot.app import Application, run_until_signalled
     from bot.config_file import load_settings
+    from bot.matrix.login import FatalTransportError
 
     settings = load_settings(config)
     setup_logging(settings.logging.level, settings.logging.format)
-    asyncio.run(run_until_signalled(Application(settings)))
+    try:
+        asyncio.run(run_until_signalled(Application(settings)))
+    except FatalTransportError as error:
+        # One line the operator can act on (a refused login, an identity to restore).
+        print(f"casusbot: kan niet starten: {error}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def _action(args: argparse.Namespace, tool: Tool) -> Callable[[], Coroutine[Any, Any, str]]:
@@ -206,7 +213,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     words = NATIONAL
     try:
         if args.command == "run":
-            _run(args.config)
+            return _run(args.config)
         elif args.command == "keys" and args.keys_command == "generate":
             print(crypto.generate_key())
         else:

@@ -35,9 +35,11 @@ ENV_OVERRIDES: dict[str, tuple[str, str]] = {
     "CASUSBOT_DATABASE_URL": ("database", "url"),
     "CASUSBOT_DATA_KEY": ("database", "data_key"),
     "CASUSBOT_DATA_KEY_PREVIOUS": ("database", "data_key_previous"),
+    "CASUSBOT_RECOVERY_KEY": ("matrix", "recovery_key"),
 }
 # Secrets that may come from the environment or a key file, never from the config file.
-ENV_ONLY = (("database", "data_key"), ("database", "data_key_previous"))
+ENV_ONLY = (("database", "data_key"), ("database", "data_key_previous"),
+            ("matrix", "recovery_key"))  # fmt: skip
 
 WEEKDAYS = ("ma", "di", "wo", "do", "vr", "za", "zo")
 
@@ -62,6 +64,11 @@ class MatrixSettings(_Section):
     pickle_key_file: Path | None = None
     sync_timeout_seconds: Annotated[int, Field(ge=1, le=300)] = 30
     key_grace_seconds: Annotated[float, Field(ge=1, le=600)] = 60
+    # The recovery key shown once at the first start: only to rebuild a bot whose crypto
+    # store was lost (CASUSBOT_RECOVERY_KEY); then the bot comes back as the same identity.
+    recovery_key: SecretStr | None = None
+    # Only when the recovery key is lost too: a new identity (members see it change).
+    new_identity: bool = False
 
     @field_validator("homeserver_url")
     @classmethod

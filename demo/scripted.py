@@ -142,6 +142,7 @@ class ScriptedMember:
             self.password,
             self.store_dir,
             "scripted-member-cross-signing",
+            new_identity=fresh,
         )
         keys = await query_own_keys(self.client, self.user_id)
         master = only_key(keys.get("master_keys", {}).get(self.user_id))

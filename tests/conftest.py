@@ -88,6 +88,8 @@ class BotHarness:
     user_id: str
     database_url: str
     extra_config: dict[str, Any] = field(default_factory=dict)
+    # Environment the bot starts with (secrets that never go in the file).
+    extra_env: dict[str, str] = field(default_factory=dict)
     clock: Clock | None = None  # a FrozenClock to travel in time
     running: Application | None = None
 
@@ -112,7 +114,9 @@ class BotHarness:
 
     @property
     def settings(self) -> Settings:
-        return settings_from_mapping(self.config(), environ={"CASUSBOT_DATA_KEY": TEST_DATA_KEY})
+        return settings_from_mapping(
+            self.config(), environ={"CASUSBOT_DATA_KEY": TEST_DATA_KEY, **self.extra_env}
+        )
 
     async def rows(self, sql: str, **params: Any) -> list[tuple[Any, ...]]:
         """Rows straight from the bot's database (plain SQL, ``:name`` parameters)."""

@@ -12,6 +12,7 @@ from nio import ShareGroupSessionResponse
 
 from bot.matrix import raw
 from bot.matrix.cross_signing import KEY_FILE, only_key, verify
+from bot.matrix.login import FatalTransportError
 from demo.devserver import LocalSynapse, RateLimits
 from demo.scripted import ScriptedMember
 from handlers.texts import UNDECRYPTABLE
@@ -60,9 +61,18 @@ async def test_bot_device_is_cross_signed_and_repaired_after_key_loss(
     )
     await bot.stop()
 
-    # The private keys are lost: the bot makes new ones (replacing them needs the password
-    # through user-interactive auth) and signs its device again.
+    # The private keys are lost. The bot does not quietly make new ones (members would see
+    # its identity change): it asks for the recovery key (tests/test_recovery_matrix.py).
+    # Told to make a new identity, it does (replacing the keys needs the password through
+    # user-interactive auth), and signs its device again.
     (bot.directory / "crypto" / KEY_FILE).unlink()
+    with pytest.raises(FatalTransportError, match="CASUSBOT_RECOVERY_KEY"):
+        await bot.start()
+    assert (
+        assert_cross_signed(await keys_seen_by(observer, bot.user_id), bot.user_id, device)
+        == first_master
+    )
+    bot.extra_config = {"matrix": {"new_identity": True}}
     await bot.start()
     new_master = assert_cross_signed(await keys_seen_by(observer, bot.user_id), bot.user_id, device)
     assert new_master != first_master

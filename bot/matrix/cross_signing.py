@@ -27,9 +27,15 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from cryptography.hazmat.primitives.serialization import (
+    Encoding,
+    NoEncryption,
+    PrivateFormat,
+    PublicFormat,
+)
 from nio import AsyncClient
 
+from bot.matrix import secret_storage
 from bot.matrix.raw import RawApiError, request
 
 log = logging.getLogger(__name__)
@@ -121,18 +127,28 @@ class CrossSigningKeys:
 
     # --- encrypted storage ----------------------------------------------------------
 
-    def _raw(self) -> bytes:
-        from cryptography.hazmat.primitives.serialization import NoEncryption, PrivateFormat
+    def seeds(self) -> dict[str, str]:
+        """The private keys as secret storage names them (unpadded base64 seeds)."""
 
         def seed(key: Ed25519PrivateKey) -> str:
             return b64(key.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption()))
 
+        master, self_signing, user_signing = secret_storage.CROSS_SIGNING_SECRETS
+        return {master: seed(self.master), self_signing: seed(self.self_signing),
+                user_signing: seed(self.user_signing)}  # fmt: skip
+
+    @classmethod
+    def from_seeds(cls, seeds: dict[str, str]) -> CrossSigningKeys:
+        master, self_signing, user_signing = (
+            Ed25519PrivateKey.from_private_bytes(unb64(seeds[name]))
+            for name in secret_storage.CROSS_SIGNING_SECRETS
+        )
+        return cls(master, self_signing, user_signing)
+
+    def _raw(self) -> bytes:
+        seeds = list(self.seeds().values())
         return json.dumps(
-            {
-                "master": seed(self.master),
-                "self_signing": seed(self.self_signing),
-                "user_signing": seed(self.user_signing),
-            }
+            {"master": seeds[0], "self_signing": seeds[1], "user_signing": seeds[2]}
         ).encode()
 
     def save(self, directory: Path, secret: str) -> None:
@@ -179,10 +195,18 @@ def _file_key(secret: str) -> bytes:
 class CrossSigningStatus:
     uploaded_keys: bool
     signed_device: bool
+    # Restored from secret storage with the recovery key (a rebuilt bot).
+    restored: bool = False
+    # A new recovery key, to show the operator once (the keys were just put in storage).
+    recovery_key: str | None = None
 
 
 async def query_own_keys(client: AsyncClient, user_id: str) -> dict[str, Any]:
     return await request(client, "POST", "/keys/query", {"device_keys": {user_id: []}})
+
+
+class IdentityError(RuntimeError):
+    """The account has an identity this bot cannot take on without the operator."""
 
 
 async def ensure_cross_signing(
@@ -192,13 +216,31 @@ async def ensure_cross_signing(
     password: str | None,
     store_path: Path,
     secret: str,
+    recovery_key: str | None = None,
+    new_identity: bool = False,
 ) -> CrossSigningStatus:
-    """Make sure the server holds our cross-signing keys and our device is signed."""
+    """Make sure the server holds our cross-signing keys, our device is signed, and the
+    keys are in the account's secret storage. Keys lost with the disk come back from
+    there with ``recovery_key``; without it the bot stops rather than make a new identity
+    (members would see the bot's identity change), unless ``new_identity`` says so."""
     keys = CrossSigningKeys.load(store_path, secret)
+    server = await query_own_keys(client, user_id)
+    published = only_key(server.get("master_keys", {}).get(user_id))
+    restored = False
+    if keys is None and published is not None and not new_identity:
+        if recovery_key is None:
+            raise IdentityError(
+                f"the account already has a cross-signing identity (master key {published}) "
+                "and this crypto store has no keys: start with CASUSBOT_RECOVERY_KEY to "
+                "restore it (or matrix.new_identity = true to replace it; members will see "
+                "a new identity)"
+            )
+        keys = await restore_keys(client, user_id, recovery_key, published)
+        keys.save(store_path, secret)
+        restored = True
     if keys is None:
         keys = CrossSigningKeys.generate()
         keys.save(store_path, secret)  # before upload: never upload keys we could lose
-    server = await query_own_keys(client, user_id)
     ours = keys.upload_body(user_id)
     uploaded = False
     if only_key(server.get("master_keys", {}).get(user_id)) != only_key(
@@ -225,7 +267,29 @@ async def ensure_cross_signing(
         if result.get("failures"):
             raise RuntimeError(f"signing the device was refused: {list(result['failures'])}")
         signed = True
-    return CrossSigningStatus(uploaded_keys=uploaded, signed_device=signed)
+    # New keys (or keys never stored, from before secret storage) go into it; the
+    # recovery key that opens them is shown once.
+    names = secret_storage.CROSS_SIGNING_SECRETS
+    new_key = None
+    if uploaded or await secret_storage.stored_values(client, user_id, names) is None:
+        new_key = await secret_storage.store(client, user_id, keys.seeds())
+    return CrossSigningStatus(uploaded, signed, restored, new_key)
+
+
+async def restore_keys(
+    client: AsyncClient, user_id: str, recovery_key: str, published: str
+) -> CrossSigningKeys:
+    """The keys from secret storage, checked against the master key the server publishes."""
+    try:
+        seeds = await secret_storage.read(
+            client, user_id, recovery_key, secret_storage.CROSS_SIGNING_SECRETS
+        )
+    except secret_storage.RecoveryKeyError as error:
+        raise IdentityError(f"restoring the identity failed: {error}") from None
+    keys = CrossSigningKeys.from_seeds(seeds)
+    if public_b64(keys.master) != published:
+        raise IdentityError("the keys in secret storage are not those of the account's identity")
+    return keys
 
 
 async def _upload_keys(

@@ -5,6 +5,7 @@ destroy the device keys."""
 from __future__ import annotations
 
 import logging
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +35,9 @@ class TransportSettings:
     # How long an undecryptable message waits for its room key before the sender is asked
     # to send it again (keys regularly arrive a moment after the message).
     key_grace_seconds: float = 60.0
+    # To restore the cross-signing keys from secret storage on an empty crypto store.
+    recovery_key: str | None = None
+    new_identity: bool = False
 
 
 async def start_session(client: AsyncClient, settings: TransportSettings) -> None:
@@ -66,15 +70,35 @@ async def start_session(client: AsyncClient, settings: TransportSettings) -> Non
             settings.password,
             settings.store_path,
             settings.pickle_key,
+            settings.recovery_key,
+            settings.new_identity,
         )
     except (raw.RawApiError, RuntimeError) as error:
         raise FatalTransportError(f"cross-signing the bot's device failed: {error}") from None
+    if status.restored:
+        log.info("identity restored from secret storage with the recovery key")
     if status.uploaded_keys or status.signed_device:
         log.info(
             "cross-signing repaired (keys uploaded: %s, device signed: %s)",
             status.uploaded_keys,
             status.signed_device,
         )
+    if status.recovery_key is not None:
+        show_recovery_key(status.recovery_key)
+
+
+def show_recovery_key(key: str) -> None:
+    """Once, to the operator's terminal (not the log: log lines travel further)."""
+    log.info("cross-signing keys stored in secret storage; the recovery key is on stderr")
+    print(
+        "\n=== casusbot: herstelsleutel (recovery key) ===\n"
+        f"{key}\n"
+        "Bewaar deze sleutel offline (kluis, wachtwoordmanager van de beheerorganisatie).\n"
+        "Gaat de schijf van de bot verloren, start dan met CASUSBOT_RECOVERY_KEY=<sleutel>:\n"
+        "de bot komt terug met dezelfde identiteit. Deze sleutel wordt niet opnieuw getoond.\n",
+        file=sys.stderr,
+        flush=True,
+    )
 
 
 async def log_in(client: AsyncClient, settings: TransportSettings, device_id: str | None) -> None:
