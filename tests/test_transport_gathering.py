@@ -4,6 +4,7 @@ the room workers run local work items; the Synapse suites cover the rest)."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import cast
 
@@ -78,3 +79,44 @@ async def test_a_handler_sees_whether_replies_to_other_events_are_still_coming(
     assert all_handled == ["now"]
     assert not bot.handling_others()
     assert positions.saved == ["s1"]
+
+
+async def test_a_quiet_rooms_worker_ends_and_its_next_event_is_still_handled(
+    tmp_path: Path,
+) -> None:
+    """A bot in thousands of rooms keeps a worker only for rooms with work; a room that
+    was quiet long enough gets a new one, and nothing is lost or reordered on the way."""
+    positions = Positions()
+    bot = transport(tmp_path / "store", positions)
+    bot.worker_idle_seconds = 0.05
+    handled: list[str] = []
+
+    def item(name: str) -> Callable[[], Awaitable[None]]:
+        async def run() -> None:
+            handled.append(name)
+
+        return run
+
+    async def until(check: Callable[[], bool]) -> None:
+        for _ in range(200):
+            if check():
+                return
+            await asyncio.sleep(0.01)
+        raise AssertionError("not in time")
+
+    try:
+        for n, name in enumerate(("a1", "a2")):
+            batch = bot._batches.open(f"s{n}")
+            bot._enqueue("!a:example.org", batch, item(name))
+            bot._batches.close(batch)
+        await until(lambda: handled == ["a1", "a2"])
+        assert bot.room_workers == 1
+        await until(lambda: bot.room_workers == 0)  # quiet: the worker ended
+        batch = bot._batches.open("s2")
+        bot._enqueue("!a:example.org", batch, item("a3"))
+        bot._batches.close(batch)
+        await until(lambda: handled == ["a1", "a2", "a3"])
+        assert bot.room_workers == 1
+    finally:
+        await bot.close()
+    assert positions.saved[-1] == "s2"

@@ -43,7 +43,7 @@ from bot.matrix.session import (
     ensure_private_dir,
 )
 from bot.matrix.store import CasusbotStore
-from bot.matrix.workers import IN_ROOM_WORKER, RoomWorker, WorkItem
+from bot.matrix.workers import IDLE_SECONDS, IN_ROOM_WORKER, RoomWorker, WorkItem
 from handlers.messages import Incoming
 
 log = logging.getLogger(__name__)
@@ -87,6 +87,7 @@ class MatrixTransport:
         self._all_handled_listeners: list[Callable[[], None]] = []
         self._batches = BatchTracker()
         self._workers: dict[str, RoomWorker] = {}
+        self.worker_idle_seconds = IDLE_SECONDS
         self._save_lock = asyncio.Lock()
         self._synced = asyncio.Event()
         self._stopping = asyncio.Event()
@@ -250,11 +251,23 @@ class MatrixTransport:
     def _enqueue(self, room_id: str, seq: int, item: WorkItem) -> None:
         worker = self._workers.get(room_id)
         if worker is None:
-            worker = RoomWorker(self._item_done)
+            worker = RoomWorker(
+                self._item_done, lambda: self._retire(room_id, worker), self.worker_idle_seconds
+            )
             worker.start()
             self._workers[room_id] = worker
         self._batches.add(seq)
         worker.queue.put_nowait((seq, item))
+
+    def _retire(self, room_id: str, worker: RoomWorker | None) -> None:
+        """An idle worker ended: forget it (a newer one for the room stays)."""
+        if self._workers.get(room_id) is worker:
+            del self._workers[room_id]
+
+    @property
+    def room_workers(self) -> int:
+        """Rooms with a running worker (the rest are quiet)."""
+        return len(self._workers)
 
     def handling_others(self) -> bool:
         """Whether events other than the caller's own are queued or being handled.
