@@ -31,6 +31,11 @@ DATE_EXAMPLE = "Schrijf de datum als 3-4-1990 of 3 april 1990."
 
 # Nine digits, optionally grouped with spaces, dots or dashes (123.456.782, 1234 56 782).
 BSN_CANDIDATE = re.compile(r"(?<![\d])(\d(?:[ .\-]?\d){8})(?![\d])")
+# What runs into nine digits without being one number: a case reference, a date, a time
+# ("actie ZVH-2026-0005 1 gereed", "15-3-2027 10:00"). Blanked before looking for a BSN.
+NOT_A_BSN = re.compile(
+    r"\b[A-Za-z]{2,6}-\d{4}-\d{4,6}\b|\b\d{1,2}[-/.]\d{1,2}[-/.](?:\d{4}|\d{2})\b|\b\d{1,2}:\d{2}\b"
+)
 
 
 def format_date(value: date | None) -> str:
@@ -200,7 +205,7 @@ def elfproef(digits: str) -> bool:
 
 
 def contains_bsn(text: str) -> bool:
-    for match in BSN_CANDIDATE.finditer(text):
+    for match in BSN_CANDIDATE.finditer(NOT_A_BSN.sub(" ", text)):
         if elfproef(re.sub(r"\D", "", match.group(1))):
             return True
     return False
