@@ -1,0 +1,241 @@
+"""``python -m bench.rooms --rooms 10,300,2000``: what the number of rooms costs the bot.
+
+A house's bot sits in a direct chat per member and a room per casus, kept until retention
+removes it (docs/sizing.md: R ≈ 1,200-2,000). For each R, one local Synapse and one
+casusbot process: a filler account makes encrypted rooms with the bot until it is in R
+(the bot joins each, as it would a member's chat), then one E2EE member measures:
+
+- the first sync after a restart as the bot makes it (from its saved position, with
+  ``full_state``): Synapse's time and the response's size, asked with the bot's own token
+  while the bot is stopped;
+- restart to first reply: from starting ``casusbot run`` to the answer to a ``hulp``
+  the member sent at that moment;
+- 30 sequential ``hulp`` round trips: p50 and p99, and the bot's CPU per message;
+- the bot's resident memory after them, and its CPU over 20 idle seconds.
+
+R grows from one size to the next in the same run (the rooms of R = 300 are among those
+of R = 2,000), so the figures sit side by side. Synapse runs on SQLite, as in the tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import shutil
+import sqlite3
+import statistics
+import time
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from bench.proc import cpu_ms
+from bench.processes import (
+    BENCH_PASSWORD,
+    Child,
+    casusbot_environment,
+    seed_partners,
+    start_casusbot,
+    write_casusbot_config,
+)
+from demo.devserver import LocalSynapse, RateLimits
+from demo.scripted import ScriptedMember
+
+ROUND_TRIPS = 30
+IDLE_SECONDS = 20.0
+SETUP_TIMEOUT = 600.0
+SYNAPSE_EXTRA = "bcrypt_rounds: 4\n"
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text(encoding="ascii").splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def token_of(bot_dir: Path) -> str:
+    """The bot's access token, from the session it saved (to sync as it does)."""
+    return str(json.loads((bot_dir / "crypto" / "session.json").read_text())["access_token"])
+
+
+class Filler:
+    """An account that makes encrypted rooms with the bot, over plain HTTP (it never
+    sends a message: the rooms are what is measured)."""
+
+    def __init__(self, session: aiohttp.ClientSession, url: str, token: str) -> None:
+        self.session, self.url, self.token = session, url, token
+
+    async def call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        headers = {"Authorization": f"Bearer {self.token}"}
+        async with self.session.request(
+            method, f"{self.url}/_matrix/client/v3{path}", json=body, headers=headers
+        ) as response:
+            return await response.json(content_type=None)
+
+    async def room_with(self, bot: str) -> str:
+        made = await self.call("POST", "/createRoom", {
+            "invite": [bot], "is_direct": True, "preset": "trusted_private_chat",
+            "initial_state": [{"type": "m.room.encryption", "state_key": "",
+                               "content": {"algorithm": "m.megolm.v1.aes-sha2"}}],
+        })  # fmt: skip
+        return str(made["room_id"])
+
+
+async def log_in(session: aiohttp.ClientSession, url: str, user: str, password: str) -> str:
+    async with session.post(f"{url}/_matrix/client/v3/login", json={
+        "type": "m.login.password", "identifier": {"type": "m.id.user", "user": user},
+        "password": password,
+    }) as response:  # fmt: skip
+        return str((await response.json())["access_token"])
+
+
+async def bot_rooms(session: aiohttp.ClientSession, url: str, token: str) -> int:
+    async with session.get(
+        f"{url}/_matrix/client/v3/joined_rooms", headers={"Authorization": f"Bearer {token}"}
+    ) as response:
+        return len((await response.json())["joined_rooms"])
+
+
+def saved_position(bot_dir: Path) -> str:
+    """Where the bot's next sync starts: the position it saved (bot/positions.py)."""
+    with sqlite3.connect(bot_dir / "casusbot.db") as connection:
+        [(position,)] = connection.execute("SELECT next_batch FROM sync_position").fetchall()
+    return str(position)
+
+
+async def first_sync(
+    session: aiohttp.ClientSession, url: str, token: str, since: str
+) -> tuple[float, int]:
+    """(seconds, bytes) of the sync the bot makes after a restart: from its saved
+    position, with the full state of every room (nio keeps no room list)."""
+    started = time.monotonic()
+    async with session.get(
+        # What the bot asks, made a different request by a filter that filters nothing:
+        # Synapse answers the same request within two minutes from its cache
+        # (sync_response_cache_duration).
+        f"{url}/_matrix/client/v3/sync",
+        params={"since": since, "full_state": "true", "timeout": "0", "filter": json.dumps(
+            {"presence": {"not_types": [f"bench.nothing.{time.time_ns()}"]}}
+        )},
+        headers={"Authorization": f"Bearer {token}"},
+    ) as response:  # fmt: skip
+        body = await response.read()
+        if response.status != 200:
+            raise RuntimeError(f"sync as the bot failed: {response.status} {body[:200]!r}")
+    return time.monotonic() - started, len(body)
+
+
+async def measure(options: argparse.Namespace) -> list[dict[str, float]]:
+    directory: Path = options.dir
+    synapse = LocalSynapse(directory / "synapse", limits=RateLimits(), extra_yaml=SYNAPSE_EXTRA)
+    await asyncio.to_thread(synapse.start)
+    results: list[dict[str, float]] = []
+    bot_child: Child | None = None
+    try:
+        bot_password = BENCH_PASSWORD + "-casusbot"
+        bot = await asyncio.to_thread(synapse.register, "casusbot", bot_password)
+        filler_id = await asyncio.to_thread(synapse.register, "filler", BENCH_PASSWORD)
+        member_id = await asyncio.to_thread(synapse.register, "meter", BENCH_PASSWORD)
+        bot_dir = directory / "casusbot"
+        config = write_casusbot_config(bot_dir, synapse.url, bot)
+        environ = casusbot_environment(bot_password)
+        await seed_partners(config, environ, [filler_id, member_id])
+        member = ScriptedMember(synapse.url, member_id, BENCH_PASSWORD, directory / "meter")
+        async with aiohttp.ClientSession() as session:
+            filler_token = await log_in(session, synapse.url, filler_id, BENCH_PASSWORD)
+            filler = Filler(session, synapse.url, filler_token)
+            limit = asyncio.Semaphore(8)
+
+            async def one() -> None:
+                async with limit:
+                    await filler.room_with(bot)
+
+            bot_child = start_casusbot(bot_dir, config, environ)
+            await bot_child.wait_for_log("casusbot is running", SETUP_TIMEOUT)
+            bot_token = token_of(bot_dir)
+            await member.start()
+            room = await member.create_room([bot])
+            await member.wait_for_text(bot, room, "Typ hulp", timeout=120)
+            for size in options.rooms:
+                made = await bot_rooms(session, synapse.url, bot_token)
+                print(f"R={size}: making {max(0, size - made)} rooms …", flush=True)
+                await asyncio.gather(*(one() for _ in range(size - made)))
+                deadline = time.monotonic() + SETUP_TIMEOUT
+                while await bot_rooms(session, synapse.url, bot_token) < size:
+                    bot_child.check_alive()
+                    if time.monotonic() > deadline:
+                        raise RuntimeError(f"the bot did not join {size} rooms in time")
+                    await asyncio.sleep(2)
+                await asyncio.sleep(5)  # the welcome messages and key shares settle
+                bot_child.stop()
+                position = saved_position(bot_dir)
+                sync_seconds, sync_bytes = await first_sync(
+                    session, synapse.url, bot_token, position
+                )
+                started = time.monotonic()
+                bot_child = start_casusbot(bot_dir, config, environ)
+                first = await member.ask(room, bot, "hulp", timeout=300)
+                restart = time.monotonic() - started
+                assert "Dit kun je met mij doen" in first.body
+                cpu_before = cpu_ms(bot_child.pid)
+                trips = []
+                for _ in range(ROUND_TRIPS):
+                    sent = time.monotonic()
+                    await member.ask(room, bot, "hulp", timeout=60)
+                    trips.append((time.monotonic() - sent) * 1000)
+                cpu_per_message = (cpu_ms(bot_child.pid) - cpu_before) / ROUND_TRIPS
+                rss = rss_mb(bot_child.pid)
+                idle_before = cpu_ms(bot_child.pid)
+                await asyncio.sleep(IDLE_SECONDS)
+                idle = (cpu_ms(bot_child.pid) - idle_before) / IDLE_SECONDS
+                trips.sort()
+                row = {
+                    "rooms": float(size), "first_sync_s": sync_seconds,
+                    "first_sync_mb": sync_bytes / 1e6, "restart_to_reply_s": restart,
+                    "p50_ms": statistics.median(trips), "slowest_ms": trips[-1],
+                    "cpu_ms_per_message": cpu_per_message, "rss_mb": rss,
+                    "idle_cpu_ms_per_s": idle,
+                }  # fmt: skip
+                results.append(row)
+                print(_line(row), flush=True)
+        await member.close()
+    finally:
+        if bot_child is not None:
+            bot_child.stop()
+        await asyncio.to_thread(synapse.stop)
+    return results
+
+
+def _line(row: dict[str, float]) -> str:
+    return (
+        f"| {row['rooms']:.0f} | {row['first_sync_s']:.2f} s / {row['first_sync_mb']:.2f} MB "
+        f"| {row['restart_to_reply_s']:.1f} s | {row['p50_ms']:.0f} ms ({row['slowest_ms']:.0f}) "
+        f"| {row['cpu_ms_per_message']:.1f} ms | {row['rss_mb']:.0f} MB "
+        f"| {row['idle_cpu_ms_per_s']:.1f} ms/s |"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.rooms", description=__doc__)
+    parser.add_argument("--rooms", default="10,300,2000",
+                        type=lambda text: sorted(int(n) for n in text.split(",")))  # fmt: skip
+    parser.add_argument("--dir", type=Path, default=Path("var/bench-rooms"))
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    options = parser.parse_args()
+    if options.dir.exists():  # a fresh homeserver and bot every run
+        shutil.rmtree(options.dir)
+    results = asyncio.run(measure(options))
+    print("\n| R | first sync after restart (Synapse time / size) | restart to first reply "
+          "| reply p50 (slowest of 30) | bot CPU/msg | RSS | idle CPU |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|")
+    for row in results:
+        print(_line(row))
+    if options.json is not None:
+        options.json.write_text(json.dumps(results, indent=2), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
