@@ -2,10 +2,11 @@
 
 Every text the bot sends names the roles, the phases and the house through one
 :class:`Wording`. Static texts (command summaries, form questions) are written as templates
-with the national term in braces, ``"het {casusoverleg}"``, ``"{Triage}-agenda"``,
-``"de {procesregisseurs}"``, and filled once, when the house's features are built; texts made
-at run time use the attributes (``words.casusoverleg``). Filling happens before anything a
-member typed is put in, so a member's own words are never reworded.
+with the national term in braces, ``"{het casusoverleg}"`` (its article follows the
+house's term: "de casustafel"), ``"{Triage}-agenda"``, ``"de {procesregisseurs}"``, and
+filled once, when the house's features are built; texts made at run time use the
+attributes (``words.casusoverleg.de``). Filling happens before anything a member typed is
+put in, so a member's own words are never reworded.
 """
 
 from __future__ import annotations
