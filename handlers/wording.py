@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 from handlers.vocabulary import Role
 
@@ -30,7 +31,7 @@ class Term:
     @property
     def title(self) -> str:
         """Capitalised, to start a sentence: "MDO" stays "MDO"."""
-        return _capitalised(self.singular)
+        return cap(self.singular)
 
     @property
     def de(self) -> str:
@@ -71,9 +72,6 @@ def cap(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-_capitalised = cap
-
-
 # The national words (DOMAIN.md): each field of :class:`Wording` of this name defaults to it.
 NATIONAL_TERMS = {
     "casusoverleg": Term("casusoverleg", "casusoverleggen", "het"),
@@ -105,6 +103,7 @@ class Wording:
 
     # --- the words -----------------------------------------------------------------------
 
+    @cached_property
     def table(self) -> dict[str, str]:
         """Every placeholder a template may use, with its word: singular, plural (as the
         national plural: ``{casusoverleggen}``) and capitalised (``{Casusoverleg}``)."""
@@ -121,12 +120,12 @@ class Wording:
             words[national.plural] = term.plural
             words[national.de] = term.de  # "{het casusoverleg}" → "de casustafel"
             words[national.dit] = term.dit
-        words |= {_capitalised(key): _capitalised(value) for key, value in list(words.items())}
+        words |= {cap(key): cap(value) for key, value in list(words.items())}
         return words
 
     def fill(self, template: str) -> str:
         """``template`` with every ``{term}`` in the house's words; other braces stay."""
-        table = self.table()
+        table = self.table  # made once per house: fill runs per row in some overviews
         return re.sub(r"\{(\w+(?: \w+)?)\}", lambda m: table.get(m.group(1), m.group(0)), template)
 
     @property
@@ -138,13 +137,10 @@ class Wording:
         return self.casusoverleg.title
 
     def role_name(self, role: Role) -> str:
-        return {
-            Role.PARTNER: "medewerker ketenpartner",
-            Role.PROCESREGISSEUR: self.procesregisseur.singular,
-            Role.PROCESONDERSTEUNER: self.procesondersteuner.singular,
-            Role.MANAGER: self.manager.singular,
-            Role.BEHEERDER: "functioneel beheerder",
-        }[role]
+        """A role in a sentence ("Je bent … bij …"): the typed word, spelled out."""
+        spelled = {Role.PARTNER: "medewerker ketenpartner",
+                   Role.BEHEERDER: "functioneel beheerder"}  # fmt: skip
+        return spelled.get(role) or self.role_word(role)
 
     def role_word(self, role: Role) -> str:
         """How a beheerder types and reads a role in ``lid toevoegen`` and ``leden``."""
@@ -180,7 +176,7 @@ class Wording:
     @property
     def huis_title(self) -> str:
         """The house at the start of a sentence: "Het ZVH"."""
-        return _capitalised(self.huis)
+        return cap(self.huis)
 
 
 NATIONAL = Wording()

@@ -174,10 +174,18 @@ async def stored_values(
     client: AsyncClient, user_id: str, names: tuple[str, ...]
 ) -> dict[str, dict[str, Any]] | None:
     """The encrypted ``names`` under the default key (None: not all of them are there)."""
-    default = await _get(client, user_id, DEFAULT_KEY)
-    key_id = (default or {}).get("key")
-    if not isinstance(key_id, str):
-        return None
+    key_id = await _default_key_id(client, user_id)
+    return None if key_id is None else await _encrypted(client, user_id, names, key_id)
+
+
+async def _default_key_id(client: AsyncClient, user_id: str) -> str | None:
+    key_id = ((await _get(client, user_id, DEFAULT_KEY)) or {}).get("key")
+    return key_id if isinstance(key_id, str) else None
+
+
+async def _encrypted(
+    client: AsyncClient, user_id: str, names: tuple[str, ...], key_id: str
+) -> dict[str, dict[str, Any]] | None:
     found: dict[str, dict[str, Any]] = {}
     for name in names:
         content = await _get(client, user_id, name)
@@ -192,9 +200,8 @@ async def read(client: AsyncClient, user_id: str, recovery_key: str,
                names: tuple[str, ...]) -> dict[str, str]:  # fmt: skip
     """``names`` decrypted with ``recovery_key`` (RecoveryKeyError: wrong key or none)."""
     key = decode_recovery_key(recovery_key)
-    default = await _get(client, user_id, DEFAULT_KEY)
-    key_id = (default or {}).get("key")
-    if not isinstance(key_id, str):
+    key_id = await _default_key_id(client, user_id)
+    if key_id is None:
         raise RecoveryKeyError("the account has no secret storage to restore from")
     description = await _get(client, user_id, f"m.secret_storage.key.{key_id}") or {}
     if description.get("algorithm") != ALGORITHM or not isinstance(description.get("iv"), str):
@@ -202,7 +209,7 @@ async def read(client: AsyncClient, user_id: str, recovery_key: str,
     expected = key_check(key, _unb64(description["iv"]))["mac"]
     if not hmac.compare_digest(_unb64(expected), _unb64(str(description.get("mac", "")))):
         raise RecoveryKeyError("this is not the recovery key of the account's secret storage")
-    encrypted = await stored_values(client, user_id, names)
+    encrypted = await _encrypted(client, user_id, names, key_id)
     if encrypted is None:
         raise RecoveryKeyError("the secret storage does not hold the cross-signing keys")
     return {name: decrypt(encrypted[name], key, name) for name in names}
