@@ -23,6 +23,7 @@ from pydantic import (
 )
 
 from bot.config_house import HouseSettings
+from bot.config_tafels import TafelKey, TafelSettings, check_tafels
 from storage.crypto import DataKeyError, DataKeys, parse_key
 
 MATRIX_ID_RE = re.compile(r"^@[a-z0-9._=\-/+]+:[A-Za-z0-9.\-]+(:[0-9]{1,5})?$")
@@ -353,8 +354,14 @@ class Settings(_Section):
     casusoverleg: CasusoverlegSettings = CasusoverlegSettings()
     plan_van_aanpak: PlanVanAanpakSettings = PlanVanAanpakSettings()
     scheduler: SchedulerSettings = SchedulerSettings()
-    forms: dict[Literal["aanmelding"], FormSettings] = {}
+    forms: dict[Literal["aanmelding", "nazorg"], FormSettings] = {}
     logging: LoggingSettings = LoggingSettings()
     health: HealthSettings = HealthSettings()
     board: BoardSettings = BoardSettings()
     audit: AuditSettings = AuditSettings()
+    tafels: dict[TafelKey, TafelSettings] = {}
+
+    @field_validator("tafels")
+    @classmethod
+    def _tafels(cls, value: dict[str, TafelSettings]) -> dict[str, TafelSettings]:
+        return check_tafels(value)

@@ -23,6 +23,10 @@ def _format_error(error: ValidationError) -> str:
         reason = "ontbreekt"
     elif kind == "extra_forbidden":
         reason = "is geen bekende instelling"
+    elif kind == "string_pattern_mismatch":
+        reason = "heeft niet de juiste vorm (zie config.example.toml)"
+    elif kind == "literal_error":
+        reason = f"moet een van deze zijn: {first.get('ctx', {}).get('expected', '')}"
     else:
         reason = first["msg"].removeprefix("Value error, ")
     more = len(error.errors()) - 1

@@ -52,6 +52,7 @@ class Action(StrEnum):
     PERSOON_TOEVOEGEN = "persoon_toevoegen"
     PERSOON_VERWIJDEREN = "persoon_verwijderen"
     BORD = "bord"
+    ZWAARTE = "zwaarte"
 
 
 PERMISSIONS: dict[Action, frozenset[Role]] = {
@@ -106,6 +107,9 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.PERSOON_VERWIJDEREN: frozenset(REGIE_ROLES),
     # The procesregie board (an Element widget): the procesregie steers the casussen.
     Action.BORD: frozenset(REGIE_ROLES),
+    # The zwaarte-indicatie (stoplicht per leefgebied) of a nazorg casus: the procesregie
+    # (001 Bijlage 3: "Procesregisseur Nazorg, vaste partners").
+    Action.ZWAARTE: frozenset(REGIE_ROLES),
 }
 
 

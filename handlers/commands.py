@@ -148,16 +148,19 @@ class Command:
         usage_text = self.usage_text
         if phrases and usage_text is None:
             usage_text = " ".join([" ".join(phrases[0]), *(a.usage for a in self.args)])
+
+        def fill(text: str) -> str:
+            # A placeholder may fill to nothing ("{tafelkeuze}" in a house of one tafel).
+            return " ".join(words.fill(text).split())
+
         return replace(
             self,
             phrases=(*phrases, *self.phrases),
             summary=words.fill(self.summary),
-            usage_text=words.fill(usage_text) if usage_text is not None else None,
+            usage_text=fill(usage_text) if usage_text is not None else None,
             example=words.fill(self.example) if self.example is not None else None,
             args=tuple(
-                replace(
-                    a, label=words.fill(a.label), parse=a.worded(words) if a.worded else a.parse
-                )
+                replace(a, label=fill(a.label), parse=a.worded(words) if a.worded else a.parse)
                 for a in self.args
             ),
         )

@@ -16,6 +16,7 @@ from handlers import (
     plan_van_aanpak,
     rechten,
     triage,
+    zwaarte,
 )
 from handlers.commands import CommandRegistry
 from handlers.feature import Feature
@@ -30,6 +31,7 @@ def build_features(house: House) -> list[Feature]:
         triage.feature(house),
         casusoverleg.feature(house),
         plan_van_aanpak.feature(house),
+        zwaarte.feature(house),
         afsluiting.feature(house),
         informeren.feature(house),
         overzicht.feature(house),

@@ -35,23 +35,24 @@ def _age_group(minor: bool) -> str:
 
 def aangemeld(unit: Unit, aanmelding: Aanmelding, today: date) -> None:
     """An aanmelding filed, and whether its betrokkene is a minor."""
-    unit.feiten.add(FeitSoort.AANGEMELD, today, DEFAULT_TAFEL, aanmelding.aanmelder_organisation,
+    unit.feiten.add(FeitSoort.AANGEMELD, today, aanmelding.tafel, aanmelding.aanmelder_organisation,
                     outcome=_age_group(aanmelding.minderjarig))  # fmt: skip
 
 
 def persoon(unit: Unit, aanmelding: Aanmelding, person: Persoon, today: date) -> None:
     """Another person of the household added to a casus."""
-    unit.feiten.add(FeitSoort.PERSOON, today, DEFAULT_TAFEL, aanmelding.aanmelder_organisation,
+    unit.feiten.add(FeitSoort.PERSOON, today, aanmelding.tafel, aanmelding.aanmelder_organisation,
                     outcome=_age_group(person.minderjarig))  # fmt: skip
 
 
 def besloten(
     unit: Unit, aanmelding: Aanmelding, outcome: TriageStatus, today: date, zone: ZoneInfo
 ) -> None:
-    """A triage decision, and how long the aanmelding waited for it."""
+    """A triage decision (the tafel's word for it), and how long the aanmelding waited."""
     unit.feiten.add(
-        FeitSoort.BESLOTEN, today, DEFAULT_TAFEL, aanmelding.aanmelder_organisation,
-        outcome=outcome.value, days=_days(aanmelding.submitted_at, today, zone),
+        FeitSoort.BESLOTEN, today, aanmelding.tafel, aanmelding.aanmelder_organisation,
+        outcome=aanmelding.triage_uitkomst or outcome.value,
+        days=_days(aanmelding.submitted_at, today, zone),
     )  # fmt: skip
 
 
@@ -62,14 +63,14 @@ async def overleg_gehouden(
     earlier = [o for o in await unit.overleggen.for_casus(aanmelding.id)
                if o.id != overleg.id and o.status is OverlegStatus.GEHOUDEN]  # fmt: skip
     if not earlier:
-        unit.feiten.add(FeitSoort.OVERLEG, today, DEFAULT_TAFEL,
+        unit.feiten.add(FeitSoort.OVERLEG, today, aanmelding.tafel,
                         aanmelding.aanmelder_organisation,
                         days=_days(aanmelding.decided_at, today, zone))  # fmt: skip
 
 
-def actie_gereed(unit: Unit, actie: PvaActie, today: date) -> None:
+def actie_gereed(unit: Unit, actie: PvaActie, today: date, tafel: str = DEFAULT_TAFEL) -> None:
     """An action done: on time when on or before its (last agreed) deadline."""
-    unit.feiten.add(FeitSoort.ACTIE, today, DEFAULT_TAFEL, actie.organisation_key,
+    unit.feiten.add(FeitSoort.ACTIE, today, tafel, actie.organisation_key,
                     outcome=ON_TIME if today <= actie.deadline else LATE)  # fmt: skip
 
 
@@ -79,7 +80,7 @@ def afgesloten(
 ) -> None:  # fmt: skip
     """A casus closed, why, whether it worked, and its time in uitvoering (since the
     decision)."""
-    unit.feiten.add(FeitSoort.AFGESLOTEN, today, DEFAULT_TAFEL,
+    unit.feiten.add(FeitSoort.AFGESLOTEN, today, aanmelding.tafel,
                     aanmelding.aanmelder_organisation, outcome=outcome.value, route=route.value,
                     evaluation=evaluation.value,
                     days=_days(aanmelding.decided_at, today, zone))  # fmt: skip

@@ -8,10 +8,11 @@ reaches into a bag of services for its settings.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import time
 from zoneinfo import ZoneInfo
 
+from handlers.tafels import Tafel, Tafels
 from handlers.wording import Wording as Wording
 from scheduler.workhours import WorkingTime
 
@@ -113,6 +114,7 @@ class House:
     prompts: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     # Other houses a casus may be handed over to: key → name.
     other_houses: Mapping[str, str] = field(default_factory=dict)
+    tafels: Tafels = field(default_factory=Tafels)
 
     @property
     def zone(self) -> ZoneInfo:
@@ -125,3 +127,29 @@ class House:
     @property
     def reference_prefix(self) -> str:
         return self.words.reference_prefix
+
+    def tafel(self, key: str | None) -> Tafel:
+        return self.tafels.get(key)
+
+    def retention_for(self, key: str | None) -> RetentionPolicy:
+        """The retention of a tafel: its own periods where it has them."""
+        tafel = self.tafels.get(key)
+        return replace(
+            self.retention,
+            clean_months=tafel.clean_months or self.retention.clean_months,
+            delete_months=tafel.delete_months or self.retention.delete_months,
+        )
+
+    def triage_for(self, key: str | None) -> TriageConfig:
+        """The triage's partner sets of a tafel: its own where it has them."""
+        tafel, triage = self.tafels.get(key), self.triage
+        return replace(
+            triage,
+            standard_partners=_or(tafel.standard_partners, triage.standard_partners),
+            minor_partners=_or(tafel.minor_partners, triage.minor_partners),
+            agenda_partners=_or(tafel.agenda_partners, triage.agenda_partners),
+        )
+
+
+def _or(own: tuple[str, ...] | None, house: tuple[str, ...]) -> tuple[str, ...]:
+    return house if own is None else own

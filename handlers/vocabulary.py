@@ -117,6 +117,10 @@ class AuditKind(StrEnum):
     # reason's code; never a value).
     PERSON_ADDED = "person_added"
     PERSON_REMOVED = "person_removed"
+    # The procesregie moved an aanmelding to another tafel at the triage (detail: from,
+    # to); a stoplicht of a leefgebied set (detail: the leefgebied, never its colour).
+    TAFEL_CHANGED = "tafel_changed"
+    ZWAARTE = "zwaarte"
 
 
 class Route(StrEnum):

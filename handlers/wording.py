@@ -100,6 +100,12 @@ class Wording:
     manager: Term = NATIONAL_TERMS["manager"]
     # The house's case references: examples in help texts use it.
     reference_prefix: str = "ZVH"
+    # The names of the house's other tafels (handlers/tafels.py): key → name; the labels
+    # of the triage outcomes tafels name themselves (key → label); and how the help shows
+    # the outcomes of ``besluit`` when they are not the national four ("UITKOMST").
+    tafel_names: tuple[tuple[str, str], ...] = ()
+    outcome_labels: tuple[tuple[str, str], ...] = ()
+    outcomes_usage: str = ""
 
     # --- the words -----------------------------------------------------------------------
 
@@ -113,6 +119,11 @@ class Wording:
             # The commands' first words that follow the terms (see command_synonyms).
             "overleg": self.command("overleg"),
             "weging": self.command("triage"),
+            # Where a house has several tafels, ``aanmelden`` takes one.
+            "tafelkeuze": "[tafel]" if self.tafel_names else "",
+            "uitkomsten": self.outcomes_usage
+            or "geen-casus|onduidelijk|casus-zonder-"
+            f"{self.command('overleg')}|{self.casusoverleg.singular}",
         }
         for name, national in NATIONAL_TERMS.items():
             term: Term = getattr(self, name)
@@ -154,7 +165,9 @@ class Wording:
 
     def tafel(self, key: str) -> str:
         """A tafel's name: the default one (today's casusoverleg) in the house's word."""
-        return self.casusoverleg.singular if key == NATIONAL_TERMS["casusoverleg"].singular else key
+        if key == NATIONAL_TERMS["casusoverleg"].singular:
+            return self.casusoverleg.singular
+        return dict(self.tafel_names).get(key, key)
 
     # --- the commands that follow the words ----------------------------------------------
 

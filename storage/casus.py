@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import delete, func, literal, select, update
 
-from handlers.vocabulary import Route, TriageStatus, VerrijkingStatus
+from handlers.vocabulary import DEFAULT_TAFEL, Route, TriageStatus, VerrijkingStatus
 from storage.base import Repository, rowcount
 from storage.crypto import installed
 from storage.models import (
@@ -27,10 +27,11 @@ CLEANED_TEXT = (
     "voornaam", "achternaam", "aliassen", "adres", "postcode", "woonplaats", "gemeente",
     "probleemstelling", "doel", "spoed_reden", "contactpersoon", "open_vraag", "overleg_doel",
     "overleg_themas", "client_informant", "afschaling_criteria", "inform_postponed_reason",
+    "zwaarte",
 )  # fmt: skip
 NULLABLE = {"aliassen", "adres", "postcode", "spoed_reden", "open_vraag", "overleg_doel",
             "overleg_themas", "client_informant", "afschaling_criteria",
-            "inform_postponed_reason"}  # fmt: skip
+            "inform_postponed_reason", "zwaarte"}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,7 @@ class UndecidedRow:
     submitted_at: datetime
     triage_status: TriageStatus
     procesregisseur: str | None
+    tafel: str = DEFAULT_TAFEL
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,7 @@ class RetentionRow:
     cleaned_at: datetime | None
     has_answers: bool
     undecided_reminded_at: datetime | None
+    tafel: str = DEFAULT_TAFEL
 
 
 @dataclass(frozen=True)
@@ -85,6 +88,7 @@ class RunningRow:
     # The other persons of the casus who are neither informed nor postponed beyond the day
     # given to running() (0 when no day is given).
     others_waiting: int = 0
+    tafel: str = DEFAULT_TAFEL
 
 
 class ReferenceRepository(Repository):
@@ -138,7 +142,7 @@ class AanmeldingRepository(Repository):
         """Aanmeldingen awaiting a decision, oldest first (nothing to decrypt)."""
         rows = await self.session.execute(
             select(Aanmelding.id, Aanmelding.reference, Aanmelding.submitted_at,
-                   Aanmelding.triage_status, Aanmelding.procesregisseur)
+                   Aanmelding.triage_status, Aanmelding.procesregisseur, Aanmelding.tafel)
             .where(Aanmelding.triage_status.in_((TriageStatus.OPEN, TriageStatus.ONDUIDELIJK)))
             .order_by(Aanmelding.submitted_at)
         )  # fmt: skip
@@ -194,6 +198,7 @@ class AanmeldingRepository(Repository):
                 Aanmelding.reference, Aanmelding.triage_status, Aanmelding.submitted_at,
                 Aanmelding.closed_on, Aanmelding.closed_route, Aanmelding.cleaned_at,
                 Aanmelding.id.in_(with_answers), Aanmelding.undecided_reminded_at,
+                Aanmelding.tafel,
             )
             .where(
                 Aanmelding.closed_on.is_not(None)
@@ -233,6 +238,7 @@ class AanmeldingRepository(Repository):
                 ).scalar_subquery()
                 if today is not None
                 else literal(0),
+                Aanmelding.tafel,
             )
             .where(
                 Aanmelding.closed_on.is_(None),
@@ -243,6 +249,23 @@ class AanmeldingRepository(Repository):
             .order_by(Aanmelding.id)
         )  # fmt: skip
         return [RunningRow(*row) for row in rows.all()]
+
+    async def awaiting_release(self, tafels: Sequence[str]) -> Sequence[Aanmelding]:
+        """Running casussen of these tafels with a release date not yet reminded of (the
+        date is encrypted: the caller compares it)."""
+        result = await self.session.execute(
+            select(Aanmelding)
+            .where(
+                Aanmelding.tafel.in_(tafels), Aanmelding.closed_on.is_(None),
+                Aanmelding.vrijlating_op.is_not(None),
+                Aanmelding.vrijlating_reminded_at.is_(None),
+                Aanmelding.triage_status.in_(
+                    (TriageStatus.ZONDER_OVERLEG, TriageStatus.CASUSOVERLEG)
+                ),
+            )
+            .order_by(Aanmelding.id)
+        )  # fmt: skip
+        return result.scalars().all()
 
     async def mark_undecided_reminded(self, reference: str, now: datetime) -> None:
         await self.session.execute(
@@ -260,6 +283,7 @@ class AanmeldingRepository(Repository):
             for column in CLEANED_TEXT:
                 setattr(aanmelding, column, None if column in NULLABLE else "")
             aanmelding.geboortedatum = None
+            aanmelding.vrijlating_op = None
             aanmelding.lookup_hash = None
             aanmelding.personen.clear()  # rows, not blanks: they hold nothing but personalia
             aanmelding.cleaned_at = now

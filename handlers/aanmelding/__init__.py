@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from handlers.aanmelding.commands import AanmeldingCommands
-from handlers.aanmelding.forms import AANMELDING_FORM, option_lists
+from handlers.aanmelding.forms import INTAKE, option_lists
 from handlers.aanmelding.personen import form_spec as persoon_form
 from handlers.aanmelding.service import submit
 from handlers.commands import commands_of
@@ -13,20 +13,22 @@ from handlers.house import House
 from handlers.messages import Outgoing
 
 
-def form_spec(house: House) -> FormSpec:
-    """The aanmelding form with the house's wording (KeyError: a prompt for an unknown
-    question)."""
+def form_specs(house: House) -> tuple[FormSpec, ...]:
+    """The intake forms (the aanmelding, and nazorg's) with the house's wording (KeyError: a
+    prompt for an unknown question)."""
 
     async def submit_aanmelding(submission: Submission) -> list[Outgoing]:
         return await submit(submission, house)
 
-    prompts = house.prompts.get(AANMELDING_FORM.name, {})
-    return FormSpec(AANMELDING_FORM.with_prompts(prompts), option_lists, submit_aanmelding)
+    return tuple(
+        FormSpec(form.with_prompts(house.prompts.get(name, {})), option_lists, submit_aanmelding)
+        for name, form in INTAKE.items()
+    )
 
 
 def feature(house: House) -> Feature:
     return Feature(
         "aanmelding",
         commands_of(AanmeldingCommands(house)),
-        (form_spec(house), persoon_form(house)),
+        (*form_specs(house), persoon_form(house)),
     )

@@ -21,14 +21,17 @@ from handlers.conversation.parsing import (
     age_on,
     format_date,
     parse_birth_date,
+    parse_day,
     parse_text,
     refuse_bsn,
 )
 from handlers.conversation.places import parse_postcode, place_name, split_address
+from handlers.errors import UserError
 from handlers.vocabulary import Urgentie
 from storage.unit import Unit
 
 FORM_NAME = "aanmelding"
+NAZORG_FORM_NAME = "nazorg"
 MAX_FREE_TEXT = 4000
 
 # Bijlage 2 of the covenants: criteria of complexe casuïstiek.
@@ -151,6 +154,58 @@ AANMELDING_FORM = Form(
 )  # fmt: skip
 
 
+def release_date(text: str, ctx: FormContext, answers: Mapping[str, Any]) -> str:
+    """The expected release date: usually ahead; a date up to a year back is taken too (a
+    signal that came late)."""
+    day = parse_day(text, ctx.today)
+    if day.year < ctx.today.year - 1 or (ctx.today - day).days > 366:
+        raise UserError("Die datum ligt meer dan een jaar terug; klopt het jaartal?")
+    if (day - ctx.today).days > 366 * 5:
+        raise UserError("Die datum ligt meer dan vijf jaar vooruit; klopt het jaartal?")
+    return day.isoformat()
+
+
+def _show_day(value: Any, ctx: FormContext) -> str:
+    return format_date(date.fromisoformat(value))
+
+
+def _steps(*keys: str) -> tuple[Step, ...]:
+    return tuple(AANMELDING_FORM.step(key) for key in keys)
+
+
+# Nazorg ex-gedetineerden (001 Bijlage 3): the signal from DJI reaches the procesregie, who
+# records it with the expected release date; no criteria, no urgency (regulier).
+NAZORG_FORM = Form(
+    name=NAZORG_FORM_NAME,
+    title="melding nazorg",
+    edit_example="vrijlating",
+    intro=(
+        "Je legt een melding nazorg ex-gedetineerden vast (bijvoorbeeld het signaal van DJI). "
+        "Alleen de {procesregie} ziet de hele melding; partners krijgen hoogstens naam, "
+        "geboortedatum en woonplaats. Een BSN hoort er niet in. Je kunt altijd terug, "
+        "overslaan (waar dat mag), status of stop typen."
+    ),
+    steps=(
+        *_steps("voornaam", "achternaam", "aliassen", "geboortedatum"),
+        Step("vrijlating", "verwachte vrijlating", "Wanneer komt de betrokkene naar "
+             "verwachting vrij? Bijvoorbeeld 15-3-2027 of 15 maart.", release_date,
+             show=_show_day, aliases=("vrijlating", "datum vrijlating")),
+        Step("woonplaats", "woonplaats", "In welke woonplaats gaat de betrokkene wonen (of "
+             "woonde die)?", _place),
+        Step("gemeente", "gemeente", "Welke gemeente is verantwoordelijk voor de nazorg?",
+             _place),
+        Step("probleemstelling", "signaal", "Wat staat er in het signaal: wat speelt er en op "
+             "welke leefgebieden?", FreeText(MAX_FREE_TEXT, "bericht"),
+             aliases=("probleemstelling", "probleem")),
+        Step("doel", "doel", "Wat moet er bij de terugkeer geregeld zijn?",
+             FreeText(MAX_FREE_TEXT, "bericht")),
+        *_steps("partners", "contactpersoon"),
+    ),
+    done_prompt="Klopt alles? Typ bevestig om de melding vast te leggen.",
+)  # fmt: skip
+INTAKE = {FORM_NAME: AANMELDING_FORM, NAZORG_FORM_NAME: NAZORG_FORM}
+
+
 async def option_lists(unit: Unit, subject: str | None) -> dict[str, Sequence[Option]]:
     organisations = await unit.organisations.names()
     return {
@@ -169,17 +224,19 @@ class AanmeldingInput(BaseModel):
     achternaam: str
     aliassen: str | None
     geboortedatum: date
-    adres: str | None
-    postcode: str | None
+    adres: str | None = None
+    postcode: str | None = None
     woonplaats: str
     gemeente: str
     probleemstelling: str
     doel: str
-    criteria: list[Literal["veiligheid", "systeem", "ketens", "multiproblem"]]
+    # Not asked by every intake form (nazorg): none, and regulier.
+    criteria: list[Literal["veiligheid", "systeem", "ketens", "multiproblem"]] = []
     partners: list[str]
-    urgentie: Urgentie
+    urgentie: Urgentie = Urgentie.REGULIER
     spoed_reden: str | None = None
     contactpersoon: str
+    vrijlating: date | None = None
 
     @field_validator(
         "voornaam", "achternaam", "aliassen", "adres", "woonplaats", "gemeente",

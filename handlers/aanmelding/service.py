@@ -4,6 +4,7 @@ thanked and the procesregie given the whole aanmelding as a triage prompt."""
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 from pydantic import ValidationError
 
@@ -18,8 +19,9 @@ from handlers.errors import UserError
 from handlers.house import House
 from handlers.identifiers import parse_matrix_id
 from handlers.messages import Outgoing
+from handlers.tafels import Tafel
 from handlers.triage.service import TriageService
-from handlers.vocabulary import AuditKind, Phase, Role, Urgentie
+from handlers.vocabulary import DEFAULT_TAFEL, AuditKind, Phase, Role, Urgentie
 from storage.models import Aanmelding
 from storage.unit import Unit
 
@@ -30,6 +32,51 @@ def parse_namens(text: str) -> str:
     if len(words) != 2 or words[0].lower() != "namens":
         raise UserError("Namens een partner aanmelden: aanmelden namens @gebruiker:server.")
     return parse_matrix_id(words[1])
+
+
+@dataclass(frozen=True)
+class Intake:
+    """What an aanmelding form is about: its tafel, and the partner it is filed for. Kept
+    as the conversation's subject ("tafel:nazorg @wijk:zvh.example"; None for the default
+    tafel filed by the aanmelder, as before tafels)."""
+
+    tafel: str = DEFAULT_TAFEL
+    namens: str | None = None
+
+    @property
+    def subject(self) -> str | None:
+        parts = [] if self.tafel == DEFAULT_TAFEL else [f"tafel:{self.tafel}"]
+        return " ".join([*parts, *([self.namens] if self.namens else [])]) or None
+
+    @classmethod
+    def of(cls, subject: str | None) -> Intake:
+        tafel, namens = DEFAULT_TAFEL, None
+        for part in (subject or "").split():
+            if part.startswith("tafel:"):
+                tafel = part.removeprefix("tafel:")
+            elif part.startswith("@"):
+                namens = part
+        return cls(tafel, namens)
+
+
+def split_keuze(text: str | None) -> tuple[str | None, str | None]:
+    """'nazorg namens @wijk:zvh.example' → ('nazorg', '@wijk:zvh.example')."""
+    words = (text or "").split()
+    lowered = [w.lower() for w in words]
+    at = lowered.index("namens") if "namens" in lowered else len(words)
+    namens = parse_namens(" ".join(words[at:])) if at < len(words) else None
+    return " ".join(words[:at]) or None, namens
+
+
+def open_tafels(house: House, caller: Caller, partner: MemberView | None) -> list[Tafel]:
+    """The tafels this aanmelding may go to: open to the caller and, filed on a partner's
+    behalf, to that partner too (a tafel only the procesregie files at excepted)."""
+    tafels = house.tafels.open_to(caller)
+    if partner is None:
+        return tafels
+    aanmelder = Caller(partner.matrix_id, partner.role, partner.organisation_key,
+                       partner.organisation_name)  # fmt: skip
+    return [t for t in tafels if t.regie_only or t.open_to(aanmelder)]
 
 
 async def on_behalf_of(unit: Unit, house: House, caller: Caller, matrix_id: str) -> MemberView:
@@ -48,8 +95,13 @@ async def submit(submission: Submission, house: House) -> list[Outgoing]:
     the full aanmelding as a triage prompt (the one place it is visible in full). Filed by
     the procesregie on a partner's behalf, the partner is the aanmelder and hears it."""
     unit, caller, today = submission.unit, submission.caller, submission.today
-    partner = (await on_behalf_of(unit, house, caller, submission.subject)
-               if submission.subject else None)  # fmt: skip
+    intake = Intake.of(submission.subject)
+    partner = (await on_behalf_of(unit, house, caller, intake.namens)
+               if intake.namens else None)  # fmt: skip
+    tafel = house.tafel(intake.tafel)
+    if tafel.key != intake.tafel or tafel not in open_tafels(house, caller, partner):
+        raise UserError(f"Aanmelden bij {house.words.tafel(intake.tafel)} kan niet (meer); typ "
+                        "stop en begin opnieuw met aanmelden.")  # fmt: skip
     aanmelder_id = partner.matrix_id if partner else caller.matrix_id
     aanmelder_org = partner.organisation_key if partner else caller.organisation_key
     try:
@@ -87,6 +139,8 @@ async def submit(submission: Submission, house: House) -> list[Outgoing]:
             urgentie=data.urgentie,
             spoed_reden=data.spoed_reden,
             contactpersoon=contact,
+            tafel=tafel.key,
+            vrijlating_op=data.vrijlating,
         )
     )
     feiten.aangemeld(unit, aanmelding, today)

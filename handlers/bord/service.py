@@ -66,13 +66,13 @@ async def cards(unit: Unit, house: House, now: datetime) -> list[Card]:
         since = row.submitted_at.astimezone(zone).date()
         if n == 0:
             found.append(Card(row.reference, "nieuw", since, "nog niemand gevraagd",
-                              procesregisseur=row.procesregisseur))  # fmt: skip
+                              procesregisseur=row.procesregisseur, tafel=row.tafel))  # fmt: skip
             continue
         stand = f"verrijking {answered} van {n} beantwoord"
         if row.triage_status is TriageStatus.ONDUIDELIJK:
             stand += "; nog onduidelijk"
         found.append(Card(row.reference, "triage", since, stand,
-                          procesregisseur=row.procesregisseur))  # fmt: skip
+                          procesregisseur=row.procesregisseur, tafel=row.tafel))  # fmt: skip
     planned = await unit.overleggen.next_planned(now)
     actions = await unit.acties.counts(today)
     for casus in await unit.aanmeldingen.running(today):
@@ -91,7 +91,8 @@ async def cards(unit: Unit, house: House, now: datetime) -> list[Card]:
         else:
             column, note = "uitvoering", None
         found.append(Card(casus.reference, column, since, note, planned.get(casus.id),
-                          casus.procesregisseur, casus.casusregisseur, n_open, late))  # fmt: skip
+                          casus.procesregisseur, casus.casusregisseur, n_open, late,
+                          casus.tafel))  # fmt: skip
     order = [key for key, _ in COLUMNS]
     return sorted(found, key=lambda card: (order.index(card.column), card.since))
 

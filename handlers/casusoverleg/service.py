@@ -160,6 +160,10 @@ class CasusoverlegService:
         name, reference = names.get(organisation), aanmelding.reference
         if name is None:
             raise UserError(f"Ik ken geen organisatie met code {organisation}.")
+        tafel = self.house.tafel(aanmelding.tafel)
+        if add and not tafel.in_set(organisation):
+            raise UserError(f"{name} hoort niet bij de partners van {self.words.tafel(tafel.key)}: "
+                            "die tafel heeft een eigen, kleinere kring.")  # fmt: skip
         if add == (organisation in partners):
             state = "neemt al deel" if add else "neemt niet deel"
             raise UserError(f"{name} {state} aan {self.words.casusoverleg.de} over {reference}.")

@@ -5,6 +5,7 @@ is not drawn (the chart says so), a lead time over fewer than five casussen neit
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass
 
 import matplotlib
@@ -15,7 +16,7 @@ import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
 from handlers.cijfers.service import LEAD_TIMES, SMALL, Figures
-from handlers.triage.texts import outcome_label
+from handlers.triage.texts import triage_label
 from handlers.vocabulary import OUTCOMES
 from handlers.wording import Wording
 
@@ -33,6 +34,11 @@ class Chart:
     height: int
 
 
+def _slug(figures: Figures) -> str:
+    """The period (and tafel) in a file name: "2026-kwartaal-3-nazorg"."""
+    return re.sub(r"[^a-z0-9]+", "-", figures.period.label.lower()).strip("-")
+
+
 def _png(figure: Figure, name: str, title: str) -> Chart:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=100)
@@ -46,14 +52,17 @@ def outcomes_per_month(figures: Figures, words: Wording) -> Chart:
     figure, axes = plt.subplots(figsize=(8, 4.5))
     bottom = [0] * len(months)
     hidden = False
-    for colour, outcome in zip(COLOURS, OUTCOMES, strict=False):
+    # The national outcomes, then those a tafel names itself (IJsselland's five).
+    keys = [o.value for o in OUTCOMES]
+    keys += sorted({k for counts in figures.per_month.values() for k in counts} - set(keys))
+    for colour, key in zip(COLOURS * 3, keys, strict=False):
         values = []
         for month in months:
-            n = figures.per_month[month][outcome.value]
+            n = figures.per_month[month][key]
             hidden = hidden or 0 < n < SMALL
             values.append(n if n >= SMALL else 0)
         axes.bar([MONTHS[m.month - 1] for m in months], values, bottom=bottom, color=colour,
-                 label=outcome_label(outcome, words))  # fmt: skip
+                 label=triage_label(key, words))  # fmt: skip
         bottom = [b + v for b, v in zip(bottom, values, strict=True)]
     title = f"{words.triage.title}-uitkomsten per maand, {figures.period.label}"
     axes.set_title(title)
@@ -62,7 +71,7 @@ def outcomes_per_month(figures: Figures, words: Wording) -> Chart:
     if hidden:
         figure.text(0.01, 0.01, "Aantallen onder de 5 zijn niet getekend.", fontsize="small")
     figure.tight_layout(rect=(0, 0.04, 1, 1))
-    return _png(figure, f"cijfers-{figures.period.label.replace(' ', '-')}-triage.png", title)
+    return _png(figure, f"cijfers-{_slug(figures)}-triage.png", title)
 
 
 def lead_times(figures: Figures) -> Chart:
@@ -85,7 +94,7 @@ def lead_times(figures: Figures) -> Chart:
     axes.set_title(title)
     axes.legend(fontsize="small")
     figure.tight_layout()
-    return _png(figure, f"cijfers-{figures.period.label.replace(' ', '-')}-doorlooptijden.png",
+    return _png(figure, f"cijfers-{_slug(figures)}-doorlooptijden.png",
                 title)  # fmt: skip
 
 

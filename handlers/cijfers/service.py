@@ -32,6 +32,8 @@ _STEP = {FeitSoort.BESLOTEN: LEAD_TIMES[0], FeitSoort.OVERLEG: LEAD_TIMES[1],
 class Period:
     year: int
     quarter: int | None = None
+    # The figures of one tafel only: its name (shown with the period).
+    tafel: str = ""
 
     @property
     def start(self) -> date:
@@ -43,7 +45,8 @@ class Period:
 
     @property
     def label(self) -> str:
-        return str(self.year) if self.quarter is None else f"{self.year} kwartaal {self.quarter}"
+        label = str(self.year) if self.quarter is None else f"{self.year} kwartaal {self.quarter}"
+        return f"{label}, {self.tafel}" if self.tafel else label
 
     @property
     def months(self) -> list[date]:
@@ -138,5 +141,7 @@ def figures_of(period: Period, facts: Iterable[Feit]) -> Figures:
     return result
 
 
-async def figures(unit: Unit, period: Period) -> Figures:
-    return figures_of(period, await unit.feiten.between(period.start, period.end))
+async def figures(unit: Unit, period: Period, tafel: str | None = None) -> Figures:
+    """The figures of a period, of every tafel or of one."""
+    facts = await unit.feiten.between(period.start, period.end)
+    return figures_of(period, [f for f in facts if tafel is None or f.tafel == tafel])

@@ -8,8 +8,8 @@ from collections.abc import Mapping
 from handlers.afsluiting.texts import EVALUATIE_LABELS, UITKOMST_LABELS
 from handlers.cijfers.service import LEAD_TIMES, Duration, Figures, shown
 from handlers.messages import Block, Bold, Cell, Notice, Paragraph, Table, notice
-from handlers.triage.texts import outcome_label
-from handlers.vocabulary import LATE, ON_TIME, Evaluatie, TriageStatus, Uitkomst
+from handlers.triage.texts import triage_label
+from handlers.vocabulary import LATE, ON_TIME, Evaluatie, Uitkomst
 from handlers.wording import Wording
 
 Row = tuple[str, str, str]
@@ -20,8 +20,8 @@ def _label(kind: str, key: str, organisations: Mapping[str, str], words: Wording
         return organisations.get(key, key)
     if kind == "tafel":
         return words.tafel(key)
-    if kind == "triage" and key in {s.value for s in TriageStatus}:
-        return outcome_label(TriageStatus(key), words)
+    if kind == "triage":
+        return triage_label(key, words)
     if kind == "afgesloten" and key in {u.value for u in Uitkomst}:
         return words.fill(UITKOMST_LABELS[Uitkomst(key)])
     if kind == "evaluatie" and key in {e.value for e in Evaluatie}:

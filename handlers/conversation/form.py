@@ -118,7 +118,7 @@ class Form:
         """The same form with some prompts reworded (a house's own wording)."""
         unknown = set(prompts) - {step.key for step in self.steps}
         if unknown:
-            raise KeyError(", ".join(sorted(unknown)))
+            raise KeyError(f"{self.name}.prompts: {', '.join(sorted(unknown))}")
         steps = tuple(replace(s, prompt=prompts.get(s.key, s.prompt)) for s in self.steps)
         return replace(self, steps=steps)
 

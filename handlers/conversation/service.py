@@ -102,7 +102,10 @@ class ConversationService:
             if existing.form != form_name or state.subject != subject:
                 # Never throw away another conversation in progress.
                 busy = self.forms[existing.form].form.title
-                about = f" over {state.subject}" if state.subject else ""
+                # A case reference names what it is about; an intake's subject (its tafel,
+                # the partner) is no word for a member.
+                subject = state.subject
+                about = f" over {subject}" if subject and is_reference(subject) else ""
                 raise UserError(
                     f"Je bent in deze chat nog bezig met je {busy}{about}. Maak die eerst af, "
                     "of typ stop om die te stoppen."

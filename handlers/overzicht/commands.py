@@ -4,8 +4,9 @@ casusregisseur): what is open, without personalia."""
 from __future__ import annotations
 
 from handlers.access import Action
-from handlers.commands import CommandContext, command
+from handlers.commands import Arg, CommandContext, command
 from handlers.directory import Directory
+from handlers.errors import UserError
 from handlers.house import House
 from handlers.overzicht.service import my_actions, my_casussen, open_casussen
 from handlers.overzicht.texts import action_table, casus_table
@@ -17,12 +18,24 @@ class OverzichtCommands:
 
     @command(
         "overzicht", action=Action.OVERZICHT,
+        args=(Arg("tafel", "tafel", rest=True, optional=True),),
+        usage="overzicht {tafelkeuze}",
         summary="alle open aanmeldingen en casussen per fase, oudste eerst",
     )  # fmt: skip
-    async def overzicht(self, ctx: CommandContext) -> None:
+    async def overzicht(self, ctx: CommandContext, tafel: str | None) -> None:
         lines = await open_casussen(ctx.unit, self.house, ctx.now)
+        title = "Overzicht"
+        if tafel is not None:
+            tafels = self.house.tafels
+            chosen = tafels.find(tafel, tafels.all)
+            if chosen is None:
+                raise UserError(
+                    f"Onbekende tafel. Kies uit: {', '.join(t.key for t in tafels.all)}."
+                )
+            lines = [line for line in lines if line.tafel == chosen.key]
+            title = f"Overzicht {self.house.words.tafel(chosen.key)}"
         names = await Directory(ctx.unit, self.house).names(line.casusregisseur for line in lines)
-        ctx.reply(casus_table(lines, names, ctx.today, self.house, "Overzicht"))
+        ctx.reply(casus_table(lines, names, ctx.today, self.house, title))
 
     @command(
         "mijn acties", action=Action.MIJN_OVERZICHT,

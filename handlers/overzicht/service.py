@@ -12,7 +12,7 @@ from handlers.access import Caller, owns_action
 from handlers.house import House
 from handlers.informeren.service import InformState
 from handlers.retention.service import next_question
-from handlers.vocabulary import TriageStatus
+from handlers.vocabulary import DEFAULT_TAFEL, TriageStatus
 from storage.models import Aanmelding, PvaActie
 from storage.unit import Unit
 
@@ -36,6 +36,7 @@ class CasusLine:
     ask_on: date | None
     # Whether the betrokkene was informed (None: not asked yet, in triage).
     informed: InformState | None = None
+    tafel: str = DEFAULT_TAFEL
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,7 @@ async def open_casussen(unit: Unit, house: House, now: datetime) -> list[CasusLi
         overdue[aanmelding.id] += actie.deadline < today
     lines = [
         CasusLine(row.reference, TRIAGE, row.submitted_at.astimezone(zone).date(), None, None,
-                  0, 0, None)
+                  0, 0, None, tafel=row.tafel)
         for row in await unit.aanmeldingen.retention_candidates()
         if row.triage_status.undecided
     ]  # fmt: skip
@@ -75,6 +76,7 @@ async def open_casussen(unit: Unit, house: House, now: datetime) -> list[CasusLi
             row.reference, phase, decided, planned.get(row.id), row.casusregisseur,
             actions[row.id], overdue[row.id], moment.astimezone(zone).date(),
             InformState(row.informed_on, row.inform_postponed_until, row.others_waiting),
+            row.tafel,
         ))  # fmt: skip
     return sorted(lines, key=lambda line: (PHASE_ORDER.index(line.phase), line.since))
 

@@ -29,8 +29,10 @@ def casus_table(
     words, zone = house.words, house.zone
     if not lines:
         return notice(Paragraph(f"{title}: er staat niets open."))
+    several = house.tafels.several
     rows: list[tuple[Cell, ...]] = [
-        (line.reference, words.fill(line.phase), _days(line.since, today),
+        (line.reference, *((words.tafel(line.tafel),) if several else ()),
+         words.fill(line.phase), _days(line.since, today),
          short_moment(line.next_overleg.astimezone(zone)) if line.next_overleg else "—",
          names.person(line.casusregisseur) if line.casusregisseur else "—",
          _actions(line), line.informed.label(today) if line.informed else "—",
@@ -42,8 +44,8 @@ def casus_table(
         Paragraph(Bold(title), f" ({len(lines)}"
                   + (f"; {plural(late, 'casus', 'casussen')} met acties te laat" if late else "")
                   + ")"),
-        Table(("kenmerk", "fase", "sinds", "volgend overleg", str(words.casusregisseur), "acties",
-               "geïnformeerd", "nog nodig?"), tuple(rows)),
+        Table(("kenmerk", *(("tafel",) if several else ()), "fase", "sinds", "volgend overleg",
+               str(words.casusregisseur), "acties", "geïnformeerd", "nog nodig?"), tuple(rows)),
         Paragraph("Oudste eerst per fase. Details: ", Code("pva KENMERK"), " of ",
                   Code(f"{words.command('triage')} KENMERK"), "."),
     )  # fmt: skip

@@ -181,7 +181,7 @@ class PlanCommands:
         if item.status is ActieStatus.GEREED:
             raise UserError(f"{label} staat al op gereed.")
         item.status, item.done_at, item.requested_deadline = ActieStatus.GEREED, ctx.now, None
-        feiten.actie_gereed(ctx.unit, item, ctx.today)
+        feiten.actie_gereed(ctx.unit, item, ctx.today, aanmelding.tafel)
         by = await Directory(ctx.unit, self.house).person(ctx.caller.matrix_id)
         all_done = "" if await plan.open_actions() else (
             f" Alle acties zijn nu gereed; bespreek afschaling met de {self.words.procesregie}."

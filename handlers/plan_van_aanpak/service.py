@@ -83,13 +83,27 @@ async def plan_for(
         aanmelding = await CasusoverlegService(unit, house).find_casus(reference)
     except UserError:
         if told_why_casus_is_unknown(caller):
+            if (found := await unit.aanmeldingen.by_reference(reference)) is not None:
+                without_plan(house, found)
             raise
         raise not_involved(reference) from None
     plan = PlanVanAanpak(unit, aanmelding)
     owns_any = bool(await plan.visible_to(caller))
     if not involved_in_plan(caller, aanmelding.casusregisseur, partners_of(aanmelding), owns_any):
         raise not_involved(reference)
+    without_plan(house, aanmelding)
     return aanmelding, plan
+
+
+def without_plan(house: House, aanmelding: Aanmelding) -> None:
+    """A tafel that works without a plan van aanpak (nazorg) says so, and what instead."""
+    tafel, reference = house.tafel(aanmelding.tafel), aanmelding.reference
+    if tafel.plan_van_aanpak:
+        return
+    instead = (f" De zwaarte staat in het stoplicht: typ stoplicht {reference}."
+               if tafel.leefgebieden else "")  # fmt: skip
+    raise UserError(f"{reference} hoort bij {house.words.tafel(tafel.key)}: daar werken we "
+                    f"zonder plan van aanpak.{instead}")  # fmt: skip
 
 
 async def own_action(unit: Unit, caller: Caller, number: int) -> tuple[Aanmelding, PvaActie]:

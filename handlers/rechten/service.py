@@ -21,7 +21,7 @@ from handlers.identifiers import parse_reference
 from handlers.personen import person
 from handlers.retention.service import erase
 from handlers.triage.texts import outcome_label
-from handlers.vocabulary import AuditKind, Role, VerrijkingStatus
+from handlers.vocabulary import DEFAULT_TAFEL, AuditKind, Role, VerrijkingStatus
 from handlers.wording import NATIONAL, Wording, cap
 from storage.models import Aanmelding, Persoon
 from storage.unit import Unit
@@ -93,6 +93,19 @@ async def _case(unit: Unit, aanmelding: Aanmelding, number: int) -> dict[str, An
         ),
         "ontvangers": await _recipients(unit, aanmelding.reference),
         "uitkomst_triage": aanmelding.triage_status,
+        "tafel": aanmelding.tafel,
+        "uitkomst_tafel": aanmelding.triage_uitkomst,
+        # Nazorg: the betrokkene's expected release and the stoplicht (theirs alone).
+        "verwachte_vrijlating": (
+            aanmelding.vrijlating_op.isoformat()
+            if aanmelding.vrijlating_op and isinstance(me, Aanmelding)
+            else None
+        ),
+        "zwaarte": (
+            json.loads(aanmelding.zwaarte)
+            if aanmelding.zwaarte and isinstance(me, Aanmelding)
+            else {}
+        ),
         "verrijking": [
             {"organisatie": r.organisation_key, "bekend": r.bekend, "informatie": r.informatie}
             for r in await unit.verrijking.for_aanmelding(aanmelding.id)
@@ -155,10 +168,19 @@ def _markdown(cases: list[dict[str, Any]], now: datetime, words: Wording) -> str
     if not cases:
         lines.append("Er zijn geen gegevens over deze persoon gevonden.")
     for case in cases:
+        own = dict(words.outcome_labels).get(case.get("uitkomst_tafel") or "")
         lines += [f"## {case['kenmerk']}", "",
                   f"- aangemeld op {case['aangemeld_op']} door {case['aangemeld_door']}",
                   f"- uitkomst {words.triage}: "
-                  + outcome_label(case["uitkomst_triage"], words)]  # fmt: skip
+                  + (own or outcome_label(case["uitkomst_triage"], words))]  # fmt: skip
+        if case.get("tafel") and case["tafel"] != DEFAULT_TAFEL:
+            lines.append(f"- tafel: {words.tafel(case['tafel'])}")
+        if case.get("verwachte_vrijlating"):
+            lines.append(f"- verwachte vrijlating: {case['verwachte_vrijlating']}")
+        if case.get("zwaarte"):
+            lines.append("- zwaarte-indicatie: " + ", ".join(
+                f"{gebied} {kleur}" for gebied, kleur in case["zwaarte"].items()
+            ))  # fmt: skip
         if closed := case["afgesloten"]:
             lines.append(f"- {closed['hoe']} op {closed['op']} ({closed['uitkomst']})")
         lines += ["", "### Personalia", ""]

@@ -148,9 +148,8 @@ async def fates(unit: Unit, house: House, today: date, now: datetime | None = No
     (``now``: the moment within ``today``, its start when not given)."""
     zone = house.zone
     moment = now or datetime.combine(today, datetime.min.time(), tzinfo=zone)
-    policy = house.retention
     candidates = await unit.aanmeldingen.retention_candidates()
-    found = [retention_fate(row, today, policy, zone) for row in candidates]
+    found = [retention_fate(row, today, house.retention_for(row.tafel), zone) for row in candidates]
     for row in await unit.aanmeldingen.running():
         step, when = next_question(row, house, moment)
         found.append(Fate(row.reference, STATUS[row.triage_status], None, None,
@@ -163,9 +162,10 @@ async def fates(unit: Unit, house: House, today: date, now: datetime | None = No
 
 async def due(unit: Unit, house: House, today: date) -> list[Fate]:
     """What retention must do today (references and dates only: read every tick)."""
-    policy, zone = house.retention, house.zone
+    zone = house.zone
     candidates = await unit.aanmeldingen.retention_candidates()
-    return [f for f in (retention_fate(row, today, policy, zone) for row in candidates) if f.now]
+    fates = (retention_fate(row, today, house.retention_for(row.tafel), zone) for row in candidates)
+    return [f for f in fates if f.now]
 
 
 async def drop_verrijking(unit: Unit, aanmelding: Aanmelding) -> int:

@@ -8,7 +8,11 @@ from handlers.feature import Feature
 from handlers.house import House
 from handlers.triage.commands import TriageCommands
 from handlers.triage.forms import form_specs
+from handlers.triage.tafel import TafelCommands
 
 
 def feature(house: House) -> Feature:
-    return Feature("triage", commands_of(TriageCommands(house)), form_specs(house))
+    commands = commands_of(TriageCommands(house))
+    if house.tafels.several:
+        commands += commands_of(TafelCommands(house))
+    return Feature("triage", commands, form_specs(house))

@@ -9,7 +9,8 @@ from handlers.commands import Arg, CommandContext, command
 from handlers.conversation.choices import Option, option_list, parse_choices
 from handlers.errors import UserError
 from handlers.house import House
-from handlers.messages import Code, Notice, Outgoing, Paragraph, notice, text_notice
+from handlers.messages import Bold, Code, Notice, Outgoing, Paragraph, notice, text_notice
+from handlers.tafels import NATIONAL_OUTCOMES, Besluit, Tafel
 from handlers.triage.forms import (
     CASUSOVERLEG,
     GEEN_CASUS,
@@ -19,12 +20,12 @@ from handlers.triage.forms import (
     record_decision,
 )
 from handlers.triage.service import TriageService
-from handlers.triage.texts import agenda
+from handlers.triage.texts import agenda, outcome_choices, outcome_label, said
 from handlers.triage.verrijking import ask, recorded_subject
-from handlers.vocabulary import OUTCOMES, AuditKind, Phase, TriageStatus, VerrijkingStatus
+from handlers.vocabulary import AuditKind, Phase, TriageStatus, VerrijkingStatus
 from handlers.wording import Wording
 
-BESLUIT = "besluit KENMERK geen-casus|onduidelijk|casus-zonder-{overleg}|{casusoverleg} [toch]"
+BESLUIT = "besluit KENMERK {uitkomsten} [toch]"
 FORMS = {
     TriageStatus.GEEN_CASUS: GEEN_CASUS,
     TriageStatus.ONDUIDELIJK: ONDUIDELIJK,
@@ -32,50 +33,52 @@ FORMS = {
 }
 
 
-def _outcome(text: str, words: Wording) -> tuple[TriageStatus, bool]:
+def _outcome(text: str, words: Wording, tafel: Tafel) -> tuple[Besluit, bool]:
     """'casus zonder overleg' or 'casus-zonder-overleg' (or the house's word: 'casus zonder
-    mdo', 'mdo'), and whether 'toch' follows."""
+    mdo', 'mdo'; or a tafel's own: 'zsm-advies', 'ZSM advies'), and whether 'toch'
+    follows."""
     said = text.lower().split()
     toch = bool(said) and said[-1] == "toch"
     key = "-".join(said[:-1] if toch else said)
     house_word = words.command("overleg")
     synonyms = {house_word: "casusoverleg", f"casus-zonder-{house_word}": "casus-zonder-overleg",
                 "overleg": "casusoverleg"}  # fmt: skip
-    try:
-        outcome = TriageStatus(synonyms.get(key, key))
-    except ValueError:
-        outcome = None
-    if outcome not in OUTCOMES:
-        raise UserError(f"Onbekende uitkomst. Gebruik: {words.fill(BESLUIT)}")
-    assert outcome is not None
-    return outcome, toch
+    key = synonyms.get(key, key)
+    for besluit in tafel.outcomes:
+        if key in (besluit.key, "-".join(words.fill(besluit.label).lower().split())):
+            return besluit, toch
+    raise UserError(f"Onbekende uitkomst. {choices(words, tafel)}")
+
+
+def choices(words: Wording, tafel: Tafel) -> str:
+    """The outcomes of a tafel, as typed."""
+    keys = " | ".join(said(b, words) for b in tafel.outcomes)
+    return f"Kies uit: {keys} (besluit KENMERK UITKOMST)."
+
+
+async def regie_audience(ctx: CommandContext, house: House) -> frozenset[str]:
+    """Details of a casus are for the procesregie only: in its room or the caller's own
+    chat (anywhere else: a UserError, before anything is done)."""
+    if ctx.room_id == house.procesregie_room:
+        regie = await TriageService(ctx.unit, house).directory.regie()
+        return frozenset(m.matrix_id for m in regie)
+    if ctx.in_direct_chat:
+        return frozenset({ctx.caller.matrix_id})
+    w = house.words
+    raise UserError(f"Gegevens uit de {w.triage} deel ik alleen in de kamer van de "
+                    f"{w.procesregie} of in je eigen chat met mij.")  # fmt: skip
+
+
+async def regie_reply(ctx: CommandContext, house: House, text: Notice, reference: str) -> None:
+    ctx.send(Outgoing(ctx.room_id, text, True, await regie_audience(ctx, house), reference))
 
 
 class TriageCommands:
     def __init__(self, house: House) -> None:
         self.house = house
 
-    def _said(self, outcome: TriageStatus) -> str:
-        """How a member types ``outcome`` in this house: casusoverleg → mdo."""
-        word = self.house.words.command("overleg")
-        if word == "overleg":
-            return outcome.value
-        if outcome is TriageStatus.CASUSOVERLEG:
-            return word
-        return outcome.value.replace("overleg", word)
-
     async def _regie_reply(self, ctx: CommandContext, text: Notice, reference: str) -> None:
-        """Triage details only in the procesregie room or the caller's own chat."""
-        if ctx.room_id == self.house.procesregie_room:
-            regie = await TriageService(ctx.unit, self.house).directory.regie()
-            audience = frozenset(m.matrix_id for m in regie)
-        elif ctx.in_direct_chat:
-            audience = frozenset({ctx.caller.matrix_id})
-        else:
-            w = self.house.words
-            raise UserError(f"Gegevens uit de {w.triage} deel ik alleen in de kamer van de "
-                            f"{w.procesregie} of in je eigen chat met mij.")  # fmt: skip
-        ctx.send(Outgoing(ctx.room_id, text, True, audience, reference))
+        await regie_reply(ctx, self.house, text, reference)
 
     @command(
         "verrijk", action=Action.TRIAGE,
@@ -88,7 +91,8 @@ class TriageCommands:
         service = TriageService(ctx.unit, self.house)
         aanmelding = await service.find_in_triage(kenmerk)
         names = await service.org_names()
-        options = [Option(key, name) for key, name in names.items()]
+        tafel = self.house.tafel(aanmelding.tafel)
+        options = [Option(key, name) for key, name in names.items() if tafel.in_set(key)]
         suggested = await service.suggested_partners(aanmelding)
         if keuze is None:
             marked = [Option(o.key, o.label + (" (voorgesteld)" if o.key in suggested else ""))
@@ -121,7 +125,7 @@ class TriageCommands:
     async def triage(self, ctx: CommandContext, kenmerk: str | None) -> None:
         service = TriageService(ctx.unit, self.house)
         if kenmerk is None:
-            ctx.reply(agenda(await service.agenda_rows(), self.house.words))
+            ctx.reply(agenda(await service.agenda_rows(), self.house))
             return
         aanmelding = await service.find(kenmerk)
         await self._regie_reply(ctx, await service.state(aanmelding), aanmelding.reference)
@@ -133,13 +137,20 @@ class TriageCommands:
 
     @command(
         "besluit", action=Action.TRIAGE, usage=BESLUIT,
-        args=(KENMERK, Arg("uitkomst", "UITKOMST", rest=True)),
+        args=(KENMERK, Arg("uitkomst", "UITKOMST", rest=True, optional=True)),
         summary="de uitkomst van de {triage} vastleggen",
     )  # fmt: skip
-    async def besluit(self, ctx: CommandContext, kenmerk: str, uitkomst: str) -> None:
-        outcome, toch = _outcome(uitkomst, self.house.words)
+    async def besluit(self, ctx: CommandContext, kenmerk: str, uitkomst: str | None) -> None:
         service = TriageService(ctx.unit, self.house)
         aanmelding = await service.find_in_triage(kenmerk)
+        tafel = self.house.tafel(aanmelding.tafel)
+        if uitkomst is None:
+            ctx.reply(outcome_choices(aanmelding.reference, tafel, self.house.words))
+            return
+        besluit, toch = _outcome(uitkomst, self.house.words, tafel)
+        outcome = besluit.effect
+        # The tafel's word for it: the decision's forms and texts read it from here.
+        aanmelding.triage_uitkomst = besluit.key
         final = outcome is not TriageStatus.ONDUIDELIJK
         if final and not toch and (gemeente := await service.unheard_gemeente(aanmelding)):
             key, name = gemeente
@@ -148,7 +159,7 @@ class TriageCommands:
                 Paragraph(f"{name} is nog niet gehoord over {reference}; de gemeente wordt "
                           "altijd geraadpleegd. Vraag het met ", Code(f"verrijk {reference} "
                           f"{key}"), ", of besluit toch: ",
-                          Code(f"besluit {reference} {self._said(outcome)} toch"), "."),
+                          Code(f"besluit {reference} {said(besluit, self.house.words)} toch"), "."),
             ))  # fmt: skip
             return
         if outcome is TriageStatus.ZONDER_OVERLEG:
@@ -158,7 +169,13 @@ class TriageCommands:
             ctx.send(*await service.decide_zonder_overleg(aanmelding, ctx.now, ctx.today))
             await record_decision(ctx.unit, ctx.caller.matrix_id, aanmelding, ctx.now)
             return
-        await ctx.start_form(FORMS[outcome].name, ctx.questions_room(), aanmelding.reference)
+        preface = ([] if besluit in NATIONAL_OUTCOMES else [Paragraph(
+            Bold(f"Uitkomst: {self.house.words.fill(besluit.label)}"),
+            f" (werkt als: {outcome_label(outcome, self.house.words)}).",
+        )])  # fmt: skip
+        await ctx.start_form(
+            FORMS[outcome].name, ctx.questions_room(), aanmelding.reference, preface
+        )
 
     @command(
         "verrijking vastleggen", action=Action.TRIAGE, args=(KENMERK, ORGANISATIECODE),

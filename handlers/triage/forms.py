@@ -9,7 +9,7 @@ from typing import Any
 
 from handlers.conversation.choices import Option, parse_choice, parse_choices, parse_yes_no
 from handlers.conversation.form import Form, FormContext, FreeText, Step
-from handlers.conversation.service import FormSpec, Submission, Submitter
+from handlers.conversation.service import FormSpec, OptionLoader, Submission, Submitter
 from handlers.errors import UserError
 from handlers.house import House
 from handlers.messages import Outgoing
@@ -129,8 +129,16 @@ async def _no_options(unit: Unit, subject: str | None) -> dict[str, list[Option]
     return {}
 
 
-async def _organisations(unit: Unit, subject: str | None) -> dict[str, Sequence[Option]]:
-    return {"organisaties": [Option(key, name) for key, name in await unit.organisations.names()]}
+def _organisations(house: House) -> OptionLoader:
+    """The organisations that may take part: of the casus's tafel's partner set."""
+
+    async def load(unit: Unit, subject: str | None) -> dict[str, Sequence[Option]]:
+        names = await unit.organisations.names()
+        casus = await unit.aanmeldingen.by_reference(subject) if subject else None
+        tafel = house.tafel(casus.tafel if casus else None)
+        return {"organisaties": [Option(key, name) for key, name in names if tafel.in_set(key)]}
+
+    return load
 
 
 Decide = Callable[[TriageService, Aanmelding, Submission], Awaitable[list[Outgoing]]]
@@ -139,7 +147,9 @@ Decide = Callable[[TriageService, Aanmelding, Submission], Awaitable[list[Outgoi
 async def record_decision(unit: Unit, actor: str, aanmelding: Aanmelding, now: datetime) -> None:
     await unit.audit.add(
         now, AuditKind.DECIDED, actor, aanmelding.reference,
-        {"outcome": aanmelding.triage_status.value}, phase=Phase.TRIAGE,
+        {"outcome": aanmelding.triage_status.value, "tafel": aanmelding.tafel,
+         "uitkomst": aanmelding.triage_uitkomst or aanmelding.triage_status.value},
+        phase=Phase.TRIAGE,
     )  # fmt: skip
 
 
@@ -184,7 +194,7 @@ def form_specs(house: House) -> list[FormSpec]:
     return [
         FormSpec(ANSWER, _no_options, submit_answer),
         FormSpec(RECORDED, _via_options, submit_recorded),
-        FormSpec(GEEN_CASUS, _organisations, _decision(house, _geen_casus)),
-        FormSpec(ONDUIDELIJK, _organisations, _decision(house, _onduidelijk)),
-        FormSpec(CASUSOVERLEG, _organisations, _decision(house, _casusoverleg)),
+        FormSpec(GEEN_CASUS, _organisations(house), _decision(house, _geen_casus)),
+        FormSpec(ONDUIDELIJK, _organisations(house), _decision(house, _onduidelijk)),
+        FormSpec(CASUSOVERLEG, _organisations(house), _decision(house, _casusoverleg)),
     ]

@@ -22,7 +22,8 @@ from handlers.house import House
 from handlers.identifiers import parse_reference
 from handlers.messages import Block, Bold, Notice, Outgoing, Paragraph, Table, notice
 from handlers.personen import any_minor
-from handlers.triage.texts import announcement, outcome_label, request_state
+from handlers.tafels import NATIONAL_OUTCOMES, keys_in
+from handlers.triage.texts import announcement, decision_label, request_state
 from handlers.vocabulary import AuditKind, Phase, TriageStatus, VerrijkingStatus
 from storage.models import Aanmelding, Verrijkingsverzoek
 from storage.unit import Unit
@@ -51,7 +52,7 @@ class TriageService:
         if not aanmelding.triage_status.undecided:
             raise UserError(
                 f"Over {aanmelding.reference} is al besloten: "
-                f"{outcome_label(aanmelding.triage_status, self.house.words)}."
+                f"{decision_label(aanmelding, self.house)}."
             )
         return aanmelding
 
@@ -81,23 +82,26 @@ class TriageService:
         return key, (await self.org_names())[key]
 
     async def suggested_partners(self, aanmelding: Aanmelding) -> list[str]:
-        """Default organisations to ask: named partners, the municipality, the standard set."""
+        """Default organisations to ask: named partners, the municipality, the standard set
+        (the tafel's, within its partner set)."""
         names = await self.org_names()
+        triage, tafel = self.house.triage_for(aanmelding.tafel), self.house.tafel(aanmelding.tafel)
         wanted = list(json.loads(aanmelding.betrokken_partners))
         if (gemeente := await self.gemeente_of(aanmelding)) is not None:
             wanted.append(gemeente)
-        wanted += list(self.house.triage.standard_partners)
+        wanted += list(triage.standard_partners)
         if any_minor(aanmelding):
-            wanted += list(self.house.triage.minor_partners)
+            wanted += list(triage.minor_partners)
         seen: list[str] = []
-        for key in wanted:
+        for key in keys_in(tafel, wanted):
             if key in names and key not in seen and key != aanmelding.aanmelder_organisation:
                 seen.append(key)
         return seen
 
     async def announce(self, aanmelding: Aanmelding) -> list[Outgoing]:
         names = await self.org_names()
-        text = announcement(aanmelding, names, await self.suggested_partners(aanmelding))
+        tafel = self.house.words.tafel(aanmelding.tafel) if self.house.tafels.several else ""
+        text = announcement(aanmelding, names, await self.suggested_partners(aanmelding), tafel)
         return await self.directory.to_procesregie(text, aanmelding.reference)
 
     async def disclosed(
@@ -115,7 +119,7 @@ class TriageService:
         rows = [(names.get(r.organisation_key, r.organisation_key), request_state(r))
                 for r in requests]  # fmt: skip
         words = self.house.words
-        status = outcome_label(aanmelding.triage_status, words)
+        status = decision_label(aanmelding, self.house)
         blocks: list[Block] = [
             Paragraph(Bold(f"{words.triage.title} {aanmelding.reference}"), f" — {status}")
         ]
@@ -167,6 +171,13 @@ class TriageService:
         feiten.besloten(self.unit, aanmelding, outcome, today, self.house.zone)
         return await self.withdraw(aanmelding)
 
+    def _own_label(self, aanmelding: Aanmelding) -> str:
+        """The tafel's own word for the outcome being recorded ("ZSM-advies — "), or ""."""
+        besluit = self.house.tafel(aanmelding.tafel).outcome(aanmelding.triage_uitkomst or "")
+        if besluit is None or besluit in NATIONAL_OUTCOMES:
+            return ""
+        return f"{self.house.words.fill(besluit.label)} — "
+
     async def _aanmelder(self, aanmelding: Aanmelding, text: Notice) -> list[Outgoing]:
         told = await self.directory.to_own_chat(
             aanmelding.aanmelder_matrix_id, text, aanmelding.reference, sensitive=True
@@ -176,9 +187,9 @@ class TriageService:
     async def decide_geen_casus(
         self, aanmelding: Aanmelding, advies: str, now: datetime, today: date
     ) -> list[Outgoing]:
-        reference, w = aanmelding.reference, self.house.words
+        reference, w, own = aanmelding.reference, self.house.words, self._own_label(aanmelding)
         outgoing = await self._aanmelder(aanmelding, notice(
-            Paragraph(Bold(f"Uitkomst {w.triage} {reference}: geen casus voor {w.huis}.")),
+            Paragraph(Bold(f"Uitkomst {w.triage} {reference}: {own}geen casus voor {w.huis}.")),
             Paragraph(f"Advies van de {w.procesregie}: ", advies),
             Paragraph(f"De gegevens van deze aanmelding zijn bij {w.huis} verwijderd."),
         ))  # fmt: skip
@@ -188,7 +199,7 @@ class TriageService:
         await self.unit.aanmeldingen.delete(aanmelding)
         await self.unit.sent.request_redaction(reference)
         outgoing += await self.directory.to_procesregie(notice(Paragraph(
-            f"{reference}: geen casus. Het advies is naar de aanmelder gestuurd en alle "
+            f"{reference}: {own}geen casus. Het advies is naar de aanmelder gestuurd en alle "
             "persoonsgegevens van de aanmelding en de verrijking zijn verwijderd."
         )), None, sensitive=False)  # fmt: skip
         # These last messages stay: the casus they would belong to is gone.
@@ -216,14 +227,14 @@ class TriageService:
         self, aanmelding: Aanmelding, now: datetime, today: date
     ) -> list[Outgoing]:
         outgoing = await self._close(aanmelding, TriageStatus.ZONDER_OVERLEG, now, today)
-        w = self.house.words
+        w, own = self.house.words, self._own_label(aanmelding)
         outgoing += await self._aanmelder(aanmelding, notice(Paragraph(
-            f"Uitkomst {w.triage} {aanmelding.reference}: {w.huis} pakt dit op zonder "
+            f"Uitkomst {w.triage} {aanmelding.reference}: {own}{w.huis} pakt dit op zonder "
             f"{w.casusoverleg}. De {w.procesregisseur} neemt contact met je op om het samen "
             "verder te brengen."
         )))  # fmt: skip
         outgoing += await self.directory.to_procesregie(notice(Paragraph(
-            f"{aanmelding.reference}: casus zonder {w.casusoverleg}, vastgelegd."
+            f"{aanmelding.reference}: {own}casus zonder {w.casusoverleg}, vastgelegd."
         )), None, sensitive=False)  # fmt: skip
         return outgoing
 
@@ -236,13 +247,13 @@ class TriageService:
         aanmelding.overleg_partners = json.dumps(list(partners))
         names = await self.org_names()
         outgoing = await self._close(aanmelding, TriageStatus.CASUSOVERLEG, now, today)
-        w = self.house.words
+        w, own = self.house.words, self._own_label(aanmelding)
         outgoing += await self._aanmelder(aanmelding, notice(Paragraph(
-            f"Uitkomst {w.triage} {aanmelding.reference}: de casus komt in een "
+            f"Uitkomst {w.triage} {aanmelding.reference}: {own}de casus komt in een "
             f"{w.casusoverleg}. Je krijgt een uitnodiging zodra de datum bekend is."
         )))  # fmt: skip
         outgoing += await self.directory.to_procesregie(notice(
-            Paragraph(Bold(f"{aanmelding.reference}: casus voor {w.casusoverleg}.")),
+            Paragraph(Bold(f"{aanmelding.reference}: {own}casus voor {w.casusoverleg}.")),
             Table(("", ""), (
                 ("doel", doel), ("thema's", themas),
                 ("deelnemers", ", ".join(names.get(k, k) for k in partners)),

@@ -7,8 +7,10 @@ import json
 from collections.abc import Mapping, Sequence
 
 from handlers.conversation.parsing import format_date
+from handlers.house import House
 from handlers.messages import Block, Bold, Code, Notice, Paragraph, Table, notice, text_notice
 from handlers.personen import LOOKUP_FIELDS, Person, persons
+from handlers.tafels import Besluit, Tafel
 from handlers.vocabulary import TriageStatus, Urgentie, VerrijkingStatus
 from handlers.wording import Wording
 from storage.models import Aanmelding, Verrijkingsverzoek
@@ -33,6 +35,44 @@ def outcome_label(
     return words.fill(OUTCOME_LABELS[status]) if status in OUTCOME_LABELS else undecided
 
 
+def triage_label(key: str, words: Wording) -> str:
+    """An outcome as the figures count it: a national one, or a tafel's own ("ZSM-advies")."""
+    if key in {s.value for s in OUTCOME_LABELS}:
+        return outcome_label(TriageStatus(key), words)
+    return dict(words.outcome_labels).get(key, key)
+
+
+def decision_label(
+    aanmelding: Aanmelding, house: House, undecided: str = "nog niet besloten"
+) -> str:
+    """The outcome a casus got, in its tafel's words ("ZSM-advies"), or the national one."""
+    status = aanmelding.triage_status
+    if status is TriageStatus.OPEN:
+        return undecided
+    besluit = house.tafel(aanmelding.tafel).decided(status, aanmelding.triage_uitkomst)
+    return house.words.fill(besluit.label) if besluit else outcome_label(status, house.words)
+
+
+def outcome_choices(reference: str, tafel: Tafel, words: Wording) -> Notice:
+    """``besluit KENMERK`` without an outcome: the tafel's outcomes, as typed."""
+    rows = tuple((said(b, words), words.fill(b.label)) for b in tafel.outcomes)
+    return notice(
+        Paragraph(Bold(f"Uitkomsten voor {reference}"), f" ({words.tafel(tafel.key)})"),
+        Table(("typ", "betekent"), rows),
+        Paragraph("Bijvoorbeeld ", Code(f"besluit {reference} {rows[0][0]}"), "."),
+    )
+
+
+def said(besluit: Besluit, words: Wording) -> str:
+    """How a member types an outcome in this house: casusoverleg → mdo."""
+    word = words.command("overleg")
+    if word == "overleg" or besluit.key != besluit.effect.value:
+        return besluit.key
+    if besluit.effect is TriageStatus.CASUSOVERLEG:
+        return word
+    return besluit.key.replace("overleg", word)
+
+
 def full_view(aanmelding: Aanmelding, org_names: Mapping[str, str]) -> list[Block]:
     """The whole aanmelding, for the procesregie only."""
     partners = json.loads(aanmelding.betrokken_partners)
@@ -55,6 +95,8 @@ def full_view(aanmelding: Aanmelding, org_names: Mapping[str, str]) -> list[Bloc
         ("betrokken partners", ", ".join(org_names.get(k, k) for k in partners) or "geen"),
         ("contactpersoon", aanmelding.contactpersoon),
     ]  # fmt: skip
+    if aanmelding.vrijlating_op is not None:
+        rows.insert(9, ("verwachte vrijlating", format_date(aanmelding.vrijlating_op)))
     rows[5:5] = [(f"persoon {p.number}", person_line(p)) for p in persons(aanmelding)[1:]]
     return [Table(("veld", "waarde"), tuple(rows))]
 
@@ -88,11 +130,12 @@ def lookup_fields(aanmelding: Aanmelding, only: Person | None = None) -> list[st
 
 
 def announcement(
-    aanmelding: Aanmelding, names: Mapping[str, str], suggested: Sequence[str]
+    aanmelding: Aanmelding, names: Mapping[str, str], suggested: Sequence[str], tafel: str = ""
 ) -> Notice:
     spoed = " — SPOED" if aanmelding.urgentie is Urgentie.SPOED else ""
+    at = f" — {tafel}" if tafel else ""
     return notice(
-        Paragraph(Bold(f"Nieuwe aanmelding {aanmelding.reference}"), spoed),
+        Paragraph(Bold(f"Nieuwe aanmelding {aanmelding.reference}"), at, spoed),
         *full_view(aanmelding, names),
         Paragraph(
             "Verrijking vragen aan ",
@@ -112,10 +155,13 @@ def request_state(request: Verrijkingsverzoek) -> str:
 
 
 def agenda(
-    rows: Sequence[tuple[Aanmelding, Sequence[Verrijkingsverzoek]]], words: Wording
-) -> Notice:
-    """Every aanmelding awaiting a decision, with its verrijking; references only."""
-    if not rows:
+    rows: Sequence[tuple[Aanmelding, Sequence[Verrijkingsverzoek]]], house: House,
+    monitored: Sequence[tuple[str, str]] = (),
+) -> Notice:  # fmt: skip
+    """Every aanmelding awaiting a decision, with its verrijking (and its tafel where the
+    house has several); the running casussen a tafel monitors; references only."""
+    words = house.words
+    if not rows and not monitored:
         return text_notice(f"Er staan geen aanmeldingen open voor de {words.triage}.")
     lines = []
     for aanmelding, asked in rows:
@@ -123,12 +169,19 @@ def agenda(
         waiting = sum(1 for r in asked if r.status is VerrijkingStatus.OPEN)
         lines.append((
             aanmelding.reference,
+            *((words.tafel(aanmelding.tafel),) if house.tafels.several else ()),
             aanmelding.urgentie,
-            outcome_label(aanmelding.triage_status, words, "open"),
+            decision_label(aanmelding, house, "open"),
             f"{answered} beantwoord, {waiting} wacht" if asked else "nog niet gevraagd",
         ))  # fmt: skip
-    return notice(
+    tafel = ("tafel",) if house.tafels.several else ()
+    blocks: list[Block] = [
         Paragraph(Bold(f"{words.triage.title}-agenda"), f" — {len(lines)} open"),
-        Table(("kenmerk", "urgentie", "stand", "verrijking"), tuple(lines)),
-        Paragraph("Details: ", Code(f"{words.command('triage')} KENMERK"), "."),
-    )
+    ]
+    if lines:
+        blocks.append(Table(("kenmerk", *tafel, "urgentie", "stand", "verrijking"), tuple(lines)))
+    if monitored:
+        blocks += [Paragraph(Bold("Ter monitoring"), f" — {len(monitored)} lopende casussen"),
+                   Table(("kenmerk", "tafel"), tuple(monitored))]  # fmt: skip
+    blocks.append(Paragraph("Details: ", Code(f"{words.command('triage')} KENMERK"), "."))
+    return notice(*blocks)

@@ -16,6 +16,7 @@ from scheduler.jobs.registers import registers
 from scheduler.jobs.retention import retention
 from scheduler.jobs.review import authorisation_review
 from scheduler.jobs.triage import triage
+from scheduler.jobs.vrijlating import vrijlating
 from scheduler.jobs.withdrawn import withdrawn
 
 
@@ -34,4 +35,5 @@ def build_jobs(house: House) -> list[Job]:
         registers(house),
         weekly(house),
         informeren(house),
+        vrijlating(house),
     ]

@@ -65,19 +65,37 @@ async def post_weekly_agenda(unit: Unit, house: House, now: datetime, run: JobRu
         return
     service = TriageService(unit, house)
     rows = await service.agenda_rows()
+    monitoring = {t.key for t in house.tafels.all if t.monitoring}
+    monitored = [(r.reference, r.tafel) for r in await unit.aanmeldingen.running()
+                 if r.tafel in monitoring] if monitoring else []  # fmt: skip
     later = working.next_working_moment(now)
+
+    def shown(items: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        return [(reference, house.words.tafel(key)) for reference, key in items]
+
     for item in await service.directory.to_procesregie(
-        agenda(rows, house.words), None, sensitive=False
+        agenda(rows, house, shown(monitored)), None, sensitive=False
     ):
         run.send(item.later(later))
-    # The partners who weigh with the procesregie; a minors' partner sees only minors.
-    for organisation in triage.agenda_partners:
-        theirs = rows
-        if organisation in triage.minor_partners:
-            theirs = [(a, asked) for a, asked in rows if any_minor(a)]
-        if not theirs:
+    # The partners who weigh with the procesregie, per tafel (the weegploeg of one); a
+    # minors' partner sees only minors.
+    for organisation in dict.fromkeys(
+        key for tafel in house.tafels.all for key in house.triage_for(tafel.key).agenda_partners
+    ):
+        theirs = []
+        for aanmelding, asked in rows:
+            sets = house.triage_for(aanmelding.tafel)
+            if organisation not in sets.agenda_partners:
+                continue
+            if organisation in sets.minor_partners and not any_minor(aanmelding):
+                continue
+            theirs.append((aanmelding, asked))
+        watched = [(reference, key) for reference, key in monitored
+                   if organisation in house.triage_for(key).agenda_partners]  # fmt: skip
+        if not theirs and not watched:
             continue  # nothing to weigh: no message
-        for item in await service.directory.to_contacts(organisation, agenda(theirs, house.words)):
+        text = agenda(theirs, house, shown(watched))
+        for item in await service.directory.to_contacts(organisation, text):
             run.send(item.later(later))
 
 

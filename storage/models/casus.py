@@ -10,6 +10,7 @@ from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueC
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from handlers.vocabulary import (
+    DEFAULT_TAFEL,
     ActieStatus,
     Evaluatie,
     OverlegStatus,
@@ -65,10 +66,20 @@ class Aanmelding(Base):
     urgentie: Mapped[Urgentie] = mapped_column(EnumText(Urgentie, 16))
     spoed_reden: Mapped[str | None] = mapped_column(EncryptedText(), default=None)
     contactpersoon: Mapped[str] = mapped_column(EncryptedText())
-    # Triage (DOMAIN.md phase 2).
+    # The tafel it is put forward at (handlers/tafels.py); the procesregie may move it at
+    # the triage.
+    tafel: Mapped[str] = mapped_column(String(32), default=DEFAULT_TAFEL,
+                                       server_default=DEFAULT_TAFEL)  # fmt: skip
+    # Nazorg ex-gedetineerden: the expected release date, when the procesregie was
+    # reminded of it, and the zwaarte-indicatie (JSON: leefgebied → groen/oranje/rood).
+    vrijlating_op: Mapped[date | None] = mapped_column(EncryptedDate(), default=None)
+    vrijlating_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    zwaarte: Mapped[str | None] = mapped_column(EncryptedText(), default=None)
+    # Triage (DOMAIN.md phase 2): the effect, and the tafel's word for the outcome.
     triage_status: Mapped[TriageStatus] = mapped_column(
         EnumText(TriageStatus, 32), default=TriageStatus.OPEN
     )
+    triage_uitkomst: Mapped[str | None] = mapped_column(String(48), default=None)
     open_vraag: Mapped[str | None] = mapped_column(EncryptedText(), default=None)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     overleg_doel: Mapped[str | None] = mapped_column(EncryptedText(), default=None)
