@@ -19,6 +19,7 @@ OrgKey = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{1,31}$")]
 OutcomeKey = Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{1,47}$")]
 Effect = Literal["geen-casus", "onduidelijk", "casus-zonder-overleg", "casusoverleg"]
 Months = Annotated[int, Field(ge=1, le=240)]
+MatrixId = Annotated[str, Field(pattern=r"^@[a-z0-9._=\-/+]+:[A-Za-z0-9.\-]+(:[0-9]{1,5})?$")]
 
 
 class _Section(BaseModel):
@@ -45,6 +46,9 @@ class TafelSettings(_Section):
     # The tafel's partner set ([]: every organisation); the triage's sets default to the
     # house's [triage] ones.
     partners: list[OrgKey] = []
+    # Its own contact persons per organisation (never mixed with the regular tafel's);
+    # without an entry, the house's [triage.contacts].
+    contacts: dict[OrgKey, list[MatrixId]] = {}
     standard_partners: list[OrgKey] | None = None
     minor_partners: list[OrgKey] | None = None
     agenda_partners: list[OrgKey] | None = None

@@ -251,7 +251,7 @@ class Tool:
         born = parse_dutch_date(geboortedatum)
         now = self.now
         async with self.transaction() as unit:
-            result = await inzage(unit, achternaam, born, CLI_ACTOR, now, self.house.words)
+            result = await inzage(unit, achternaam, born, CLI_ACTOR, now, self.house)
         stem = uit / f"inzage-{now.astimezone(self.house.zone):%Y%m%d-%H%M%S}"
         _write_private(stem, {".md": result.markdown, ".json": as_json(result)})
         found = ", ".join(result.references) or "geen gegevens gevonden"

@@ -91,6 +91,7 @@ def _tafel(key: str, tafel: TafelSettings) -> Tafel:
         key=key, name=tafel.name or "", outcomes=outcomes or NATIONAL_OUTCOMES,
         aanmelders=tuple(tafel.aanmelders), regie_only=tafel.regie_only,
         intake_form=tafel.intake_form, partners=tuple(tafel.partners),
+        contacts={org: tuple(ids) for org, ids in tafel.contacts.items()},
         standard_partners=keys(tafel.standard_partners),
         minor_partners=keys(tafel.minor_partners), agenda_partners=keys(tafel.agenda_partners),
         plan_van_aanpak=tafel.plan_van_aanpak, leefgebieden=tuple(tafel.leefgebieden),

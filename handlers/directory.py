@@ -121,7 +121,7 @@ class Directory:
         self.house = house
         self._names: dict[str, str] | None = None
         self._members: dict[str, MemberView | None] = {}
-        self._contacts: dict[str, list[MemberView]] = {}
+        self._contacts: dict[tuple[str, tuple[str, ...] | None], list[MemberView]] = {}
 
     # --- looking people up ------------------------------------------------------------
 
@@ -168,17 +168,20 @@ class Directory:
         """The procesregisseurs and procesondersteuners."""
         return await self.with_roles(REGIE_ROLES)
 
-    async def contacts(self, organisation_key: str) -> list[MemberView]:
-        """Who answers for an organisation: its configured contacts, else its partners."""
-        if organisation_key not in self._contacts:
-            configured = self.house.triage.contacts.get(organisation_key)
+    async def contacts(self, organisation_key: str, tafel: str | None = None) -> list[MemberView]:
+        """Who answers for an organisation (at a casus's tafel): the tafel's own contacts,
+        else the house's configured ones, else its partners."""
+        own = self.house.tafel(tafel).contacts.get(organisation_key) if tafel else None
+        configured = own or self.house.triage.contacts.get(organisation_key)
+        key = (organisation_key, configured)
+        if key not in self._contacts:
             members = await self.members_of(organisation_key)
-            self._contacts[organisation_key] = (
+            self._contacts[key] = (
                 [m for m in members if m.matrix_id in configured]
                 if configured
                 else [m for m in members if answers_for_organisation(m.role)]
             )
-        return self._contacts[organisation_key]
+        return self._contacts[key]
 
     # --- addressing messages ----------------------------------------------------------
 
@@ -208,12 +211,12 @@ class Directory:
 
     async def to_contacts(
         self, organisation_key: str, text: Notice, reference: str | None = None,
-        exclude: str | None = None,
+        exclude: str | None = None, tafel: str | None = None,
     ) -> list[Outgoing]:  # fmt: skip
-        """A notice without personal data to each contact of an organisation."""
+        """A notice without personal data to each contact of an organisation (at a tafel)."""
         return [
             to_dm(c, text, reference)
-            for c in await self.contacts(organisation_key)
+            for c in await self.contacts(organisation_key, tafel)
             if c.dm_room_id and c.matrix_id != exclude
         ]
 

@@ -12,8 +12,8 @@ tafel is the national casusoverleg; ``[tafels.KEY]`` in the config adds or resha
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
 
 from handlers.access import Caller, is_regie
 from handlers.vocabulary import DEFAULT_TAFEL, TriageStatus
@@ -58,6 +58,9 @@ class Tafel:
     intake_form: str = "aanmelding"
     # The partner set: only these organisations are asked or invited (empty: every one).
     partners: tuple[str, ...] = ()
+    # Who answers for an organisation at this tafel (its own contacts: a casus here never
+    # reaches the organisation's regular contacts); without an entry, the house's.
+    contacts: Mapping[str, tuple[str, ...]] = field(default_factory=dict, hash=False)
     # Asked for verrijking by default, and for a minor too; None: the house's triage sets.
     standard_partners: tuple[str, ...] | None = None
     minor_partners: tuple[str, ...] | None = None

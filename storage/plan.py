@@ -60,6 +60,7 @@ class ActieRepository(Repository):
                 load_only(
                     Aanmelding.id,
                     Aanmelding.reference,
+                    Aanmelding.tafel,
                     Aanmelding.casusregisseur,
                     Aanmelding.procesregisseur,
                     Aanmelding.closed_on,

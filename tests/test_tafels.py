@@ -437,8 +437,12 @@ async def test_the_betrokkene_sees_the_stoplicht_and_retention_takes_it_away(
     # Inzage (AVG art. 15): the release date and the stoplicht are the betrokkene's data.
     async with database.transaction() as unit:
         document = await inzage(unit, "van Nepnaam", date(1990, 4, 3), REGISSEUR,
-                                bot.clock.now(), bot.house.words)  # fmt: skip
+                                bot.clock.now(), bot.house)  # fmt: skip
     assert "- tafel: Nazorg ex-gedetineerden" in document.markdown
+    assert "- verwerkt volgens: Privacy Protocol Nazorg ex-gedetineerden" in document.markdown
+    assert document.data["casussen"][0]["privacyprotocol"] == (
+        "Privacy Protocol Nazorg ex-gedetineerden"
+    )
     assert "- verwachte vrijlating: 2026-04-15" in document.markdown
     assert "- zwaarte-indicatie: schulden rood" in document.markdown
     assert "- uitkomst triage: nazorgtraject: informatie-uitwisseling" in document.markdown
@@ -457,3 +461,32 @@ async def test_the_betrokkene_sees_the_stoplicht_and_retention_takes_it_away(
             {"r": reference},
         )).one()  # fmt: skip
     assert tuple(stored) == (None, None)
+
+
+async def test_a_tafel_has_its_own_contacts_never_mixed_with_the_regular_ones(
+    database: Database, tmp_path: Path
+) -> None:
+    ct_agent = "@cas:politie.nl"  # the police's contact for radicalisering only
+    async with database.transaction() as unit:
+        await MembershipService(unit).add_member(ct_agent, "politie", "partner", START)
+        await MembershipService(unit).record_direct_room(ct_agent, f"!dm-{ct_agent}")
+    extra = (f'[triage.contacts]\npolitie = ["{AGENT}"]\n'
+             f'[tafels.radicalisering.contacts]\npolitie = ["{ct_agent}"]\n')  # fmt: skip
+    bot = Tafels(database, house_with(tmp_path, "radicalisering", extra=extra))
+    regular = await bot.file(WIJK, "aanmelden", AANMELDING_ANSWERS)
+    signal = await bot.file(WETHOUDER, "aanmelden radicalisering", AANMELDING_ANSWERS)
+    asked = await bot.say(REGISSEUR, f"verrijk {regular} politie", f"verrijk {signal} politie")
+    assert regular in joined(asked, AGENT)
+    assert signal not in joined(asked, AGENT)
+    assert signal in joined(asked, ct_agent)
+    assert regular not in joined(asked, ct_agent)
+    # The regular contact cannot answer for the radicalisering tafel, its own contact can.
+    assert f"Er staat voor jou geen verzoek om informatie open bij {signal}" in joined(
+        await bot.say(AGENT, f"beantwoord {signal}"), AGENT
+    )  # fmt: skip
+    assert "bekend" in joined(await bot.say(ct_agent, f"beantwoord {signal}"), ct_agent)
+    await bot.say(ct_agent, "stop", "ja")
+    # The weegploeg's agenda reaches the tafel's contact, titled with the tafel.
+    agenda = await bot.run_jobs(7)
+    assert "Triage-agenda Radicalisering — 1 open" in joined(agenda, ct_agent)
+    assert "agenda" not in joined(agenda, AGENT).lower()

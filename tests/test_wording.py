@@ -314,7 +314,7 @@ async def test_the_documents_and_the_board_speak_the_house_words(walk: Walk) -> 
     await walk.say(COORD, f"besluit {casus} mdo toch", "Rust.", "Wonen.", "politie", "bevestig")
     async with walk.db.transaction() as unit:
         made = await inzage(unit, "van Nepnaam", date(1990, 4, 3), "test", walk.clock.now(),
-                            TWENTE)  # fmt: skip
+                            walk.house)  # fmt: skip
         caller = Caller(COORD, Role.PROCESREGISSEUR, "vht", "Veiligheidshuis")
         shown = await board(unit, walk.house, caller, walk.clock.now())
     assert made.references == [casus]

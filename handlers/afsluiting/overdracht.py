@@ -111,7 +111,8 @@ async def hand_over(
             known = ", ".join(house.other_houses)
             raise UserError(f"Ik ken geen organisatie met code {organisation}"
                             + (f" (andere huizen: {known})." if known else "."))  # fmt: skip
-        contacts = [c for c in await directory.contacts(organisation) if c.dm_room_id]
+        contacts = [c for c in await directory.contacts(organisation, aanmelding.tafel)
+                    if c.dm_room_id]  # fmt: skip
         if not contacts:
             raise UserError(f"{names[organisation]} heeft geen contactpersoon met een chat met "
                             "mij; draag buiten de bot over en sluit daarna af.")  # fmt: skip

@@ -86,7 +86,8 @@ class CasusoverlegService:
         unreachable = []
         existing = await self.directory.organisation_names()
         for key in organisations:
-            contacts = await self.directory.contacts(key) if key in existing else []
+            contacts = (await self.directory.contacts(key, aanmelding.tafel)
+                        if key in existing else [])  # fmt: skip
             if not contacts:
                 unreachable.append(key)
             members.update(c.matrix_id for c in contacts)
@@ -99,7 +100,8 @@ class CasusoverlegService:
         upcoming = await self.unit.overleggen.upcoming(aanmelding.id)
         incidental = tuple(k for k in (upcoming.incidental_keys() if upcoming else [])
                            if k not in organisations and k in existing)  # fmt: skip
-        guests = {c.matrix_id for k in incidental for c in await self.directory.contacts(k)}
+        guests = {c.matrix_id for k in incidental
+                  for c in await self.directory.contacts(k, aanmelding.tafel)}  # fmt: skip
         guests -= members
         return Participants(organisations, frozenset(members | guests), tuple(unreachable),
                             incidental, frozenset(guests))  # fmt: skip

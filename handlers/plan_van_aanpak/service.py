@@ -175,7 +175,10 @@ async def notify_actions(
         owners = (
             [actie.owner]
             if actie.owner
-            else [c.matrix_id for c in await directory.contacts(actie.organisation_key)]
+            else [
+                c.matrix_id
+                for c in await directory.contacts(actie.organisation_key, aanmelding.tafel)
+            ]
         )
         for owner in owners:
             if owner != regisseur or not casusregisseur_title:

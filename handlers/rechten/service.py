@@ -17,12 +17,13 @@ from typing import Any
 
 from handlers.conversation.parsing import age_on, format_date, parse_birth_date, parse_text
 from handlers.errors import UserError
+from handlers.house import House
 from handlers.identifiers import parse_reference
 from handlers.personen import person
 from handlers.retention.service import erase
 from handlers.triage.texts import outcome_label
 from handlers.vocabulary import DEFAULT_TAFEL, AuditKind, Role, VerrijkingStatus
-from handlers.wording import NATIONAL, Wording, cap
+from handlers.wording import Wording, cap
 from storage.models import Aanmelding, Persoon
 from storage.unit import Unit
 
@@ -53,11 +54,16 @@ class Inzage:
 
 async def inzage(
     unit: Unit, achternaam: str, geboortedatum: date, actor: str, now: datetime,
-    words: Wording = NATIONAL,
+    house: House | None = None,
 ) -> Inzage:  # fmt: skip
-    """Everything held on the person; logged (references only)."""
+    """Everything held on the person, in the house's words; logged (references only)."""
+    house = house or House()
+    words = house.words
     found = await unit.aanmeldingen.of_person(achternaam, geboortedatum)
     cases = [await _case(unit, aanmelding, number) for aanmelding, number in found]
+    for case in cases:
+        # Under which privacy protocol the tafel processes it (e.g. Radicalisering's own).
+        case["privacyprotocol"] = house.tafel(case["tafel"]).privacy_protocol or None
     references = list(dict.fromkeys(a.reference for a, _ in found))
     await unit.audit.add(now, AuditKind.INZAGE, actor, None, {
         "references": references, "found": len(references),
@@ -175,6 +181,8 @@ def _markdown(cases: list[dict[str, Any]], now: datetime, words: Wording) -> str
                   + (own or outcome_label(case["uitkomst_triage"], words))]  # fmt: skip
         if case.get("tafel") and case["tafel"] != DEFAULT_TAFEL:
             lines.append(f"- tafel: {words.tafel(case['tafel'])}")
+        if case.get("privacyprotocol"):
+            lines.append(f"- verwerkt volgens: {case['privacyprotocol']}")
         if case.get("verwachte_vrijlating"):
             lines.append(f"- verwachte vrijlating: {case['verwachte_vrijlating']}")
         if case.get("zwaarte"):

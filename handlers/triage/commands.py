@@ -209,7 +209,7 @@ class TriageCommands:
         except UserError:
             raise not_for_you from None
         request = await ctx.unit.verrijking.get(aanmelding.id, ctx.caller.organisation_key)
-        contacts = await service.directory.contacts(ctx.caller.organisation_key)
+        contacts = await service.directory.contacts(ctx.caller.organisation_key, aanmelding.tafel)
         if request is None or ctx.caller.matrix_id not in {c.matrix_id for c in contacts}:
             raise not_for_you
         if request.status is VerrijkingStatus.BEANTWOORD:

@@ -158,7 +158,7 @@ class TriageService:
                     f"Het verzoek om informatie over {aanmelding.reference} is ingetrokken; "
                     "je hoeft niet meer te antwoorden."
                 )
-            ))  # fmt: skip
+            ), tafel=aanmelding.tafel)  # fmt: skip
         return outgoing
 
     async def _close(

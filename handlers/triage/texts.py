@@ -156,30 +156,34 @@ def request_state(request: Verrijkingsverzoek) -> str:
 
 def agenda(
     rows: Sequence[tuple[Aanmelding, Sequence[Verrijkingsverzoek]]], house: House,
-    monitored: Sequence[tuple[str, str]] = (),
+    monitored: Sequence[tuple[str, str]] = (), tafel: str | None = None,
 ) -> Notice:  # fmt: skip
     """Every aanmelding awaiting a decision, with its verrijking (and its tafel where the
-    house has several); the running casussen a tafel monitors; references only."""
+    house has several); the running casussen a tafel monitors; references only. With
+    ``tafel``: one tafel's agenda (for its weegploeg), named in the title."""
     words = house.words
+    title = f"{words.triage.title}-agenda"
+    if tafel is not None and house.tafels.several:
+        title += f" {words.tafel(tafel)}"
     if not rows and not monitored:
         return text_notice(f"Er staan geen aanmeldingen open voor de {words.triage}.")
+    # The tafel of each line, where it may differ.
+    column = house.tafels.several and tafel is None
     lines = []
     for aanmelding, asked in rows:
         answered = sum(1 for r in asked if r.status is VerrijkingStatus.BEANTWOORD)
         waiting = sum(1 for r in asked if r.status is VerrijkingStatus.OPEN)
         lines.append((
             aanmelding.reference,
-            *((words.tafel(aanmelding.tafel),) if house.tafels.several else ()),
+            *((words.tafel(aanmelding.tafel),) if column else ()),
             aanmelding.urgentie,
             decision_label(aanmelding, house, "open"),
             f"{answered} beantwoord, {waiting} wacht" if asked else "nog niet gevraagd",
         ))  # fmt: skip
-    tafel = ("tafel",) if house.tafels.several else ()
-    blocks: list[Block] = [
-        Paragraph(Bold(f"{words.triage.title}-agenda"), f" — {len(lines)} open"),
-    ]
+    heads = ("kenmerk", *(("tafel",) if column else ()), "urgentie", "stand", "verrijking")
+    blocks: list[Block] = [Paragraph(Bold(title), f" — {len(lines)} open")]
     if lines:
-        blocks.append(Table(("kenmerk", *tafel, "urgentie", "stand", "verrijking"), tuple(lines)))
+        blocks.append(Table(heads, tuple(lines)))
     if monitored:
         blocks += [Paragraph(Bold("Ter monitoring"), f" — {len(monitored)} lopende casussen"),
                    Table(("kenmerk", "tafel"), tuple(monitored))]  # fmt: skip

@@ -59,7 +59,8 @@ async def tell_open_requests(
     for request in await service.unit.verrijking.for_aanmelding(aanmelding.id):
         if request.status is not VerrijkingStatus.OPEN:
             continue
-        reachable = [c for c in await service.directory.contacts(request.organisation_key)
+        reachable = [c for c in await service.directory.contacts(request.organisation_key,
+                                                                   aanmelding.tafel)
                      if c.dm_room_id]  # fmt: skip
         text = notice(
             Paragraph(Bold(f"Aanvulling op het verzoek om informatie — {reference}")),
@@ -95,7 +96,7 @@ async def ask(
         else:
             existing.status, existing.asked_at = VerrijkingStatus.OPEN, now
         asked.append(key)
-        reachable = [c for c in await directory.contacts(key) if c.dm_room_id]
+        reachable = [c for c in await directory.contacts(key, aanmelding.tafel) if c.dm_room_id]
         if not reachable:
             unreachable.append(names.get(key, key))
         for contact in reachable:
@@ -136,7 +137,7 @@ async def answer(submission: Submission, house: House) -> list[Outgoing]:
     outgoing += await service.directory.to_contacts(caller.organisation_key, notice(Paragraph(
         f"Het verzoek om informatie over {subject} is beantwoord door een "
         "collega; je hoeft niets meer te doen."
-    )), exclude=caller.matrix_id)  # fmt: skip
+    )), exclude=caller.matrix_id, tafel=aanmelding.tafel)  # fmt: skip
     return outgoing + await _recorded(service, request, subject, caller.organisation_name,
                                       submission.answers, caller.matrix_id, now, None)  # fmt: skip
 
@@ -170,7 +171,7 @@ async def record_for_partner(submission: Submission, house: House) -> list[Outgo
         f"{house.words.procesregie} heeft jullie antwoord ({VIA_LABELS.get(via, via)}) "
         f"vastgelegd. Klopt er iets niet, laat het de {house.words.procesregie} weten; je "
         "hoeft verder niets te doen."
-    )))  # fmt: skip
+    )), tafel=aanmelding.tafel)  # fmt: skip
     return outgoing + await _recorded(service, request, reference, name, submission.answers,
                                       caller.matrix_id, now, via, by)  # fmt: skip
 

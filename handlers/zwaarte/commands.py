@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from datetime import date
 
 from handlers.aanmelding.forms import release_date
@@ -76,6 +77,21 @@ class ZwaarteCommands:
     def __init__(self, house: House) -> None:
         self.house = house
 
+    async def _open_casus(
+        self, ctx: CommandContext, kenmerk: str, without: str, fits: Callable[[Tafel], bool],
+    ) -> tuple[frozenset[str], Aanmelding, Tafel]:  # fmt: skip
+        """Who reads the answer (the procesregie, in its room or own chat), the casus and
+        its tafel, when the tafel has this (``fits``) and the casus is not closed."""
+        audience = await regie_audience(ctx, self.house)
+        aanmelding = await TriageService(ctx.unit, self.house).find(kenmerk)
+        tafel = self.house.tafel(aanmelding.tafel)
+        if not fits(tafel):
+            raise UserError(f"{aanmelding.reference} hoort bij "
+                            f"{self.house.words.tafel(tafel.key)}: {without}.")  # fmt: skip
+        if aanmelding.closed_on is not None:
+            raise UserError(f"{aanmelding.reference} is afgesloten.")
+        return audience, aanmelding, tafel
+
     @command(
         "stoplicht", "zwaarte", action=Action.ZWAARTE,
         args=(KENMERK, Arg("kleuren", "leefgebied kleur ...", rest=True, optional=True)),
@@ -83,15 +99,9 @@ class ZwaarteCommands:
         summary="de zwaarte-indicatie per leefgebied bekijken of bijwerken (groen/oranje/rood)",
     )  # fmt: skip
     async def stoplicht(self, ctx: CommandContext, kenmerk: str, kleuren: str | None) -> None:
-        audience = await regie_audience(ctx, self.house)
-        aanmelding = await TriageService(ctx.unit, self.house).find(kenmerk)
-        tafel = self.house.tafel(aanmelding.tafel)
-        if not tafel.leefgebieden:
-            raise UserError(f"{aanmelding.reference} hoort bij "
-                            f"{self.house.words.tafel(tafel.key)}: daar werken we zonder "
-                            "stoplicht.")  # fmt: skip
-        if aanmelding.closed_on is not None:
-            raise UserError(f"{aanmelding.reference} is afgesloten; het stoplicht staat vast.")
+        audience, aanmelding, tafel = await self._open_casus(
+            ctx, kenmerk, "daar werken we zonder stoplicht", lambda t: bool(t.leefgebieden)
+        )
         if kleuren:
             changed = parse_settings(kleuren, tafel)
             aanmelding.zwaarte = json.dumps(read_zwaarte(aanmelding) | changed)
@@ -108,15 +118,9 @@ class ZwaarteCommands:
         summary="de verwachte datum van vrijlating vastleggen of verbeteren (nazorg)",
     )  # fmt: skip
     async def vrijlating(self, ctx: CommandContext, kenmerk: str, datum: str) -> None:
-        audience = await regie_audience(ctx, self.house)
-        aanmelding = await TriageService(ctx.unit, self.house).find(kenmerk)
-        tafel = self.house.tafel(aanmelding.tafel)
-        if not tafel.asks_release_date:
-            raise UserError(f"{aanmelding.reference} hoort bij "
-                            f"{self.house.words.tafel(tafel.key)}: daar hoort geen datum van "
-                            "vrijlating bij.")  # fmt: skip
-        if aanmelding.closed_on is not None:
-            raise UserError(f"{aanmelding.reference} is afgesloten.")
+        audience, aanmelding, _ = await self._open_casus(
+            ctx, kenmerk, "daar hoort geen datum van vrijlating bij", lambda t: t.asks_release_date
+        )
         day = date.fromisoformat(release_date(datum, FormContext(ctx.today), {}))
         # A new date: the reminder comes again, ahead of it.
         aanmelding.vrijlating_op, aanmelding.vrijlating_reminded_at = day, None

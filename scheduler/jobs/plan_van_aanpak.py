@@ -90,7 +90,9 @@ async def _recipients(
     ids += (
         [actie.owner]
         if actie.owner
-        else [c.matrix_id for c in await directory.contacts(actie.organisation_key)]
+        else [
+            c.matrix_id for c in await directory.contacts(actie.organisation_key, aanmelding.tafel)
+        ]
     )
     found = []
     for matrix_id in dict.fromkeys(ids):

@@ -40,7 +40,7 @@ async def remind_late_verrijking(unit: Unit, house: House, now: datetime, run: J
                     "nog op een antwoord van je organisatie. Typ ",
                     Code(f"beantwoord {aanmelding.reference}"), ".",
                 )
-            ))  # fmt: skip
+            ), tafel=aanmelding.tafel)  # fmt: skip
             request.reminded_at = now
         elif request.escalated_at is None:
             if now < working.add_working_days(request.reminded_at, 1):
@@ -77,26 +77,21 @@ async def post_weekly_agenda(unit: Unit, house: House, now: datetime, run: JobRu
         agenda(rows, house, shown(monitored)), None, sensitive=False
     ):
         run.send(item.later(later))
-    # The partners who weigh with the procesregie, per tafel (the weegploeg of one); a
-    # minors' partner sees only minors.
-    for organisation in dict.fromkeys(
-        key for tafel in house.tafels.all for key in house.triage_for(tafel.key).agenda_partners
-    ):
-        theirs = []
-        for aanmelding, asked in rows:
-            sets = house.triage_for(aanmelding.tafel)
-            if organisation not in sets.agenda_partners:
-                continue
-            if organisation in sets.minor_partners and not any_minor(aanmelding):
-                continue
-            theirs.append((aanmelding, asked))
-        watched = [(reference, key) for reference, key in monitored
-                   if organisation in house.triage_for(key).agenda_partners]  # fmt: skip
-        if not theirs and not watched:
-            continue  # nothing to weigh: no message
-        text = agenda(theirs, house, shown(watched))
-        for item in await service.directory.to_contacts(organisation, text):
-            run.send(item.later(later))
+    # The partners who weigh with the procesregie, per tafel (a weegploeg), through the
+    # tafel's contacts: one agenda per tafel, never mixed; a minors' partner sees only
+    # minors.
+    for tafel in house.tafels.all:
+        sets = house.triage_for(tafel.key)
+        for organisation in sets.agenda_partners:
+            minors_only = organisation in sets.minor_partners
+            theirs = [(a, asked) for a, asked in rows if a.tafel == tafel.key
+                      and (not minors_only or any_minor(a))]  # fmt: skip
+            watched = [(r, key) for r, key in monitored if key == tafel.key]
+            if not theirs and not watched:
+                continue  # nothing to weigh: no message
+            text = agenda(theirs, house, shown(watched), tafel.key)
+            for item in await service.directory.to_contacts(organisation, text, tafel=tafel.key):
+                run.send(item.later(later))
 
 
 def triage(house: House) -> Job:
