@@ -42,6 +42,8 @@ class Child:
     ) -> None:
         self.name = name
         self.log_file = log_file
+        # Where this run's lines start (the log is appended to across restarts).
+        self.log_start = log_file.stat().st_size if log_file.exists() else 0
         with open(log_file, "ab") as output:
             self.process = subprocess.Popen(  # noqa: S603 (our own interpreter and modules)
                 list(argv),
@@ -69,6 +71,12 @@ class Child:
         if got.decode().strip() != line:
             self.check_alive()
             raise RuntimeError(f"{self.name} said {got!r} instead of {line!r}")
+
+    def saw_log(self, text: str) -> bool:
+        """Whether this run of the child logged ``text`` so far."""
+        with open(self.log_file, "rb") as log:
+            log.seek(self.log_start)
+            return text in log.read().decode("utf-8", errors="replace")
 
     async def wait_for_log(self, text: str, timeout: float) -> None:
         """Wait until ``text`` appears in the child's log file."""

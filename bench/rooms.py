@@ -5,9 +5,10 @@ removes it (docs/sizing.md: R ≈ 1,200-2,000). For each R, one local Synapse an
 casusbot process: a filler account makes encrypted rooms with the bot until it is in R
 (the bot joins each, as it would a member's chat), then one E2EE member measures:
 
-- the first sync after a restart as the bot makes it (from its saved position, with
-  ``full_state``): Synapse's time and the response's size, asked with the bot's own token
-  while the bot is stopped;
+- the first sync after a restart, asked with the bot's own token while the bot is stopped,
+  from its saved position: incremental, as the bot asks it since it keeps the rooms'
+  state (bot/matrix/snapshot.py), and with ``full_state``, as it asked before: Synapse's
+  time and the response's size of both; and the size of the state the bot keeps;
 - restart to first reply: from starting ``casusbot run`` to the answer to a ``hulp``
   the member sent at that moment;
 - 30 sequential ``hulp`` round trips: p50 and p99, and the bot's CPU per message;
@@ -106,18 +107,26 @@ def saved_position(bot_dir: Path) -> str:
     return str(position)
 
 
+def kept_state_mb(bot_dir: Path) -> float:
+    """What the bot keeps of the rooms' state (encrypted), in MB."""
+    with sqlite3.connect(bot_dir / "casusbot.db") as connection:
+        [(size,)] = connection.execute("SELECT SUM(LENGTH(events)) FROM room_state").fetchall()
+    return float(size or 0) / 1e6
+
+
 async def first_sync(
-    session: aiohttp.ClientSession, url: str, token: str, since: str
+    session: aiohttp.ClientSession, url: str, token: str, since: str, full_state: bool
 ) -> tuple[float, int]:
-    """(seconds, bytes) of the sync the bot makes after a restart: from its saved
-    position, with the full state of every room (nio keeps no room list)."""
+    """(seconds, bytes) of a first sync after a restart from the bot's saved position:
+    incremental (the bot now), or with the full state of every room (the bot before)."""
     started = time.monotonic()
     async with session.get(
         # What the bot asks, made a different request by a filter that filters nothing:
         # Synapse answers the same request within two minutes from its cache
         # (sync_response_cache_duration).
         f"{url}/_matrix/client/v3/sync",
-        params={"since": since, "full_state": "true", "timeout": "0", "filter": json.dumps(
+        params={"since": since, "full_state": str(full_state).lower(), "timeout": "0",
+                "filter": json.dumps(
             {"presence": {"not_types": [f"bench.nothing.{time.time_ns()}"]}}
         )},
         headers={"Authorization": f"Bearer {token}"},
@@ -173,12 +182,16 @@ async def measure(options: argparse.Namespace) -> list[dict[str, float]]:
                 bot_child.stop()
                 position = saved_position(bot_dir)
                 sync_seconds, sync_bytes = await first_sync(
-                    session, synapse.url, bot_token, position
+                    session, synapse.url, bot_token, position, full_state=False
+                )
+                full_seconds, full_bytes = await first_sync(
+                    session, synapse.url, bot_token, position, full_state=True
                 )
                 started = time.monotonic()
                 bot_child = start_casusbot(bot_dir, config, environ)
                 first = await member.ask(room, bot, "hulp", timeout=300)
                 restart = time.monotonic() - started
+                restored = bot_child.saw_log("rooms restored from kept state")
                 assert "Dit kun je met mij doen" in first.body
                 cpu_before = cpu_ms(bot_child.pid)
                 trips = []
@@ -194,7 +207,9 @@ async def measure(options: argparse.Namespace) -> list[dict[str, float]]:
                 trips.sort()
                 row = {
                     "rooms": float(size), "first_sync_s": sync_seconds,
-                    "first_sync_mb": sync_bytes / 1e6, "restart_to_reply_s": restart,
+                    "first_sync_mb": sync_bytes / 1e6, "full_sync_s": full_seconds,
+                    "full_sync_mb": full_bytes / 1e6, "kept_mb": kept_state_mb(bot_dir),
+                    "restored": float(restored), "restart_to_reply_s": restart,
                     "p50_ms": statistics.median(trips), "slowest_ms": trips[-1],
                     "cpu_ms_per_message": cpu_per_message, "rss_mb": rss,
                     "idle_cpu_ms_per_s": idle,
@@ -212,6 +227,8 @@ async def measure(options: argparse.Namespace) -> list[dict[str, float]]:
 def _line(row: dict[str, float]) -> str:
     return (
         f"| {row['rooms']:.0f} | {row['first_sync_s']:.2f} s / {row['first_sync_mb']:.2f} MB "
+        f"| {row['full_sync_s']:.2f} s / {row['full_sync_mb']:.2f} MB "
+        f"| {row['kept_mb']:.2f} MB{'' if row['restored'] else ' (not used)'} "
         f"| {row['restart_to_reply_s']:.1f} s | {row['p50_ms']:.0f} ms ({row['slowest_ms']:.0f}) "
         f"| {row['cpu_ms_per_message']:.1f} ms | {row['rss_mb']:.0f} MB "
         f"| {row['idle_cpu_ms_per_s']:.1f} ms/s |"
@@ -228,9 +245,10 @@ def main() -> None:
     if options.dir.exists():  # a fresh homeserver and bot every run
         shutil.rmtree(options.dir)
     results = asyncio.run(measure(options))
-    print("\n| R | first sync after restart (Synapse time / size) | restart to first reply "
-          "| reply p50 (slowest of 30) | bot CPU/msg | RSS | idle CPU |")  # fmt: skip
-    print("|---|---|---|---|---|---|---|")
+    print("\n| R | first sync after restart (Synapse time / size) | with full state (before) "
+          "| state kept | restart to first reply | reply p50 (slowest of 30) | bot CPU/msg "
+          "| RSS | idle CPU |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|---|---|")
     for row in results:
         print(_line(row))
     if options.json is not None:

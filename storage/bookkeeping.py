@@ -3,9 +3,10 @@ members' messages with a BSN that must go."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -13,10 +14,26 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from storage.base import Repository, rowcount
-from storage.models import HandledEvent, JobSlot, SentMessage, SyncPosition, WithdrawnMessage
+from storage.models import (
+    HandledEvent,
+    JobSlot,
+    RoomStateEvent,
+    SentMessage,
+    SyncPosition,
+    WithdrawnMessage,
+)
 from storage.types import WITHDRAWN, SentState
 
 _handled = cast(Table, HandledEvent.__table__)
+_room_state = cast(Table, RoomStateEvent.__table__)
+_UPSERT_STATE = {
+    dialect: insert(_room_state).on_conflict_do_update(
+        index_elements=["account", "room_id"], set_={"events": insert(_room_state).excluded.events}
+    )
+    for dialect, insert in (("sqlite", sqlite_insert), ("postgresql", postgresql_insert))
+}
+# Rooms per statement when the first sync brings every room's state.
+STATE_CHUNK = 500
 _positions = cast(Table, SyncPosition.__table__)
 _CLAIM = {
     "sqlite": sqlite_insert(_handled).on_conflict_do_nothing(index_elements=["event_id"]),
@@ -73,6 +90,50 @@ class SyncPositionRepository(Repository):
         if not getattr(result, "rowcount", 0):
             self.session.add(SyncPosition(account=account, next_batch=next_batch, updated_at=now))
             await self.session.flush()
+
+
+class RoomStateRepository(Repository):
+    """The current state of the rooms the bot is in (bot/matrix/snapshot.py): per room
+    its state events, each (type, state key) once."""
+
+    async def load(self, account: str) -> dict[str, list[dict[str, Any]]]:
+        rows = await self.session.execute(
+            select(RoomStateEvent.room_id, RoomStateEvent.events).where(
+                RoomStateEvent.account == account
+            )
+        )
+        return {room_id: json.loads(events) for room_id, events in rows.all()}
+
+    async def apply(
+        self, account: str, rooms: Mapping[str, Mapping[tuple[str, str], dict[str, Any]]],
+        left: Sequence[str],
+    ) -> None:  # fmt: skip
+        """What one sync changed: state events written over the old ones of the same type
+        and state key, rooms left gone."""
+        if left:
+            await self.session.execute(
+                delete(RoomStateEvent).where(
+                    RoomStateEvent.account == account, RoomStateEvent.room_id.in_(left)
+                )
+            )
+        changed = list(rooms)
+        values = []
+        for start in range(0, len(changed), STATE_CHUNK):
+            chunk = changed[start : start + STATE_CHUNK]
+            rows = await self.session.execute(
+                select(RoomStateEvent.room_id, RoomStateEvent.events).where(
+                    RoomStateEvent.account == account, RoomStateEvent.room_id.in_(chunk)
+                )
+            )
+            before = {room_id: json.loads(events) for room_id, events in rows.all()}
+            for room_id in chunk:
+                merged = {(e["type"], e["state_key"]): e for e in before.get(room_id, [])}
+                merged.update(rooms[room_id])
+                events = json.dumps(list(merged.values()), separators=(",", ":"))
+                values.append({"account": account, "room_id": room_id, "events": events})
+        statement = _UPSERT_STATE[self.session.get_bind().dialect.name]
+        for start in range(0, len(values), STATE_CHUNK):
+            await self.session.execute(statement, values[start : start + STATE_CHUNK])
 
 
 class JobSlotRepository(Repository):

@@ -16,6 +16,7 @@ from storage.base import Effects
 from storage.bookkeeping import (
     HandledEventRepository,
     JobSlotRepository,
+    RoomStateRepository,
     SyncPositionRepository,
     WithdrawnMessageRepository,
 )
@@ -103,6 +104,10 @@ class Unit:
     @cached_property
     def sync_positions(self) -> SyncPositionRepository:
         return SyncPositionRepository(self.session, self.effects)
+
+    @cached_property
+    def room_state(self) -> RoomStateRepository:
+        return RoomStateRepository(self.session, self.effects)
 
     @cached_property
     def withdrawn(self) -> WithdrawnMessageRepository:

@@ -97,6 +97,14 @@ async def test_six_months_after_afschaling_the_messages_and_the_room_are_gone(
     assert await asyncio.to_thread(room_keys_on_disk, store, room_id) == 0
     client = app.transport.managed.client
     assert room_id not in client.rooms
+    # Nor is its state kept for the next restart (its name held the reference).
+    for _ in range(100):
+        kept = await house.bot.rows("SELECT count(*) FROM room_state WHERE room_id = :r",
+                                    r=room_id)  # fmt: skip
+        if kept == [(0,)]:
+            break
+        await asyncio.sleep(0.2)
+    assert kept == [(0,)]
     assert client.olm is not None
     assert not client.olm.inbound_group_store[room_id]
     assert room_id not in client.olm.outbound_group_sessions

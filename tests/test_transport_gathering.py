@@ -6,10 +6,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 from bot.matrix.login import TransportSettings
 from bot.matrix.ports import MessageHandler
+from bot.matrix.snapshot import StateChanges
 from bot.matrix.transport import MatrixTransport
 
 
@@ -19,6 +20,12 @@ class Positions:
 
     async def load(self) -> str | None:
         return None
+
+    async def load_state(self) -> dict[str, list[dict[str, Any]]]:
+        return {}
+
+    def record_state(self, changes: StateChanges) -> None:
+        pass
 
     async def save(self, next_batch: str) -> None:
         self.saved.append(next_batch)

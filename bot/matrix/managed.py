@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -109,8 +110,12 @@ class Drift:
 
 
 class ManagedRoomOps:
-    def __init__(self, client: AsyncClient) -> None:
+    def __init__(
+        self, client: AsyncClient, on_forget: Callable[[str], None] = lambda room_id: None
+    ) -> None:
         self.client = client
+        # Told of a room forgotten (the transport drops the state it kept of it).
+        self.on_forget = on_forget
 
     @property
     def user_id(self) -> str:
@@ -214,6 +219,7 @@ class ManagedRoomOps:
         Returns the inbound sessions deleted from the store."""
         await self.client.room_forget(room_id)  # refused for a room the server deleted
         self.client.rooms.pop(room_id, None)
+        self.on_forget(room_id)
         self.client.encrypted_rooms.discard(room_id)
         store = self.client.store
         if store is not None:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 
+from bot.matrix.snapshot import StateChanges
 from handlers.messages import Incoming, Invite, InviteDecision, Notice
 
 
@@ -29,6 +30,12 @@ class MessageHandler(Protocol):
 
 
 class PositionStore(Protocol):
+    """The sync position and the rooms' state kept with it (bot/matrix/snapshot.py)."""
+
     async def load(self) -> str | None: ...
+
+    async def load_state(self) -> dict[str, list[dict[str, Any]]]: ...
+
+    def record_state(self, changes: StateChanges) -> None: ...
 
     async def save(self, next_batch: str) -> None: ...

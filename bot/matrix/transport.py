@@ -21,7 +21,6 @@ from typing import Any
 from nio import (
     AsyncClient,
     AsyncClientConfig,
-    EncryptionError,
     MegolmEvent,
     RedactionEvent,
     RoomMessageText,
@@ -33,6 +32,7 @@ from bot.matrix.batches import BatchTracker
 from bot.matrix.content import display_name_of, from_a_bot, incoming_of
 from bot.matrix.device_trust import DeviceTrust
 from bot.matrix.gaps import missed_events
+from bot.matrix.late_keys import wait_for_key
 from bot.matrix.login import FatalTransportError, TransportSettings, log_in, start_session
 from bot.matrix.managed import ManagedRoomOps
 from bot.matrix.ports import MessageHandler, PositionStore
@@ -42,6 +42,7 @@ from bot.matrix.session import (
     StoreLock,
     ensure_private_dir,
 )
+from bot.matrix.snapshot import StateChanges, changes_of, restore
 from bot.matrix.store import CasusbotStore
 from bot.matrix.workers import IDLE_SECONDS, IN_ROOM_WORKER, RoomWorker, WorkItem
 from handlers.messages import Incoming
@@ -81,7 +82,9 @@ class MatrixTransport:
         self.trust = DeviceTrust(self.client)
         self.sending = NoticeSending(self.client, self.wait_for_room, self.trust)
         self.rooms = RoomKeeper(self.client, handler, self.wait_for_room, self.sending.send_raw)
-        self.managed = ManagedRoomOps(self.client)
+        self.managed = ManagedRoomOps(
+            self.client, lambda room_id: positions.record_state(StateChanges(left=(room_id,)))
+        )
         # Told when the last event in hand has been handled (the outbox sends the replies
         # it gathered, see handling_others).
         self._all_handled_listeners: list[Callable[[], None]] = []
@@ -95,6 +98,10 @@ class MatrixTransport:
         self.last_sync_at: datetime | None = None
         self.undecryptable_events = 0
         self.sync_gaps_read = 0  # rooms whose sync left events out, read back from history
+        # Rooms rebuilt at start from the state kept with the position (0: none kept, and
+        # the run's first sync asks for the full state; see bot/matrix/snapshot.py).
+        self.restored_rooms = 0
+        self.first_sync_full_state: bool | None = None
 
     @property
     def user_id(self) -> str:
@@ -122,6 +129,11 @@ class MatrixTransport:
     async def _start_locked(self) -> None:
         await start_session(self.client, self.settings)
         self._next_batch = await self.positions.load()
+        if self._next_batch is not None:
+            kept = await self.positions.load_state()
+            self.restored_rooms = await restore(self.client, kept, self._next_batch)
+            if self.restored_rooms:
+                log.info("rooms restored from kept state: %d", self.restored_rooms)
 
     async def _login(self, device_id: str | None) -> None:
         await log_in(self.client, self.settings, device_id)
@@ -132,8 +144,9 @@ class MatrixTransport:
         """Sync until :meth:`stop`; survives homeserver restarts and network loss."""
         # Never synced before: the first response is history only, nothing to handle.
         initial = self._next_batch is None
-        # The first sync of every run asks for the full room state: nio keeps no room list
-        # across restarts, and an incremental sync only mentions rooms with new activity.
+        # The first sync of a run asks for the full room state unless the rooms were
+        # restored from the state kept with the position: nio keeps no room list across
+        # restarts, and an incremental sync only mentions rooms with new activity.
         first = True
         failures = 0
         while not self._stopping.is_set():
@@ -179,7 +192,7 @@ class MatrixTransport:
             self.client.sync(
                 timeout=0 if first else self.settings.sync_timeout_ms,
                 since=self._next_batch,
-                full_state=first or None,
+                full_state=self._full_state(first),
             )
         )
         stopping = asyncio.create_task(self._stopping.wait())
@@ -193,12 +206,21 @@ class MatrixTransport:
             return None
         return request.result()
 
+    def _full_state(self, first: bool) -> bool | None:
+        if not first:
+            return None
+        self.first_sync_full_state = not self.restored_rooms
+        return self.first_sync_full_state or None
+
     async def _sleep_unless_stopping(self, delay: float) -> None:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._stopping.wait(), timeout=delay)
 
     async def _dispatch(self, response: SyncResponse, initial: bool, first: bool) -> None:
         self.trust.forget(response.device_list.changed)
+        # Kept before this sync's position can be: the state reaches as far as it.
+        if changes := changes_of(response):
+            self.positions.record_state(changes)
         seq = self._batches.open(response.next_batch)
         for room_id, info in response.rooms.invite.items():
             inviter = inviter_of(info.invite_state)
@@ -310,29 +332,11 @@ class MatrixTransport:
         async def handle() -> None:
             self.undecryptable_events += 1
             log.info("undecryptable event from %s; waiting for its key", pseudonym(event.sender))
-            try:
-                await self.client.request_room_key(event)
-            except Exception as exc:  # best effort: Element does not answer key requests
-                log.info("room key request not sent (%s)", type(exc).__name__)
-            loop = asyncio.get_running_loop()
-            deadline = loop.time() + self.settings.key_grace_seconds
-            while True:
-                try:
-                    decrypted = self.client.decrypt_event(event)
-                except EncryptionError:
-                    decrypted = None
-                if isinstance(decrypted, RoomMessageText):
-                    log.info("late room key arrived; event decrypted")
-                    await self.handler.on_message(await self._incoming(room_id, decrypted))
-                    return
-                if decrypted is not None:
-                    return  # decrypted into something that is not a text message
-                remaining = deadline - loop.time()
-                if remaining <= 0 or self._stopping.is_set():
-                    break
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._synced.wait(), timeout=min(remaining, 5.0))
-            if not self._stopping.is_set():
+            found = await wait_for_key(self.client, event, self.settings.key_grace_seconds,
+                                       lambda: self._synced, self._stopping)  # fmt: skip
+            if isinstance(found, RoomMessageText):
+                await self.handler.on_message(await self._incoming(room_id, found))
+            elif not found and not self._stopping.is_set():
                 await self.handler.on_undecryptable(room_id, event.sender, event.event_id)
 
         return handle

@@ -39,6 +39,23 @@ class SyncPosition(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+class RoomStateEvent(Base):
+    """The current state of a room the bot is in (bot/matrix/snapshot.py): kept with the
+    sync position, so a restart rebuilds the client's rooms instead of asking the
+    homeserver for the full state of every room. Its state events as one JSON list,
+    encrypted: member events hold user ids and display names, which are never stored
+    readable (a stranger who was in a room leaves no readable trace)."""
+
+    __tablename__ = "room_state"
+    __table_args__ = (UniqueConstraint("account", "room_id"),)
+
+    # A key rotation rewrites encrypted rows by id (storage/keys.py).
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account: Mapped[str] = mapped_column(String(255))
+    room_id: Mapped[str] = mapped_column(String(255))
+    events: Mapped[str] = mapped_column(EncryptedText())
+
+
 class OutboxMessage(Base):
     """A notice waiting to be sent. Written in the same transaction as the work that caused it.
 
