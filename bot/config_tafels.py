@@ -94,6 +94,14 @@ class TafelSettings(_Section):
             raise ValueError("delete_months mag niet korter zijn dan clean_months")
         if self.regie_only and self.aanmelders:
             raise ValueError("regie_only en aanmelders sluiten elkaar uit")
+        # The verslag of a casusoverleg is its plan van aanpak: a tafel without one has no
+        # outcome that leads to a casusoverleg (the national four include one).
+        if not self.plan_van_aanpak and (
+            not self.outcomes
+            or any(o.effect == TriageStatus.CASUSOVERLEG.value for o in self.outcomes)
+        ):
+            raise ValueError("zonder plan van aanpak horen eigen uitkomsten (outcomes) "
+                             "zonder effect casusoverleg")  # fmt: skip
         return self
 
 

@@ -168,7 +168,10 @@ def test_the_shipped_examples_load_as_tafels(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("tafel", "expected"),
     [
-        ("[tafels.xy]\nplan_van_aanpak = false", "geef de tafel een naam"),
+        ('[tafels.xy]\nname = "X"\nplan_van_aanpak = false', "zonder plan van aanpak horen"),
+        ('[tafels.xy]\nname = "X"\nplan_van_aanpak = false\n[[tafels.xy.outcomes]]\n'
+         'key = "aa"\nlabel = "A"\neffect = "casusoverleg"', "zonder effect casusoverleg"),
+        ("[tafels.xy]\nleefgebieden = []", "geef de tafel een naam"),
         ('[tafels.xy]\nname = "X"\nintake_form = "schoenen"', "onbekend formulier"),
         ('[tafels.xy]\nname = "X"\nclean_months = 12\ndelete_months = 6', "delete_months"),
         ('[tafels.xy]\nname = "X"\ndelete_months = 3', "korter dan clean_months"),
