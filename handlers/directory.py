@@ -209,6 +209,16 @@ class Directory:
             return None
         return to_dm(member, text, reference, sensitive)
 
+    async def to_own_chat_or_procesregie(
+        self, matrix_id: str | None, text: Notice, reference: str, sensitive: bool
+    ) -> list[Outgoing]:
+        """To one member's own chat (the casus's procesregisseur, say); without one, to the
+        procesregie (sensitive or not alike)."""
+        told = await self.to_own_chat(matrix_id, text, reference, sensitive) if matrix_id else None
+        if told is not None:
+            return [told]
+        return await self.to_procesregie(text, reference if sensitive else None, sensitive)
+
     async def to_contacts(
         self, organisation_key: str, text: Notice, reference: str | None = None,
         exclude: str | None = None, tafel: str | None = None,

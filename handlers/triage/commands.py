@@ -37,9 +37,9 @@ def _outcome(text: str, words: Wording, tafel: Tafel) -> tuple[Besluit, bool]:
     """'casus zonder overleg' or 'casus-zonder-overleg' (or the house's word: 'casus zonder
     mdo', 'mdo'; or a tafel's own: 'zsm-advies', 'ZSM advies'), and whether 'toch'
     follows."""
-    said = text.lower().split()
-    toch = bool(said) and said[-1] == "toch"
-    key = "-".join(said[:-1] if toch else said)
+    typed = text.lower().split()
+    toch = bool(typed) and typed[-1] == "toch"
+    key = "-".join(typed[:-1] if toch else typed)
     house_word = words.command("overleg")
     synonyms = {house_word: "casusoverleg", f"casus-zonder-{house_word}": "casus-zonder-overleg",
                 "overleg": "casusoverleg"}  # fmt: skip

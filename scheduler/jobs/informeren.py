@@ -29,10 +29,9 @@ async def ask_informed(unit: Unit, house: House, now: datetime, run: JobRun) -> 
         aanmelding.inform_reminded_at = now
         who = responsible(aanmelding)
         text = question(aanmelding, today, house.words)
-        told = await directory.to_own_chat(who, text, aanmelding.reference)
-        run.send(*([told] if told else await directory.to_procesregie(
-            text, None, sensitive=False
-        )))  # fmt: skip
+        run.send(*await directory.to_own_chat_or_procesregie(
+            who, text, aanmelding.reference, sensitive=False
+        ))  # fmt: skip
         run.reminders["informeren"] += 1
 
 

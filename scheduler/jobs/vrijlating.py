@@ -41,9 +41,11 @@ async def remind_release(unit: Unit, house: House, now: datetime, run: JobRun) -
                       *((" Werk het stoplicht bij met ", Code(f"stoplicht {reference}"), ".")
                         if stoplicht else ())),
         )  # fmt: skip
-        who = aanmelding.procesregisseur
-        told = await directory.to_own_chat(who, text, reference, sensitive=True) if who else None
-        run.send(*([told] if told else await directory.to_procesregie(text, reference)))
+        run.send(
+            *await directory.to_own_chat_or_procesregie(
+                aanmelding.procesregisseur, text, reference, sensitive=True
+            )
+        )
         run.reminders["vrijlating"] += 1
 
 
