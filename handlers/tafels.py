@@ -12,7 +12,7 @@ tafel is the national casusoverleg; ``[tafels.KEY]`` in the config adds or resha
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from handlers.access import Caller, is_regie
@@ -125,9 +125,6 @@ class Tafels:
         """A casus's tafel; one the config no longer has works as the default's rules."""
         return next((t for t in self.all if t.key == key), self.default)
 
-    def known(self, key: str) -> bool:
-        return any(t.key == key for t in self.all)
-
     def open_to(self, caller: Caller) -> list[Tafel]:
         return [t for t in self.all if t.open_to(caller)]
 
@@ -140,8 +137,3 @@ class Tafels:
             if wanted in (tafel.key, tafel.name.lower()):
                 return tafel
         return None
-
-
-def keys_in(tafel: Tafel, keys: Collection[str]) -> list[str]:
-    """Of these organisations, those in the tafel's partner set (in their order)."""
-    return [key for key in keys if tafel.in_set(key)]

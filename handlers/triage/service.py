@@ -22,7 +22,7 @@ from handlers.house import House
 from handlers.identifiers import parse_reference
 from handlers.messages import Block, Bold, Notice, Outgoing, Paragraph, Table, notice
 from handlers.personen import any_minor
-from handlers.tafels import NATIONAL_OUTCOMES, keys_in
+from handlers.tafels import NATIONAL_OUTCOMES
 from handlers.triage.texts import announcement, decision_label, request_state
 from handlers.vocabulary import AuditKind, Phase, TriageStatus, VerrijkingStatus
 from storage.models import Aanmelding, Verrijkingsverzoek
@@ -93,8 +93,9 @@ class TriageService:
         if any_minor(aanmelding):
             wanted += list(triage.minor_partners)
         seen: list[str] = []
-        for key in keys_in(tafel, wanted):
-            if key in names and key not in seen and key != aanmelding.aanmelder_organisation:
+        for key in wanted:
+            if (key in names and key not in seen and tafel.in_set(key)
+                    and key != aanmelding.aanmelder_organisation):  # fmt: skip
                 seen.append(key)
         return seen
 

@@ -10,7 +10,7 @@ from handlers.conversation.parsing import format_date
 from handlers.house import House
 from handlers.messages import Block, Bold, Code, Notice, Paragraph, Table, notice, text_notice
 from handlers.personen import LOOKUP_FIELDS, Person, persons
-from handlers.tafels import Besluit, Tafel
+from handlers.tafels import NATIONAL_OUTCOMES, Besluit, Tafel
 from handlers.vocabulary import TriageStatus, Urgentie, VerrijkingStatus
 from handlers.wording import Wording
 from storage.models import Aanmelding, Verrijkingsverzoek
@@ -21,12 +21,8 @@ CRITERIA_LABELS = {
     "ketens": "meerdere ketens nodig",
     "multiproblem": "multiproblem",
 }
-OUTCOME_LABELS = {
-    TriageStatus.GEEN_CASUS: "geen casus voor {huis}",
-    TriageStatus.ONDUIDELIJK: "nog onduidelijk",
-    TriageStatus.ZONDER_OVERLEG: "casus, geen {casusoverleg} nodig",
-    TriageStatus.CASUSOVERLEG: "casus voor {casusoverleg}",
-}
+# The national outcomes' labels (templates), as the default tafel declares them.
+OUTCOME_LABELS = {besluit.effect: besluit.label for besluit in NATIONAL_OUTCOMES}
 
 
 def outcome_label(
