@@ -3,7 +3,10 @@
 A house's bot sits in a direct chat per member and a room per casus, kept until retention
 removes it (docs/sizing.md: R ≈ 1,200-2,000). For each R, one local Synapse and one
 casusbot process: a filler account makes encrypted rooms with the bot until it is in R
-(the bot joins each, as it would a member's chat), then one E2EE member measures:
+(the bot joins each, as it would a member's chat, and welcomes everyone in it): two-member
+rooms, and (``--casus-share``, half by default) casus rooms of 5-8 members, the filler,
+the bot and 3-6 of a pool of E2EE members with two devices each, so the bot shares its
+room keys with every device there. Then one E2EE member measures:
 
 - the first sync after a restart, asked with the bot's own token while the bot is stopped,
   from its saved position: incremental, as the bot asks it since it keeps the rooms'
@@ -23,14 +26,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import random
 import shutil
 import sqlite3
 import statistics
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import aiohttp
+from nio import AsyncClient, AsyncClientConfig, LoginResponse
 
 from bench.proc import cpu_ms
 from bench.processes import (
@@ -45,6 +52,8 @@ from demo.devserver import LocalSynapse, RateLimits
 from demo.scripted import ScriptedMember
 
 ROUND_TRIPS = 30
+POOL_MEMBERS = 24  # each with two E2EE devices: the people of the casus rooms
+CASUS_OTHERS = (3, 4, 5, 6)  # besides the filler and the bot: rooms of 5-8 members
 IDLE_SECONDS = 20.0
 SETUP_TIMEOUT = 600.0
 SYNAPSE_EXTRA = "bcrypt_rounds: 4\n"
@@ -62,12 +71,12 @@ def token_of(bot_dir: Path) -> str:
     return str(json.loads((bot_dir / "crypto" / "session.json").read_text())["access_token"])
 
 
-class Filler:
-    """An account that makes encrypted rooms with the bot, over plain HTTP (it never
-    sends a message: the rooms are what is measured)."""
+class Account:
+    """An account over plain HTTP (it never sends a message: the rooms are measured)."""
 
     def __init__(self, session: aiohttp.ClientSession, url: str, token: str) -> None:
         self.session, self.url, self.token = session, url, token
+        self.user_id = ""
 
     async def call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
         headers = {"Authorization": f"Bearer {self.token}"}
@@ -76,13 +85,44 @@ class Filler:
         ) as response:
             return await response.json(content_type=None)
 
-    async def room_with(self, bot: str) -> str:
+    async def room_with(self, bot: str, others: Sequence[Account] = ()) -> str:
+        """An encrypted room with the bot: a direct chat, or with ``others`` a casus room
+        they join before the bot does (so its welcome is encrypted for all of them)."""
         made = await self.call("POST", "/createRoom", {
-            "invite": [bot], "is_direct": True, "preset": "trusted_private_chat",
+            "invite": [*(other.user_id for other in others), bot],
+            "is_direct": not others,
+            "preset": "private_chat" if others else "trusted_private_chat",
             "initial_state": [{"type": "m.room.encryption", "state_key": "",
                                "content": {"algorithm": "m.megolm.v1.aes-sha2"}}],
         })  # fmt: skip
-        return str(made["room_id"])
+        room_id = str(made["room_id"])
+        for other in others:
+            await other.call("POST", f"/rooms/{quote(room_id, safe='')}/join", {})
+        return room_id
+
+
+async def pool_member(
+    session: aiohttp.ClientSession, synapse: LocalSynapse, directory: Path, number: int
+) -> Account:
+    """A member of the casus rooms with two devices whose keys are on the homeserver."""
+    user_id = await asyncio.to_thread(synapse.register, f"lid{number:02d}", BENCH_PASSWORD)
+    token = ""
+    for device in ("telefoon", "laptop"):
+        store = directory / f"lid{number:02d}-{device}"
+        store.mkdir(parents=True, exist_ok=True)
+        client = AsyncClient(synapse.url, user_id, store_path=str(store),
+                             config=AsyncClientConfig(encryption_enabled=True))  # fmt: skip
+        try:
+            login = await client.login(BENCH_PASSWORD, device_name=device)
+            if not isinstance(login, LoginResponse):
+                raise RuntimeError(f"login failed for {user_id}: {login}")
+            await client.keys_upload()
+            token = token or login.access_token
+        finally:
+            await client.close()
+    account = Account(session, synapse.url, token)
+    account.user_id = user_id
+    return account
 
 
 async def log_in(session: aiohttp.ClientSession, url: str, user: str, password: str) -> str:
@@ -155,12 +195,24 @@ async def measure(options: argparse.Namespace) -> list[dict[str, float]]:
         member = ScriptedMember(synapse.url, member_id, BENCH_PASSWORD, directory / "meter")
         async with aiohttp.ClientSession() as session:
             filler_token = await log_in(session, synapse.url, filler_id, BENCH_PASSWORD)
-            filler = Filler(session, synapse.url, filler_token)
+            filler = Account(session, synapse.url, filler_token)
+            pool = [
+                await pool_member(session, synapse, directory / "pool", number)
+                for number in range(1, POOL_MEMBERS + 1)
+            ]
             limit = asyncio.Semaphore(8)
+            casus_rooms = 0
 
-            async def one() -> None:
+            async def one(number: int) -> None:
+                nonlocal casus_rooms
+                # Every room whose running number crosses a multiple of 1/share is a casus room.
+                casus = int((number + 1) * options.casus_share) > int(number * options.casus_share)
+                # Who shares a room is no secret: a seeded draw, so runs build the same rooms.
+                drawn = random.choice(CASUS_OTHERS)  # noqa: S311
+                others = random.sample(pool, drawn) if casus else []
                 async with limit:
-                    await filler.room_with(bot)
+                    await filler.room_with(bot, others)
+                casus_rooms += casus
 
             bot_child = start_casusbot(bot_dir, config, environ)
             await bot_child.wait_for_log("casusbot is running", SETUP_TIMEOUT)
@@ -171,7 +223,7 @@ async def measure(options: argparse.Namespace) -> list[dict[str, float]]:
             for size in options.rooms:
                 made = await bot_rooms(session, synapse.url, bot_token)
                 print(f"R={size}: making {max(0, size - made)} rooms …", flush=True)
-                await asyncio.gather(*(one() for _ in range(size - made)))
+                await asyncio.gather(*(one(made + n) for n in range(size - made)))
                 deadline = time.monotonic() + SETUP_TIMEOUT
                 while await bot_rooms(session, synapse.url, bot_token) < size:
                     bot_child.check_alive()
@@ -206,7 +258,8 @@ async def measure(options: argparse.Namespace) -> list[dict[str, float]]:
                 idle = (cpu_ms(bot_child.pid) - idle_before) / IDLE_SECONDS
                 trips.sort()
                 row = {
-                    "rooms": float(size), "first_sync_s": sync_seconds,
+                    "rooms": float(size), "casus_rooms": float(casus_rooms),
+                    "first_sync_s": sync_seconds,
                     "first_sync_mb": sync_bytes / 1e6, "full_sync_s": full_seconds,
                     "full_sync_mb": full_bytes / 1e6, "kept_mb": kept_state_mb(bot_dir),
                     "restored": float(restored), "restart_to_reply_s": restart,
@@ -226,7 +279,8 @@ async def measure(options: argparse.Namespace) -> list[dict[str, float]]:
 
 def _line(row: dict[str, float]) -> str:
     return (
-        f"| {row['rooms']:.0f} | {row['first_sync_s']:.2f} s / {row['first_sync_mb']:.2f} MB "
+        f"| {row['rooms']:.0f} ({row['casus_rooms']:.0f}) "
+        f"| {row['first_sync_s']:.2f} s / {row['first_sync_mb']:.2f} MB "
         f"| {row['full_sync_s']:.2f} s / {row['full_sync_mb']:.2f} MB "
         f"| {row['kept_mb']:.2f} MB{'' if row['restored'] else ' (not used)'} "
         f"| {row['restart_to_reply_s']:.1f} s | {row['p50_ms']:.0f} ms ({row['slowest_ms']:.0f}) "
@@ -239,15 +293,26 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.rooms", description=__doc__)
     parser.add_argument("--rooms", default="10,300,2000",
                         type=lambda text: sorted(int(n) for n in text.split(",")))  # fmt: skip
+    parser.add_argument(
+        "--casus-share",
+        type=float,
+        default=0.5,
+        help="the share of the rooms that are casus rooms of 5-8 members",
+    )
+    parser.add_argument("--seed", type=int, default=26, help="which pool members share a room")
     parser.add_argument("--dir", type=Path, default=Path("var/bench-rooms"))
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     options = parser.parse_args()
     if options.dir.exists():  # a fresh homeserver and bot every run
         shutil.rmtree(options.dir)
+    random.seed(options.seed)
     results = asyncio.run(measure(options))
-    print("\n| R | first sync after restart (Synapse time / size) | with full state (before) "
-          "| state kept | restart to first reply | reply p50 (slowest of 30) | bot CPU/msg "
-          "| RSS | idle CPU |")  # fmt: skip
+    columns = [
+        "R (casus rooms)", "first sync after restart (Synapse time / size)",
+        "with full state (before)", "state kept", "restart to first reply",
+        "reply p50 (slowest of 30)", "bot CPU/msg", "RSS", "idle CPU",
+    ]  # fmt: skip
+    print("\n| " + " | ".join(columns) + " |")
     print("|---|---|---|---|---|---|---|---|---|")
     for row in results:
         print(_line(row))

@@ -7,6 +7,7 @@ at least as far as the position (bot/matrix/snapshot.py relies on that at a rest
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
 
@@ -31,9 +32,14 @@ class DatabasePositions:
         async with self.db.reading() as unit:
             return await unit.sync_positions.load(self.account)
 
-    async def load_state(self) -> dict[str, list[dict[str, Any]]]:
+    async def kept_state(self, chunk: int) -> AsyncIterator[dict[str, list[dict[str, Any]]]]:
+        """The kept state, ``chunk`` rooms at a time (a house's 2,000 rooms parsed at once
+        would raise the bot's memory for the rest of its run: bench/RESULTS.md)."""
         async with self.db.reading() as unit:
-            return await unit.room_state.load(self.account)
+            rooms = await unit.room_state.rooms(self.account)
+        for start in range(0, len(rooms), chunk):
+            async with self.db.reading() as unit:
+                yield await unit.room_state.load(self.account, rooms[start : start + chunk])
 
     def record_state(self, changes: StateChanges) -> None:
         """What a sync changed in the rooms' state: written before any later position."""

@@ -96,10 +96,20 @@ class RoomStateRepository(Repository):
     """The current state of the rooms the bot is in (bot/matrix/snapshot.py): per room
     its state events, each (type, state key) once."""
 
-    async def load(self, account: str) -> dict[str, list[dict[str, Any]]]:
+    async def rooms(self, account: str) -> list[str]:
+        """The rooms whose state is kept, in a stable order."""
+        rows = await self.session.execute(
+            select(RoomStateEvent.room_id)
+            .where(RoomStateEvent.account == account)
+            .order_by(RoomStateEvent.id)
+        )
+        return list(rows.scalars().all())
+
+    async def load(self, account: str, room_ids: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+        """The kept state of these rooms (those still kept)."""
         rows = await self.session.execute(
             select(RoomStateEvent.room_id, RoomStateEvent.events).where(
-                RoomStateEvent.account == account
+                RoomStateEvent.account == account, RoomStateEvent.room_id.in_(room_ids)
             )
         )
         return {room_id: json.loads(events) for room_id, events in rows.all()}

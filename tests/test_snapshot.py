@@ -4,8 +4,9 @@ from it (members and their names, encryption, power) without asking for the full
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from nio import AsyncClient, SyncResponse
 from sqlalchemy import text as sql
@@ -43,6 +44,19 @@ def sync(batch: str, join: dict[str, Any], leave: tuple[str, ...] = ()) -> SyncR
     return response
 
 
+async def chunks(
+    kept: dict[str, list[dict[str, Any]]], size: int = 200
+) -> AsyncIterator[dict[str, list[dict[str, Any]]]]:
+    """The kept state as the positions hand it to a restart: ``size`` rooms at a time."""
+    rooms = list(kept)
+    for start in range(0, len(rooms), size):
+        yield {room_id: kept[room_id] for room_id in rooms[start : start + size]}
+
+
+async def stored(positions: DatabasePositions, size: int = 1) -> dict[str, list[dict[str, Any]]]:
+    return {k: v async for chunk in positions.kept_state(size) for k, v in chunk.items()}
+
+
 def full_state() -> SyncResponse:
     """What the first sync of a bot in two rooms brings: their whole state."""
     casus = room(
@@ -75,7 +89,7 @@ async def test_a_restart_rebuilds_the_rooms_from_the_kept_state() -> None:
     ))}, leave=("!dm:x.nl",))  # fmt: skip
     restarted = AsyncClient("http://127.0.0.1:9", BOT)
     try:
-        assert await restore(restarted, kept_of(full_state(), later), "s2") == 1
+        assert await restore(restarted, chunks(kept_of(full_state(), later)), "s2") == 1
         casus = restarted.rooms["!casus:x.nl"]
         assert casus.encrypted
         assert set(casus.users) == {BOT, PIET}  # Anna left
@@ -91,8 +105,28 @@ async def test_a_restart_rebuilds_the_rooms_from_the_kept_state() -> None:
 async def test_nothing_kept_means_the_full_state_is_asked() -> None:
     client = AsyncClient("http://127.0.0.1:9", BOT)
     try:
-        assert await restore(client, {}, "s1") == 0
+        assert await restore(client, chunks({}), "s1") == 0
         assert not client.rooms
+    finally:
+        await client.close()
+
+
+async def test_rooms_are_rebuilt_a_chunk_at_a_time_and_a_refused_chunk_asks_everything() -> None:
+    kept = kept_of(full_state())
+    client = AsyncClient("http://127.0.0.1:9", BOT)
+    try:
+        assert await restore(client, chunks(kept, size=1), "s1") == 2
+        assert set(client.rooms) == {"!casus:x.nl", "!dm:x.nl"}
+        assert set(client.rooms["!dm:x.nl"].users) == {BOT, ANNA}
+        assert client.rooms["!casus:x.nl"].encrypted
+    finally:
+        await client.close()
+    # A chunk nio refuses (kept state that is not events): the full state is asked,
+    # whatever the other chunks restored.
+    broken = {**kept, "!broken:x.nl": cast(list[dict[str, Any]], ["not an event"])}
+    client = AsyncClient("http://127.0.0.1:9", BOT)
+    try:
+        assert await restore(client, chunks(broken, size=1), "s1") == 0
     finally:
         await client.close()
 
@@ -104,20 +138,20 @@ async def test_the_state_is_kept_with_the_position_and_in_order(db: Database) ->
     await positions.save("s1")
     # Until written, neither is there; then both at once.
     assert await positions.load() is None
-    assert await positions.load_state() == {}
+    assert await stored(positions) == {}
     await db.deferred.flush(everything=True)
     assert await positions.load() == "s1"
-    stored = await positions.load_state()
-    assert {r: len(events) for r, events in stored.items()} == {"!casus:x.nl": 7, "!dm:x.nl": 3}
+    kept = await stored(positions)
+    assert {r: len(events) for r, events in kept.items()} == {"!casus:x.nl": 7, "!dm:x.nl": 3}
     # A later sync writes over the member's old event and drops the room left.
     positions.record_state(changes_of(sync("s2", {"!casus:x.nl": room(timeline=(
         member(PIET, "Piet Bakker"),
     ))}, leave=("!dm:x.nl",))))  # fmt: skip
     await positions.save("s2")
     await db.deferred.flush(everything=True)
-    stored = await positions.load_state()
-    assert list(stored) == ["!casus:x.nl"]
-    names = {e["state_key"]: e["content"].get("displayname") for e in stored["!casus:x.nl"]
+    kept = await stored(positions)
+    assert list(kept) == ["!casus:x.nl"]
+    names = {e["state_key"]: e["content"].get("displayname") for e in kept["!casus:x.nl"]
              if e["type"] == "m.room.member"}  # fmt: skip
     assert names[PIET] == "Piet Bakker"
     # The events are encrypted at rest: no display name in the table as stored.

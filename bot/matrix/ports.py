@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any, Protocol
 
 from bot.matrix.snapshot import StateChanges
@@ -34,7 +35,7 @@ class PositionStore(Protocol):
 
     async def load(self) -> str | None: ...
 
-    async def load_state(self) -> dict[str, list[dict[str, Any]]]: ...
+    def kept_state(self, chunk: int) -> AsyncIterator[dict[str, list[dict[str, Any]]]]: ...
 
     def record_state(self, changes: StateChanges) -> None: ...
 

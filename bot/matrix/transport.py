@@ -42,7 +42,7 @@ from bot.matrix.session import (
     StoreLock,
     ensure_private_dir,
 )
-from bot.matrix.snapshot import StateChanges, changes_of, restore
+from bot.matrix.snapshot import RESTORE_CHUNK, StateChanges, changes_of, restore
 from bot.matrix.store import CasusbotStore
 from bot.matrix.workers import IDLE_SECONDS, IN_ROOM_WORKER, RoomWorker, WorkItem
 from handlers.messages import Incoming
@@ -130,7 +130,7 @@ class MatrixTransport:
         await start_session(self.client, self.settings)
         self._next_batch = await self.positions.load()
         if self._next_batch is not None:
-            kept = await self.positions.load_state()
+            kept = self.positions.kept_state(RESTORE_CHUNK)
             self.restored_rooms = await restore(self.client, kept, self._next_batch)
             if self.restored_rooms:
                 log.info("rooms restored from kept state: %d", self.restored_rooms)
