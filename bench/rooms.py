@@ -9,13 +9,15 @@ the bot and 3-6 of a pool of E2EE members with two devices each, so the bot shar
 room keys with every device there. Then one E2EE member measures:
 
 - the first sync after a restart, asked with the bot's own token while the bot is stopped,
-  from its saved position: incremental, as the bot asks it since it keeps the rooms'
-  state (bot/matrix/snapshot.py), and with ``full_state``, as it asked before: Synapse's
-  time and the response's size of both; and the size of the state the bot keeps;
+  from its saved position: incremental and filtered, as the bot asks it since it keeps
+  the rooms' state (bot/matrix/snapshot.py), and with ``full_state``, as it asked before:
+  Synapse's time and the response's size of both; and the size of the state it keeps;
 - restart to first reply: from starting ``casusbot run`` to the answer to a ``hulp``
   the member sent at that moment;
 - 30 sequential ``hulp`` round trips: p50 and p99, and the bot's CPU per message;
-- the bot's resident memory after them, and its CPU over 20 idle seconds.
+- the bot's resident memory after them, and its CPU over 20 idle seconds;
+- Synapse's time for a sync with nothing new, without and with the bot's sync filter
+  (bot/matrix/sync_filter.py): what each of the bot's syncs costs at this R.
 
 R grows from one size to the next in the same run (the rooms of R = 300 are among those
 of R = 2,000), so the figures sit side by side. Synapse runs on SQLite, as in the tests.
@@ -48,6 +50,7 @@ from bench.processes import (
     start_casusbot,
     write_casusbot_config,
 )
+from bot.matrix.sync_filter import FILTER
 from demo.devserver import LocalSynapse, RateLimits
 from demo.scripted import ScriptedMember
 
@@ -155,26 +158,45 @@ def kept_state_mb(bot_dir: Path) -> float:
 
 
 async def first_sync(
-    session: aiohttp.ClientSession, url: str, token: str, since: str, full_state: bool
+    session: aiohttp.ClientSession,
+    url: str,
+    token: str,
+    since: str,
+    full_state: bool,
+    filtered: bool = True,
 ) -> tuple[float, int]:
-    """(seconds, bytes) of a first sync after a restart from the bot's saved position:
-    incremental (the bot now), or with the full state of every room (the bot before)."""
+    """(seconds, bytes) of a sync as the bot, from ``since``: incremental (the bot now),
+    or with the full state of every room (the bot before); with the bot's sync filter
+    (bot/matrix/sync_filter.py) or without it (the bot before)."""
+    # What the bot asks, made a different request by a filter field that filters nothing:
+    # Synapse answers the same request within two minutes from its cache
+    # (sync_response_cache_duration).
+    distinct = {"room": {"timeline": {"not_types": [f"bench.nothing.{time.time_ns()}"]}}}
+    request = {**FILTER, "room": {**FILTER["room"], **distinct["room"]}} if filtered else distinct
     started = time.monotonic()
     async with session.get(
-        # What the bot asks, made a different request by a filter that filters nothing:
-        # Synapse answers the same request within two minutes from its cache
-        # (sync_response_cache_duration).
         f"{url}/_matrix/client/v3/sync",
         params={"since": since, "full_state": str(full_state).lower(), "timeout": "0",
-                "filter": json.dumps(
-            {"presence": {"not_types": [f"bench.nothing.{time.time_ns()}"]}}
-        )},
+                "filter": json.dumps(request)},
         headers={"Authorization": f"Bearer {token}"},
     ) as response:  # fmt: skip
         body = await response.read()
         if response.status != 200:
             raise RuntimeError(f"sync as the bot failed: {response.status} {body[:200]!r}")
     return time.monotonic() - started, len(body)
+
+
+async def empty_syncs(
+    session: aiohttp.ClientSession, url: str, token: str, since: str
+) -> tuple[float, float]:
+    """Synapse's time (ms, median of 7) for a sync with nothing new, without and with the
+    bot's filter: what every sync of the bot costs it at this R."""
+    times: dict[bool, list[float]] = {False: [], True: []}
+    for _ in range(7):
+        for filtered in (False, True):
+            seconds, _ = await first_sync(session, url, token, since, False, filtered)
+            times[filtered].append(seconds * 1000)
+    return statistics.median(times[False]), statistics.median(times[True])
 
 
 async def measure(options: argparse.Namespace) -> list[dict[str, float]]:
@@ -237,7 +259,10 @@ async def measure(options: argparse.Namespace) -> list[dict[str, float]]:
                     session, synapse.url, bot_token, position, full_state=False
                 )
                 full_seconds, full_bytes = await first_sync(
-                    session, synapse.url, bot_token, position, full_state=True
+                    session, synapse.url, bot_token, position, full_state=True, filtered=False
+                )
+                unfiltered_ms, filtered_ms = await empty_syncs(
+                    session, synapse.url, bot_token, position
                 )
                 started = time.monotonic()
                 bot_child = start_casusbot(bot_dir, config, environ)
@@ -265,7 +290,8 @@ async def measure(options: argparse.Namespace) -> list[dict[str, float]]:
                     "restored": float(restored), "restart_to_reply_s": restart,
                     "p50_ms": statistics.median(trips), "slowest_ms": trips[-1],
                     "cpu_ms_per_message": cpu_per_message, "rss_mb": rss,
-                    "idle_cpu_ms_per_s": idle,
+                    "idle_cpu_ms_per_s": idle, "empty_sync_ms": unfiltered_ms,
+                    "empty_sync_filtered_ms": filtered_ms,
                 }  # fmt: skip
                 results.append(row)
                 print(_line(row), flush=True)
@@ -285,7 +311,8 @@ def _line(row: dict[str, float]) -> str:
         f"| {row['kept_mb']:.2f} MB{'' if row['restored'] else ' (not used)'} "
         f"| {row['restart_to_reply_s']:.1f} s | {row['p50_ms']:.0f} ms ({row['slowest_ms']:.0f}) "
         f"| {row['cpu_ms_per_message']:.1f} ms | {row['rss_mb']:.0f} MB "
-        f"| {row['idle_cpu_ms_per_s']:.1f} ms/s |"
+        f"| {row['idle_cpu_ms_per_s']:.1f} ms/s "
+        f"| {row['empty_sync_ms']:.0f} / {row['empty_sync_filtered_ms']:.0f} ms |"
     )
 
 
@@ -311,9 +338,10 @@ def main() -> None:
         "R (casus rooms)", "first sync after restart (Synapse time / size)",
         "with full state (before)", "state kept", "restart to first reply",
         "reply p50 (slowest of 30)", "bot CPU/msg", "RSS", "idle CPU",
+        "a sync with nothing new (without / with the bot's filter)",
     ]  # fmt: skip
     print("\n| " + " | ".join(columns) + " |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("|---" * len(columns) + "|")
     for row in results:
         print(_line(row))
     if options.json is not None:

@@ -339,6 +339,7 @@ class Application:
                   lambda: outbox.failures),
             Tally("casusbot_undecryptable_events", "Events the bot could not decrypt.",
                   lambda: self.transport.undecryptable_events),
+            Tally("casusbot_syncs", "Sync responses handled.", lambda: self.transport.syncs),
             Tally("casusbot_sync_gaps_read",
                   "Rooms where a sync left events out and the bot read them back.",
                   lambda: self.transport.sync_gaps_read),

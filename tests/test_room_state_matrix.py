@@ -2,9 +2,12 @@
 rooms are rebuilt from the state kept with the sync position, the first sync is an
 incremental one, what changed while the bot was down is applied on top, and the bot
 writes encrypted to a member whose room had no activity since; a bot without kept state
-(one from before) asks for the full state once, and keeps it from then on."""
+(one from before) asks for the full state once, and keeps it from then on. And what the
+bot's syncs leave out: a member typing and reading wakes no sync of the bot's."""
 
 from __future__ import annotations
+
+import asyncio
 
 import pytest
 
@@ -66,3 +69,26 @@ async def test_a_restart_rebuilds_the_rooms_and_syncs_from_where_it_was(
     last = await bot.start()
     assert "Dit kun je" in (await agent.ask(rooms[agent.user_id], bot.user_id, "hulp")).body
     assert last.transport.first_sync_full_state is False
+
+
+async def test_typing_and_read_receipts_do_not_wake_the_bot(
+    bot: BotHarness, member_factory: MemberFactory
+) -> None:
+    """The bot's syncs leave out what it never reads (bot/matrix/sync_filter.py): a member
+    typing and reading in its chat costs the bot no sync, and the next message is answered."""
+    member = await member_factory("wijkteam")
+    await bot.seed({member.user_id: ("wijkteam", "partner")})
+    app = await bot.start()
+    room = await open_dm(member, bot)
+    reply = await member.ask(room, bot.user_id, "hulp")
+    await asyncio.sleep(1.0)  # the bot's own reply, back in its sync
+    before = app.transport.syncs
+    for _ in range(4):
+        await member.client.room_typing(room, True, timeout=3000)
+        await member.client.room_read_markers(room, reply.event_id, reply.event_id)
+        await member.client.room_typing(room, False)
+        await asyncio.sleep(0.5)
+    await asyncio.sleep(1.0)
+    # At most the waiting sync's own timeout (5 s in the tests) in these 3 seconds.
+    assert app.transport.syncs - before <= 1
+    assert "Dit kun je met mij doen" in (await member.ask(room, bot.user_id, "hulp")).body

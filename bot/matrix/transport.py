@@ -38,12 +38,10 @@ from bot.matrix.managed import ManagedRoomOps
 from bot.matrix.ports import MessageHandler, PositionStore
 from bot.matrix.rooms import RoomKeeper, inviter_of, own_join
 from bot.matrix.sending import NoticeSending
-from bot.matrix.session import (
-    StoreLock,
-    ensure_private_dir,
-)
+from bot.matrix.session import StoreLock, ensure_private_dir
 from bot.matrix.snapshot import RESTORE_CHUNK, StateChanges, changes_of, restore
 from bot.matrix.store import CasusbotStore
+from bot.matrix.sync_filter import SyncFilter
 from bot.matrix.workers import IDLE_SECONDS, IN_ROOM_WORKER, RoomWorker, WorkItem
 from handlers.messages import Incoming
 
@@ -80,6 +78,7 @@ class MatrixTransport:
         )
         # Sending (for the outbox) and room admission live in their own modules.
         self.trust = DeviceTrust(self.client)
+        self.sync_filter = SyncFilter(self.client)
         self.sending = NoticeSending(self.client, self.wait_for_room, self.trust)
         self.rooms = RoomKeeper(self.client, handler, self.wait_for_room, self.sending.send_raw)
         self.managed = ManagedRoomOps(
@@ -96,6 +95,7 @@ class MatrixTransport:
         self._stopping = asyncio.Event()
         self._next_batch: str | None = None
         self.last_sync_at: datetime | None = None
+        self.syncs = 0  # sync responses handled
         self.undecryptable_events = 0
         self.sync_gaps_read = 0  # rooms whose sync left events out, read back from history
         # Rooms rebuilt at start from the state kept with the position (0: none kept, and
@@ -180,6 +180,7 @@ class MatrixTransport:
                 log.info("sync recovered after %d failed attempts", failures)
             failures = 0
             self.last_sync_at = datetime.now(UTC)
+            self.syncs += 1
             await self._dispatch(response, initial=initial, first=first)
             first = initial = False
             self._next_batch = response.next_batch
@@ -188,9 +189,11 @@ class MatrixTransport:
 
     async def _sync_unless_stopping(self, first: bool) -> Any:
         """One sync request; abandoned (not interrupted mid-handling) when stop() is called."""
+        sync_filter = await self.sync_filter.id()
         request = asyncio.create_task(
             self.client.sync(
                 timeout=0 if first else self.settings.sync_timeout_ms,
+                sync_filter=sync_filter,
                 since=self._next_batch,
                 full_state=self._full_state(first),
             )
