@@ -17,7 +17,9 @@ room keys with every device there. Then one E2EE member measures:
 - 30 sequential ``hulp`` round trips: p50 and p99, and the bot's CPU per message;
 - the bot's resident memory after them, and its CPU over 20 idle seconds;
 - Synapse's time for a sync with nothing new, without and with the bot's sync filter
-  (bot/matrix/sync_filter.py): what each of the bot's syncs costs at this R.
+  (bot/matrix/sync_filter.py): what each of the bot's syncs costs at this R;
+- Synapse's CPU per round trip, and per account and kind of request (its access log,
+  bench/access.py): what grows on the homeserver's side.
 
 R grows from one size to the next in the same run (the rooms of R = 300 are among those
 of R = 2,000), so the figures sit side by side. Synapse runs on SQLite, as in the tests.
@@ -41,6 +43,7 @@ from urllib.parse import quote
 import aiohttp
 from nio import AsyncClient, AsyncClientConfig, LoginResponse
 
+from bench.access import AccessLog, summary
 from bench.proc import cpu_ms
 from bench.processes import (
     BENCH_PASSWORD,
@@ -201,7 +204,10 @@ async def empty_syncs(
 
 async def measure(options: argparse.Namespace) -> list[dict[str, float]]:
     directory: Path = options.dir
-    synapse = LocalSynapse(directory / "synapse", limits=RateLimits(), extra_yaml=SYNAPSE_EXTRA)
+    synapse = LocalSynapse(
+        directory / "synapse", limits=RateLimits(), extra_yaml=SYNAPSE_EXTRA, access_log=True
+    )
+    access = AccessLog(directory / "synapse" / "access.log")
     await asyncio.to_thread(synapse.start)
     results: list[dict[str, float]] = []
     bot_child: Child | None = None
@@ -271,12 +277,15 @@ async def measure(options: argparse.Namespace) -> list[dict[str, float]]:
                 restored = bot_child.saw_log("rooms restored from kept state")
                 assert "Dit kun je met mij doen" in first.body
                 cpu_before = cpu_ms(bot_child.pid)
+                access.mark()
                 trips = []
                 for _ in range(ROUND_TRIPS):
                     sent = time.monotonic()
                     await member.ask(room, bot, "hulp", timeout=60)
                     trips.append((time.monotonic() - sent) * 1000)
                 cpu_per_message = (cpu_ms(bot_child.pid) - cpu_before) / ROUND_TRIPS
+                await asyncio.sleep(1.0)  # the last requests written to the access log
+                homeserver = access.since_mark({bot: "bot", member_id: "meter"})
                 rss = rss_mb(bot_child.pid)
                 idle_before = cpu_ms(bot_child.pid)
                 await asyncio.sleep(IDLE_SECONDS)
@@ -292,9 +301,12 @@ async def measure(options: argparse.Namespace) -> list[dict[str, float]]:
                     "cpu_ms_per_message": cpu_per_message, "rss_mb": rss,
                     "idle_cpu_ms_per_s": idle, "empty_sync_ms": unfiltered_ms,
                     "empty_sync_filtered_ms": filtered_ms,
+                    "synapse_cpu_ms_per_trip":
+                        sum(t.cpu_ms for t in homeserver.values()) / ROUND_TRIPS,
                 }  # fmt: skip
                 results.append(row)
                 print(_line(row), flush=True)
+                print("  Synapse per round trip:\n" + summary(homeserver, ROUND_TRIPS), flush=True)
         await member.close()
     finally:
         if bot_child is not None:
@@ -312,7 +324,8 @@ def _line(row: dict[str, float]) -> str:
         f"| {row['restart_to_reply_s']:.1f} s | {row['p50_ms']:.0f} ms ({row['slowest_ms']:.0f}) "
         f"| {row['cpu_ms_per_message']:.1f} ms | {row['rss_mb']:.0f} MB "
         f"| {row['idle_cpu_ms_per_s']:.1f} ms/s "
-        f"| {row['empty_sync_ms']:.0f} / {row['empty_sync_filtered_ms']:.0f} ms |"
+        f"| {row['empty_sync_ms']:.0f} / {row['empty_sync_filtered_ms']:.0f} ms "
+        f"| {row['synapse_cpu_ms_per_trip']:.0f} ms |"
     )
 
 
@@ -339,6 +352,7 @@ def main() -> None:
         "with full state (before)", "state kept", "restart to first reply",
         "reply p50 (slowest of 30)", "bot CPU/msg", "RSS", "idle CPU",
         "a sync with nothing new (without / with the bot's filter)",
+        "Synapse CPU per round trip",
     ]  # fmt: skip
     print("\n| " + " | ".join(columns) + " |")
     print("|---" * len(columns) + "|")

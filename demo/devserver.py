@@ -69,10 +69,13 @@ class LocalSynapse:
         port: int | None = None,
         limits: RateLimits | None = None,
         extra_yaml: str = "",
+        access_log: bool = False,
     ):
         self.directory = directory.resolve()
         self.limits = limits or RateLimits()
         self.extra_yaml = extra_yaml
+        # Every request with its user, time and CPU in access.log (for the benchmark).
+        self.access_log = access_log
         self._process: subprocess.Popen[bytes] | None = None
         self.directory.mkdir(parents=True, exist_ok=True)
         state = self._load_state()
@@ -80,6 +83,11 @@ class LocalSynapse:
         self.port = port or (stored_port if isinstance(stored_port, int) else free_port())
         self.shared_secret = str(state.get("shared_secret") or secrets.token_hex(32))
         self._save_state()
+
+    @property
+    def pid(self) -> int | None:
+        """The homeserver's process id while it runs (for a profiler)."""
+        return self._process.pid if self._process is not None else None
 
     @property
     def url(self) -> str:
@@ -109,14 +117,20 @@ class LocalSynapse:
     def write_config(self) -> Path:
         d = self.directory
         config = d / "homeserver.yaml"
+        access = (
+            "  access:\n    class: logging.FileHandler\n    formatter: precise\n"
+            f"    filename: {d / 'access.log'}\n"
+            "loggers:\n  synapse.access:\n    level: INFO\n    handlers: [access]\n"
+            "    propagate: false\n"
+        )
         (d / "log.yaml").write_text(
             "version: 1\n"
             "formatters:\n  precise:\n"
             "    format: '%(asctime)s %(name)s %(levelname)s %(message)s'\n"
-            "handlers:\n  file:\n    class: logging.FileHandler\n    formatter: precise\n"
-            f"    filename: {d / 'homeserver.log'}\n"
             "root:\n  level: WARNING\n  handlers: [file]\n"
-            "disable_existing_loggers: false\n",
+            "disable_existing_loggers: false\n"
+            "handlers:\n  file:\n    class: logging.FileHandler\n    formatter: precise\n"
+            f"    filename: {d / 'homeserver.log'}\n" + (access if self.access_log else ""),
             encoding="utf-8",
         )
         macaroon = self._secret("macaroon")
