@@ -144,9 +144,8 @@ class MatrixTransport:
         """Sync until :meth:`stop`; survives homeserver restarts and network loss."""
         # Never synced before: the first response is history only, nothing to handle.
         initial = self._next_batch is None
-        # The first sync of a run asks for the full room state unless the rooms were
-        # restored from the state kept with the position: nio keeps no room list across
-        # restarts, and an incremental sync only mentions rooms with new activity.
+        # The run's first sync asks for the full state unless the rooms were restored from
+        # the state kept with the position (nio keeps no room list: bot/matrix/snapshot.py).
         first = True
         failures = 0
         while not self._stopping.is_set():
@@ -188,16 +187,17 @@ class MatrixTransport:
             self._synced = asyncio.Event()
 
     async def _sync_unless_stopping(self, first: bool) -> Any:
-        """One sync request; abandoned (not interrupted mid-handling) when stop() is called."""
-        sync_filter = await self.sync_filter.id()
-        request = asyncio.create_task(
-            self.client.sync(
+        """One sync (the filter uploaded first, when due); abandoned if stop() is called."""
+
+        async def sync() -> Any:
+            return await self.client.sync(
                 timeout=0 if first else self.settings.sync_timeout_ms,
-                sync_filter=sync_filter,
+                sync_filter=await self.sync_filter.id(),
                 since=self._next_batch,
                 full_state=self._full_state(first),
             )
-        )
+
+        request = asyncio.create_task(sync())
         stopping = asyncio.create_task(self._stopping.wait())
         try:
             await asyncio.wait({request, stopping}, return_when=asyncio.FIRST_COMPLETED)
