@@ -80,15 +80,20 @@ def token_of(bot_dir: Path) -> str:
 class Account:
     """An account over plain HTTP (it never sends a message: the rooms are measured)."""
 
-    def __init__(self, session: aiohttp.ClientSession, url: str, token: str) -> None:
-        self.session, self.url, self.token = session, url, token
-        self.user_id = ""
+    def __init__(
+        self, session: aiohttp.ClientSession, url: str, token: str, user_id: str = ""
+    ) -> None:
+        self.session, self.url, self.token, self.user_id = session, url, token, user_id
 
-    async def call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+    async def call(
+        self, method: str, path: str, body: dict[str, Any] | None = None,
+        params: dict[str, str] | None = None,
+    ) -> Any:  # fmt: skip
         headers = {"Authorization": f"Bearer {self.token}"}
         async with self.session.request(
-            method, f"{self.url}/_matrix/client/v3{path}", json=body, headers=headers
-        ) as response:
+            method, f"{self.url}/_matrix/client/v3{path}", json=body, params=params,
+            headers=headers,
+        ) as response:  # fmt: skip
             return await response.json(content_type=None)
 
     async def room_with(self, bot: str, others: Sequence[Account] = ()) -> str:
@@ -126,9 +131,7 @@ async def pool_member(
             token = token or login.access_token
         finally:
             await client.close()
-    account = Account(session, synapse.url, token)
-    account.user_id = user_id
-    return account
+    return Account(session, synapse.url, token, user_id)
 
 
 async def log_in(session: aiohttp.ClientSession, url: str, user: str, password: str) -> str:

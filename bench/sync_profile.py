@@ -20,27 +20,15 @@ import subprocess
 import time
 from collections import Counter
 from pathlib import Path
-from typing import Any
 
 import aiohttp
 
 from bench.processes import BENCH_PASSWORD
-from bench.rooms import SYNAPSE_EXTRA, log_in, saved_position, token_of
+from bench.rooms import SYNAPSE_EXTRA, Account, log_in, saved_position, token_of
 from bot.matrix.sync_filter import FILTER
 from demo.devserver import LocalSynapse, RateLimits
 
 SECONDS = 35
-
-
-async def call(
-    session: aiohttp.ClientSession, url: str, token: str, method: str, path: str,
-    body: dict[str, Any] | None = None, params: dict[str, str] | None = None,
-) -> Any:  # fmt: skip
-    async with session.request(
-        method, f"{url}/_matrix/client/v3{path}", json=body, params=params,
-        headers={"Authorization": f"Bearer {token}"},
-    ) as response:  # fmt: skip
-        return await response.json(content_type=None)
 
 
 async def measure(directory: Path, profile: Path | None) -> list[float]:
@@ -50,14 +38,14 @@ async def measure(directory: Path, profile: Path | None) -> list[float]:
     try:
         async with aiohttp.ClientSession() as session:
             url = synapse.url
-            bot = token_of(directory / "casusbot")
-            user = (await call(session, url, bot, "GET", "/account/whoami"))["user_id"]
-            made = await call(session, url, bot, "POST", f"/user/{user}/filter", FILTER)
+            bot = Account(session, url, token_of(directory / "casusbot"))
+            bot.user_id = (await bot.call("GET", "/account/whoami"))["user_id"]
+            made = await bot.call("POST", f"/user/{bot.user_id}/filter", FILTER)
             sync = {"filter": str(made["filter_id"]), "timeout": "0"}
-            meter = await log_in(session, url, "meter", BENCH_PASSWORD)
-            [room, *_] = (await call(session, url, meter, "GET", "/joined_rooms"))["joined_rooms"]
+            meter = Account(session, url, await log_in(session, url, "meter", BENCH_PASSWORD))
+            [room, *_] = (await meter.call("GET", "/joined_rooms"))["joined_rooms"]
             params = {**sync, "since": saved_position(directory / "casusbot")}
-            since = (await call(session, url, bot, "GET", "/sync", None, params))["next_batch"]
+            since = (await bot.call("GET", "/sync", None, params))["next_batch"]
             if profile is not None and synapse.pid is not None:
                 spy = shutil.which("py-spy") or str(Path(".venv/bin/py-spy"))
                 recorder = await asyncio.create_subprocess_exec(
@@ -70,10 +58,10 @@ async def measure(directory: Path, profile: Path | None) -> list[float]:
             until = time.monotonic() + SECONDS - 2
             while time.monotonic() < until:
                 path = f"/rooms/{room}/send/m.room.message/bench{time.time_ns()}"
-                await call(session, url, meter, "PUT", path, {"msgtype": "m.text", "body": "."})
+                await meter.call("PUT", path, {"msgtype": "m.text", "body": "."})
                 started = time.monotonic()
                 params = {**sync, "since": since}
-                answer = await call(session, url, bot, "GET", "/sync", None, params)
+                answer = await bot.call("GET", "/sync", None, params)
                 times.append((time.monotonic() - started) * 1000)
                 since = answer["next_batch"]
             if recorder is not None:

@@ -261,13 +261,10 @@ class MatrixTransport:
                 elif isinstance(event, MegolmEvent):
                     event.room_id = room_id
                     self._enqueue(room_id, seq, self._undecryptable_item(room_id, event))
-        if first or any(
-            "state_key" in getattr(event, "source", {})
-            for info in response.rooms.join.values()
-            for event in (*info.state, *info.timeline.events)
-        ):
-            # Someone's membership or a room's state (power, join rules) changed somewhere
-            # (or it is the run's first sync): the room manager checks its rooms then.
+        if first or changes:
+            # Someone's membership or a room's state (power, join rules) changed somewhere,
+            # or the bot left a room (or it is the run's first sync): the room manager
+            # checks its rooms then.
             self.handler.on_membership_change()
         token = self._batches.close(seq)
         if token is not None:
