@@ -60,22 +60,34 @@ class DeviceTrust:
     def __init__(self, client: AsyncClient) -> None:
         self.client = client
         self._cache: dict[str, UserDevices] = {}
+        # How often each user's devices were reported changed: an answer asked for before
+        # the latest change may be used once, not kept.
+        self._changes: dict[str, int] = {}
         self.withheld = 0  # devices excluded from room keys, for the metrics
 
     def forget(self, user_ids: set[str] | list[str]) -> None:
         for user_id in user_ids:
             self._cache.pop(user_id, None)
+            self._changes[user_id] = self._changes.get(user_id, 0) + 1
 
     async def devices(self, user_ids: list[str]) -> dict[str, UserDevices]:
-        """Looked up in one request for those not cached; raises on a homeserver error."""
-        missing = [u for u in user_ids if u not in self._cache]
+        """Looked up in one request for those not cached; raises on a homeserver error.
+
+        The sync may report changes while the request is on its way (forget()): what was
+        cached before it is answered from this call's own copy, and an answer for a user
+        whose devices changed meanwhile is not kept."""
+        found = {u: self._cache[u] for u in user_ids if u in self._cache}
+        missing = [u for u in user_ids if u not in found]
         if missing:
+            asked = {u: self._changes.get(u, 0) for u in missing}
             keys = await raw.request(
                 self.client, "POST", "/keys/query", {"device_keys": {u: [] for u in missing}}
             )
             for user_id in missing:
-                self._cache[user_id] = judge(keys, user_id)
-        return {u: self._cache[u] for u in user_ids}
+                found[user_id] = judge(keys, user_id)
+                if self._changes.get(user_id, 0) == asked[user_id]:
+                    self._cache[user_id] = found[user_id]
+        return found
 
     async def master_key(self, user_id: str) -> str | None:
         return (await self.devices([user_id]))[user_id].master
