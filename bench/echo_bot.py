@@ -9,7 +9,9 @@ One account serving everyone is the "echo bot"; one account per member (``--acco
 given N times) are the plain partner clients of the homeserver floor. Run as
 ``python -m bench.echo_bot --homeserver URL --store DIR --account @user:server ...`` with
 the password in ``BENCH_PASSWORD``; it prints ``ready`` on stdout once every account has
-synced, and stops cleanly on SIGTERM or SIGINT.
+synced, and stops cleanly on SIGTERM or SIGINT. With ``--log-out`` its devices are logged
+out (deleted) when it stops: for an echo bot that borrows another account for a while
+(bench.rooms measures one as the bot's own account, in the bot's rooms).
 """
 
 from __future__ import annotations
@@ -39,9 +41,12 @@ log = logging.getLogger("bench.echo_bot")
 class Echoer:
     """One account: joins what it is invited to and echoes every text message."""
 
-    def __init__(self, homeserver: str, user_id: str, password: str, store: Path) -> None:
+    def __init__(
+        self, homeserver: str, user_id: str, password: str, store: Path, log_out: bool = False
+    ) -> None:
         store.mkdir(parents=True, exist_ok=True)
         self.password = password
+        self.log_out = log_out
         self.client = AsyncClient(
             homeserver,
             user_id,
@@ -109,12 +114,16 @@ class Echoer:
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self.log_out:
+            await self.client.logout()
         await self.client.close()
 
 
-async def _serve(homeserver: str, store: Path, accounts: list[str], password: str) -> None:
+async def _serve(
+    homeserver: str, store: Path, accounts: list[str], password: str, log_out: bool
+) -> None:
     echoers = [
-        Echoer(homeserver, user_id, password, store / user_id.strip("@").replace(":", "_"))
+        Echoer(homeserver, user_id, password, store / user_id.strip("@").replace(":", "_"), log_out)
         for user_id in accounts
     ]
     await asyncio.gather(*(echoer.start() for echoer in echoers))
@@ -139,12 +148,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--homeserver", required=True)
     parser.add_argument("--store", type=Path, required=True, help="directory for crypto stores")
     parser.add_argument("--account", action="append", required=True, help="@user:server")
+    parser.add_argument("--log-out", action="store_true", help="delete the devices at the end")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     password = os.environ.get("BENCH_PASSWORD", "")
     if not password:
         parser.error("BENCH_PASSWORD is not set")
-    asyncio.run(_serve(args.homeserver, args.store, args.account, password))
+    asyncio.run(_serve(args.homeserver, args.store, args.account, password, args.log_out))
     return 0
 
 

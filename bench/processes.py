@@ -99,15 +99,22 @@ class Child:
             self.process.stdout.close()
 
 
-def start_echo_bot(name: str, directory: Path, homeserver: str, accounts: Sequence[str]) -> Child:
+def start_echo_bot(
+    name: str,
+    directory: Path,
+    homeserver: str,
+    accounts: Sequence[str],
+    password: str = BENCH_PASSWORD,
+    log_out: bool = False,
+) -> Child:
     directory.mkdir(parents=True, exist_ok=True)
     argv = [sys.executable, "-m", "bench.echo_bot", "--homeserver", homeserver]
     argv += ["--store", str(directory / "stores")]
     for account in accounts:
         argv += ["--account", account]
-    return Child(
-        name, argv, directory / "echo.log", {"BENCH_PASSWORD": BENCH_PASSWORD}, stdout_pipe=True
-    )
+    if log_out:
+        argv.append("--log-out")
+    return Child(name, argv, directory / "echo.log", {"BENCH_PASSWORD": password}, stdout_pipe=True)
 
 
 def write_casusbot_config(directory: Path, homeserver: str, bot_user: str) -> Path:
@@ -129,6 +136,9 @@ name = "Zorg- en Veiligheidshuis Benchmarkregio"
 
 [health]
 port = 0
+
+[audit]
+anchor_file = "{directory / "audit-anchors"}"
 """,
         encoding="utf-8",
     )

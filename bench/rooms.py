@@ -19,7 +19,12 @@ room keys with every device there. Then one E2EE member measures:
 - Synapse's time for a sync with nothing new, without and with the bot's sync filter
   (bot/matrix/sync_filter.py): what each of the bot's syncs costs at this R;
 - Synapse's CPU per round trip, and per account and kind of request (its access log,
-  bench/access.py): what grows on the homeserver's side.
+  bench/access.py): what grows on the homeserver's side;
+- the floor: with the bot stopped, the plain nio echo bot (bench/echo_bot.py) logged in
+  as the bot's own account (a device of its own, logged out afterwards), so in the same R
+  rooms, answering the same 30 round trips in a fresh direct chat: what any client of
+  that account gets from this homeserver at this R. When casusbot restarts, it answers
+  the echo chat's messages too, off the measurement.
 
 R grows from one size to the next in the same run (the rooms of R = 300 are among those
 of R = 2,000), so the figures sit side by side. Synapse runs on SQLite, as in the tests.
@@ -51,6 +56,7 @@ from bench.processes import (
     casusbot_environment,
     seed_partners,
     start_casusbot,
+    start_echo_bot,
     write_casusbot_config,
 )
 from bot.matrix.sync_filter import FILTER
@@ -205,6 +211,47 @@ async def empty_syncs(
     return statistics.median(times[False]), statistics.median(times[True])
 
 
+async def round_trips(member: ScriptedMember, room: str, bot: str) -> list[float]:
+    """``ROUND_TRIPS`` sequential ``hulp`` round trips in ms, sorted."""
+    trips = []
+    for _ in range(ROUND_TRIPS):
+        sent = time.monotonic()
+        await member.ask(room, bot, "hulp", timeout=60)
+        trips.append((time.monotonic() - sent) * 1000)
+    return sorted(trips)
+
+
+async def echo_floor(
+    member: ScriptedMember, url: str, directory: Path, bot: str, bot_password: str,
+    access: AccessLog,
+) -> dict[str, float]:  # fmt: skip
+    """The echo bot as the bot's account (the bot stopped): its round trips and CPU."""
+    echo = start_echo_bot("echo bot", directory, url, [bot], bot_password, log_out=True)
+    try:
+        await echo.wait_for_stdout("ready", SETUP_TIMEOUT)
+        room = await member.create_room([bot])
+
+        def joined() -> bool:
+            return room in member.client.rooms and bot in member.client.rooms[room].users
+
+        await member.wait_until(joined, timeout=120)
+        await member.ask(room, bot, "hulp", timeout=120)  # the room key reaches the echo
+        cpu_before = cpu_ms(echo.pid)
+        access.mark()
+        trips = await round_trips(member, room, bot)
+        cpu = (cpu_ms(echo.pid) - cpu_before) / ROUND_TRIPS
+        await asyncio.sleep(1.0)  # the last requests written to the access log
+        homeserver = access.since_mark({bot: "echo", member.user_id: "meter"})
+    finally:
+        echo.stop()
+    print("  Synapse per round trip, echo bot:\n" + summary(homeserver, ROUND_TRIPS), flush=True)
+    return {
+        "echo_p50_ms": statistics.median(trips), "echo_slowest_ms": trips[-1],
+        "echo_cpu_ms_per_message": cpu,
+        "echo_synapse_cpu_ms_per_trip": sum(t.cpu_ms for t in homeserver.values()) / ROUND_TRIPS,
+    }  # fmt: skip
+
+
 async def measure(options: argparse.Namespace) -> list[dict[str, float]]:
     directory: Path = options.dir
     synapse = LocalSynapse(
@@ -281,11 +328,7 @@ async def measure(options: argparse.Namespace) -> list[dict[str, float]]:
                 assert "Dit kun je met mij doen" in first.body
                 cpu_before = cpu_ms(bot_child.pid)
                 access.mark()
-                trips = []
-                for _ in range(ROUND_TRIPS):
-                    sent = time.monotonic()
-                    await member.ask(room, bot, "hulp", timeout=60)
-                    trips.append((time.monotonic() - sent) * 1000)
+                trips = await round_trips(member, room, bot)
                 cpu_per_message = (cpu_ms(bot_child.pid) - cpu_before) / ROUND_TRIPS
                 await asyncio.sleep(1.0)  # the last requests written to the access log
                 homeserver = access.since_mark({bot: "bot", member_id: "meter"})
@@ -293,7 +336,11 @@ async def measure(options: argparse.Namespace) -> list[dict[str, float]]:
                 idle_before = cpu_ms(bot_child.pid)
                 await asyncio.sleep(IDLE_SECONDS)
                 idle = (cpu_ms(bot_child.pid) - idle_before) / IDLE_SECONDS
-                trips.sort()
+                bot_child.stop()
+                floor = await echo_floor(
+                    member, synapse.url, directory / "echo", bot, bot_password, access
+                )
+                bot_child = start_casusbot(bot_dir, config, environ)
                 row = {
                     "rooms": float(size), "casus_rooms": float(casus_rooms),
                     "first_sync_s": sync_seconds,
@@ -306,6 +353,7 @@ async def measure(options: argparse.Namespace) -> list[dict[str, float]]:
                     "empty_sync_filtered_ms": filtered_ms,
                     "synapse_cpu_ms_per_trip":
                         sum(t.cpu_ms for t in homeserver.values()) / ROUND_TRIPS,
+                    **floor,
                 }  # fmt: skip
                 results.append(row)
                 print(_line(row), flush=True)
@@ -328,7 +376,10 @@ def _line(row: dict[str, float]) -> str:
         f"| {row['cpu_ms_per_message']:.1f} ms | {row['rss_mb']:.0f} MB "
         f"| {row['idle_cpu_ms_per_s']:.1f} ms/s "
         f"| {row['empty_sync_ms']:.0f} / {row['empty_sync_filtered_ms']:.0f} ms "
-        f"| {row['synapse_cpu_ms_per_trip']:.0f} ms |"
+        f"| {row['synapse_cpu_ms_per_trip']:.0f} ms "
+        f"| {row['echo_p50_ms']:.0f} ms ({row['echo_slowest_ms']:.0f}) "
+        f"| {row['echo_cpu_ms_per_message']:.1f} ms "
+        f"| {row['echo_synapse_cpu_ms_per_trip']:.0f} ms |"
     )
 
 
@@ -355,7 +406,8 @@ def main() -> None:
         "with full state (before)", "state kept", "restart to first reply",
         "reply p50 (slowest of 30)", "bot CPU/msg", "RSS", "idle CPU",
         "a sync with nothing new (without / with the bot's filter)",
-        "Synapse CPU per round trip",
+        "Synapse CPU per round trip", "echo bot p50 (slowest of 30)", "echo bot CPU/msg",
+        "Synapse CPU per echo round trip",
     ]  # fmt: skip
     print("\n| " + " | ".join(columns) + " |")
     print("|---" * len(columns) + "|")
