@@ -45,6 +45,15 @@ def machine_busy_ms() -> float:
     return busy * 1000.0 / TICKS_PER_SECOND
 
 
+def py_spy() -> str:
+    """py-spy's path: next to this interpreter (the venv) or on the PATH."""
+    venv_bin = Path(sys.executable).parent
+    found = shutil.which("py-spy", path=str(venv_bin)) or shutil.which("py-spy")
+    if found is None:
+        raise RuntimeError("--profile needs py-spy: .venv/bin/pip install py-spy")
+    return found
+
+
 def start_profiler(pid: int, output: Path) -> subprocess.Popen[bytes]:
     """Sample ``pid`` with py-spy (pip install py-spy) until :func:`stop_profiler`.
 
@@ -52,13 +61,9 @@ def start_profiler(pid: int, output: Path) -> subprocess.Popen[bytes]:
     process. Only the thread holding the GIL is sampled, so the samples show where Python
     code spends CPU (SQLite's own work runs without the GIL: see the thread breakdown).
     """
-    venv_bin = Path(sys.executable).parent
-    py_spy = shutil.which("py-spy", path=str(venv_bin)) or shutil.which("py-spy")
-    if py_spy is None:
-        raise RuntimeError("--profile needs py-spy: .venv/bin/pip install py-spy")
     output.parent.mkdir(parents=True, exist_ok=True)
     return subprocess.Popen(  # noqa: S603 (a tool we located ourselves)
-        [py_spy, "record", "--pid", str(pid), "--format", "raw", "--rate", "250",
+        [py_spy(), "record", "--pid", str(pid), "--format", "raw", "--rate", "250",
          "--nonblocking", "--gil", "--output", f"{output}.txt"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

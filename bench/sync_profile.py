@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import shutil
 import statistics
 import subprocess
 import time
@@ -23,6 +22,7 @@ from pathlib import Path
 
 import aiohttp
 
+from bench.proc import py_spy
 from bench.processes import BENCH_PASSWORD
 from bench.rooms import SYNAPSE_EXTRA, Account, log_in, saved_position, token_of
 from bot.matrix.sync_filter import FILTER
@@ -47,9 +47,8 @@ async def measure(directory: Path, profile: Path | None) -> list[float]:
             params = {**sync, "since": saved_position(directory / "casusbot")}
             since = (await bot.call("GET", "/sync", None, params))["next_batch"]
             if profile is not None and synapse.pid is not None:
-                spy = shutil.which("py-spy") or str(Path(".venv/bin/py-spy"))
                 recorder = await asyncio.create_subprocess_exec(
-                    spy, "record", "-p", str(synapse.pid), "-d", str(SECONDS), "-r", "250",
+                    py_spy(), "record", "-p", str(synapse.pid), "-d", str(SECONDS), "-r", "250",
                     "-f", "raw", "-o", str(profile),
                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                 )  # fmt: skip
